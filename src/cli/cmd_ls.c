@@ -1,0 +1,108 @@
+/* gtrack ls: a table of the runs, oldest first, so the newest is nearest the prompt. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "db/db.h"
+#include "util/error.h"
+
+const char cmd_ls_usage[] =
+	"usage: gtrack ls [--db PATH] [--limit N]\n"
+	"\n"
+	"Lists the runs: id, name, status, activation, depth, width, residual (its alpha),\n"
+	"init (scheme x gain), final loss, steps done / asked, and when it started (UTC).\n"
+	"\n"
+	"  --db PATH     database (default: $GTRACK_DB, else ./gtrack.db)\n"
+	"  -n, --limit N only the N most recent runs\n"
+	"  -h, --help    this help\n";
+
+int cmd_ls(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"limit", required_argument, NULL, 'n'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db_option = NULL;
+	long long limit = -1;
+	int option;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+		char *end;
+		switch (option) {
+		case 'd':
+			db_option = optarg;
+			break;
+		case 'n':
+			limit = strtoll(optarg, &end, 10);
+			if (*end || limit < 0)
+				return usage_error("ls", "--limit expects a whole number, got '%s'",
+						   optarg);
+			break;
+		case 'h':
+			fputs(cmd_ls_usage, stdout);
+			return finish_output(EXIT_OK);
+		default:
+			return usage_error("ls", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("ls", "unexpected argument '%s'", argv[optind]);
+
+	sqlite3 *db = NULL;
+	sqlite3_stmt *statement = NULL;
+	int code = EXIT_OK;
+	if (db_open(&db, db_path(db_option), DB_EXISTING))
+		return EXIT_DATABASE;
+	const char *sql =
+		"SELECT * FROM (SELECT id, name, status, activation, depth, width, residual,"
+		" residual_alpha, init, init_gain, final_loss, steps_done, steps,"
+		" replace(substr(started_at, 1, 16), 'T', ' ')"
+		" FROM runs ORDER BY id DESC LIMIT ?) ORDER BY id";
+	if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(db));
+		code = EXIT_DATABASE;
+		goto done;
+	}
+	sqlite3_bind_int64(statement, 1, limit);
+	printf("%4s  %-20s %-9s %-10s %5s %5s %-8s %-18s %10s %13s  %s\n", "id", "name",
+	       "status", "activation", "depth", "width", "residual", "init", "final loss",
+	       "steps", "started (UTC)");
+	int rc;
+	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
+		char residual[16], init[40], loss[24], steps[32];
+		if (sqlite3_column_int(statement, 6))
+			snprintf(residual, sizeof residual, "a=%g", sqlite3_column_double(statement, 7));
+		else
+			snprintf(residual, sizeof residual, "no");
+		double gain = sqlite3_column_double(statement, 9);
+		if (gain == 1.0)
+			snprintf(init, sizeof init, "%s", sqlite3_column_text(statement, 8));
+		else
+			snprintf(init, sizeof init, "%s x%g", sqlite3_column_text(statement, 8), gain);
+		if (sqlite3_column_type(statement, 10) == SQLITE_NULL)
+			snprintf(loss, sizeof loss, "-");
+		else
+			snprintf(loss, sizeof loss, "%.4g", sqlite3_column_double(statement, 10));
+		snprintf(steps, sizeof steps, "%lld/%lld",
+			 (long long)sqlite3_column_int64(statement, 11),
+			 (long long)sqlite3_column_int64(statement, 12));
+		printf("%4lld  %-20.20s %-9s %-10s %5lld %5lld %-8s %-18.18s %10s %13s  %s\n",
+		       (long long)sqlite3_column_int64(statement, 0),
+		       sqlite3_column_text(statement, 1), sqlite3_column_text(statement, 2),
+		       sqlite3_column_text(statement, 3),
+		       (long long)sqlite3_column_int64(statement, 4),
+		       (long long)sqlite3_column_int64(statement, 5), residual, init, loss, steps,
+		       sqlite3_column_text(statement, 13));
+	}
+	if (rc != SQLITE_DONE) {
+		error("database: %s", sqlite3_errmsg(db));
+		code = EXIT_DATABASE;
+	}
+done:
+	sqlite3_finalize(statement);
+	db_close(db);
+	return finish_output(code);
+}

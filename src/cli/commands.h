@@ -1,0 +1,51 @@
+/* The subcommands and the exit codes they return. Each subcommand lives in its own
+ * cli/cmd_*.c file and is listed once in main.c's table. */
+#ifndef GT_COMMANDS_H
+#define GT_COMMANDS_H
+
+#include <stdio.h>
+
+/* Exit codes, documented in `gtrack help`. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_RUN_FAILED = 1, /* a run could not be completed or recorded */
+	EXIT_USAGE = 2,      /* bad command line */
+	EXIT_BAD_SPEC = 3,   /* a spec (or --set) is malformed or invalid */
+	EXIT_DATABASE = 4,   /* the database is missing, foreign, newer or unreadable */
+	EXIT_DIVERGED = 5,   /* a run diverged: non-finite loss or gradient */
+	EXIT_NOT_FOUND = 6,  /* no run matches */
+	EXIT_INTERRUPTED = 130, /* SIGINT or SIGTERM: the run is recorded as killed */
+};
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage; /* full help, printed by -h and `gtrack help NAME` */
+};
+
+int cmd_run(int argc, char **argv);
+int cmd_ls(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+extern const char cmd_run_usage[];
+extern const char cmd_ls_usage[];
+extern const char cmd_show_usage[];
+extern const char cmd_help_usage[];
+
+/* The table in main.c, ending with {NULL}. */
+extern const struct command commands[];
+const struct command *command_find(const char *name);
+
+/* Shared by the subcommands (cli_common.c). */
+
+/* Prints "gtrack NAME: ..." usage error and a hint, returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
+int finish_output(int code);
+/* Formats a norm or ratio for tables: "1.23e-07", "0", "inf", "-" for NULL/NaN. */
+const char *format_norm(char *buffer, size_t size, double value, int is_null);
+
+#endif

@@ -1,0 +1,168 @@
+/* Database opening, verification and schema migration.
+ *
+ * Order matters: the file's identity (application_id, user_version, tables) is read
+ * before any statement that writes, including PRAGMA journal_mode=WAL, which rewrites
+ * the header; so a foreign or newer database is refused untouched. */
+#include "db/db.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "util/embedded.h"
+#include "util/error.h"
+
+/* How long a writer waits for another process's transaction before giving up. Sweeps
+ * run many writers; a commit takes milliseconds, so a minute means something is stuck. */
+#define BUSY_TIMEOUT_MS 60000
+
+const char *db_path(const char *option)
+{
+	if (option && *option)
+		return option;
+	const char *from_environment = getenv("GTRACK_DB");
+	return from_environment && *from_environment ? from_environment : "gtrack.db";
+}
+
+int db_schema_version(void)
+{
+	int version = 0;
+	for (const struct embedded_file *f = embedded_schema; f->name; f++)
+		version = atoi(f->name) > version ? atoi(f->name) : version;
+	return version;
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+	char *message = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK) {
+		error("database: %s", message ? message : sqlite3_errmsg(db));
+		sqlite3_free(message);
+		return -1;
+	}
+	return 0;
+}
+
+static int query_int(sqlite3 *db, const char *sql, long long *value)
+{
+	sqlite3_stmt *statement = NULL;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &statement, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(statement);
+	if (rc == SQLITE_ROW) {
+		*value = sqlite3_column_int64(statement, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(statement);
+	return rc;
+}
+
+struct identity {
+	long long application_id, user_version, objects;
+};
+
+static int read_identity(sqlite3 *db, const char *path, struct identity *id)
+{
+	int rc = query_int(db, "PRAGMA application_id", &id->application_id);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "PRAGMA user_version", &id->user_version);
+	if (rc == SQLITE_OK)
+		rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &id->objects);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return error("'%s' is not a gtrack database (%s); it was left untouched", path,
+			     sqlite3_errstr(rc));
+	if (rc != SQLITE_OK)
+		return error("cannot read '%s': %s", path, sqlite3_errmsg(db));
+	return 0;
+}
+
+/* Applies every schema file newer than the database, in one transaction. The version
+ * is read again inside the transaction, so two processes creating the same database at
+ * once do not both apply the schema. */
+static int migrate(sqlite3 *db, const char *path)
+{
+	long long version = 0;
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return error("cannot create the schema in '%s'", path);
+	if (query_int(db, "PRAGMA user_version", &version) != SQLITE_OK)
+		goto fail;
+	for (const struct embedded_file *f = embedded_schema; f->name; f++) {
+		if (atoi(f->name) <= version)
+			continue;
+		if (db_exec(db, f->text))
+			goto fail;
+	}
+	char pragmas[128];
+	snprintf(pragmas, sizeof pragmas, "PRAGMA application_id = %d; PRAGMA user_version = %d",
+		 GT_APPLICATION_ID, db_schema_version());
+	if (db_exec(db, pragmas) || db_exec(db, "COMMIT"))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return error("cannot create the schema in '%s'", path);
+}
+
+int db_open(sqlite3 **out, const char *path, enum db_mode mode)
+{
+	sqlite3 *db = NULL;
+	struct stat info;
+	bool exists = stat(path, &info) == 0;
+	*out = NULL;
+
+	if (!exists && mode == DB_EXISTING)
+		return error("no database at '%s' (gtrack run SPEC creates it; --db or GTRACK_DB "
+			     "choose another)", path);
+	if (exists && S_ISDIR(info.st_mode))
+		return error("'%s' is a directory, not a database", path);
+
+	int flags = SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		error("cannot open database '%s': %s", path,
+		      db ? sqlite3_errmsg(db) : strerror(ENOMEM));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 0);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+
+	struct identity id = {0};
+	if (read_identity(db, path, &id))
+		goto fail;
+	bool empty = id.application_id == 0 && id.user_version == 0 && id.objects == 0;
+	if (!empty && id.application_id != GT_APPLICATION_ID) {
+		error("'%s' is not a gtrack database (application id %lld, %lld schema objects); "
+		      "it was left untouched",
+		      path, id.application_id, id.objects);
+		goto fail;
+	}
+	if (id.user_version > db_schema_version()) {
+		error("'%s' was written by a newer gtrack (schema version %lld; this gtrack knows "
+		      "up to %d); it was left untouched",
+		      path, id.user_version, db_schema_version());
+		goto fail;
+	}
+	if (empty && mode == DB_EXISTING) {
+		error("'%s' is an empty database with no runs yet", path);
+		goto fail;
+	}
+
+	/* WAL lets readers (sqlite3, gtrack report) work while a run writes, and lets
+	 * concurrent runs commit without blocking readers. */
+	if (db_exec(db, "PRAGMA journal_mode = WAL") || db_exec(db, "PRAGMA synchronous = NORMAL") ||
+	    db_exec(db, "PRAGMA foreign_keys = ON"))
+		goto fail;
+	if (id.user_version < db_schema_version() && migrate(db, path))
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	sqlite3_close(db);
+	return -1;
+}
+
+void db_close(sqlite3 *db)
+{
+	sqlite3_close(db);
+}

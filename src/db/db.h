@@ -1,0 +1,33 @@
+/* Opening a gtrack database: checks that the file is gtrack's and not from a newer
+ * version before anything is written, then creates or migrates the schema (compiled into
+ * the binary from schema/ SQL files) and sets WAL mode. */
+#ifndef GT_DB_H
+#define GT_DB_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+/* PRAGMA application_id of every gtrack database: "gtrk" in ASCII. */
+#define GT_APPLICATION_ID 0x6774726b
+
+enum db_mode {
+	DB_CREATE,   /* create the file if absent (run) */
+	DB_EXISTING, /* the file must exist (ls, show, report) */
+};
+
+/* The database path: `option` if given, else $GTRACK_DB, else ./gtrack.db. */
+const char *db_path(const char *option);
+
+/* Opens the database at path. On error returns -1 with a message naming the file;
+ * a file that is not gtrack's, or is from a newer schema, is left byte-for-byte as it
+ * was. The caller closes *db with db_close. */
+int db_open(sqlite3 **db, const char *path, enum db_mode mode);
+void db_close(sqlite3 *db);
+
+/* The newest schema version this build knows. */
+int db_schema_version(void);
+
+/* Runs sql, reporting failures with the SQLite message. */
+int db_exec(sqlite3 *db, const char *sql);
+
+#endif

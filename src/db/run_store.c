@@ -1,0 +1,279 @@
+/* Run rows: prepared once, bound and stepped per row, committed in batches. */
+#include "db/run_store.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+/* A commit costs a WAL append and (with synchronous=NORMAL) no fsync; committing this
+ * often bounds what a crash loses without the commit rate mattering to speed. */
+#define COMMIT_INTERVAL_S 0.25
+
+struct run_store {
+	sqlite3 *db;
+	int64_t run_id;
+	int layer_count;
+	sqlite3_stmt *insert_step;
+	sqlite3_stmt *insert_layer_stats;
+	sqlite3_stmt *heartbeat;
+	bool in_transaction;
+	double last_commit;
+};
+
+static int fail(struct run_store *store, const char *what)
+{
+	return error("database: %s: %s", what, sqlite3_errmsg(store->db));
+}
+
+/* NaN is not a number SQLite can store; it becomes NULL (infinities are kept). */
+static void bind_real(sqlite3_stmt *statement, int index, double value)
+{
+	if (isnan(value))
+		sqlite3_bind_null(statement, index);
+	else
+		sqlite3_bind_double(statement, index, value);
+}
+
+static int insert_run(struct run_store *store, const struct spec *spec)
+{
+	static const char sql[] =
+		"INSERT INTO runs (name, status, spec, overrides, resolved_spec, spec_hash, seed,"
+		" started_at, heartbeat_at, activation, activation_slope, depth, width, init,"
+		" init_gain, init_bias, residual, residual_alpha, optimizer, lr, momentum,"
+		" batch_size, steps, loss_fn, dataset, samples, features, outputs, dtype,"
+		" log_every, gtrack_version, hostname, pid)"
+		" VALUES (?, 'running', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'),"
+		" strftime('%Y-%m-%dT%H:%M:%fZ'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *statement = NULL;
+	struct strbuf resolved;
+	char hostname[256] = "";
+	int i = 1, result = -1;
+
+	strbuf_init(&resolved);
+	spec_emit(spec, &resolved, true);
+	gethostname(hostname, sizeof hostname - 1);
+	if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+		fail(store, "cannot prepare the run row");
+		goto done;
+	}
+	sqlite3_bind_text(statement, i++, spec->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, spec->source_text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, spec->overrides ? spec->overrides : "", -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, resolved.text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, spec->spec_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, i++, spec->seed);
+	sqlite3_bind_text(statement, i++, activation_names[spec->model.activation.kind], -1,
+			  SQLITE_STATIC);
+	if (spec->model.activation.kind == ACT_LEAKY_RELU)
+		sqlite3_bind_double(statement, i++, spec->model.activation.slope);
+	else
+		sqlite3_bind_null(statement, i++);
+	sqlite3_bind_int64(statement, i++, spec->model.depth);
+	sqlite3_bind_int64(statement, i++, spec->model.width);
+	sqlite3_bind_text(statement, i++, init_scheme_names[spec->model.init.scheme], -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_double(statement, i++, spec->model.init.gain);
+	sqlite3_bind_double(statement, i++, spec->model.init.bias);
+	sqlite3_bind_int(statement, i++, spec->model.residual.enabled);
+	if (spec->model.residual.enabled)
+		sqlite3_bind_double(statement, i++, spec->model.residual.alpha);
+	else
+		sqlite3_bind_null(statement, i++);
+	sqlite3_bind_text(statement, i++, optimizer_names[spec->train.optimizer.kind], -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_double(statement, i++, spec->train.optimizer.lr);
+	sqlite3_bind_double(statement, i++, spec->train.optimizer.momentum);
+	sqlite3_bind_int64(statement, i++, spec->train.batch_size);
+	sqlite3_bind_int64(statement, i++, spec->train.steps);
+	sqlite3_bind_text(statement, i++, loss_names[spec->train.loss], -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, data_kind_names[spec->data.kind], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, i++, spec->data.samples);
+	sqlite3_bind_int64(statement, i++, spec->data.features);
+	sqlite3_bind_int64(statement, i++, spec_output_size(spec));
+	sqlite3_bind_text(statement, i++, dtype_names[spec->train.dtype], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, i++, spec->log.every);
+	sqlite3_bind_text(statement, i++, GTRACK_VERSION, -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(statement, i++, (int64_t)getpid());
+	if (sqlite3_step(statement) != SQLITE_DONE) {
+		fail(store, "cannot insert the run");
+		goto done;
+	}
+	store->run_id = sqlite3_last_insert_rowid(store->db);
+	result = 0;
+done:
+	sqlite3_finalize(statement);
+	strbuf_free(&resolved);
+	return result;
+}
+
+static int insert_layers(struct run_store *store, const struct spec *spec)
+{
+	sqlite3_stmt *statement = NULL;
+	if (sqlite3_prepare_v2(store->db,
+			       "INSERT INTO layers (run_id, layer, kind, fan_in, fan_out,"
+			       " activation, residual) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &statement, NULL) != SQLITE_OK)
+		return fail(store, "cannot prepare the layer rows");
+	for (int layer = 0; layer < store->layer_count; layer++) {
+		bool output = layer == store->layer_count - 1;
+		int64_t fan_in = layer == 0 ? spec->data.features : spec->model.width;
+		int64_t fan_out = output ? spec_output_size(spec) : spec->model.width;
+		sqlite3_bind_int64(statement, 1, store->run_id);
+		sqlite3_bind_int(statement, 2, layer);
+		sqlite3_bind_text(statement, 3, output ? "output" : "hidden", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(statement, 4, fan_in);
+		sqlite3_bind_int64(statement, 5, fan_out);
+		sqlite3_bind_text(statement, 6,
+				  output ? "linear" : activation_names[spec->model.activation.kind],
+				  -1, SQLITE_STATIC);
+		sqlite3_bind_int(statement, 7, spec_layer_is_residual(spec, layer));
+		if (sqlite3_step(statement) != SQLITE_DONE) {
+			sqlite3_finalize(statement);
+			return fail(store, "cannot insert a layer row");
+		}
+		sqlite3_reset(statement);
+	}
+	sqlite3_finalize(statement);
+	return 0;
+}
+
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int layer_count,
+				  int64_t *run_id)
+{
+	struct run_store *store = xcalloc(1, sizeof *store);
+	store->db = db;
+	store->layer_count = layer_count;
+
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		goto fail;
+	if (insert_run(store, spec) || insert_layers(store, spec) || db_exec(db, "COMMIT")) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
+			       " elapsed_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &store->insert_step, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
+			       " bias_grad_norm, delta_norm, weight_norm) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       -1, &store->insert_layer_stats, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ')"
+			       " WHERE id = ?",
+			       -1, &store->heartbeat, NULL) != SQLITE_OK) {
+		fail(store, "cannot prepare the step rows");
+		goto fail;
+	}
+	store->last_commit = monotonic_seconds();
+	*run_id = store->run_id;
+	return store;
+fail:
+	run_store_free(store);
+	return NULL;
+}
+
+static int commit(struct run_store *store)
+{
+	if (!store->in_transaction)
+		return 0;
+	sqlite3_bind_int64(store->heartbeat, 1, store->run_id);
+	int rc = sqlite3_step(store->heartbeat);
+	sqlite3_reset(store->heartbeat);
+	if (rc != SQLITE_DONE || db_exec(store->db, "COMMIT"))
+		return fail(store, "cannot commit logged steps");
+	store->in_transaction = false;
+	store->last_commit = monotonic_seconds();
+	return 0;
+}
+
+int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
+		  double learning_rate, double elapsed_s, const struct layer_stats *layers)
+{
+	if (!store->in_transaction) {
+		if (db_exec(store->db, "BEGIN IMMEDIATE"))
+			return -1;
+		store->in_transaction = true;
+	}
+	sqlite3_stmt *s = store->insert_step;
+	sqlite3_bind_int64(s, 1, store->run_id);
+	sqlite3_bind_int64(s, 2, step);
+	bind_real(s, 3, stats->loss);
+	bind_real(s, 4, stats->accuracy);
+	bind_real(s, 5, stats->grad_norm);
+	sqlite3_bind_double(s, 6, learning_rate);
+	sqlite3_bind_double(s, 7, elapsed_s);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(store, "cannot insert a step row");
+
+	s = store->insert_layer_stats;
+	for (int layer = 0; layer < store->layer_count; layer++) {
+		sqlite3_bind_int64(s, 1, store->run_id);
+		sqlite3_bind_int64(s, 2, step);
+		sqlite3_bind_int(s, 3, layer);
+		bind_real(s, 4, layers[layer].weight_grad_norm);
+		bind_real(s, 5, layers[layer].bias_grad_norm);
+		bind_real(s, 6, layers[layer].delta_norm);
+		bind_real(s, 7, layers[layer].weight_norm);
+		rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return fail(store, "cannot insert a layer_stats row");
+	}
+	if (monotonic_seconds() - store->last_commit >= COMMIT_INTERVAL_S)
+		return commit(store);
+	return 0;
+}
+
+int run_store_finish(struct run_store *store, const char *status, const char *message,
+		     int64_t steps_done, double final_loss, double elapsed_s)
+{
+	if (commit(store))
+		return -1;
+	sqlite3_stmt *statement = NULL;
+	int rc = sqlite3_prepare_v2(store->db,
+				    "UPDATE runs SET status = ?, message = ?, steps_done = ?,"
+				    " final_loss = ?, elapsed_s = ?,"
+				    " finished_at = strftime('%Y-%m-%dT%H:%M:%fZ'),"
+				    " heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ') WHERE id = ?",
+				    -1, &statement, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(statement, 1, status, -1, SQLITE_STATIC);
+		if (message)
+			sqlite3_bind_text(statement, 2, message, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(statement, 2);
+		sqlite3_bind_int64(statement, 3, steps_done);
+		bind_real(statement, 4, final_loss);
+		sqlite3_bind_double(statement, 5, elapsed_s);
+		sqlite3_bind_int64(statement, 6, store->run_id);
+		rc = sqlite3_step(statement) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	}
+	sqlite3_finalize(statement);
+	if (rc != SQLITE_OK)
+		return fail(store, "cannot record the run's outcome");
+	return 0;
+}
+
+void run_store_free(struct run_store *store)
+{
+	if (!store)
+		return;
+	if (store->in_transaction)
+		sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+	sqlite3_finalize(store->insert_step);
+	sqlite3_finalize(store->insert_layer_stats);
+	sqlite3_finalize(store->heartbeat);
+	free(store);
+}

@@ -1,0 +1,33 @@
+/* Writing one run into the database: the runs and layers rows up front (committed at
+ * once, so a run is visible while it trains), then step and layer rows through prepared
+ * statements in batched transactions, then the outcome. */
+#ifndef GT_RUN_STORE_H
+#define GT_RUN_STORE_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "nn/model.h"
+#include "spec/spec.h"
+
+struct run_store;
+
+/* Inserts the run (status 'running') and its layers. Returns the store, or NULL with a
+ * message; *run_id receives the new id. The caller frees the store with run_store_free. */
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int layer_count,
+				  int64_t *run_id);
+
+/* Queues the rows of one logged step. Rows are committed every few hundred milliseconds,
+ * so an interrupted run keeps all but the last moment. Returns -1 with a message. */
+int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
+		  double learning_rate, double elapsed_s, const struct layer_stats *layers);
+
+/* Commits what is pending and records the outcome: status ("finished", "diverged",
+ * "killed", "failed"), message (may be NULL), steps done, final loss and time. */
+int run_store_finish(struct run_store *store, const char *status, const char *message,
+		     int64_t steps_done, double final_loss, double elapsed_s);
+
+/* Rolls back nothing that was committed; finalizes the statements. Accepts NULL. */
+void run_store_free(struct run_store *store);
+
+#endif

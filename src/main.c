@@ -1,0 +1,44 @@
+/* gtrack: the entry point and the table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+
+const struct command commands[] = {
+	{"run", cmd_run, "train specs and record every layer's gradient norms", cmd_run_usage},
+	{"ls", cmd_ls, "list the runs in the database", cmd_ls_usage},
+	{"show", cmd_show, "show a run: spec, status and gradient-norm profile", cmd_show_usage},
+	{"help", cmd_help, "show help for gtrack, a command, or the spec keys", cmd_help_usage},
+	{NULL, NULL, NULL, NULL},
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		char *help[] = {"help", NULL};
+		cmd_help(1, help);
+		return EXIT_USAGE;
+	}
+	const char *name = argv[1];
+	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
+		printf("gtrack %s\n", GTRACK_VERSION);
+		return finish_output(EXIT_OK);
+	}
+	if (!strcmp(name, "--help") || !strcmp(name, "-h"))
+		return cmd_help(1, (char *[]){"help", NULL});
+
+	const struct command *command = command_find(name);
+	if (!command) {
+		fprintf(stderr, "gtrack: '%s' is not a command. See 'gtrack help'.\n", name);
+		return EXIT_USAGE;
+	}
+	return command->run(argc - 1, argv + 1);
+}

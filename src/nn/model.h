@@ -1,0 +1,45 @@
+/* The trainable network, whatever its dtype. The trainer talks to this interface; it
+ * dispatches to the float or double build of the numeric core (network.c). */
+#ifndef GT_MODEL_H
+#define GT_MODEL_H
+
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "spec/spec.h"
+
+/* What is recorded per layer and step; norms are Frobenius norms accumulated in double. */
+struct layer_stats {
+	double weight_grad_norm; /* ||dL/dW|| */
+	double bias_grad_norm;   /* ||dL/db|| */
+	double delta_norm;       /* ||dL/dz||, z the pre-activation, over the batch */
+	double weight_norm;      /* ||W|| */
+};
+
+struct step_stats {
+	double loss;
+	double accuracy;  /* on the batch; NAN for regression */
+	double grad_norm; /* global norm over every weight and bias gradient */
+};
+
+struct model;
+
+/* Builds the network the spec describes, with initial weights drawn from the seed's init
+ * stream. Returns NULL with a message on failure. The caller owns the model. */
+struct model *model_new(const struct spec *spec);
+void model_free(struct model *model);
+
+/* Layers are 0..depth: hidden layers, then the output layer. */
+int model_layer_count(const struct model *model);
+
+/* Forward and backward on data rows `rows` (batch_size of them): fills step and layer
+ * statistics (layers has model_layer_count entries). Parameters are not changed. No
+ * memory is allocated. */
+void model_compute_gradients(struct model *model, const struct dataset *data,
+			     const uint32_t *rows, struct step_stats *step,
+			     struct layer_stats *layers);
+
+/* Applies one optimizer step with the gradients of the last model_compute_gradients. */
+void model_update(struct model *model, double learning_rate);
+
+#endif

@@ -1,0 +1,275 @@
+/* The multilayer perceptron: buffers, forward, backward, norms and SGD for one dtype.
+ *
+ * Memory: four allocations hold everything the step touches (parameters, gradients,
+ * velocity, activations and their gradients, plus the batch buffers); each layer has
+ * views into them. Nothing is allocated once network_new returns. Parameters are laid
+ * out layer by layer, weight then bias, so optimizer steps are single BLAS calls over the
+ * flat arrays. */
+#include "nn/network.h"
+#include "nn/model_ops.h"
+#include "nn/ops.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/norm.h"
+#include "util/strbuf.h"
+
+typedef struct RNAME(network) network;
+typedef struct RNAME(dense_layer) dense_layer;
+
+static double norm(const real *x, size_t n)
+{
+#ifdef GT_REAL_DOUBLE
+	return norm_f64(x, n);
+#else
+	return norm_f32(x, n);
+#endif
+}
+
+network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
+{
+	network *net = xcalloc(1, sizeof *net);
+	int depth = (int)spec->model.depth, width = (int)spec->model.width;
+	net->batch = (int)spec->train.batch_size;
+	net->inputs = (int)spec->data.features;
+	net->outputs = (int)spec_output_size(spec);
+	net->layer_count = depth + 1;
+	net->slope = (real)spec->model.activation.slope;
+	net->alpha = (real)spec->model.residual.alpha;
+	net->momentum = (real)spec->train.optimizer.momentum;
+	net->loss = spec->train.loss;
+	net->layers = xcalloc((size_t)net->layer_count, sizeof *net->layers);
+
+	/* First pass: shapes and buffer sizes. */
+	size_t activation_count = 0;
+	for (int l = 0; l < net->layer_count; l++) {
+		dense_layer *layer = &net->layers[l];
+		layer->is_output = l == depth;
+		layer->fan_in = l == 0 ? net->inputs : width;
+		layer->fan_out = layer->is_output ? net->outputs : width;
+		layer->activation = spec->model.activation.kind;
+		layer->residual = spec_layer_is_residual(spec, l);
+		net->parameter_count += (size_t)layer->fan_out * ((size_t)layer->fan_in + 1);
+		/* pre, plus act for hidden layers, plus out for residual ones */
+		size_t copies = layer->is_output ? 1 : layer->residual ? 3 : 2;
+		activation_count += copies * (size_t)net->batch * (size_t)layer->fan_out;
+	}
+	net->parameters = xcalloc(net->parameter_count, sizeof(real));
+	net->gradients = xcalloc(net->parameter_count, sizeof(real));
+	net->velocity = xcalloc(net->parameter_count, sizeof(real));
+	net->activation_count = activation_count;
+	net->activations = xcalloc(activation_count, sizeof(real));
+	net->activation_grads = xcalloc(activation_count, sizeof(real));
+	size_t batch_values = (size_t)net->batch * ((size_t)net->inputs + 2 * (size_t)net->outputs + 1);
+	net->input = xcalloc(batch_values, sizeof(real));
+	net->targets = net->input + (size_t)net->batch * net->inputs;
+	net->probs = net->targets + (size_t)net->batch * net->outputs;
+	net->ones = net->probs + (size_t)net->batch * net->outputs;
+	net->labels = xcalloc((size_t)net->batch, sizeof(int32_t));
+	net->norm_scratch = xcalloc(2 * (size_t)net->layer_count, sizeof(double));
+	for (int i = 0; i < net->batch; i++)
+		net->ones[i] = 1;
+
+	/* Second pass: views. */
+	size_t parameter_offset = 0, activation_offset = 0;
+	for (int l = 0; l < net->layer_count; l++) {
+		dense_layer *layer = &net->layers[l];
+		size_t weights = (size_t)layer->fan_out * layer->fan_in;
+		size_t units = (size_t)net->batch * layer->fan_out;
+		layer->weight = net->parameters + parameter_offset;
+		layer->weight_grad = net->gradients + parameter_offset;
+		layer->weight_velocity = net->velocity + parameter_offset;
+		layer->bias = layer->weight + weights;
+		layer->bias_grad = layer->weight_grad + weights;
+		layer->bias_velocity = layer->weight_velocity + weights;
+		parameter_offset += weights + (size_t)layer->fan_out;
+
+		real *next = net->activations + activation_offset;
+		real *next_grad = net->activation_grads + activation_offset;
+		layer->pre = next, layer->pre_grad = next_grad;
+		layer->act = layer->pre, layer->act_grad = layer->pre_grad;
+		if (!layer->is_output) {
+			next += units, next_grad += units;
+			layer->act = next, layer->act_grad = next_grad;
+		}
+		layer->out = layer->act, layer->out_grad = layer->act_grad;
+		if (layer->residual) {
+			next += units, next_grad += units;
+			layer->out = next, layer->out_grad = next_grad;
+		}
+		activation_offset = (size_t)(next - net->activations) + units;
+	}
+
+	if (RNAME(network_init_parameters)(net, spec, rng)) {
+		RNAME(network_free)(net);
+		return NULL;
+	}
+	return net;
+}
+
+void RNAME(network_free)(network *net)
+{
+	if (!net)
+		return;
+	free(net->layers);
+	free(net->parameters);
+	free(net->gradients);
+	free(net->velocity);
+	free(net->activations);
+	free(net->activation_grads);
+	free(net->input);
+	free(net->labels);
+	free(net->norm_scratch);
+	free(net);
+}
+
+void RNAME(network_load_batch)(network *net, const struct dataset *data, const uint32_t *rows)
+{
+	for (int i = 0; i < net->batch; i++) {
+		const double *x = data->inputs + (size_t)rows[i] * net->inputs;
+		for (int f = 0; f < net->inputs; f++)
+			net->input[(size_t)i * net->inputs + f] = (real)x[f];
+		if (data->labels)
+			net->labels[i] = data->labels[rows[i]];
+		if (data->targets) {
+			const double *t = data->targets + (size_t)rows[i] * net->outputs;
+			for (int k = 0; k < net->outputs; k++)
+				net->targets[(size_t)i * net->outputs + k] = (real)t[k];
+		}
+	}
+}
+
+double RNAME(network_forward)(network *net)
+{
+	const real *x = net->input;
+	for (int l = 0; l < net->layer_count; l++) {
+		dense_layer *layer = &net->layers[l];
+		size_t units = (size_t)net->batch * layer->fan_out;
+		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->batch,
+				     layer->fan_in, layer->fan_out);
+		if (!layer->is_output)
+			RNAME(activation_forward)(layer->act, layer->pre, units, layer->activation,
+						  net->slope);
+		if (layer->residual)
+			RNAME(residual_forward)(layer->out, x, layer->act, net->alpha, units);
+		x = layer->out;
+	}
+	const real *scores = net->layers[net->layer_count - 1].out;
+	if (net->loss == LOSS_CROSS_ENTROPY)
+		return RNAME(softmax_cross_entropy_forward)(net->probs, scores, net->labels,
+							    net->batch, net->outputs);
+	return RNAME(mse_forward)(scores, net->targets, (size_t)net->batch * net->outputs);
+}
+
+void RNAME(network_backward)(network *net)
+{
+	dense_layer *output = &net->layers[net->layer_count - 1];
+	memset(net->gradients, 0, net->parameter_count * sizeof(real));
+	memset(net->activation_grads, 0, net->activation_count * sizeof(real));
+
+	if (net->loss == LOSS_CROSS_ENTROPY)
+		RNAME(softmax_cross_entropy_backward)(output->pre_grad, net->probs, net->labels,
+						      net->batch, net->outputs);
+	else
+		RNAME(mse_backward)(output->pre_grad, output->out, net->targets,
+				    (size_t)net->batch * net->outputs);
+
+	for (int l = net->layer_count - 1; l >= 0; l--) {
+		dense_layer *layer = &net->layers[l];
+		size_t units = (size_t)net->batch * layer->fan_out;
+		const real *x = l ? net->layers[l - 1].out : net->input;
+		real *dx = l ? net->layers[l - 1].out_grad : NULL; /* no gradient for the data */
+		if (layer->residual)
+			RNAME(residual_backward)(dx, layer->act_grad, layer->out_grad, net->alpha,
+						 units);
+		if (!layer->is_output)
+			RNAME(activation_backward)(layer->pre_grad, layer->act_grad, layer->pre,
+						   units, layer->activation, net->slope);
+		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
+				      layer->weight, net->ones, net->batch, layer->fan_in,
+				      layer->fan_out);
+	}
+}
+
+void RNAME(network_measure)(network *net, struct layer_stats *stats, double *grad_norm)
+{
+	for (int l = 0; l < net->layer_count; l++) {
+		const dense_layer *layer = &net->layers[l];
+		size_t weights = (size_t)layer->fan_out * layer->fan_in;
+		struct layer_stats *s = &stats[l];
+		s->weight_grad_norm = norm(layer->weight_grad, weights);
+		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
+		s->delta_norm = norm(layer->pre_grad, (size_t)net->batch * layer->fan_out);
+		s->weight_norm = norm(layer->weight, weights);
+		net->norm_scratch[2 * l] = s->weight_grad_norm;
+		net->norm_scratch[2 * l + 1] = s->bias_grad_norm;
+	}
+	/* combined with scaling, so that a global norm of 1e-200 is not squared to zero */
+	*grad_norm = norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+}
+
+double RNAME(network_accuracy)(const network *net)
+{
+	if (!net->labels || net->loss != LOSS_CROSS_ENTROPY)
+		return NAN;
+	return RNAME(accuracy)(net->layers[net->layer_count - 1].out, net->labels, net->batch,
+			       net->outputs);
+}
+
+void RNAME(network_update)(network *net, real learning_rate)
+{
+	int n = (int)net->parameter_count;
+	if (net->momentum == 0) {
+		/* w -= lr g */
+		BLAS(axpy)(n, -learning_rate, net->gradients, 1, net->parameters, 1);
+		return;
+	}
+	/* v = momentum v + g; w -= lr v */
+	BLAS(scal)(n, net->momentum, net->velocity, 1);
+	BLAS(axpy)(n, 1, net->gradients, 1, net->velocity, 1);
+	BLAS(axpy)(n, -learning_rate, net->velocity, 1, net->parameters, 1);
+}
+
+/* The model_ops entry points for this dtype. */
+
+static void *create(const struct spec *spec, struct rng *rng)
+{
+	return RNAME(network_new)(spec, rng);
+}
+
+static void destroy(void *net)
+{
+	RNAME(network_free)(net);
+}
+
+static int layer_count(const void *net)
+{
+	return ((const network *)net)->layer_count;
+}
+
+static void compute_gradients(void *opaque, const struct dataset *data, const uint32_t *rows,
+			      struct step_stats *step, struct layer_stats *layers)
+{
+	network *net = opaque;
+	RNAME(network_load_batch)(net, data, rows);
+	step->loss = RNAME(network_forward)(net);
+	step->accuracy = RNAME(network_accuracy)(net);
+	RNAME(network_backward)(net);
+	RNAME(network_measure)(net, layers, &step->grad_norm);
+}
+
+static void update(void *net, double learning_rate)
+{
+	RNAME(network_update)(net, (real)learning_rate);
+}
+
+const struct model_ops RNAME(model_ops) = {
+	.create = create,
+	.destroy = destroy,
+	.layer_count = layer_count,
+	.compute_gradients = compute_gradients,
+	.update = update,
+};

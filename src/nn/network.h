@@ -1,0 +1,75 @@
+/* The multilayer perceptron for one dtype (see real.h): its buffers, forward, backward
+ * and update. model.c wraps the two builds behind one interface; tests use this header
+ * directly to check gradients against finite differences. */
+#ifndef GT_NETWORK_H
+#define GT_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/dataset.h"
+#include "nn/model.h"
+#include "nn/real.h"
+#include "spec/spec.h"
+#include "util/rng.h"
+
+/* One dense layer and its views into the network's buffers. */
+struct RNAME(dense_layer) {
+	int fan_in, fan_out;
+	int activation; /* enum activation_kind; unused for the output layer */
+	bool is_output;
+	bool residual;
+	real *weight, *bias;               /* (fan_out, fan_in), (fan_out) */
+	real *weight_grad, *bias_grad;     /* same shapes */
+	real *weight_velocity, *bias_velocity;
+	real *pre;      /* z (B, fan_out) */
+	real *act;      /* f(z) (B, fan_out); = pre for the output layer */
+	real *out;      /* layer output (B, fan_out); = act without residual */
+	real *pre_grad; /* dL/dz (B, fan_out): the back-propagated delta */
+	real *act_grad; /* dL/da; = pre_grad for the output layer */
+	real *out_grad; /* dL/dh; = act_grad without residual */
+};
+
+struct RNAME(network) {
+	int batch, inputs, outputs, layer_count;
+	real slope, alpha, momentum;
+	int loss; /* enum loss_kind */
+	struct RNAME(dense_layer) *layers;
+	/* One allocation per buffer family; the layers hold views into them. */
+	real *parameters, *gradients, *velocity; /* (parameter_count) each */
+	size_t parameter_count;
+	real *activations, *activation_grads;    /* pre, act, out of every layer */
+	size_t activation_count;
+	real *input;   /* (B, inputs) */
+	real *targets; /* (B, outputs), mse only */
+	real *probs;   /* (B, outputs), cross_entropy only */
+	int32_t *labels; /* (B) */
+	real *ones;      /* (B) of 1, for bias gradients through gemv */
+	double *norm_scratch; /* (2 layer_count) per-layer norms for the global norm */
+};
+
+/* Allocates the network for spec and initialises its weights from rng. NULL + message on
+ * failure. */
+struct RNAME(network) *RNAME(network_new)(const struct spec *spec, struct rng *rng);
+void RNAME(network_free)(struct RNAME(network) *net);
+
+/* Copies rows of data into the batch buffers, converting to real. */
+void RNAME(network_load_batch)(struct RNAME(network) *net, const struct dataset *data,
+			       const uint32_t *rows);
+/* Forward pass on the loaded batch; returns the loss. */
+double RNAME(network_forward)(struct RNAME(network) *net);
+/* Backward pass after network_forward: zeroes, then fills every gradient. */
+void RNAME(network_backward)(struct RNAME(network) *net);
+/* Per-layer norms and the global gradient norm of the current gradients. */
+void RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,
+			    double *grad_norm);
+double RNAME(network_accuracy)(const struct RNAME(network) *net);
+/* SGD with heavy-ball momentum, as torch.optim.SGD. */
+void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
+
+/* Initial weights (init.c): the spec's scheme and gain for every layer's weights, the
+ * constant bias. Returns -1 with a message if LAPACK fails (orthogonal). */
+int RNAME(network_init_parameters)(struct RNAME(network) *net, const struct spec *spec,
+				   struct rng *rng);
+
+#endif

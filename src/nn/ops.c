@@ -1,0 +1,226 @@
+/* The ops of the network: dense, activations, residual add, losses. Each forward is
+ * followed by its backward; the finite-difference tests in tests/ check every pair. */
+#include "nn/ops.h"
+
+#include <math.h>
+
+#include "nn/gemm.h"
+#include "spec/spec.h"
+
+void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
+			  int batch, int in, int out)
+{
+	/* z = 1 b^T, then z += x W^T */
+	for (int row = 0; row < batch; row++)
+		for (int j = 0; j < out; j++)
+			z[(size_t)row * out + j] = bias[j];
+	gemm(z, x, false, weight, true, batch, out, in, 1, 1);
+}
+
+void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
+			   const real *x, const real *weight, const real *ones, int batch,
+			   int in, int out)
+{
+	/* dW (out, in) += dz^T (out, B) x (B, in) */
+	gemm(dweight, dz, true, x, false, out, in, batch, 1, 1);
+	/* db (out) += dz^T (out, B) 1 (B) */
+	BLAS(gemv)(CblasRowMajor, CblasTrans, batch, out, 1, dz, out, ones, 1, 1, dbias, 1);
+	/* dx (B, in) += dz (B, out) W (out, in) */
+	if (dx)
+		gemm(dx, dz, false, weight, false, batch, in, out, 1, 1);
+}
+
+static inline real sigmoid(real z)
+{
+	return 1 / (1 + REAL_EXP(-z));
+}
+
+/* GELU in PyTorch's default (exact) form: z * Phi(z). */
+static inline real gelu(real z)
+{
+	return (real)0.5 * z * (1 + REAL_ERF(z * (real)M_SQRT1_2));
+}
+
+/* softplus(z) = log(1 + e^z), linear above 20 as in PyTorch, where e^z would overflow
+ * in float and the result equals z to working precision. */
+static inline real softplus(real z)
+{
+	return z > 20 ? z : REAL_LOG1P(REAL_EXP(z));
+}
+
+void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope)
+{
+	switch (kind) {
+	case ACT_LINEAR:
+		for (size_t i = 0; i < n; i++)
+			a[i] = z[i];
+		break;
+	case ACT_SIGMOID:
+		for (size_t i = 0; i < n; i++)
+			a[i] = sigmoid(z[i]);
+		break;
+	case ACT_TANH:
+		for (size_t i = 0; i < n; i++)
+			a[i] = REAL_TANH(z[i]);
+		break;
+	case ACT_RELU:
+		for (size_t i = 0; i < n; i++)
+			a[i] = z[i] > 0 ? z[i] : 0;
+		break;
+	case ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			a[i] = z[i] > 0 ? z[i] : slope * z[i];
+		break;
+	case ACT_ELU:
+		for (size_t i = 0; i < n; i++)
+			a[i] = z[i] > 0 ? z[i] : REAL_EXPM1(z[i]);
+		break;
+	case ACT_GELU:
+		for (size_t i = 0; i < n; i++)
+			a[i] = gelu(z[i]);
+		break;
+	case ACT_SOFTPLUS:
+		for (size_t i = 0; i < n; i++)
+			a[i] = softplus(z[i]);
+		break;
+	case ACT_SILU:
+		for (size_t i = 0; i < n; i++)
+			a[i] = z[i] * sigmoid(z[i]);
+		break;
+	}
+}
+
+void RNAME(activation_backward)(real *dz, const real *da, const real *z, size_t n, int kind,
+				real slope)
+{
+	switch (kind) {
+	case ACT_LINEAR:
+		for (size_t i = 0; i < n; i++)
+			dz[i] += da[i];
+		break;
+	case ACT_SIGMOID:
+		/* s' = s (1 - s), at most 1/4: the seed's vanishing factor */
+		for (size_t i = 0; i < n; i++) {
+			real s = sigmoid(z[i]);
+			dz[i] += da[i] * s * (1 - s);
+		}
+		break;
+	case ACT_TANH:
+		for (size_t i = 0; i < n; i++) {
+			real t = REAL_TANH(z[i]);
+			dz[i] += da[i] * (1 - t * t);
+		}
+		break;
+	case ACT_RELU:
+		/* the derivative at 0 is taken as 0, as PyTorch does */
+		for (size_t i = 0; i < n; i++)
+			dz[i] += z[i] > 0 ? da[i] : 0;
+		break;
+	case ACT_LEAKY_RELU:
+		for (size_t i = 0; i < n; i++)
+			dz[i] += z[i] > 0 ? da[i] : slope * da[i];
+		break;
+	case ACT_ELU:
+		for (size_t i = 0; i < n; i++)
+			dz[i] += z[i] > 0 ? da[i] : da[i] * REAL_EXP(z[i]);
+		break;
+	case ACT_GELU:
+		/* d/dz z Phi(z) = Phi(z) + z phi(z) */
+		for (size_t i = 0; i < n; i++) {
+			real cdf = (real)0.5 * (1 + REAL_ERF(z[i] * (real)M_SQRT1_2));
+			real pdf = REAL_EXP((real)-0.5 * z[i] * z[i]) * (real)(0.5 * M_2_SQRTPI *
+									      M_SQRT1_2);
+			dz[i] += da[i] * (cdf + z[i] * pdf);
+		}
+		break;
+	case ACT_SOFTPLUS:
+		for (size_t i = 0; i < n; i++)
+			dz[i] += z[i] > 20 ? da[i] : da[i] * sigmoid(z[i]);
+		break;
+	case ACT_SILU:
+		/* d/dz z s(z) = s (1 + z (1 - s)) */
+		for (size_t i = 0; i < n; i++) {
+			real s = sigmoid(z[i]);
+			dz[i] += da[i] * s * (1 + z[i] * (1 - s));
+		}
+		break;
+	}
+}
+
+void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h[i] = x[i] + alpha * a[i];
+}
+
+void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, size_t n)
+{
+	if (dx)
+		BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
+	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
+}
+
+double RNAME(softmax_cross_entropy_forward)(real *probs, const real *logits,
+					    const int32_t *labels, int batch, int classes)
+{
+	double total = 0;
+	for (int row = 0; row < batch; row++) {
+		const real *z = logits + (size_t)row * classes;
+		real *p = probs + (size_t)row * classes;
+		real largest = z[0];
+		for (int j = 1; j < classes; j++)
+			largest = z[j] > largest ? z[j] : largest;
+		double sum = 0;
+		for (int j = 0; j < classes; j++) {
+			p[j] = REAL_EXP(z[j] - largest);
+			sum += p[j];
+		}
+		for (int j = 0; j < classes; j++)
+			p[j] = (real)(p[j] / sum);
+		/* -log softmax = log sum exp(z - max) - (z_label - max) */
+		total += log(sum) - ((double)z[labels[row]] - (double)largest);
+	}
+	return total / batch;
+}
+
+void RNAME(softmax_cross_entropy_backward)(real *dlogits, const real *probs,
+					   const int32_t *labels, int batch, int classes)
+{
+	real scale = (real)1 / (real)batch;
+	for (int row = 0; row < batch; row++) {
+		real *d = dlogits + (size_t)row * classes;
+		const real *p = probs + (size_t)row * classes;
+		for (int j = 0; j < classes; j++)
+			d[j] += scale * (p[j] - (j == labels[row]));
+	}
+}
+
+double RNAME(mse_forward)(const real *y, const real *target, size_t n)
+{
+	double total = 0;
+	for (size_t i = 0; i < n; i++) {
+		double difference = (double)y[i] - (double)target[i];
+		total += difference * difference;
+	}
+	return total / (double)n;
+}
+
+void RNAME(mse_backward)(real *dy, const real *y, const real *target, size_t n)
+{
+	real scale = (real)2 / (real)n;
+	for (size_t i = 0; i < n; i++)
+		dy[i] += scale * (y[i] - target[i]);
+}
+
+double RNAME(accuracy)(const real *scores, const int32_t *labels, int batch, int classes)
+{
+	int correct = 0;
+	for (int row = 0; row < batch; row++) {
+		const real *s = scores + (size_t)row * classes;
+		int best = 0;
+		for (int j = 1; j < classes; j++)
+			best = s[j] > s[best] ? j : best;
+		correct += best == labels[row];
+	}
+	return (double)correct / batch;
+}

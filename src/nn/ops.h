@@ -1,0 +1,49 @@
+/* Forward/backward pairs for every op of the network, side by side (llm.c style).
+ * Arguments: outputs first, then inputs, then sizes. Backward functions ADD into their
+ * gradient outputs; the caller zeroes the gradient buffers once per step. Shapes are in
+ * comments as (rows, columns); B is the batch. Compiled per dtype (see real.h). */
+#ifndef GT_OPS_H
+#define GT_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn/real.h"
+
+/* z (B, out) = x (B, in) W^T + b, with W (out, in) as in torch.nn.Linear. */
+void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
+			  int batch, int in, int out);
+/* dW += dz^T x; db += column sums of dz (ones is a (B) vector of 1); dx += dz W when dx
+ * is not NULL. */
+void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
+			   const real *x, const real *weight, const real *ones, int batch,
+			   int in, int out);
+
+/* a = f(z) elementwise; slope is leaky_relu's negative slope. */
+void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope);
+/* dz += da * f'(z) */
+void RNAME(activation_backward)(real *dz, const real *da, const real *z, size_t n, int kind,
+				real slope);
+
+/* h = x + alpha * a */
+void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);
+/* dx += dh (skipped when dx is NULL); da += alpha * dh */
+void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, size_t n);
+
+/* Softmax of logits (B, C) into probs, returns the mean over the batch of
+ * -log p[label], accumulated in double. */
+double RNAME(softmax_cross_entropy_forward)(real *probs, const real *logits,
+					    const int32_t *labels, int batch, int classes);
+/* dlogits += (probs - onehot(labels)) / B */
+void RNAME(softmax_cross_entropy_backward)(real *dlogits, const real *probs,
+					   const int32_t *labels, int batch, int classes);
+
+/* Mean over all n entries of (y - t)^2, as torch.nn.MSELoss. */
+double RNAME(mse_forward)(const real *y, const real *target, size_t n);
+/* dy += 2 (y - t) / n */
+void RNAME(mse_backward)(real *dy, const real *y, const real *target, size_t n);
+
+/* Fraction of rows of scores (B, C) whose largest entry is at the label. */
+double RNAME(accuracy)(const real *scores, const int32_t *labels, int batch, int classes);
+
+#endif

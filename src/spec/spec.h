@@ -1,0 +1,138 @@
+/* The experiment spec: what a YAML file (plus --set overrides) describes.
+ *
+ * Every key lives in one table (spec_fields.c) that drives parsing, overrides, the
+ * canonical dump used for spec_hash, and the reference printed by `gtrack help spec`.
+ * A loaded spec is complete: defaults are filled in and cross-field rules checked. */
+#ifndef GT_SPEC_H
+#define GT_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/strbuf.h"
+
+enum data_kind { DATA_GAUSSIAN, DATA_BLOBS, DATA_SPIRALS, DATA_TEACHER };
+enum activation_kind {
+	ACT_LINEAR,
+	ACT_SIGMOID,
+	ACT_TANH,
+	ACT_RELU,
+	ACT_LEAKY_RELU,
+	ACT_ELU,
+	ACT_GELU,
+	ACT_SOFTPLUS,
+	ACT_SILU,
+};
+enum init_scheme {
+	INIT_XAVIER_UNIFORM,
+	INIT_XAVIER_NORMAL,
+	INIT_HE_UNIFORM,
+	INIT_HE_NORMAL,
+	INIT_LECUN_NORMAL,
+	INIT_ORTHOGONAL,
+};
+enum optimizer_kind { OPTIMIZER_SGD };
+enum loss_kind { LOSS_CROSS_ENTROPY, LOSS_MSE };
+enum dtype { DTYPE_FLOAT32, DTYPE_FLOAT64 };
+
+/* Names as written in specs and stored in the database, indexed by the enums above;
+ * each list ends with NULL. */
+extern const char *const data_kind_names[];
+extern const char *const activation_names[];
+extern const char *const init_scheme_names[];
+extern const char *const optimizer_names[];
+extern const char *const loss_names[];
+extern const char *const dtype_names[];
+
+/* Where a key's value came from, for errors found after parsing. */
+struct spec_origin {
+	char path[48];     /* "model.depth" */
+	char location[96]; /* "spec.yaml:7:12" or "--set model.depth=30" */
+};
+
+#define SPEC_MAX_ORIGINS 64
+
+struct spec {
+	char *name;
+	int64_t seed;
+	struct {
+		int kind; /* enum data_kind */
+		int64_t samples;
+		int64_t features;
+		int64_t classes;
+		int64_t outputs;       /* regression targets (teacher + mse) */
+		int64_t teacher_width; /* hidden units of the teacher network */
+		double variance;       /* gaussian: input variance */
+		double noise;          /* NAN until resolved by kind */
+		double separation;     /* blobs: spread of the class centres */
+	} data;
+	struct {
+		int64_t depth; /* hidden layers; the output layer comes on top */
+		int64_t width;
+		struct {
+			int kind; /* enum activation_kind */
+			double slope; /* leaky_relu: slope for negative inputs */
+		} activation;
+		struct {
+			int scheme; /* enum init_scheme */
+			double gain;
+			double bias;
+		} init;
+		struct {
+			bool enabled;
+			double alpha;
+		} residual;
+	} model;
+	struct {
+		int64_t steps;
+		int64_t batch_size;
+		struct {
+			int kind; /* enum optimizer_kind */
+			double lr;
+			double momentum;
+		} optimizer;
+		int loss;  /* enum loss_kind */
+		int dtype; /* enum dtype */
+	} train;
+	struct {
+		int64_t every;
+	} log;
+
+	/* Provenance, owned by the spec. */
+	char *source_path; /* file name as given, or a label for in-memory specs */
+	char *source_text; /* the YAML as given */
+	char *overrides;   /* "--set a=b --set c=d" as given, "" when none */
+	char spec_hash[17];
+	struct spec_origin origins[SPEC_MAX_ORIGINS];
+	int origin_count;
+};
+
+/* Loads a spec from a YAML file and applies `--set KEY=VALUE` overrides (each given as
+ * "KEY=VALUE") with the same checks as the file. On error, every problem found is
+ * reported as "FILE:LINE:COLUMN: KEY.PATH: ..." and -1 is returned; the spec is left
+ * empty and needs no spec_free. */
+int spec_load_file(struct spec *spec, const char *path, const char *const *overrides,
+		   int override_count);
+/* The same from text in memory; `label` stands in for the file name in messages. */
+int spec_load_text(struct spec *spec, const char *text, const char *label,
+		   const char *const *overrides, int override_count);
+void spec_free(struct spec *spec);
+
+/* Writes the resolved spec as YAML with every key; with include_identity false, `name`
+ * and `seed` are left out (that is the text spec_hash is computed from, so runs that
+ * differ only in seed share a hash). */
+void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identity);
+
+/* Writes the reference of every key: path, type, default and meaning. */
+void spec_describe(struct strbuf *out);
+
+/* Size of the network's output layer: classes, or data.outputs for teacher regression. */
+int64_t spec_output_size(const struct spec *spec);
+/* True when targets are class labels (cross_entropy); false for regression targets. */
+bool spec_uses_labels(const struct spec *spec);
+/* True when hidden layer `layer` (0-based) has a residual connection: residual is on and
+ * the layer's input and output sizes match. */
+bool spec_layer_is_residual(const struct spec *spec, int64_t layer);
+
+#endif

@@ -1,0 +1,88 @@
+/* Writing specs out: the canonical resolved YAML (stored with each run and hashed into
+ * spec_hash) and the key reference of `gtrack help spec`. Both walk the field table. */
+#include "spec/spec.h"
+#include "spec/spec_fields.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+static void emit_string(struct strbuf *out, const char *text)
+{
+	strbuf_puts(out, "\"");
+	for (const char *c = text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			strbuf_printf(out, "\\%c", *c);
+		else if ((unsigned char)*c < 0x20)
+			strbuf_printf(out, "\\x%02x", (unsigned char)*c);
+		else
+			strbuf_add(out, c, 1);
+	}
+	strbuf_puts(out, "\"");
+}
+
+static void emit_fields(const struct spec *spec, const struct spec_field *fields,
+			struct strbuf *out, int indent, bool include_identity)
+{
+	for (; fields->key; fields++) {
+		const void *value = (const char *)spec + fields->offset;
+		if (!include_identity && indent == 0 &&
+		    (!strcmp(fields->key, "name") || !strcmp(fields->key, "seed")))
+			continue;
+		strbuf_printf(out, "%*s%s:", indent, "", fields->key);
+		switch (fields->type) {
+		case FIELD_INT:
+			strbuf_printf(out, " %lld\n", (long long)*(const int64_t *)value);
+			break;
+		case FIELD_REAL:
+			/* %.17g round-trips every double, so the hash sees the exact value */
+			strbuf_printf(out, " %.17g\n", *(const double *)value);
+			break;
+		case FIELD_BOOL:
+			strbuf_printf(out, " %s\n", *(const bool *)value ? "true" : "false");
+			break;
+		case FIELD_STRING:
+			strbuf_puts(out, " ");
+			emit_string(out, *(char *const *)value ? *(char *const *)value : "");
+			strbuf_puts(out, "\n");
+			break;
+		case FIELD_CHOICE:
+			strbuf_printf(out, " %s\n", fields->choices[*(const int *)value]);
+			break;
+		case FIELD_SECTION:
+			strbuf_puts(out, "\n");
+			emit_fields(spec, fields->fields, out, indent + 2, include_identity);
+			break;
+		}
+	}
+}
+
+void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identity)
+{
+	emit_fields(spec, spec_root_fields, out, 0, include_identity);
+}
+
+static void describe_fields(const struct spec_field *fields, const char *prefix,
+			    struct strbuf *out)
+{
+	for (; fields->key; fields++) {
+		char path[160];
+		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", fields->key);
+		if (fields->type == FIELD_SECTION) {
+			strbuf_printf(out, "%s\n    %s\n", path, fields->doc);
+			describe_fields(fields->fields, path, out);
+			continue;
+		}
+		char expected[256];
+		spec_field_expectation(fields, expected, sizeof expected);
+		strbuf_printf(out, "%s: %s (default: %s)\n    %s\n", path, expected,
+			      fields->default_text ? fields->default_text : "see below",
+			      fields->doc);
+	}
+}
+
+void spec_describe(struct strbuf *out)
+{
+	describe_fields(spec_root_fields, "", out);
+}

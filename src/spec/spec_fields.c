@@ -1,0 +1,307 @@
+/* Every spec key, its type, default and meaning, and the conversion of scalar text into
+ * typed values. Adding a key means adding a row here and a member to struct spec. */
+#include "spec/spec_fields.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const data_kind_names[] = {"gaussian", "blobs", "spirals", "teacher", NULL};
+const char *const activation_names[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu",
+					"elu", "gelu", "softplus", "silu", NULL};
+const char *const init_scheme_names[] = {"xavier_uniform", "xavier_normal", "he_uniform",
+					 "he_normal", "lecun_normal", "orthogonal", NULL};
+const char *const optimizer_names[] = {"sgd", NULL};
+const char *const loss_names[] = {"cross_entropy", "mse", NULL};
+const char *const dtype_names[] = {"float32", "float64", NULL};
+
+#define AT(member) offsetof(struct spec, member)
+/* Sizes are capped at 2^31-1 so that BLAS's int dimensions hold them; memory is checked
+ * separately, with the amount needed in the message. */
+#define SIZE_LIMIT 2147483647.0
+#define INT(name, member, def, lo, hi, text)                                               \
+	{.key = name, .type = FIELD_INT, .offset = AT(member), .default_text = def,        \
+	 .min = lo, .max = hi, .doc = text}
+#define REAL(name, member, def, lo, hi, text)                                              \
+	{.key = name, .type = FIELD_REAL, .offset = AT(member), .default_text = def,       \
+	 .min = lo, .max = hi, .doc = text}
+#define BOOL(name, member, def, text)                                                      \
+	{.key = name, .type = FIELD_BOOL, .offset = AT(member), .default_text = def,       \
+	 .doc = text}
+#define STRING(name, member, text)                                                         \
+	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text}
+#define CHOICE(name, member, def, names, text)                                             \
+	{.key = name, .type = FIELD_CHOICE, .offset = AT(member), .default_text = def,     \
+	 .choices = names, .doc = text}
+#define SECTION(name, member, keys, text, ...)                                             \
+	{.key = name, .type = FIELD_SECTION, .offset = AT(member), .fields = keys,         \
+	 .doc = text, __VA_ARGS__}
+/* "> 0" for reals: the smallest positive bound that still reads as 0 in messages */
+#define POSITIVE 1e-300
+#define HUGE_VALUE 1e300
+
+static const struct spec_field data_fields[] = {
+	CHOICE("kind", data.kind, "blobs", data_kind_names,
+	       "generator: gaussian (inputs N(0, variance), random labels), blobs (Gaussian "
+	       "class clusters), spirals (interleaved arms), teacher (targets from a random "
+	       "network)"),
+	INT("samples", data.samples, "2048", 1, SIZE_LIMIT, "number of examples"),
+	INT("features", data.features, "16", 1, SIZE_LIMIT, "input dimension"),
+	INT("classes", data.classes, "4", 2, SIZE_LIMIT, "number of classes (output size)"),
+	INT("outputs", data.outputs, "1", 1, SIZE_LIMIT,
+	    "teacher with loss mse: number of regression targets (output size)"),
+	INT("teacher_width", data.teacher_width, "32", 1, SIZE_LIMIT,
+	    "teacher: hidden units of the tanh teacher network"),
+	REAL("variance", data.variance, "1.0", POSITIVE, HUGE_VALUE,
+	     "gaussian: variance of the inputs"),
+	REAL("noise", data.noise, "auto", 0, HUGE_VALUE,
+	     "standard deviation of added Gaussian noise; auto: 0.5 for blobs (within a "
+	     "cluster), 0.05 for spirals, 0 for gaussian and teacher"),
+	REAL("separation", data.separation, "2.0", 0, HUGE_VALUE,
+	     "blobs: standard deviation of the class centres"),
+	{0},
+};
+
+static const struct spec_field activation_fields[] = {
+	CHOICE("kind", model.activation.kind, "relu", activation_names,
+	       "linear, sigmoid, tanh, relu, leaky_relu, elu (alpha 1), gelu (erf form), "
+	       "softplus (beta 1), silu"),
+	REAL("slope", model.activation.slope, "0.01", 0, HUGE_VALUE,
+	     "leaky_relu: slope for negative inputs"),
+	{0},
+};
+
+static const struct spec_field init_fields[] = {
+	CHOICE("scheme", model.init.scheme, "xavier_normal", init_scheme_names,
+	       "xavier_uniform, xavier_normal (std sqrt(2/(fan_in+fan_out))), he_uniform, "
+	       "he_normal (std sqrt(2/fan_in)), lecun_normal (std sqrt(1/fan_in)), orthogonal"),
+	REAL("gain", model.init.gain, "1.0", 0, HUGE_VALUE,
+	     "multiplies the scheme's standard deviation (below 1: too small, above: too "
+	     "large)"),
+	REAL("bias", model.init.bias, "0.0", -HUGE_VALUE, HUGE_VALUE,
+	     "initial value of every bias"),
+	{0},
+};
+
+static const struct spec_field residual_fields[] = {
+	BOOL("enabled", model.residual.enabled, "false",
+	     "h <- h + alpha * act(W h + b) for every hidden layer whose input and output "
+	     "sizes match (all but layer 0 unless data.features equals model.width)"),
+	REAL("alpha", model.residual.alpha, "1.0", -HUGE_VALUE, HUGE_VALUE,
+	     "scale of the residual branch"),
+	{0},
+};
+
+static const struct spec_field model_fields[] = {
+	INT("depth", model.depth, "10", 1, SIZE_LIMIT,
+	    "hidden layers; the output layer comes on top (layers 0..depth)"),
+	INT("width", model.width, "64", 1, SIZE_LIMIT, "units per hidden layer"),
+	SECTION("activation", model.activation, activation_fields,
+		"a name (relu) or {kind: leaky_relu, slope: 0.1}", .shorthand = "kind"),
+	SECTION("init", model.init, init_fields,
+		"a scheme name (he_normal) or {scheme: ..., gain: ..., bias: ...}",
+		.shorthand = "scheme"),
+	SECTION("residual", model.residual, residual_fields,
+		"false, true, or {alpha: 0.5} (a mapping turns it on)", .shorthand = "enabled",
+		.implied = &residual_fields[0]),
+	{0},
+};
+
+static const struct spec_field optimizer_fields[] = {
+	CHOICE("kind", train.optimizer.kind, "sgd", optimizer_names, "sgd"),
+	REAL("lr", train.optimizer.lr, "0.1", POSITIVE, HUGE_VALUE, "learning rate"),
+	REAL("momentum", train.optimizer.momentum, "0.0", 0, 0.999999,
+	     "heavy-ball momentum as in PyTorch: v <- momentum v + g, w <- w - lr v"),
+	{0},
+};
+
+static const struct spec_field train_fields[] = {
+	INT("steps", train.steps, "200", 1, SIZE_LIMIT,
+	    "optimizer steps; step s logs the gradient before the s-th update"),
+	INT("batch_size", train.batch_size, "64", 1, SIZE_LIMIT,
+	    "examples per step, drawn without replacement, reshuffled every epoch"),
+	SECTION("optimizer", train.optimizer, optimizer_fields,
+		"a name (sgd) or {kind: sgd, lr: 0.1, momentum: 0.9}", .shorthand = "kind"),
+	CHOICE("loss", train.loss, "cross_entropy", loss_names,
+	       "cross_entropy (softmax, mean over the batch) or mse (mean over all outputs; "
+	       "class labels become one-hot targets)"),
+	CHOICE("dtype", train.dtype, "float32", dtype_names,
+	       "float32 or float64 for parameters and activations (norms are always "
+	       "accumulated in double)"),
+	{0},
+};
+
+static const struct spec_field log_fields[] = {
+	INT("every", log.every, "1", 1, SIZE_LIMIT,
+	    "log every k-th step; step 0 and the last step are always logged"),
+	{0},
+};
+
+const struct spec_field spec_root_fields[] = {
+	STRING("name", name, "run name; default: the spec file name without .yaml"),
+	INT("seed", seed, "1", 0, 9007199254740991.0,
+	    "seeds data, initial weights and batch order"),
+	SECTION("data", data, data_fields, "the dataset"),
+	SECTION("model", model, model_fields, "the network"),
+	SECTION("train", train, train_fields, "the training loop"),
+	SECTION("log", log, log_fields, "what is recorded"),
+	{0},
+};
+
+const struct spec_field *spec_field_find(const struct spec_field *fields, const char *key)
+{
+	for (; fields->key; fields++)
+		if (!strcmp(fields->key, key))
+			return fields;
+	return NULL;
+}
+
+void spec_field_expectation(const struct spec_field *field, char *buffer, size_t size)
+{
+	switch (field->type) {
+	case FIELD_INT:
+		snprintf(buffer, size, "an integer from %.0f to %.0f", field->min, field->max);
+		break;
+	case FIELD_REAL:
+		if (field->min <= -1e300)
+			snprintf(buffer, size, "a finite number");
+		else if (field->max >= 1e300)
+			snprintf(buffer, size, "a number %s %g", field->min > 0 ? ">" : ">=",
+				 field->min > 0 && field->min < 1e-200 ? 0.0 : field->min);
+		else
+			snprintf(buffer, size, "a number from %g to %g", field->min, field->max);
+		break;
+	case FIELD_BOOL:
+		snprintf(buffer, size, "true or false");
+		break;
+	case FIELD_STRING:
+		snprintf(buffer, size, "a string");
+		break;
+	case FIELD_CHOICE: {
+		size_t used = (size_t)snprintf(buffer, size, "one of ");
+		for (int i = 0; field->choices[i] && used < size; i++)
+			used += (size_t)snprintf(buffer + used, size - used, "%s%s", i ? ", " : "",
+						 field->choices[i]);
+		break;
+	}
+	case FIELD_SECTION:
+		snprintf(buffer, size, "a mapping");
+		break;
+	}
+}
+
+static int reject(const struct spec_field *field, const char *text, char *message,
+		  size_t message_size)
+{
+	char expected[256];
+	spec_field_expectation(field, expected, sizeof expected);
+	snprintf(message, message_size, "expected %s, found '%s'", expected, text);
+	return -1;
+}
+
+static int parse_bool(const char *text, bool *value)
+{
+	static const char *const yes[] = {"true", "yes", "on"};
+	static const char *const no[] = {"false", "no", "off"};
+	for (int i = 0; i < 3; i++) {
+		if (!strcasecmp(text, yes[i]))
+			return *value = true, 0;
+		if (!strcasecmp(text, no[i]))
+			return *value = false, 0;
+	}
+	return -1;
+}
+
+int spec_field_assign(struct spec *spec, const struct spec_field *field, const char *text,
+		      char *message, size_t message_size)
+{
+	void *target = (char *)spec + field->offset;
+	char *end;
+	switch (field->type) {
+	case FIELD_INT: {
+		errno = 0;
+		long long value = strtoll(text, &end, 10);
+		if (!*text || *end || errno || value < field->min || value > field->max)
+			return reject(field, text, message, message_size);
+		*(int64_t *)target = value;
+		return 0;
+	}
+	case FIELD_REAL: {
+		if (field->default_text && !strcmp(field->default_text, "auto") &&
+		    !strcmp(text, "auto")) {
+			*(double *)target = NAN;
+			return 0;
+		}
+		errno = 0;
+		double value = strtod(text, &end);
+		if (!*text || *end || !isfinite(value) || value < field->min ||
+		    value > field->max)
+			return reject(field, text, message, message_size);
+		*(double *)target = value;
+		return 0;
+	}
+	case FIELD_BOOL:
+		if (parse_bool(text, target))
+			return reject(field, text, message, message_size);
+		return 0;
+	case FIELD_STRING:
+		free(*(char **)target);
+		*(char **)target = xstrdup(text);
+		return 0;
+	case FIELD_CHOICE:
+		for (int i = 0; field->choices[i]; i++) {
+			if (!strcmp(field->choices[i], text)) {
+				*(int *)target = i;
+				return 0;
+			}
+		}
+		return reject(field, text, message, message_size);
+	case FIELD_SECTION:
+		break;
+	}
+	snprintf(message, message_size, "expected a mapping, found '%s'", text);
+	return -1;
+}
+
+static void apply_defaults(struct spec *spec, const struct spec_field *fields)
+{
+	char unused[8];
+	for (; fields->key; fields++) {
+		if (fields->type == FIELD_SECTION)
+			apply_defaults(spec, fields->fields);
+		else if (fields->default_text)
+			spec_field_assign(spec, fields, fields->default_text, unused, sizeof unused);
+	}
+}
+
+void spec_apply_defaults(struct spec *spec)
+{
+	apply_defaults(spec, spec_root_fields);
+}
+
+void spec_record_origin(struct spec *spec, const char *path, const char *location)
+{
+	struct spec_origin *origin = NULL;
+	for (int i = 0; i < spec->origin_count; i++)
+		if (!strcmp(spec->origins[i].path, path))
+			origin = &spec->origins[i];
+	if (!origin) {
+		if (spec->origin_count == SPEC_MAX_ORIGINS)
+			return;
+		origin = &spec->origins[spec->origin_count++];
+	}
+	snprintf(origin->path, sizeof origin->path, "%s", path);
+	snprintf(origin->location, sizeof origin->location, "%s", location);
+}
+
+const char *spec_origin_of(const struct spec *spec, const char *path)
+{
+	for (int i = 0; i < spec->origin_count; i++)
+		if (!strcmp(spec->origins[i].path, path))
+			return spec->origins[i].location;
+	return spec->source_path;
+}

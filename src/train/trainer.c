@@ -1,0 +1,179 @@
+/* The run loop. Everything it needs is allocated before step 0; the loop itself only
+ * computes, logs and updates. */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/dataset.h"
+#include "db/run_store.h"
+#include "nn/model.h"
+#include "train/progress.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/rng.h"
+#include "util/strbuf.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int signal_number)
+{
+	(void)signal_number;
+	interrupted = 1;
+}
+
+void trainer_handle_signals(void)
+{
+	struct sigaction action;
+	memset(&action, 0, sizeof action);
+	action.sa_handler = on_signal;
+	sigemptyset(&action.sa_mask);
+	action.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the process at once */
+	sigaction(SIGINT, &action, NULL);
+	sigaction(SIGTERM, &action, NULL);
+}
+
+bool trainer_interrupted(void)
+{
+	return interrupted;
+}
+
+/* Batches are consecutive slices of a permutation of the samples, reshuffled once an
+ * epoch's permutation cannot fill another batch. */
+struct batch_order {
+	struct rng rng;
+	uint32_t *order;
+	uint32_t samples, batch, next;
+};
+
+static void batch_order_init(struct batch_order *b, const struct spec *spec)
+{
+	rng_seed(&b->rng, (uint64_t)spec->seed, RNG_STREAM_BATCHES);
+	b->samples = (uint32_t)spec->data.samples;
+	b->batch = (uint32_t)spec->train.batch_size;
+	b->order = xmalloc(sizeof(uint32_t) * b->samples);
+	for (uint32_t i = 0; i < b->samples; i++)
+		b->order[i] = i;
+	rng_shuffle(&b->rng, b->order, b->samples);
+	b->next = 0;
+}
+
+static const uint32_t *batch_order_next(struct batch_order *b)
+{
+	if (b->next + b->batch > b->samples) {
+		rng_shuffle(&b->rng, b->order, b->samples);
+		b->next = 0;
+	}
+	const uint32_t *rows = b->order + b->next;
+	b->next += b->batch;
+	return rows;
+}
+
+/* The layer where back-propagation first produced a non-finite gradient (back-propagation
+ * runs from the output down, so the highest such layer), or -1. */
+static int first_nonfinite_layer(const struct layer_stats *layers, int count)
+{
+	for (int l = count - 1; l >= 0; l--)
+		if (!isfinite(layers[l].weight_grad_norm) || !isfinite(layers[l].bias_grad_norm) ||
+		    !isfinite(layers[l].delta_norm))
+			return l;
+	return -1;
+}
+
+static double layer_ratio(const struct layer_stats *layers, int count)
+{
+	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
+}
+
+int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
+		struct run_result *result)
+{
+	struct dataset data = {0};
+	struct model *model = NULL;
+	struct run_store *store = NULL;
+	struct layer_stats *layers = NULL;
+	struct batch_order batches = {0};
+	int status = -1;
+
+	memset(result, 0, sizeof *result);
+	result->first_loss = result->final_loss = NAN;
+	result->initial_ratio = result->final_ratio = NAN;
+	if (dataset_generate(&data, spec))
+		goto done;
+	if (!(model = model_new(spec)))
+		goto done;
+	int layer_count = model_layer_count(model);
+	layers = xcalloc((size_t)layer_count, sizeof *layers);
+	batch_order_init(&batches, spec);
+	if (!(store = run_store_begin(db, spec, layer_count, &result->run_id)))
+		goto done;
+
+	struct progress bar;
+	char label[64];
+	snprintf(label, sizeof label, "run %lld", (long long)result->run_id);
+	progress_start(&bar, label, spec->train.steps, show_progress);
+	double started = monotonic_seconds(), lr = spec->train.optimizer.lr;
+	int64_t last = spec->train.steps - 1;
+	result->outcome = RUN_FINISHED;
+
+	for (int64_t step = 0; step <= last; step++) {
+		if (interrupted) {
+			result->outcome = RUN_KILLED;
+			snprintf(result->message, sizeof result->message,
+				 "interrupted before step %lld", (long long)step);
+			break;
+		}
+		struct step_stats stats;
+		model_compute_gradients(model, &data, batch_order_next(&batches), &stats, layers);
+		int bad_layer = first_nonfinite_layer(layers, layer_count);
+		bool diverged = !isfinite(stats.loss) || bad_layer >= 0;
+		bool logged = step % spec->log.every == 0 || step == last || diverged;
+		if (logged && run_store_log(store, step, &stats, lr, monotonic_seconds() - started,
+					    layers)) {
+			result->outcome = RUN_FAILED;
+			snprintf(result->message, sizeof result->message, "%s", error_last());
+			break;
+		}
+		if (step == 0) {
+			result->first_loss = stats.loss;
+			result->initial_ratio = layer_ratio(layers, layer_count);
+		}
+		result->final_loss = stats.loss;
+		result->final_ratio = layer_ratio(layers, layer_count);
+		result->steps_done = step + 1;
+		if (diverged) {
+			result->outcome = RUN_DIVERGED;
+			if (bad_layer >= 0)
+				snprintf(result->message, sizeof result->message,
+					 "non-finite gradient at step %lld, first at layer %d (of "
+					 "0..%d) in back-propagation order; loss %g",
+					 (long long)step, bad_layer, layer_count - 1, stats.loss);
+			else
+				snprintf(result->message, sizeof result->message,
+					 "non-finite loss (%g) at step %lld", stats.loss,
+					 (long long)step);
+			break;
+		}
+		model_update(model, lr);
+		progress_update(&bar, step + 1, stats.loss);
+	}
+	progress_finish(&bar);
+	result->elapsed_s = monotonic_seconds() - started;
+
+	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
+	if (run_store_finish(store, outcome_names[result->outcome],
+			     result->outcome == RUN_FINISHED ? NULL : result->message,
+			     result->steps_done, result->final_loss, result->elapsed_s))
+		goto done;
+	status = 0;
+done:
+	run_store_free(store);
+	free(layers);
+	free(batches.order);
+	model_free(model);
+	dataset_free(&data);
+	return status;
+}

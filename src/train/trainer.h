@@ -1,0 +1,37 @@
+/* Training one spec into the database: generate data, build the model, and at every
+ * step compute gradients, log the logged steps (step 0 before any update), stop on a
+ * non-finite loss or gradient (diverged) or on SIGINT/SIGTERM (killed), update. */
+#ifndef GT_TRAINER_H
+#define GT_TRAINER_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spec/spec.h"
+
+enum run_outcome { RUN_FINISHED, RUN_DIVERGED, RUN_KILLED, RUN_FAILED };
+
+struct run_result {
+	int64_t run_id;
+	enum run_outcome outcome;
+	int64_t steps_done;
+	double first_loss, final_loss, elapsed_s;
+	/* layer 0's weight_grad_norm over the output layer's, at step 0 and the last step */
+	double initial_ratio, final_ratio;
+	char message[256]; /* why a run diverged, was killed or failed */
+};
+
+/* Makes SIGINT and SIGTERM end the current run as 'killed' after the step in progress;
+ * a second SIGINT kills the process at once. */
+void trainer_handle_signals(void);
+/* True once SIGINT or SIGTERM has arrived. */
+bool trainer_interrupted(void);
+
+/* Trains spec and records it in db. Returns 0 when the run was recorded, whatever its
+ * outcome (see result), or -1 with a message when it could not be started or recorded;
+ * a run whose recording failed midway is marked 'failed' if the database allows. */
+int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
+		struct run_result *result);
+
+#endif

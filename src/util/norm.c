@@ -1,0 +1,45 @@
+/* Scaled norms; see norm.h for why. */
+#include "util/norm.h"
+
+#include <math.h>
+
+double norm_f32(const float *x, size_t n)
+{
+	double sum = 0.0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)x[i] * (double)x[i];
+	return sqrt(sum);
+}
+
+double norm_f64(const double *x, size_t n)
+{
+	double largest = 0.0;
+	int has_nan = 0;
+	for (size_t i = 0; i < n; i++) {
+		double a = fabs(x[i]);
+		has_nan |= isnan(a);
+		largest = a > largest ? a : largest;
+	}
+	if (has_nan)
+		return NAN;
+	if (largest == 0.0 || isinf(largest))
+		return largest;
+
+	/* Scale by 2^-exponent (exact) so the largest term is in [0.5, 1). The factor is
+	 * split in two because 2^1074, needed for subnormals, does not fit in a double. */
+	int exponent;
+	frexp(largest, &exponent);
+	double scale_a = ldexp(1.0, -exponent / 2);
+	double scale_b = ldexp(1.0, -exponent - (-exponent / 2));
+	double sum = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		double scaled = x[i] * scale_a * scale_b;
+		sum += scaled * scaled;
+	}
+	return ldexp(sqrt(sum), exponent);
+}
+
+double norm_combine(const double *norms, size_t n)
+{
+	return norm_f64(norms, n);
+}

@@ -1,0 +1,20 @@
+/* Euclidean (Frobenius) norms that neither underflow nor overflow.
+ *
+ * Gradients in deep sigmoid stacks reach 1e-30 and below; squaring such a value in its
+ * own precision gives 0, and the norm of a vanished gradient would be recorded as 0.
+ * float data is therefore accumulated in double (whose range holds every float squared);
+ * double data is first scaled by a power of two near its largest magnitude. A NaN
+ * anywhere gives NaN and an infinity gives +inf, so non-finite gradients are detected. */
+#ifndef GT_NORM_H
+#define GT_NORM_H
+
+#include <stddef.h>
+
+double norm_f32(const float *x, size_t n);
+double norm_f64(const double *x, size_t n);
+
+/* sqrt(sum of squares) of already computed norms, e.g. a global gradient norm from
+ * per-layer norms. */
+double norm_combine(const double *norms, size_t n);
+
+#endif

@@ -1,0 +1,37 @@
+/* Formatting of sizes and durations. */
+#include "util/units.h"
+
+#include <math.h>
+#include <stdio.h>
+
+char *format_bytes(char *buffer, size_t size, double bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	int unit = 0;
+	while (bytes >= 1024.0 && unit < 6) {
+		bytes /= 1024.0;
+		unit++;
+	}
+	if (unit == 0)
+		snprintf(buffer, size, "%.0f B", bytes);
+	else
+		snprintf(buffer, size, "%.1f %s", bytes, units[unit]);
+	return buffer;
+}
+
+char *format_duration(char *buffer, size_t size, double seconds)
+{
+	if (!isfinite(seconds) || seconds < 0) {
+		snprintf(buffer, size, "--:--");
+	} else if (seconds < 60) {
+		snprintf(buffer, size, "%.1f s", seconds);
+	} else {
+		long total = lround(seconds);
+		if (total >= 3600)
+			snprintf(buffer, size, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60,
+				 total % 60);
+		else
+			snprintf(buffer, size, "%ld:%02ld", total / 60, total % 60);
+	}
+	return buffer;
+}

@@ -1,0 +1,12 @@
+/* Human-readable quantities for messages and tables. */
+#ifndef GT_UNITS_H
+#define GT_UNITS_H
+
+#include <stddef.h>
+
+/* Writes e.g. "1.5 GiB" into buffer; returns buffer. */
+char *format_bytes(char *buffer, size_t size, double bytes);
+/* Writes e.g. "1:05:09" or "4.2 s"; returns buffer. */
+char *format_duration(char *buffer, size_t size, double seconds);
+
+#endif

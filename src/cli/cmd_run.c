@@ -134,6 +134,8 @@ int cmd_run(int argc, char **argv)
 		else if (result.outcome == RUN_DIVERGED && code == EXIT_OK)
 			code = EXIT_DIVERGED;
 	}
+	if (db_refresh_statistics(db) && code == EXIT_OK)
+		code = EXIT_DATABASE;
 	if (trainer_interrupted() && code == EXIT_OK)
 		code = EXIT_INTERRUPTED;
 done:

@@ -162,6 +162,12 @@ fail:
 	return -1;
 }
 
+int db_refresh_statistics(sqlite3 *db)
+{
+	/* analysis_limit samples about this many rows per index instead of reading all */
+	return db_exec(db, "PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
 void db_close(sqlite3 *db)
 {
 	sqlite3_close(db);

@@ -24,6 +24,11 @@ const char *db_path(const char *option);
 int db_open(sqlite3 **db, const char *path, enum db_mode mode);
 void db_close(sqlite3 *db);
 
+/* Refreshes the query planner's statistics (a bounded ANALYZE, milliseconds even on
+ * large databases), so that per-layer series use layer_stats_by_layer rather than
+ * scanning the run. Called after writing runs. */
+int db_refresh_statistics(sqlite3 *db);
+
 /* The newest schema version this build knows. */
 int db_schema_version(void);
 

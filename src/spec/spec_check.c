@@ -19,9 +19,10 @@ double spec_memory_bytes(const struct spec *spec)
 	double parameters = (inputs + 1) * width + (depth - 1) * (width + 1) * width +
 			    (width + 1) * outputs;
 	double units = depth * width + outputs; /* every layer's outputs */
-	/* parameters, gradients and momentum; per unit and example: pre-activation, output,
-	 * delta and output gradient; the input batch and targets */
-	double network = real_size * (3 * parameters + 4 * batch * units +
+	/* parameters, gradients and momentum; per unit and example: pre-activation and
+	 * activation (and the residual sum) with their gradients; the batch buffers */
+	double copies = spec->model.residual.enabled ? 6 : 4;
+	double network = real_size * (3 * parameters + copies * batch * units +
 				      batch * (inputs + outputs + 1));
 	/* the dataset is generated in double: features, targets, labels */
 	double data = 8.0 * samples * (inputs + outputs + 1);

@@ -1,0 +1,151 @@
+/* Test helpers; see test_support.h. */
+#include "support/test_support.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/hash.h"
+#include "util/strbuf.h"
+
+const char *test_temp_dir(void)
+{
+	static char path[512];
+	const char *base = getenv("TMPDIR");
+	snprintf(path, sizeof path, "%s/gtrack-test-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(path)) {
+		perror("mkdtemp");
+		abort();
+	}
+	return path;
+}
+
+char *test_write_file(const char *dir, const char *name, const char *text)
+{
+	struct strbuf path;
+	strbuf_init(&path);
+	strbuf_printf(&path, "%s/%s", dir, name);
+	FILE *file = fopen(path.text, "wb");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+	return strbuf_detach(&path);
+}
+
+static char *read_all(int fd)
+{
+	struct strbuf text;
+	strbuf_init(&text);
+	char chunk[4096];
+	ssize_t got;
+	while ((got = read(fd, chunk, sizeof chunk)) > 0)
+		strbuf_add(&text, chunk, (size_t)got);
+	return strbuf_detach(&text);
+}
+
+void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,
+		const char *const *argv)
+{
+	char out_path[600], err_path[600];
+	snprintf(out_path, sizeof out_path, "%s/.stdout", dir);
+	snprintf(err_path, sizeof err_path, "%s/.stderr", dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(out, STDOUT_FILENO);
+		dup2(err, STDERR_FILENO);
+		if (chdir(dir))
+			_exit(127);
+		if (environment_db)
+			setenv("GTRACK_DB", environment_db, 1);
+		else
+			unsetenv("GTRACK_DB");
+		const char *args[64] = {GTRACK_BINARY};
+		int n = 1;
+		for (; argv[n - 1] && n < 63; n++)
+			args[n] = argv[n - 1];
+		args[n] = NULL;
+		execv(GTRACK_BINARY, (char *const *)args);
+		_exit(127);
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	result->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+	int out = open(out_path, O_RDONLY), err = open(err_path, O_RDONLY);
+	result->out = read_all(out);
+	result->err = read_all(err);
+	close(out);
+	close(err);
+}
+
+void command_result_free(struct command_result *result)
+{
+	free(result->out);
+	free(result->err);
+}
+
+static sqlite3_stmt *first_row(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *statement = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	if (sqlite3_step(statement) != SQLITE_ROW)
+		fail_msg("%s: no row", sql);
+	return statement;
+}
+
+double query_double(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *statement = first_row(db, sql);
+	double value = sqlite3_column_double(statement, 0);
+	sqlite3_finalize(statement);
+	return value;
+}
+
+long long query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *statement = first_row(db, sql);
+	long long value = sqlite3_column_int64(statement, 0);
+	sqlite3_finalize(statement);
+	return value;
+}
+
+char *query_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *statement = first_row(db, sql);
+	const unsigned char *text = sqlite3_column_text(statement, 0);
+	char *copy = xstrdup(text ? (const char *)text : "");
+	sqlite3_finalize(statement);
+	return copy;
+}
+
+uint64_t file_fingerprint(const char *path)
+{
+	FILE *file = fopen(path, "rb");
+	assert_non_null(file);
+	char *text;
+	struct strbuf bytes;
+	strbuf_init(&bytes);
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+		strbuf_add(&bytes, chunk, got);
+	fclose(file);
+	uint64_t hash = hash_fnv1a64(bytes.text, bytes.length) ^ bytes.length;
+	text = strbuf_detach(&bytes);
+	free(text);
+	strbuf_free(&bytes);
+	return hash;
+}
+
+int file_exists(const char *path)
+{
+	struct stat info;
+	return stat(path, &info) == 0;
+}

@@ -1,0 +1,40 @@
+/* Helpers shared by the tests: temporary directories, running the gtrack binary,
+ * one-value SQL queries, and file fingerprints. */
+#ifndef GT_TEST_SUPPORT_H
+#define GT_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+/* Creates a fresh directory under $TMPDIR and returns its path (static storage). */
+const char *test_temp_dir(void);
+/* Writes text to dir/name and returns the full path (caller frees). */
+char *test_write_file(const char *dir, const char *name, const char *text);
+
+struct command_result {
+	int exit_code; /* -signal when killed by a signal */
+	char *out;     /* stdout, caller frees via command_result_free */
+	char *err;     /* stderr */
+};
+
+/* Runs the gtrack binary with argv (NULL-terminated, without argv[0]) in dir, with
+ * GTRACK_DB unset unless environment_db is given. */
+void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,
+		const char *const *argv);
+void command_result_free(struct command_result *result);
+
+/* The first column of the first row of sql as a double / int64 / text (caller frees). */
+double query_double(sqlite3 *db, const char *sql);
+long long query_int(sqlite3 *db, const char *sql);
+char *query_text(sqlite3 *db, const char *sql);
+
+/* A checksum of a file's bytes, and whether a file exists. */
+uint64_t file_fingerprint(const char *path);
+int file_exists(const char *path);
+
+#endif

@@ -1,0 +1,258 @@
+/* The database: schema creation and version, refusal of foreign, corrupt and newer
+ * databases with the file left byte-for-byte untouched, and the run store's rows. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "db/run_store.h"
+#include "spec/spec.h"
+#include "util/error.h"
+
+static char *path_in(const char *dir, const char *name)
+{
+	char *path = malloc(strlen(dir) + strlen(name) + 2);
+	sprintf(path, "%s/%s", dir, name);
+	return path;
+}
+
+static void new_database_gets_the_schema(void **state)
+{
+	(void)state;
+	char *path = path_in(test_temp_dir(), "new.db");
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(db, "PRAGMA application_id"), GT_APPLICATION_ID);
+	char *mode = query_text(db, "PRAGMA journal_mode");
+	assert_string_equal(mode, "wal");
+	free(mode);
+	/* the public contract's tables and columns */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('runs') WHERE name"
+				       " IN ('id', 'name', 'status', 'spec', 'spec_hash', 'seed',"
+				       " 'started_at', 'finished_at', 'activation', 'depth', 'width',"
+				       " 'init', 'residual', 'optimizer', 'lr', 'batch_size', 'steps',"
+				       " 'dataset', 'dtype')"),
+			 19);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('layers') WHERE"
+				       " name IN ('run_id', 'layer', 'kind', 'fan_in', 'fan_out',"
+				       " 'activation')"),
+			 6);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('layer_stats')"
+				       " WHERE name IN ('run_id', 'step', 'layer', 'weight_grad_norm',"
+				       " 'bias_grad_norm', 'delta_norm', 'weight_norm')"),
+			 7);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_table_info('steps') WHERE"
+				       " name IN ('run_id', 'step', 'loss', 'grad_norm', 'lr',"
+				       " 'accuracy', 'elapsed_s')"),
+			 7);
+	db_close(db);
+
+	/* opening again leaves the schema as it is */
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
+			 4);
+	db_close(db);
+	free(path);
+}
+
+/* Opens path and expects a refusal naming `expected`, with the file unchanged and no
+ * WAL file created beside it. */
+static void assert_refused_untouched(const char *path, enum db_mode mode, const char *expected)
+{
+	uint64_t before = file_fingerprint(path);
+	sqlite3 *db = NULL;
+	error_clear();
+	assert_int_equal(db_open(&db, path, mode), -1);
+	assert_null(db);
+	if (!strstr(error_last(), expected))
+		fail_msg("error \"%s\" does not contain \"%s\"", error_last(), expected);
+	assert_true(file_fingerprint(path) == before);
+	char wal[1024];
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	assert_false(file_exists(wal));
+}
+
+static void foreign_databases_are_refused_untouched(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *path = path_in(dir, "other.db");
+	sqlite3 *other;
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "CREATE TABLE invoices (id INTEGER, total REAL);"
+					     "INSERT INTO invoices VALUES (1, 9.5)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(other);
+	char expected[1200];
+	snprintf(expected, sizeof expected,
+		 "'%s' is not a gtrack database (application id 0, 1 schema objects); it was left "
+		 "untouched",
+		 path);
+	assert_refused_untouched(path, DB_CREATE, expected);
+	assert_refused_untouched(path, DB_EXISTING, expected);
+	free(path);
+
+	char *text = test_write_file(dir, "notes.db", "these are my notes, not a database\n");
+	assert_refused_untouched(text, DB_CREATE, "is not a gtrack database (file is not a database)");
+	free(text);
+}
+
+static void newer_schema_is_refused_untouched(void **state)
+{
+	(void)state;
+	char *path = path_in(test_temp_dir(), "future.db");
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode = DELETE; PRAGMA user_version = 99",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	db_close(db);
+	char expected[1200];
+	snprintf(expected, sizeof expected,
+		 "'%s' was written by a newer gtrack (schema version 99; this gtrack knows up to "
+		 "%d); it was left untouched",
+		 path, db_schema_version());
+	assert_refused_untouched(path, DB_CREATE, expected);
+	free(path);
+}
+
+static void missing_database_is_not_created_by_readers(void **state)
+{
+	(void)state;
+	char *path = path_in(test_temp_dir(), "absent.db");
+	sqlite3 *db;
+	error_clear();
+	assert_int_equal(db_open(&db, path, DB_EXISTING), -1);
+	assert_non_null(strstr(error_last(), "no database at"));
+	assert_false(file_exists(path));
+	free(path);
+}
+
+static void run_store_writes_rows_and_keeps_tiny_norms(void **state)
+{
+	(void)state;
+	char *path = path_in(test_temp_dir(), "store.db");
+	sqlite3 *db;
+	struct spec spec;
+	const char *overrides[] = {"model.depth=2", "model.width=3", "train.steps=3"};
+	assert_int_equal(spec_load_text(&spec, "name: store\n", "store.yaml", overrides, 3), 0);
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+
+	int64_t run_id = 0;
+	struct run_store *store = run_store_begin(db, &spec, 3, &run_id);
+	assert_non_null(store);
+	assert_int_equal(run_id, 1);
+	/* visible as running before any step is logged */
+	char *status = query_text(db, "SELECT status FROM runs WHERE id = 1");
+	assert_string_equal(status, "running");
+	free(status);
+
+	struct layer_stats layers[3] = {
+		{1e-30, 2e-31, 3e-32, 1.5}, {1e-3, 2e-3, 3e-3, 1.0}, {NAN, INFINITY, 0.5, 2.0}};
+	struct step_stats step = {.loss = 1.25, .accuracy = NAN, .grad_norm = 0.75};
+	for (int s = 0; s < 3; s++)
+		assert_int_equal(run_store_log(store, s, &step, 0.1, 0.01 * s, layers), 0);
+	assert_int_equal(run_store_finish(store, "finished", NULL, 3, 1.25, 0.5), 0);
+	run_store_free(store);
+
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE run_id = 1"), 9);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 1"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layers WHERE run_id = 1 AND kind ="
+				       " 'output' AND layer = 2 AND fan_in = 3"),
+			 1);
+	assert_true(query_double(db, "SELECT weight_grad_norm FROM layer_stats WHERE step = 2"
+				     " AND layer = 0") == 1e-30);
+	assert_int_equal(query_int(db, "SELECT weight_grad_norm IS NULL FROM layer_stats WHERE"
+				       " step = 0 AND layer = 2"),
+			 1); /* NaN is stored as NULL */
+	assert_true(isinf(query_double(db, "SELECT bias_grad_norm FROM layer_stats WHERE step = 0"
+					   " AND layer = 2")));
+	assert_int_equal(query_int(db, "SELECT accuracy IS NULL FROM steps WHERE step = 1"), 1);
+	char *row = query_text(db, "SELECT status || ' ' || depth || ' ' || width || ' ' ||"
+				   " activation || ' ' || steps_done || ' ' || spec_hash FROM runs");
+	char expected[128];
+	snprintf(expected, sizeof expected, "finished 2 3 relu 3 %s", spec.spec_hash);
+	assert_string_equal(row, expected);
+	free(row);
+	assert_true(query_double(db, "SELECT delta_ratio FROM grad_ratio WHERE step = 1") ==
+		    3e-32 / 0.5);
+	assert_int_equal(query_int(db, "SELECT weight_grad_ratio IS NULL FROM grad_ratio WHERE"
+				       " step = 1"),
+			 1);
+
+	db_close(db);
+	spec_free(&spec);
+	free(path);
+}
+
+/* The details of EXPLAIN QUERY PLAN's rows, joined (caller frees). */
+static char *query_plan(sqlite3 *db, const char *sql)
+{
+	char explain[1024];
+	snprintf(explain, sizeof explain, "EXPLAIN QUERY PLAN %s", sql);
+	sqlite3_stmt *statement;
+	assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &statement, NULL), SQLITE_OK);
+	char *plan = calloc(1, 4096);
+	while (sqlite3_step(statement) == SQLITE_ROW)
+		strncat(plan, (const char *)sqlite3_column_text(statement, 3), 4000 - strlen(plan));
+	sqlite3_finalize(statement);
+	return plan;
+}
+
+static void per_layer_series_use_the_layer_index(void **state)
+{
+	(void)state;
+	enum { LAYERS = 21, STEPS = 50 };
+	char *path = path_in(test_temp_dir(), "plan.db");
+	sqlite3 *db;
+	struct spec spec;
+	const char *overrides[] = {"model.depth=20"};
+	assert_int_equal(spec_load_text(&spec, "name: plan\n", "plan.yaml", overrides, 1), 0);
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	int64_t run_id;
+	struct run_store *store = run_store_begin(db, &spec, LAYERS, &run_id);
+	assert_non_null(store);
+	struct layer_stats layers[LAYERS];
+	for (int l = 0; l < LAYERS; l++)
+		layers[l] = (struct layer_stats){1.0 / (l + 1), 1, 1, 1};
+	struct step_stats step = {.loss = 1, .accuracy = 0.5, .grad_norm = 1};
+	for (int s = 0; s < STEPS; s++)
+		assert_int_equal(run_store_log(store, s, &step, 0.1, 0, layers), 0);
+	assert_int_equal(run_store_finish(store, "finished", NULL, STEPS, 1, 1), 0);
+	run_store_free(store);
+
+	/* with statistics, "this run, this layer, all steps" uses the index, not a scan of
+	 * the run, and "this run, this step, all layers" the primary key */
+	assert_int_equal(db_refresh_statistics(db), 0);
+	char *plan = query_plan(db, "SELECT weight_grad_norm FROM layer_stats"
+				    " WHERE run_id = 1 AND layer = 3 ORDER BY step");
+	assert_non_null(strstr(plan, "USING INDEX layer_stats_by_layer (run_id=? AND layer=?)"));
+	free(plan);
+	plan = query_plan(db, "SELECT weight_grad_norm FROM layer_stats"
+			      " WHERE run_id = 1 AND step = 1");
+	assert_non_null(strstr(plan, "USING PRIMARY KEY (run_id=? AND step=?)"));
+	free(plan);
+	db_close(db);
+	spec_free(&spec);
+	free(path);
+}
+
+int main(void)
+{
+	error_set_quiet(true);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(new_database_gets_the_schema),
+		cmocka_unit_test(foreign_databases_are_refused_untouched),
+		cmocka_unit_test(newer_schema_is_refused_untouched),
+		cmocka_unit_test(missing_database_is_not_created_by_readers),
+		cmocka_unit_test(run_store_writes_rows_and_keeps_tiny_norms),
+		cmocka_unit_test(per_layer_series_use_the_layer_index),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

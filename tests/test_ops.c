@@ -1,0 +1,204 @@
+/* Central finite-difference checks of every op's backward against its forward, for the
+ * dtype this file is compiled with (real.h). Each check builds a scalar loss
+ * L = sum(G * output) with random G, so dL/doutput = G. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/ops.h"
+#include "spec/spec.h"
+#include "util/rng.h"
+
+#ifdef GT_REAL_DOUBLE
+#define STEP 1e-6
+#define TOLERANCE 1e-7
+#else
+/* float: a larger step trades truncation error for rounding error */
+#define STEP 1e-2
+#define TOLERANCE 2e-3
+#endif
+
+static struct rng rng;
+
+static void fill(real *x, size_t n, double scale)
+{
+	for (size_t i = 0; i < n; i++)
+		x[i] = (real)(scale * rng_normal(&rng));
+}
+
+static double dot(const real *a, const real *b, size_t n)
+{
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (double)a[i] * (double)b[i];
+	return sum;
+}
+
+/* |analytic - numeric| relative to the larger magnitude, with a floor near zero. */
+static void assert_gradient(const char *what, size_t index, double analytic, double numeric)
+{
+	double scale = fmax(fmax(fabs(analytic), fabs(numeric)), 1e-2);
+	double error = fabs(analytic - numeric) / scale;
+	if (!(error <= TOLERANCE))
+		fail_msg("%s[%zu]: analytic %.10g, finite difference %.10g (error %.3g)", what,
+			 index, analytic, numeric, error);
+}
+
+static void activations_match_finite_differences(void **state)
+{
+	(void)state;
+	enum { N = 64 };
+	real z[N], da[N], dz[N], a_plus[N], a_minus[N], shifted[N];
+	for (int kind = ACT_LINEAR; kind <= ACT_SILU; kind++) {
+		fill(z, N, 2.0);
+		/* keep away from relu-like kinks, where the derivative is not defined */
+		for (int i = 0; i < N; i++)
+			if (fabs((double)z[i]) < 0.1)
+				z[i] = (real)0.5;
+		fill(da, N, 1.0);
+		memset(dz, 0, sizeof dz);
+		RNAME(activation_backward)(dz, da, z, N, kind, (real)0.1);
+		for (int i = 0; i < N; i++) {
+			memcpy(shifted, z, sizeof z);
+			shifted[i] = z[i] + (real)STEP;
+			RNAME(activation_forward)(a_plus, shifted, N, kind, (real)0.1);
+			shifted[i] = z[i] - (real)STEP;
+			RNAME(activation_forward)(a_minus, shifted, N, kind, (real)0.1);
+			double numeric = (double)da[i] * ((double)a_plus[i] - (double)a_minus[i]) /
+					 (2 * STEP);
+			assert_gradient(activation_names[kind], (size_t)i, (double)dz[i], numeric);
+		}
+	}
+}
+
+static void sigmoid_derivative_is_at_most_a_quarter(void **state)
+{
+	(void)state;
+	enum { N = 201 };
+	real z[N], ones[N], dz[N];
+	for (int i = 0; i < N; i++)
+		z[i] = (real)(-10 + 0.1 * i), ones[i] = 1, dz[i] = 0;
+	RNAME(activation_backward)(dz, ones, z, N, ACT_SIGMOID, 0);
+	double largest = 0;
+	for (int i = 0; i < N; i++)
+		largest = fmax(largest, (double)dz[i]);
+	assert_true(largest <= 0.25);
+	assert_true(largest > 0.2499); /* reached at z = 0 */
+}
+
+/* Checks dense_backward's dx, dW and db through L = sum(G * dense(x, W, b)). */
+static void dense_matches_finite_differences(void **state)
+{
+	(void)state;
+	enum { B = 3, IN = 4, OUT = 5 };
+	real x[B * IN], w[OUT * IN], b[OUT], g[B * OUT], z[B * OUT], ones[B] = {1, 1, 1};
+	real dx[B * IN] = {0}, dw[OUT * IN] = {0}, db[OUT] = {0};
+	fill(x, B * IN, 1), fill(w, OUT * IN, 1), fill(b, OUT, 1), fill(g, B * OUT, 1);
+	RNAME(dense_backward)(dx, dw, db, g, x, w, ones, B, IN, OUT);
+
+	struct {
+		const char *name;
+		real *values, *gradient;
+		size_t count;
+	} inputs[] = {{"dense dx", x, dx, B * IN}, {"dense dW", w, dw, OUT * IN},
+		      {"dense db", b, db, OUT}};
+	for (int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < inputs[k].count; i++) {
+			real saved = inputs[k].values[i];
+			inputs[k].values[i] = saved + (real)STEP;
+			RNAME(dense_forward)(z, x, w, b, B, IN, OUT);
+			double plus = dot(g, z, B * OUT);
+			inputs[k].values[i] = saved - (real)STEP;
+			RNAME(dense_forward)(z, x, w, b, B, IN, OUT);
+			double minus = dot(g, z, B * OUT);
+			inputs[k].values[i] = saved;
+			assert_gradient(inputs[k].name, i, (double)inputs[k].gradient[i],
+					(plus - minus) / (2 * STEP));
+		}
+	}
+}
+
+static void residual_matches_finite_differences(void **state)
+{
+	(void)state;
+	enum { N = 8 };
+	real x[N], a[N], g[N], h[N], dx[N] = {0}, da[N] = {0};
+	real alpha = (real)0.7;
+	fill(x, N, 1), fill(a, N, 1), fill(g, N, 1);
+	RNAME(residual_backward)(dx, da, g, alpha, N);
+	for (int which = 0; which < 2; which++) {
+		real *values = which ? a : x, *gradient = which ? da : dx;
+		for (size_t i = 0; i < N; i++) {
+			real saved = values[i];
+			values[i] = saved + (real)STEP;
+			RNAME(residual_forward)(h, x, a, alpha, N);
+			double plus = dot(g, h, N);
+			values[i] = saved - (real)STEP;
+			RNAME(residual_forward)(h, x, a, alpha, N);
+			double minus = dot(g, h, N);
+			values[i] = saved;
+			assert_gradient(which ? "residual da" : "residual dx", i, (double)gradient[i],
+					(plus - minus) / (2 * STEP));
+		}
+	}
+}
+
+static void losses_match_finite_differences(void **state)
+{
+	(void)state;
+	enum { B = 4, C = 5 };
+	real logits[B * C], probs[B * C], target[B * C], d[B * C];
+	int32_t labels[B] = {0, 3, 4, 1};
+	fill(logits, B * C, 2), fill(target, B * C, 1);
+
+	memset(d, 0, sizeof d);
+	RNAME(softmax_cross_entropy_forward)(probs, logits, labels, B, C);
+	RNAME(softmax_cross_entropy_backward)(d, probs, labels, B, C);
+	for (size_t i = 0; i < B * C; i++) {
+		real saved = logits[i];
+		logits[i] = saved + (real)STEP;
+		double plus = RNAME(softmax_cross_entropy_forward)(probs, logits, labels, B, C);
+		logits[i] = saved - (real)STEP;
+		double minus = RNAME(softmax_cross_entropy_forward)(probs, logits, labels, B, C);
+		logits[i] = saved;
+		assert_gradient("cross_entropy", i, (double)d[i], (plus - minus) / (2 * STEP));
+	}
+
+	memset(d, 0, sizeof d);
+	RNAME(mse_backward)(d, logits, target, B * C);
+	for (size_t i = 0; i < B * C; i++) {
+		real saved = logits[i];
+		logits[i] = saved + (real)STEP;
+		double plus = RNAME(mse_forward)(logits, target, B * C);
+		logits[i] = saved - (real)STEP;
+		double minus = RNAME(mse_forward)(logits, target, B * C);
+		logits[i] = saved;
+		assert_gradient("mse", i, (double)d[i], (plus - minus) / (2 * STEP));
+	}
+}
+
+static void cross_entropy_of_uniform_logits_is_log_classes(void **state)
+{
+	(void)state;
+	real logits[2 * 4] = {0}, probs[2 * 4];
+	int32_t labels[2] = {1, 3};
+	double loss = RNAME(softmax_cross_entropy_forward)(probs, logits, labels, 2, 4);
+	assert_true(fabs(loss - log(4.0)) < 1e-6);
+	assert_true(fabs((double)probs[5] - 0.25) < 1e-6);
+}
+
+int main(void)
+{
+	rng_seed(&rng, 42, 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(activations_match_finite_differences),
+		cmocka_unit_test(sigmoid_derivative_is_at_most_a_quarter),
+		cmocka_unit_test(dense_matches_finite_differences),
+		cmocka_unit_test(residual_matches_finite_differences),
+		cmocka_unit_test(losses_match_finite_differences),
+		cmocka_unit_test(cross_entropy_of_uniform_logits_is_log_classes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

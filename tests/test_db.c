@@ -155,9 +155,9 @@ static void run_store_writes_rows_and_keeps_tiny_norms(void **state)
 
 	struct layer_stats layers[3] = {
 		{1e-30, 2e-31, 3e-32, 1.5}, {1e-3, 2e-3, 3e-3, 1.0}, {NAN, INFINITY, 0.5, 2.0}};
-	struct step_stats step = {.loss = 1.25, .accuracy = NAN, .grad_norm = 0.75};
+	struct step_stats step = {.loss = 1.25, .accuracy = NAN};
 	for (int s = 0; s < 3; s++)
-		assert_int_equal(run_store_log(store, s, &step, 0.1, 0.01 * s, layers), 0);
+		assert_int_equal(run_store_log(store, s, &step, 0.75, 0.1, 0.01 * s, layers), 0);
 	assert_int_equal(run_store_finish(store, "finished", NULL, 3, 1.25, 0.5), 0);
 	run_store_free(store);
 
@@ -221,9 +221,9 @@ static void per_layer_series_use_the_layer_index(void **state)
 	struct layer_stats layers[LAYERS];
 	for (int l = 0; l < LAYERS; l++)
 		layers[l] = (struct layer_stats){1.0 / (l + 1), 1, 1, 1};
-	struct step_stats step = {.loss = 1, .accuracy = 0.5, .grad_norm = 1};
+	struct step_stats step = {.loss = 1, .accuracy = 0.5};
 	for (int s = 0; s < STEPS; s++)
-		assert_int_equal(run_store_log(store, s, &step, 0.1, 0, layers), 0);
+		assert_int_equal(run_store_log(store, s, &step, 1, 0.1, 0, layers), 0);
 	assert_int_equal(run_store_finish(store, "finished", NULL, STEPS, 1, 1), 0);
 	run_store_free(store);
 

@@ -50,7 +50,7 @@ static void activations_match_finite_differences(void **state)
 {
 	(void)state;
 	enum { N = 64 };
-	real z[N], da[N], dz[N], a_plus[N], a_minus[N], shifted[N];
+	real z[N], a[N], da[N], dz[N], a_plus[N], a_minus[N], shifted[N];
 	for (int kind = ACT_LINEAR; kind <= ACT_SILU; kind++) {
 		fill(z, N, 2.0);
 		/* keep away from relu-like kinks, where the derivative is not defined */
@@ -59,7 +59,8 @@ static void activations_match_finite_differences(void **state)
 				z[i] = (real)0.5;
 		fill(da, N, 1.0);
 		memset(dz, 0, sizeof dz);
-		RNAME(activation_backward)(dz, da, z, N, kind, (real)0.1);
+		RNAME(activation_forward)(a, z, N, kind, (real)0.1);
+		RNAME(activation_backward)(dz, da, z, a, N, kind, (real)0.1);
 		for (int i = 0; i < N; i++) {
 			memcpy(shifted, z, sizeof z);
 			shifted[i] = z[i] + (real)STEP;
@@ -77,10 +78,11 @@ static void sigmoid_derivative_is_at_most_a_quarter(void **state)
 {
 	(void)state;
 	enum { N = 201 };
-	real z[N], ones[N], dz[N];
+	real z[N], a[N], ones[N], dz[N];
 	for (int i = 0; i < N; i++)
 		z[i] = (real)(-10 + 0.1 * i), ones[i] = 1, dz[i] = 0;
-	RNAME(activation_backward)(dz, ones, z, N, ACT_SIGMOID, 0);
+	RNAME(activation_forward)(a, z, N, ACT_SIGMOID, 0);
+	RNAME(activation_backward)(dz, ones, z, a, N, ACT_SIGMOID, 0);
 	double largest = 0;
 	for (int i = 0; i < N; i++)
 		largest = fmax(largest, (double)dz[i]);
@@ -89,6 +91,29 @@ static void sigmoid_derivative_is_at_most_a_quarter(void **state)
 }
 
 /* Checks dense_backward's dx, dW and db through L = sum(G * dense(x, W, b)). */
+/* Every activation against libm in double: float results within a few float ulps. */
+static void activations_are_accurate(void **state)
+{
+	(void)state;
+	enum { N = 4001 };
+	static real z[N], a[N];
+	for (int i = 0; i < N; i++)
+		z[i] = (real)(i < N / 2 ? -pow(10, -8 + 10.0 * i / (N / 2)) :
+					   pow(10, -8 + 10.0 * (i - N / 2) / (N / 2)));
+	RNAME(activation_forward)(a, z, N, ACT_TANH, 0);
+	double worst = 0;
+	for (int i = 0; i < N; i++) {
+		double exact = tanh((double)z[i]);
+		worst = fmax(worst, fabs((double)a[i] - exact) / fabs(exact));
+	}
+#ifdef GT_REAL_DOUBLE
+	assert_true(worst < 4e-16);
+#else
+	if (!(worst < 2.5e-7)) /* two float ulps */
+		fail_msg("tanh: relative error %.3g", worst);
+#endif
+}
+
 static void dense_matches_finite_differences(void **state)
 {
 	(void)state;
@@ -195,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(activations_match_finite_differences),
 		cmocka_unit_test(sigmoid_derivative_is_at_most_a_quarter),
+		cmocka_unit_test(activations_are_accurate),
 		cmocka_unit_test(dense_matches_finite_differences),
 		cmocka_unit_test(residual_matches_finite_differences),
 		cmocka_unit_test(losses_match_finite_differences),

@@ -197,7 +197,8 @@ static int commit(struct run_store *store)
 }
 
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
-		  double learning_rate, double elapsed_s, const struct layer_stats *layers)
+		  double grad_norm, double learning_rate, double elapsed_s,
+		  const struct layer_stats *layers)
 {
 	if (!store->in_transaction) {
 		if (db_exec(store->db, "BEGIN IMMEDIATE"))
@@ -209,7 +210,7 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 	sqlite3_bind_int64(s, 2, step);
 	bind_real(s, 3, stats->loss);
 	bind_real(s, 4, stats->accuracy);
-	bind_real(s, 5, stats->grad_norm);
+	bind_real(s, 5, grad_norm);
 	sqlite3_bind_double(s, 6, learning_rate);
 	sqlite3_bind_double(s, 7, elapsed_s);
 	int rc = sqlite3_step(s);

@@ -20,7 +20,8 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 /* Queues the rows of one logged step. Rows are committed every few hundred milliseconds,
  * so an interrupted run keeps all but the last moment. Returns -1 with a message. */
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
-		  double learning_rate, double elapsed_s, const struct layer_stats *layers);
+		  double grad_norm, double learning_rate, double elapsed_s,
+		  const struct layer_stats *layers);
 
 /* Commits what is pending and records the outcome: status ("finished", "diverged",
  * "killed", "failed"), message (may be NULL), steps done, final loss and time. */

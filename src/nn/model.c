@@ -39,10 +39,14 @@ int model_layer_count(const struct model *model)
 }
 
 void model_compute_gradients(struct model *model, const struct dataset *data,
-			     const uint32_t *rows, struct step_stats *step,
-			     struct layer_stats *layers)
+			     const uint32_t *rows, struct step_stats *step)
 {
-	model->ops->compute_gradients(model->network, data, rows, step, layers);
+	model->ops->compute_gradients(model->network, data, rows, step);
+}
+
+double model_measure(const struct model *model, struct layer_stats *layers, bool all)
+{
+	return model->ops->measure(model->network, layers, all);
 }
 
 void model_update(struct model *model, double learning_rate)

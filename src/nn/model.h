@@ -3,6 +3,7 @@
 #ifndef GT_MODEL_H
 #define GT_MODEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "data/dataset.h"
@@ -19,7 +20,6 @@ struct layer_stats {
 struct step_stats {
 	double loss;
 	double accuracy;  /* on the batch; NAN for regression */
-	double grad_norm; /* global norm over every weight and bias gradient */
 };
 
 struct model;
@@ -32,12 +32,17 @@ void model_free(struct model *model);
 /* Layers are 0..depth: hidden layers, then the output layer. */
 int model_layer_count(const struct model *model);
 
-/* Forward and backward on data rows `rows` (batch_size of them): fills step and layer
- * statistics (layers has model_layer_count entries). Parameters are not changed. No
- * memory is allocated. */
+/* Forward and backward on data rows `rows` (batch_size of them): fills the loss and
+ * accuracy and leaves the gradients in the model. Parameters are not changed. No memory
+ * is allocated. */
 void model_compute_gradients(struct model *model, const struct dataset *data,
-			     const uint32_t *rows, struct step_stats *step,
-			     struct layer_stats *layers);
+			     const uint32_t *rows, struct step_stats *step);
+
+/* Norms of the current gradients into layers (model_layer_count entries) and the global
+ * gradient norm. With all false only weight_grad_norm and bias_grad_norm are computed
+ * (enough to detect a non-finite gradient: a non-finite delta reaches the bias
+ * gradient, its column sum); the other fields are set to NAN. */
+double model_measure(const struct model *model, struct layer_stats *layers, bool all);
 
 /* Applies one optimizer step with the gradients of the last model_compute_gradients. */
 void model_update(struct model *model, double learning_rate);

@@ -15,8 +15,8 @@ struct model_ops {
 	void (*destroy)(void *network);
 	int (*layer_count)(const void *network);
 	void (*compute_gradients)(void *network, const struct dataset *data,
-				  const uint32_t *rows, struct step_stats *step,
-				  struct layer_stats *layers);
+				  const uint32_t *rows, struct step_stats *step);
+	double (*measure)(void *network, struct layer_stats *layers, bool all);
 	void (*update)(void *network, double learning_rate);
 };
 

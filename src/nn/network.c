@@ -187,14 +187,15 @@ void RNAME(network_backward)(network *net)
 						 units);
 		if (!layer->is_output)
 			RNAME(activation_backward)(layer->pre_grad, layer->act_grad, layer->pre,
-						   units, layer->activation, net->slope);
+						   layer->act, units, layer->activation,
+						   net->slope);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				      layer->weight, net->ones, net->batch, layer->fan_in,
 				      layer->fan_out);
 	}
 }
 
-void RNAME(network_measure)(network *net, struct layer_stats *stats, double *grad_norm)
+double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
 	for (int l = 0; l < net->layer_count; l++) {
 		const dense_layer *layer = &net->layers[l];
@@ -202,13 +203,14 @@ void RNAME(network_measure)(network *net, struct layer_stats *stats, double *gra
 		struct layer_stats *s = &stats[l];
 		s->weight_grad_norm = norm(layer->weight_grad, weights);
 		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
-		s->delta_norm = norm(layer->pre_grad, (size_t)net->batch * layer->fan_out);
-		s->weight_norm = norm(layer->weight, weights);
+		s->delta_norm = all ? norm(layer->pre_grad, (size_t)net->batch * layer->fan_out)
+				    : NAN;
+		s->weight_norm = all ? norm(layer->weight, weights) : NAN;
 		net->norm_scratch[2 * l] = s->weight_grad_norm;
 		net->norm_scratch[2 * l + 1] = s->bias_grad_norm;
 	}
 	/* combined with scaling, so that a global norm of 1e-200 is not squared to zero */
-	*grad_norm = norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+	return norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
 }
 
 double RNAME(network_accuracy)(const network *net)
@@ -251,14 +253,18 @@ static int layer_count(const void *net)
 }
 
 static void compute_gradients(void *opaque, const struct dataset *data, const uint32_t *rows,
-			      struct step_stats *step, struct layer_stats *layers)
+			      struct step_stats *step)
 {
 	network *net = opaque;
 	RNAME(network_load_batch)(net, data, rows);
 	step->loss = RNAME(network_forward)(net);
 	step->accuracy = RNAME(network_accuracy)(net);
 	RNAME(network_backward)(net);
-	RNAME(network_measure)(net, layers, &step->grad_norm);
+}
+
+static double measure(void *net, struct layer_stats *layers, bool all)
+{
+	return RNAME(network_measure)(net, layers, all);
 }
 
 static void update(void *net, double learning_rate)
@@ -271,5 +277,6 @@ const struct model_ops RNAME(model_ops) = {
 	.destroy = destroy,
 	.layer_count = layer_count,
 	.compute_gradients = compute_gradients,
+	.measure = measure,
 	.update = update,
 };

@@ -60,9 +60,10 @@ void RNAME(network_load_batch)(struct RNAME(network) *net, const struct dataset 
 double RNAME(network_forward)(struct RNAME(network) *net);
 /* Backward pass after network_forward: zeroes, then fills every gradient. */
 void RNAME(network_backward)(struct RNAME(network) *net);
-/* Per-layer norms and the global gradient norm of the current gradients. */
-void RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,
-			    double *grad_norm);
+/* Per-layer norms of the current gradients; returns the global gradient norm. See
+ * model_measure for `all`. */
+double RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,
+			      bool all);
 double RNAME(network_accuracy)(const struct RNAME(network) *net);
 /* SGD with heavy-ball momentum, as torch.optim.SGD. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);

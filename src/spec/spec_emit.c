@@ -63,6 +63,26 @@ void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identit
 	emit_fields(spec, spec_root_fields, out, 0, include_identity);
 }
 
+/* Writes text indented by four spaces, wrapped at 88 columns, for terminals and papers. */
+static void describe_wrapped(struct strbuf *out, const char *text)
+{
+	const int width = 88 - 4;
+	while (*text) {
+		int length = (int)strlen(text);
+		if (length > width) {
+			length = width;
+			while (length > 0 && text[length] != ' ')
+				length--;
+			if (length == 0)
+				length = width;
+		}
+		strbuf_printf(out, "    %.*s\n", length, text);
+		text += length;
+		while (*text == ' ')
+			text++;
+	}
+}
+
 static void describe_fields(const struct spec_field *fields, const char *prefix,
 			    struct strbuf *out)
 {
@@ -70,15 +90,18 @@ static void describe_fields(const struct spec_field *fields, const char *prefix,
 		char path[160];
 		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", fields->key);
 		if (fields->type == FIELD_SECTION) {
-			strbuf_printf(out, "%s\n    %s\n", path, fields->doc);
+			strbuf_printf(out, "%s\n", path);
+			describe_wrapped(out, fields->doc);
 			describe_fields(fields->fields, path, out);
 			continue;
 		}
 		char expected[256];
 		spec_field_expectation(fields, expected, sizeof expected);
-		strbuf_printf(out, "%s: %s (default: %s)\n    %s\n", path, expected,
-			      fields->default_text ? fields->default_text : "see below",
-			      fields->doc);
+		strbuf_printf(out, "%s: %s", path, expected);
+		if (fields->default_text)
+			strbuf_printf(out, " (default: %s)", fields->default_text);
+		strbuf_puts(out, "\n");
+		describe_wrapped(out, fields->doc);
 	}
 }
 

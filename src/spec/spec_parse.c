@@ -330,7 +330,6 @@ int spec_load_text(struct spec *spec, const char *text, const char *label,
 		strbuf_printf(&given, "%s--set %s", i ? " " : "", overrides[i]);
 	}
 	spec->overrides = strbuf_detach(&given);
-	strbuf_free(&given);
 
 	struct walk walk = {.spec = spec, .document = &document};
 	walk_section(&walk, 1, spec_root_fields, "");

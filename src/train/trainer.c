@@ -77,8 +77,7 @@ static const uint32_t *batch_order_next(struct batch_order *b)
 static int first_nonfinite_layer(const struct layer_stats *layers, int count)
 {
 	for (int l = count - 1; l >= 0; l--)
-		if (!isfinite(layers[l].weight_grad_norm) || !isfinite(layers[l].bias_grad_norm) ||
-		    !isfinite(layers[l].delta_norm))
+		if (!isfinite(layers[l].weight_grad_norm) || !isfinite(layers[l].bias_grad_norm))
 			return l;
 	return -1;
 }
@@ -127,12 +126,17 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 			break;
 		}
 		struct step_stats stats;
-		model_compute_gradients(model, &data, batch_order_next(&batches), &stats, layers);
+		model_compute_gradients(model, &data, batch_order_next(&batches), &stats);
+		bool logged = step % spec->log.every == 0 || step == last;
+		double grad_norm = model_measure(model, layers, logged);
 		int bad_layer = first_nonfinite_layer(layers, layer_count);
 		bool diverged = !isfinite(stats.loss) || bad_layer >= 0;
-		bool logged = step % spec->log.every == 0 || step == last || diverged;
-		if (logged && run_store_log(store, step, &stats, lr, monotonic_seconds() - started,
-					    layers)) {
+		if (diverged && !logged) { /* the diverging step is always recorded in full */
+			logged = true;
+			grad_norm = model_measure(model, layers, true);
+		}
+		if (logged && run_store_log(store, step, &stats, grad_norm, lr,
+					    monotonic_seconds() - started, layers)) {
 			result->outcome = RUN_FAILED;
 			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;

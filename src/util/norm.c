@@ -5,9 +5,18 @@
 
 double norm_f32(const float *x, size_t n)
 {
+	/* Eight independent partial sums let the compiler vectorise the loop without
+	 * reassociating floating point; the order is fixed, so results are reproducible. */
+	double partial[8] = {0};
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int k = 0; k < 8; k++)
+			partial[k] += (double)x[i + k] * (double)x[i + k];
 	double sum = 0.0;
-	for (size_t i = 0; i < n; i++)
+	for (; i < n; i++)
 		sum += (double)x[i] * (double)x[i];
+	for (int k = 0; k < 8; k++)
+		sum += partial[k];
 	return sqrt(sum);
 }
 

@@ -61,6 +61,8 @@ static void reserve(struct strbuf *sb, size_t extra)
 {
 	if (sb->length + extra + 1 <= sb->capacity)
 		return;
+	if (sb->capacity == 0)
+		sb->capacity = 64;
 	while (sb->length + extra + 1 > sb->capacity)
 		sb->capacity *= 2;
 	char *grown = realloc(sb->text, sb->capacity);
@@ -100,6 +102,7 @@ void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 char *strbuf_detach(struct strbuf *sb)
 {
 	char *text = sb->text;
-	strbuf_init(sb);
+	sb->text = NULL;
+	sb->length = sb->capacity = 0;
 	return text;
 }

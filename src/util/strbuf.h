@@ -21,7 +21,8 @@ void strbuf_reset(struct strbuf *sb);
 void strbuf_add(struct strbuf *sb, const char *text, size_t length);
 void strbuf_puts(struct strbuf *sb, const char *text);
 void strbuf_printf(struct strbuf *sb, const char *fmt, ...) GT_PRINTF(2, 3);
-/* Hands the text to the caller, who frees it; the buffer is left empty. */
+/* Hands the text to the caller, who frees it. The buffer is left holding nothing: it
+ * needs no strbuf_free, and strbuf_init before any further use. */
 char *strbuf_detach(struct strbuf *sb);
 
 /* malloc/calloc/strdup that abort with a message instead of returning NULL. */

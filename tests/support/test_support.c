@@ -129,7 +129,6 @@ uint64_t file_fingerprint(const char *path)
 {
 	FILE *file = fopen(path, "rb");
 	assert_non_null(file);
-	char *text;
 	struct strbuf bytes;
 	strbuf_init(&bytes);
 	char chunk[4096];
@@ -138,8 +137,6 @@ uint64_t file_fingerprint(const char *path)
 		strbuf_add(&bytes, chunk, got);
 	fclose(file);
 	uint64_t hash = hash_fnv1a64(bytes.text, bytes.length) ^ bytes.length;
-	text = strbuf_detach(&bytes);
-	free(text);
 	strbuf_free(&bytes);
 	return hash;
 }

@@ -27,7 +27,7 @@ best_of_three() {
 }
 
 echo '{}' > bench.yaml
-printf "%-34s %8s %12s %14s %12s\n" "configuration" "steps" "steps/s" "rows/s" "log cost"
+printf "%-38s %8s %12s %14s %12s\n" "configuration" "steps" "steps/s" "rows/s" "log cost"
 for config in "10 64 64 float32" "30 64 64 float32" "10 256 128 float32" \
               "10 64 64 float64" "100 64 64 float32"; do
   read -r depth width batch dtype <<< "$config"
@@ -41,7 +41,7 @@ for config in "10 64 64 float32" "30 64 64 float32" "10 256 128 float32" \
   rows=$(( steps * (depth + 1) ))
   awk -v name="depth $depth width $width batch $batch $dtype" -v steps=$steps \
       -v rows=$rows -v logged="$logged" -v unlogged="$unlogged" 'BEGIN {
-        printf "%-34s %8d %12.0f %14.0f %11.1f%%\n", name, steps, steps / logged,
+        printf "%-38s %8d %12.0f %14.0f %11.1f%%\n", name, steps, steps / logged,
                rows / logged, 100 * (logged - unlogged) / unlogged }'
 done
 echo

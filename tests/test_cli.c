@@ -365,6 +365,19 @@ static void every_command_has_help(void **state)
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "model.depth: an integer from 1 to 2147483647 (default: 10)");
 	assert_contains(r.out, "model.residual.alpha: a finite number (default: 1.0)");
+	/* experiments/README.md carries the same reference */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/README.md", EXPERIMENTS_DIR);
+	FILE *file = fopen(path, "r");
+	assert_non_null(file);
+	static char readme[65536];
+	size_t length = fread(readme, 1, sizeof readme - 1, file);
+	readme[length] = '\0';
+	fclose(file);
+	const char *reference = strstr(r.out, "\n\n");
+	assert_non_null(reference);
+	if (!strstr(readme, reference + 2))
+		fail_msg("experiments/README.md is out of date: paste in 'gtrack help spec'");
 	command_result_free(&r);
 	GTRACK(&r, dir, "help");
 	assert_contains(r.out, "exit codes:");

@@ -7,14 +7,19 @@
 static char last_message[2048];
 static bool quiet;
 
+static void report(const char *prefix, char *buffer, size_t size, const char *fmt, va_list ap)
+{
+	vsnprintf(buffer, size, fmt, ap);
+	if (!quiet)
+		fprintf(stderr, "gtrack: %s%s\n", prefix, buffer);
+}
+
 int error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof last_message, fmt, ap);
+	report("", last_message, sizeof last_message, fmt, ap);
 	va_end(ap);
-	if (!quiet)
-		fprintf(stderr, "gtrack: %s\n", last_message);
 	return -1;
 }
 
@@ -23,10 +28,8 @@ void warning(const char *fmt, ...)
 	char message[2048];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(message, sizeof message, fmt, ap);
+	report("warning: ", message, sizeof message, fmt, ap);
 	va_end(ap);
-	if (!quiet)
-		fprintf(stderr, "gtrack: warning: %s\n", message);
 }
 
 const char *error_last(void)

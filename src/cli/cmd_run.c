@@ -31,15 +31,26 @@ const char cmd_run_usage[] =
 	"Exit status: 0 all runs finished, 3 invalid spec, 4 database problem, 5 a run\n"
 	"diverged, 1 a run failed, 130 interrupted (see 'gtrack help').\n";
 
+/* "%.4g", but "nan" whatever NaN's sign, so summaries read the same everywhere. */
+static void format_loss(char *buffer, size_t size, double loss)
+{
+	if (isnan(loss))
+		snprintf(buffer, size, "nan");
+	else
+		snprintf(buffer, size, "%.4g", loss);
+}
+
 static void print_summary(const struct spec *spec, const struct run_result *result)
 {
 	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
-	char initial[32], final[32];
-	printf("run %lld %s: %s, %lld/%lld steps in %.2f s, loss %.4g -> %.4g, "
+	char initial[32], final[32], first_loss[32], final_loss[32];
+	format_loss(first_loss, sizeof first_loss, result->first_loss);
+	format_loss(final_loss, sizeof final_loss, result->final_loss);
+	printf("run %lld %s: %s, %lld/%lld steps in %.2f s, loss %s -> %s, "
 	       "layer 0/output gradient %s at step 0, %s at the end\n",
 	       (long long)result->run_id, spec->name, outcome_names[result->outcome],
 	       (long long)result->steps_done, (long long)spec->train.steps, result->elapsed_s,
-	       result->first_loss, result->final_loss,
+	       first_loss, final_loss,
 	       format_norm(initial, sizeof initial, result->initial_ratio, 0),
 	       format_norm(final, sizeof final, result->final_ratio, 0));
 	if (result->outcome != RUN_FINISHED)

@@ -27,11 +27,13 @@ struct command {
 int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 extern const char cmd_run_usage[];
 extern const char cmd_ls_usage[];
 extern const char cmd_show_usage[];
+extern const char cmd_report_usage[];
 extern const char cmd_help_usage[];
 
 /* The table in main.c, ending with {NULL}. */

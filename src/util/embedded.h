@@ -9,5 +9,7 @@ struct embedded_file {
 
 /* schema/ SQL files in name order, terminated by {NULL, NULL}. */
 extern const struct embedded_file embedded_schema[];
+/* plots/ gnuplot templates, terminated by {NULL, NULL}. */
+extern const struct embedded_file embedded_plots[];
 
 #endif

@@ -1,0 +1,165 @@
+/* gtrack report: select runs, write one gnuplot script per figure, render them, and
+ * write index.html. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/commands.h"
+#include "db/db.h"
+#include "report/report.h"
+#include "util/error.h"
+
+const char cmd_report_usage[] =
+	"usage: gtrack report [--db PATH] [--runs SELECTION] [--where CONDITION]\n"
+	"                     [--compare FIELD[,FIELD...]] [--step N] [--out DIR]\n"
+	"                     [--format png|svg|pdf] [--no-render] [--terminal]\n"
+	"\n"
+	"Writes one self-contained gnuplot script per figure (data inline) into DIR, renders\n"
+	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
+	"the measured numbers. Figures: gradient-flow profiles (weight_grad_norm and\n"
+	"delta_norm against layer), a heatmap per run, training loss, the layer-0 ratio\n"
+	"against depth, and runs that differ only in residual connections side by side.\n"
+	"\n"
+	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
+	"  --runs SELECTION   ids, ranges and names, e.g. 3,5-9,sigmoid-10 (default: all)\n"
+	"  --where CONDITION  SQL condition on runs columns, e.g.\n"
+	"                     \"activation IN ('relu','tanh') AND depth >= 10\"\n"
+	"  --compare FIELDS   runs columns that vary within a figure; runs that differ in\n"
+	"                     other hyper-parameters go to separate figures (default: all\n"
+	"                     but optimizer, lr, momentum, steps and log_every)\n"
+	"  --step N           right-hand profiles at step N (default: the last logged step)\n"
+	"  --out DIR          output directory (default: report)\n"
+	"  --format FORMAT    png (default), svg or pdf\n"
+	"  --no-render        write the scripts and index.html only\n"
+	"  --terminal         also print the main figures as text plots\n"
+	"  -h, --help         this help\n"
+	"\n"
+	"Exit status: 0 ok, 2 bad option or --where, 4 database problem, 6 no runs match,\n"
+	"1 gnuplot failed.\n";
+
+static int make_directory(const char *path)
+{
+	char partial[4096];
+	snprintf(partial, sizeof partial, "%s", path);
+	for (char *slash = partial + 1; *slash; slash++) {
+		if (*slash != '/')
+			continue;
+		*slash = '\0';
+		if (mkdir(partial, 0777) && errno != EEXIST)
+			return error("cannot create '%s': %s", partial, strerror(errno));
+		*slash = '/';
+	}
+	if (mkdir(partial, 0777) && errno != EEXIST)
+		return error("cannot create '%s': %s", partial, strerror(errno));
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"db", required_argument, NULL, 'd'},     {"runs", required_argument, NULL, 'r'},
+		{"where", required_argument, NULL, 'w'},  {"compare", required_argument, NULL, 'c'},
+		{"step", required_argument, NULL, 's'},   {"out", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'}, {"no-render", no_argument, NULL, 'n'},
+		{"terminal", no_argument, NULL, 't'},     {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct report_options o = {.step = -1, .out_dir = "report", .format = FORMAT_PNG,
+				   .render = true};
+	const char *db_option = NULL;
+	int option;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+		char *end;
+		switch (option) {
+		case 'd':
+			db_option = optarg;
+			break;
+		case 'r':
+			o.runs = optarg;
+			break;
+		case 'w':
+			o.where = optarg;
+			break;
+		case 'c':
+			o.compare = optarg;
+			break;
+		case 's':
+			o.step = strtoll(optarg, &end, 10);
+			if (*end || o.step < 0 || !*optarg)
+				return usage_error("report", "--step expects a step number, got '%s'",
+						   optarg);
+			break;
+		case 'o':
+			o.out_dir = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "png"))
+				o.format = FORMAT_PNG;
+			else if (!strcmp(optarg, "svg"))
+				o.format = FORMAT_SVG;
+			else if (!strcmp(optarg, "pdf"))
+				o.format = FORMAT_PDF;
+			else
+				return usage_error("report", "--format expects png, svg or pdf, got '%s'",
+						   optarg);
+			break;
+		case 'n':
+			o.render = false;
+			break;
+		case 't':
+			o.terminal = true;
+			break;
+		case 'h':
+			fputs(cmd_report_usage, stdout);
+			return finish_output(EXIT_OK);
+		default:
+			return usage_error("report", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("report", "unexpected argument '%s'", argv[optind]);
+	o.db_path = db_path(db_option);
+
+	struct report report = {.options = &o};
+	strbuf_init(&report.figures_html);
+	long long *ids = NULL;
+	int count = 0, code = EXIT_OK;
+	bool rendered = false;
+	if (db_open(&report.db, o.db_path, DB_EXISTING)) {
+		code = EXIT_DATABASE;
+		goto done;
+	}
+	int selected = report_select(report.db, o.runs, o.where, &ids, &count);
+	if (selected) {
+		code = selected > 0 ? EXIT_NOT_FOUND : EXIT_USAGE;
+		goto done;
+	}
+	if (report_load(&report, ids, count)) {
+		code = error_last()[0] == '-' ? EXIT_USAGE : EXIT_DATABASE;
+		goto done;
+	}
+	if (make_directory(o.out_dir) || report_write_figures(&report)) {
+		code = EXIT_RUN_FAILED;
+		goto done;
+	}
+	signal(SIGPIPE, SIG_IGN); /* a gnuplot that exits early must not take gtrack along */
+	if (o.render && report_render(&report, &rendered))
+		code = EXIT_RUN_FAILED;
+	if (report_write_index(&report, rendered))
+		code = EXIT_RUN_FAILED;
+	if (!code && o.terminal && report_show_in_terminal(&report))
+		code = EXIT_RUN_FAILED;
+	if (!code || code == EXIT_RUN_FAILED)
+		printf("report: %d runs, %d figures%s in %s/ (open %s/index.html)\n",
+		       report.run_count, report.script_count, rendered ? " rendered" : "",
+		       o.out_dir, o.out_dir);
+done:
+	free(ids);
+	report_free(&report);
+	db_close(report.db);
+	return finish_output(code);
+}

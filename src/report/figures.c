@@ -1,0 +1,786 @@
+/* The figures: each is a self-contained gnuplot script (the template from plots/, the
+ * shared style, and the data inline as data blocks) written into the output directory,
+ * plus a caption with the measured numbers for index.html. */
+#include "report/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+#include "util/template.h"
+
+/* Most points a curve or heatmap is drawn with; longer runs are thinned evenly (the
+ * first and last logged step are always kept). */
+#define MAX_CURVE_POINTS 2000
+#define MAX_HEATMAP_STEPS 400
+
+const char *report_format_extension(enum report_format format)
+{
+	static const char *const extensions[] = {"png", "svg", "pdf"};
+	return extensions[format];
+}
+
+const char *report_number(char *buffer, size_t size, double value)
+{
+	if (isnan(value))
+		snprintf(buffer, size, "n/a");
+	else
+		snprintf(buffer, size, "%.2g", value);
+	return buffer;
+}
+
+/* Data values are written with 17 significant digits: the data blocks hold exactly what
+ * the database holds. NULL becomes NaN, which gnuplot treats as missing. */
+static void put_value(struct strbuf *out, sqlite3_stmt *s, int column)
+{
+	if (sqlite3_column_type(s, column) == SQLITE_NULL)
+		strbuf_puts(out, " NaN");
+	else
+		strbuf_printf(out, " %.17g", sqlite3_column_double(s, column));
+}
+
+static int write_script(struct report *report, const char *stem, const char *template_name,
+			int width, int height, struct template_value *values, int count,
+			bool in_terminal)
+{
+	const struct report_options *o = report->options;
+	const char *extension = report_format_extension(o->format);
+	struct strbuf script;
+	strbuf_init(&script);
+	strbuf_printf(&script,
+		      "# %s.gp: written by gtrack %s from '%s'. Self-contained: the data is\n"
+		      "# inline below, so 'gnuplot %s.gp' renders it anywhere; edit freely.\n",
+		      stem, GTRACK_VERSION, o->db_path, stem);
+	if (o->format == FORMAT_PNG)
+		strbuf_printf(&script, "set terminal pngcairo size %d,%d enhanced font 'sans,10'\n",
+			      width, height);
+	else if (o->format == FORMAT_SVG)
+		strbuf_printf(&script, "set terminal svg size %d,%d dynamic enhanced font 'sans,10'\n",
+			      width, height);
+	else
+		strbuf_printf(&script, "set terminal pdfcairo size %.1fin,%.1fin enhanced font "
+				       "'sans,10'\n", width / 100.0, height / 100.0);
+	strbuf_printf(&script, "set output '%s.%s'\n\n", stem, extension);
+
+	values[count++] = (struct template_value){"COMMON", embedded_find(embedded_plots,
+									  "common.gp")};
+	int result = template_expand(&script, embedded_find(embedded_plots, template_name),
+				     values, count);
+	char name[256];
+	snprintf(name, sizeof name, "%s.gp", stem);
+	if (!result)
+		result = report_write_file(o->out_dir, name, script.text);
+	strbuf_free(&script);
+	if (result)
+		return -1;
+	report->scripts = realloc(report->scripts, sizeof *report->scripts *
+							   (size_t)(report->script_count + 1));
+	report->terminal_scripts = realloc(report->terminal_scripts,
+					   sizeof *report->terminal_scripts *
+						   (size_t)(report->terminal_count + 1));
+	if (!report->scripts || !report->terminal_scripts)
+		return error("out of memory");
+	report->scripts[report->script_count++] = xstrdup(name);
+	if (in_terminal)
+		report->terminal_scripts[report->terminal_count++] =
+			report->scripts[report->script_count - 1];
+	return 0;
+}
+
+/* Figures carry their legend underneath, in two columns, so their height grows with
+ * it: the plots keep 360 pixels, the legend gets 18 per row. */
+struct panel_layout {
+	int height;
+	char bottom[16], top[16], rows[16];
+};
+
+static void panel_layout(struct panel_layout *layout, int legend_rows)
+{
+	snprintf(layout->rows, sizeof layout->rows, "%d", legend_rows);
+	int legend = 18 * legend_rows + 16, axis = 48, panels = 360, title = 64;
+	layout->height = legend + axis + panels + title;
+	snprintf(layout->bottom, sizeof layout->bottom, "%.3f",
+		 (double)(legend + axis) / layout->height);
+	snprintf(layout->top, sizeof layout->top, "%.3f",
+		 1.0 - (double)title / layout->height);
+}
+
+static void figure_html(struct report *report, const char *stem, const char *caption)
+{
+	const char *extension = report_format_extension(report->options->format);
+	struct strbuf *h = &report->figures_html;
+	strbuf_puts(h, "<figure>");
+	if (report->options->format == FORMAT_PDF)
+		strbuf_printf(h, "<object data=\"%s.pdf\" type=\"application/pdf\" width=\"100%%\" "
+				 "height=\"480\"><a href=\"%s.pdf\">%s.pdf</a></object>",
+			      stem, stem, stem);
+	else
+		strbuf_printf(h, "<img src=\"%s.%s\" alt=\"%s\">", stem, extension, stem);
+	strbuf_printf(h, "<figcaption>%s <a href=\"%s.gp\">%s.gp</a></figcaption></figure>\n",
+		      caption, stem, stem);
+}
+
+/* Tracks the positive range of what a figure plots, for a shared log axis. */
+struct range {
+	double low, high;
+};
+
+static void range_add(struct range *range, double value)
+{
+	if (value > 0 && isfinite(value)) {
+		range->low = range->low == 0 || value < range->low ? value : range->low;
+		range->high = value > range->high ? value : range->high;
+	}
+}
+
+static void range_format(const struct range *range, char *low, char *high, size_t size)
+{
+	if (range->high == 0) {
+		snprintf(low, size, "*");
+		snprintf(high, size, "*");
+		return;
+	}
+	snprintf(low, size, "1e%d", (int)floor(log10(range->low)));
+	snprintf(high, size, "1e%d", (int)ceil(log10(range->high)) + (range->high == range->low));
+}
+
+/* Appends "$name << EOD" with "layer weight_grad_norm delta_norm" rows of run at step. */
+static int profile_block(struct report *report, struct strbuf *data, const char *name,
+			 long long run_id, long long step, struct range *range)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(report->db,
+			       "SELECT layer, weight_grad_norm, delta_norm FROM layer_stats"
+			       " WHERE run_id = ? AND step = ? ORDER BY layer",
+			       -1, &s, NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(report->db));
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, step);
+	strbuf_printf(data, "# run %lld, step %lld: layer weight_grad_norm delta_norm\n"
+			    "$%s << EOD\n", run_id, step, name);
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		strbuf_printf(data, "%d", sqlite3_column_int(s, 0));
+		put_value(data, s, 1);
+		put_value(data, s, 2);
+		strbuf_puts(data, "\n");
+		if (range) {
+			range_add(range, sqlite3_column_double(s, 1));
+			range_add(range, sqlite3_column_double(s, 2));
+		}
+	}
+	strbuf_puts(data, "EOD\n\n");
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : error("database: %s", sqlite3_errmsg(report->db));
+}
+
+/* Titles are plain text, marked noenhanced in the scripts so that names such as
+ * he_normal print as they are; only quotes and backslashes need care here. */
+static void escape_title(struct strbuf *out, const char *text)
+{
+	for (const char *c = text; *c; c++) {
+		if (*c == '"')
+			strbuf_puts(out, "'");
+		else if (*c == '\\')
+			strbuf_puts(out, "/");
+		else
+			strbuf_add(out, c, 1);
+	}
+}
+
+static int max_depth(const struct report *report, const struct run_group *group)
+{
+	int depth = 0;
+	for (int m = 0; m < group->count; m++)
+		if (report->runs[group->members[m]].depth > depth)
+			depth = report->runs[group->members[m]].depth;
+	return depth;
+}
+
+static void later_title(const struct report *report, const struct run_group *group,
+			char *buffer, size_t size)
+{
+	long long step = report->runs[group->members[0]].later_step;
+	bool same = true;
+	for (int m = 1; m < group->count; m++)
+		same &= report->runs[group->members[m]].later_step == step;
+	if (!same)
+		snprintf(buffer, size, "at the %s step of each run",
+			 report->options->step >= 0 ? "chosen" : "last logged");
+	else
+		snprintf(buffer, size, "at step %lld%s", step,
+			 report->options->step >= 0 ? "" : " (the last logged)");
+}
+
+/* Figure 1: weight_grad_norm (column 2) or delta_norm (column 3) against layer. */
+static int profile_figure(struct report *report, const struct run_group *group, int index,
+			  int column)
+{
+	const char *quantity = column == 2 ? "weight_grad_norm" : "delta_norm";
+	const char *quantity_title = column == 2 ? "weight gradient" : "delta (dL/dz)";
+	struct strbuf data, left, right, title, caption, key;
+	strbuf_init(&data), strbuf_init(&left), strbuf_init(&right), strbuf_init(&title);
+	strbuf_init(&caption), strbuf_init(&key);
+	struct range range = {0, 0};
+	int result = -1;
+	for (int m = 0; m < group->count; m++) {
+		const struct report_run *run = &report->runs[group->members[m]];
+		if (run->first_step < 0)
+			continue;
+		char first[32], later[32], legend_text[512];
+		snprintf(first, sizeof first, "run%lld_first", run->id);
+		snprintf(later, sizeof later, "run%lld_later", run->id);
+		if (profile_block(report, &data, first, run->id, run->first_step, &range) ||
+		    profile_block(report, &data, later, run->id, run->later_step, &range))
+			goto done;
+		struct strbuf legend;
+		strbuf_init(&legend);
+		report_legend(report, group, m, false, NULL, true, &legend);
+		snprintf(legend_text, sizeof legend_text, "%s", legend.text);
+		strbuf_free(&legend);
+		for (int side = 0; side < 2; side++) {
+			struct strbuf *plot = side ? &right : &left;
+			strbuf_printf(plot, "%s$%s using 1:($%d > 0 ? $%d : NaN) with linespoints "
+					    "lt %d title \"", plot->length ? ", \\\n     " : "",
+				      side ? later : first, column, column, m + 1);
+			escape_title(plot, legend_text);
+			strbuf_puts(plot, "\" noenhanced");
+		}
+		if (column == 2) {
+			char a[32], b[32];
+			strbuf_printf(&caption, "%s: layer 0 gets %s of the output layer's weight "
+						"gradient at initialisation and %s at step %lld. ",
+				      legend_text, report_number(a, sizeof a, run->ratio_first),
+				      report_number(b, sizeof b, run->ratio_later), run->later_step);
+		}
+	}
+	if (!left.length) {
+		result = 0; /* nothing logged: no figure */
+		goto done;
+	}
+	report_common(report, group, false, NULL, &title);
+	struct strbuf escaped;
+	strbuf_init(&escaped);
+	strbuf_puts(&escaped, quantity_title);
+	if (title.length) {
+		strbuf_puts(&escaped, ": ");
+		escape_title(&escaped, title.text);
+	}
+	char stem[64], xmax[32], xstep[32], ymin[32], ymax[32], later_text[96];
+	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
+	int depth = max_depth(report, group);
+	snprintf(xmax, sizeof xmax, "%.1f", depth + 0.5);
+	snprintf(xstep, sizeof xstep, "%d", depth > 10 ? (depth + 9) / 10 : 1);
+	range_format(&range, ymin, ymax, sizeof ymin);
+	later_title(report, group, later_text, sizeof later_text);
+	struct panel_layout layout;
+	panel_layout(&layout, (group->count + 1) / 2);
+	struct template_value values[16] = {
+		{"BOTTOM", layout.bottom},
+		{"TOP", layout.top},
+		{"KEYROWS", layout.rows},
+		{"QUANTITY", quantity},
+		{"LATER", later_text},
+		{"DATA", data.text},
+		{"TITLE", escaped.text},
+		{"YLABEL", column == 2 ? "||dL/dW||_F" : "||dL/dz||_F (delta)"},
+		{"XMAX", xmax},
+		{"XSTEP", xstep},
+		{"YMIN", ymin},
+		{"YMAX", ymax},
+		{"LEFT", left.text},
+		{"RIGHT_TITLE", later_text},
+		{"RIGHT", right.text},
+	};
+	result = write_script(report, stem, "profile.gp", 1200, layout.height, values, 15,
+			      column == 2);
+	if (!result) {
+		strbuf_printf(&key, "Gradient-flow profile (%s) of %s.%s%s", quantity,
+			      title.length ? title.text : "the selected runs",
+			      caption.length ? " " : "", caption.text);
+		figure_html(report, stem, key.text);
+	}
+	strbuf_free(&escaped);
+done:
+	strbuf_free(&data), strbuf_free(&left), strbuf_free(&right), strbuf_free(&title);
+	strbuf_free(&caption), strbuf_free(&key);
+	return result;
+}
+
+/* Figure 2: one run's weight_grad_norm over layers and steps. */
+static int heatmap_figure(struct report *report, const struct report_run *run)
+{
+	int step_count = 0, result = -1;
+	long long *steps = report_steps(report, run->id, MAX_HEATMAP_STEPS, &step_count);
+	if (step_count < 2) { /* a heatmap needs two steps */
+		free(steps);
+		return 0;
+	}
+	sqlite3_stmt *s = NULL;
+	struct strbuf data, title;
+	strbuf_init(&data), strbuf_init(&title);
+	if (sqlite3_prepare_v2(report->db,
+			       "SELECT step, layer, weight_grad_norm FROM layer_stats WHERE"
+			       " run_id = ? ORDER BY step, layer",
+			       -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(report->db));
+		goto done;
+	}
+	sqlite3_bind_int64(s, 1, run->id);
+	strbuf_printf(&data, "# run %lld: step layer log10(weight_grad_norm) step_low step_high"
+			     "%s\n$heat << EOD\n", run->id,
+		      step_count == MAX_HEATMAP_STEPS ? " (thinned evenly)" : "");
+	double low = INFINITY, high = -INFINITY;
+	int next = 0, rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		long long step = sqlite3_column_int64(s, 0);
+		while (next < step_count && steps[next] < step)
+			next++;
+		if (next == step_count || steps[next] != step)
+			continue;
+		/* each cell reaches halfway to the neighbouring shown steps */
+		double left = next ? (double)(step + steps[next - 1]) / 2 : step - 0.5;
+		double right = next + 1 < step_count ? (double)(step + steps[next + 1]) / 2
+						     : step + 0.5;
+		double value = sqlite3_column_double(s, 2);
+		bool usable = sqlite3_column_type(s, 2) != SQLITE_NULL && value > 0 &&
+			      isfinite(value);
+		double level = usable ? log10(value) : NAN;
+		if (usable)
+			low = fmin(low, level), high = fmax(high, level);
+		strbuf_printf(&data, "%lld %d %.17g %.17g %.17g\n", step, sqlite3_column_int(s, 1),
+			      level, left, right);
+	}
+	strbuf_puts(&data, "EOD\n");
+	if (rc != SQLITE_DONE) {
+		error("database: %s", sqlite3_errmsg(report->db));
+		goto done;
+	}
+	strbuf_printf(&title, "run %lld ", run->id);
+	escape_title(&title, run->name);
+	if (strcmp(run->status, "finished"))
+		strbuf_printf(&title, " [%s]", run->status);
+	char stem[64], xmin[32], xmax[32], ymax[32], ystep[32], cbmin[32], cbmax[32];
+	snprintf(stem, sizeof stem, "heatmap-run%lld", run->id);
+	snprintf(xmin, sizeof xmin, "%.1f", steps[0] - 0.5);
+	snprintf(xmax, sizeof xmax, "%.1f", steps[step_count - 1] + 0.5);
+	snprintf(ymax, sizeof ymax, "%.1f", run->depth + 0.5);
+	snprintf(ystep, sizeof ystep, "%d", run->depth > 10 ? (run->depth + 9) / 10 : 1);
+	if (low > high)
+		low = high = 0;
+	snprintf(cbmin, sizeof cbmin, "%d", (int)floor(low));
+	snprintf(cbmax, sizeof cbmax, "%d", (int)ceil(high) + (floor(low) == ceil(high)));
+	struct template_value values[12] = {
+		{"QUANTITY", "weight_grad_norm"}, {"DATA", data.text},
+		{"TITLE", title.text},           {"CBLABEL", "||dL/dW||_F"},
+		{"XMIN", xmin},                  {"XMAX", xmax},
+		{"YMAX", ymax},                  {"YSTEP", ystep},
+		{"CBMIN", cbmin},                {"CBMAX", cbmax},
+	};
+	result = write_script(report, stem, "heatmap.gp", 900, 500, values, 10, false);
+	if (!result) {
+		char caption[512];
+		snprintf(caption, sizeof caption,
+			 "Heatmap of run %lld (%s): log<sub>10</sub> weight_grad_norm per layer and "
+			 "step, from %.1f to %.1f.", run->id, run->name, low, high);
+		figure_html(report, stem, caption);
+	}
+done:
+	sqlite3_finalize(s);
+	strbuf_free(&data), strbuf_free(&title);
+	free(steps);
+	return result;
+}
+
+/* Figure 3: training loss against step. */
+static int loss_figure(struct report *report, const struct run_group *group, int index)
+{
+	struct strbuf data, plot, title, caption;
+	strbuf_init(&data), strbuf_init(&plot), strbuf_init(&title), strbuf_init(&caption);
+	sqlite3_stmt *s = NULL;
+	bool all_positive = true;
+	int result = -1;
+	if (sqlite3_prepare_v2(report->db, "SELECT step, loss FROM steps WHERE run_id = ?"
+					   " ORDER BY step", -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(report->db));
+		goto done;
+	}
+	for (int m = 0; m < group->count; m++) {
+		const struct report_run *run = &report->runs[group->members[m]];
+		int count = 0, next = 0;
+		long long *steps = report_steps(report, run->id, MAX_CURVE_POINTS, &count);
+		if (!count) {
+			free(steps);
+			continue;
+		}
+		strbuf_printf(&data, "# run %lld: step loss\n$loss%lld << EOD\n", run->id, run->id);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, run->id);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			long long step = sqlite3_column_int64(s, 0);
+			while (next < count && steps[next] < step)
+				next++;
+			if (next == count || steps[next] != step)
+				continue;
+			strbuf_printf(&data, "%lld", step);
+			put_value(&data, s, 1);
+			strbuf_puts(&data, "\n");
+			all_positive &= sqlite3_column_type(s, 1) == SQLITE_NULL ||
+					sqlite3_column_double(s, 1) > 0;
+		}
+		strbuf_puts(&data, "EOD\n\n");
+		free(steps);
+		struct strbuf legend;
+		strbuf_init(&legend);
+		report_legend(report, group, m, false, NULL, true, &legend);
+		strbuf_printf(&plot, "%s$loss%lld using 1:2 with lines lt %d title \"",
+			      plot.length ? ", \\\n     " : "", run->id, m + 1);
+		escape_title(&plot, legend.text);
+		strbuf_puts(&plot, "\" noenhanced");
+		char loss[32];
+		strbuf_printf(&caption, "%s: final loss %s (%s). ", legend.text,
+			      report_number(loss, sizeof loss, run->final_loss), run->status);
+		strbuf_free(&legend);
+	}
+	if (!plot.length) {
+		result = 0;
+		goto done;
+	}
+	report_common(report, group, false, NULL, &title);
+	struct strbuf escaped;
+	strbuf_init(&escaped);
+	strbuf_puts(&escaped, "training loss: ");
+	escape_title(&escaped, title.text);
+	char stem[64];
+	snprintf(stem, sizeof stem, "loss-%d", index);
+	const char *loss_fn = report->runs[group->members[0]].loss_fn;
+	struct panel_layout layout;
+	panel_layout(&layout, (group->count + 1) / 2);
+	struct template_value values[12] = {
+		{"BOTTOM", layout.bottom},
+		{"TOP", layout.top},
+		{"KEYROWS", layout.rows},
+		{"DATA", data.text},
+		{"TITLE", escaped.text},
+		{"LOSS", !strcmp(loss_fn, "mse") ? "mean squared error" : "cross-entropy"},
+		{"LOGSCALE", all_positive ? "set logscale y\nset format y \"10^{%L}\"" : ""},
+		{"PLOT", plot.text},
+	};
+	result = write_script(report, stem, "loss.gp", 1000, layout.height, values, 8, true);
+	if (!result) {
+		struct strbuf text;
+		strbuf_init(&text);
+		strbuf_printf(&text, "Training loss of %s. %s",
+			      title.length ? title.text : "the selected runs", caption.text);
+		figure_html(report, stem, text.text);
+		strbuf_free(&text);
+	}
+	strbuf_free(&escaped);
+done:
+	sqlite3_finalize(s);
+	strbuf_free(&data), strbuf_free(&plot), strbuf_free(&title), strbuf_free(&caption);
+	return result;
+}
+
+static bool is_depth(const char *column)
+{
+	return !strcmp(column, "depth");
+}
+
+static bool is_residual(const char *column)
+{
+	return !strcmp(column, "residual") || !strcmp(column, "residual_alpha");
+}
+
+/* Figure 4: layer 0 / output ratio at initialisation against depth; one curve per
+ * combination of the other varying fields, the geometric mean over runs (seeds) that
+ * share a depth. */
+static int depth_figure(struct report *report, const struct run_group *group, int index)
+{
+	struct strbuf data, plot, title, caption;
+	strbuf_init(&data), strbuf_init(&plot), strbuf_init(&title), strbuf_init(&caption);
+	int *curve_of = xcalloc((size_t)group->count, sizeof(int));
+	char **labels = xcalloc((size_t)group->count, sizeof(char *));
+	int curves = 0, result = -1, min_depth = 1 << 30, top_depth = 0;
+	int activation_field = -1, residual_field = -1;
+	for (int f = 0; f < report->field_count; f++) {
+		activation_field = !strcmp(report->fields[f].column, "activation") ? f
+											 : activation_field;
+		residual_field = !strcmp(report->fields[f].column, "residual") ? f : residual_field;
+	}
+	char *activations[64];
+	int activation_count = 0;
+
+	for (int m = 0; m < group->count; m++) {
+		struct strbuf legend;
+		strbuf_init(&legend);
+		report_legend(report, group, m, true, is_depth, false, &legend);
+		/* the status belongs to a run, not to a curve */
+		char *bracket = strstr(legend.text, " [");
+		if (bracket)
+			*bracket = '\0';
+		/* nothing but depth varies: one curve, not one per run name */
+		if (!strcmp(legend.text, report->runs[group->members[m]].name)) {
+			strbuf_reset(&legend);
+			strbuf_puts(&legend, activation_field >= 0
+				    ? report->runs[group->members[m]].values[activation_field]
+				    : "runs");
+		}
+		int c = 0;
+		while (c < curves && strcmp(labels[c], legend.text))
+			c++;
+		if (c == curves)
+			labels[curves++] = xstrdup(legend.text);
+		curve_of[m] = c;
+		strbuf_free(&legend);
+	}
+	for (int c = 0; c < curves; c++) {
+		const struct report_run *example = NULL;
+		strbuf_printf(&data, "# depth, geometric mean of layer 0 / output weight_grad_norm at "
+				     "step 0, runs\n$depth%d << EOD\n", c);
+		strbuf_printf(&caption, "%s:", labels[c]);
+		/* one point per depth, in increasing depth */
+		int last_depth = -1;
+		for (;;) {
+			int depth = 1 << 30;
+			for (int m = 0; m < group->count; m++) {
+				const struct report_run *run = &report->runs[group->members[m]];
+				if (curve_of[m] == c && run->depth > last_depth && run->depth < depth)
+					depth = run->depth;
+			}
+			if (depth == 1 << 30)
+				break;
+			double log_sum = 0;
+			int n = 0;
+			for (int m = 0; m < group->count; m++) {
+				const struct report_run *run = &report->runs[group->members[m]];
+				if (curve_of[m] != c || run->depth != depth)
+					continue;
+				example = run;
+				if (run->ratio_first > 0 && isfinite(run->ratio_first))
+					log_sum += log(run->ratio_first), n++;
+			}
+			double mean = n ? exp(log_sum / n) : NAN;
+			char number[32];
+			strbuf_printf(&data, "%d %.17g %d\n", depth, mean, n);
+			strbuf_printf(&caption, " %s at depth %d%s", report_number(number, sizeof number,
+										   mean),
+				      depth, n > 1 ? "" : "");
+			if (n > 1)
+				strbuf_printf(&caption, " (mean of %d)", n);
+			strbuf_puts(&caption, ",");
+			min_depth = depth < min_depth ? depth : min_depth;
+			top_depth = depth > top_depth ? depth : top_depth;
+			last_depth = depth;
+		}
+		caption.text[caption.length - 1] = '.';
+		strbuf_puts(&caption, " ");
+		strbuf_puts(&data, "EOD\n\n");
+		/* colour by activation, dashes for residual */
+		int colour = 0;
+		if (activation_field >= 0) {
+			const char *activation = example->values[activation_field];
+			while (colour < activation_count && strcmp(activations[colour], activation))
+				colour++;
+			if (colour == activation_count && activation_count < 64)
+				activations[activation_count++] = example->values[activation_field];
+		}
+		bool residual = residual_field >= 0 && strcmp(example->values[residual_field], "0") &&
+				*example->values[residual_field];
+		/* point types tell apart curves that share a colour and a dash pattern */
+		static const int point_types[] = {7, 5, 9, 11, 13, 3, 1, 2, 4, 6, 8, 10, 12};
+		strbuf_printf(&plot, "%s$depth%d using 1:2 with linespoints lt %d dt %d pt %d "
+				     "title \"",
+			      plot.length ? ", \\\n     " : "", c, colour + 1, residual ? 2 : 1,
+			      point_types[c % 13]);
+		escape_title(&plot, labels[c]);
+		strbuf_puts(&plot, "\" noenhanced");
+	}
+	report_common(report, group, true, is_depth, &title);
+	struct strbuf escaped;
+	strbuf_init(&escaped);
+	strbuf_puts(&escaped, "gradient reaching layer 0 against depth");
+	if (title.length) {
+		strbuf_puts(&escaped, ": ");
+		escape_title(&escaped, title.text);
+	}
+	char stem[64], xmin[32], xmax[32];
+	snprintf(stem, sizeof stem, "depth-%d", index);
+	snprintf(xmin, sizeof xmin, "%d", min_depth > 1 ? min_depth - 1 : 0);
+	snprintf(xmax, sizeof xmax, "%d", top_depth + 1);
+	struct panel_layout layout;
+	panel_layout(&layout, (curves + 1) / 2);
+	struct template_value values[12] = {
+		{"BOTTOM", layout.bottom}, {"TOP", layout.top},   {"KEYROWS", layout.rows},
+		{"DATA", data.text},       {"TITLE", escaped.text}, {"XMIN", xmin},
+		{"XMAX", xmax},            {"PLOT", plot.text},
+	};
+	result = write_script(report, stem, "depth.gp", 1000, layout.height, values, 8, true);
+	if (!result) {
+		struct strbuf text;
+		strbuf_init(&text);
+		strbuf_printf(&text, "Fraction of the output layer's weight gradient that reaches "
+				     "layer 0 at initialisation, against depth. %s", caption.text);
+		figure_html(report, stem, text.text);
+		strbuf_free(&text);
+	}
+	strbuf_free(&escaped);
+	for (int c = 0; c < curves; c++)
+		free(labels[c]);
+	free(labels);
+	free(curve_of);
+	strbuf_free(&data), strbuf_free(&plot), strbuf_free(&title), strbuf_free(&caption);
+	return result;
+}
+
+/* Figure 5: runs that differ only in residual, plain on the left, residual on the
+ * right, on one scale. */
+static int residual_figure(struct report *report, const struct run_group *group, int index)
+{
+	int residual_field = -1;
+	for (int f = 0; f < report->field_count; f++)
+		if (!strcmp(report->fields[f].column, "residual"))
+			residual_field = f;
+	int plain = 0, with_residual = 0;
+	for (int m = 0; m < group->count; m++) {
+		bool on = strcmp(report->runs[group->members[m]].values[residual_field], "0") != 0;
+		with_residual += on, plain += !on;
+	}
+	if (!plain || !with_residual)
+		return 0;
+
+	struct strbuf data, panels[2], title, caption;
+	strbuf_init(&data), strbuf_init(&panels[0]), strbuf_init(&panels[1]);
+	strbuf_init(&title), strbuf_init(&caption);
+	struct range range = {0, 0};
+	int result = -1;
+	double ratios[2] = {NAN, NAN};
+	for (int m = 0; m < group->count; m++) {
+		const struct report_run *run = &report->runs[group->members[m]];
+		int side = strcmp(run->values[residual_field], "0") != 0;
+		if (run->first_step < 0)
+			continue;
+		char first[32], later[32];
+		snprintf(first, sizeof first, "run%lld_first", run->id);
+		snprintf(later, sizeof later, "run%lld_later", run->id);
+		if (profile_block(report, &data, first, run->id, run->first_step, &range) ||
+		    profile_block(report, &data, later, run->id, run->later_step, &range))
+			goto done;
+		char suffix[64] = "";
+		if ((side ? with_residual : plain) > 1)
+			snprintf(suffix, sizeof suffix, ", run %lld", run->id);
+		struct strbuf *p = &panels[side];
+		strbuf_printf(p, "%s$%s using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 "
+				 "title \"weight grad, step %lld%s\", \\\n"
+				 "     $%s using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 "
+				 "title \"delta, step %lld%s\", \\\n"
+				 "     $%s using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 "
+				 "title \"weight grad, step %lld%s\"",
+			      p->length ? ", \\\n     " : "", first, run->first_step, suffix, first,
+			      run->first_step, suffix, later, run->later_step, suffix);
+		ratios[side] = run->ratio_first;
+	}
+	report_common(report, group, false, is_residual, &title);
+	struct strbuf escaped;
+	strbuf_init(&escaped);
+	strbuf_puts(&escaped, "residual connections");
+	if (title.length) {
+		strbuf_puts(&escaped, ": ");
+		escape_title(&escaped, title.text);
+	}
+	char a[32], b[32];
+	strbuf_printf(&caption, "%s: the weight gradient at layer 0 is %s of the output layer's "
+				"at initialisation; with residual connections %s.",
+		      title.length ? title.text : "these runs",
+		      report_number(a, sizeof a, ratios[0]), report_number(b, sizeof b, ratios[1]));
+	char stem[64], xmax[32], xstep[32], ymin[32], ymax[32], later_text[96];
+	snprintf(stem, sizeof stem, "residual-%d", index);
+	int depth = max_depth(report, group);
+	snprintf(xmax, sizeof xmax, "%.1f", depth + 0.5);
+	snprintf(xstep, sizeof xstep, "%d", depth > 10 ? (depth + 9) / 10 : 1);
+	range_format(&range, ymin, ymax, sizeof ymin);
+	later_title(report, group, later_text, sizeof later_text);
+	struct panel_layout layout;
+	int most_runs_per_side = plain > with_residual ? plain : with_residual;
+	panel_layout(&layout, 3 * most_runs_per_side);
+	struct template_value values[16] = {
+		{"BOTTOM", layout.bottom}, {"TOP", layout.top}, {"KEYROWS", layout.rows},
+		{"LATER", later_text},     {"DATA", data.text},     {"TITLE", escaped.text},
+		{"XMAX", xmax},            {"XSTEP", xstep},        {"YMIN", ymin},
+		{"YMAX", ymax},            {"LEFT_TITLE", "plain"}, {"LEFT", panels[0].text},
+		{"RIGHT_TITLE", "residual"}, {"RIGHT", panels[1].text},
+	};
+	result = write_script(report, stem, "residual.gp", 1200, layout.height, values, 14,
+			      false);
+	if (!result)
+		figure_html(report, stem, caption.text);
+	strbuf_free(&escaped);
+done:
+	strbuf_free(&data), strbuf_free(&panels[0]), strbuf_free(&panels[1]);
+	strbuf_free(&title), strbuf_free(&caption);
+	return result;
+}
+
+static void section(struct report *report, const char *heading, const char *text)
+{
+	strbuf_printf(&report->figures_html, "<h2>%s</h2>\n<p>%s</p>\n", heading, text);
+}
+
+int report_write_figures(struct report *report)
+{
+	struct run_group *groups = NULL;
+	int count = report_group(report, false, NULL, false, &groups), result = 0;
+
+	section(report, "Gradient-flow profiles",
+		"The norm of each layer's gradient at initialisation and later, layer 0 nearest "
+		"the input, on a log scale. A curve falling toward layer 0 is a vanishing "
+		"gradient; one rising toward it, an exploding gradient.");
+	for (int g = 0; g < count && !result; g++)
+		result = profile_figure(report, &groups[g], g + 1, 2);
+	for (int g = 0; g < count && !result; g++)
+		result = profile_figure(report, &groups[g], g + 1, 3);
+
+	section(report, "Heatmaps", "Every layer and logged step of a run at once.");
+	for (int r = 0; r < report->run_count && !result; r++)
+		result = heatmap_figure(report, &report->runs[r]);
+
+	section(report, "Training loss", "Loss on each step's batch.");
+	for (int g = 0; g < count && !result; g++)
+		result = loss_figure(report, &groups[g], g + 1);
+	report_groups_free(groups, count);
+
+	section(report, "Depth", "How much of the gradient reaches the first layer as networks "
+				 "get deeper, at initialisation.");
+	count = report_group(report, true, is_depth, false, &groups);
+	for (int g = 0; g < count && !result; g++)
+		result = depth_figure(report, &groups[g], g + 1);
+	report_groups_free(groups, count);
+
+	section(report, "Residual connections",
+		"Runs that differ only in residual connections, side by side.");
+	size_t before = report->figures_html.length;
+	count = report_group(report, false, is_residual, true, &groups);
+	for (int g = 0; g < count && !result; g++)
+		result = residual_figure(report, &groups[g], g + 1);
+	report_groups_free(groups, count);
+	if (!result && report->figures_html.length == before)
+		strbuf_puts(&report->figures_html, "<p>No selected runs differ only in residual "
+						   "connections.</p>\n");
+	return result;
+}
+
+int report_write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *file = fopen(path, "w");
+	if (!file)
+		return error("cannot write '%s': %s", path, strerror(errno));
+	fputs(text, file);
+	if (fclose(file))
+		return error("cannot write '%s': %s", path, strerror(errno));
+	return 0;
+}

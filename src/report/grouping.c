@@ -1,0 +1,164 @@
+/* Grouping runs into figures and naming them in legends. Runs share a figure when they
+ * agree on every field that is not compared, so no figure silently mixes unlike runs;
+ * within a figure, legends name exactly the fields that differ. */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Whether field f takes part in grouping and legends for a figure. */
+static bool relevant(const struct report *report, int f, bool initial_only,
+		     bool (*skip)(const char *))
+{
+	const struct report_field *field = &report->fields[f];
+	if (initial_only && field->training_only)
+		return false;
+	return !(skip && skip(field->column));
+}
+
+static bool same_group(const struct report *report, const struct report_run *a,
+		       const struct report_run *b, bool initial_only, bool (*skip)(const char *),
+		       bool ignore_compare)
+{
+	for (int f = 0; f < report->field_count; f++)
+		if ((ignore_compare || !report->fields[f].compared) &&
+		    relevant(report, f, initial_only, skip) && strcmp(a->values[f], b->values[f]))
+			return false;
+	return true;
+}
+
+int report_group(const struct report *report, bool initial_only, bool (*skip)(const char *),
+		 bool ignore_compare, struct run_group **groups)
+{
+	int count = 0;
+	*groups = xcalloc((size_t)report->run_count, sizeof **groups);
+	for (int r = 0; r < report->run_count; r++) {
+		int g = 0;
+		while (g < count && !same_group(report, &report->runs[(*groups)[g].members[0]],
+						&report->runs[r], initial_only, skip, ignore_compare))
+			g++;
+		if (g == count) {
+			(*groups)[g].members = xcalloc((size_t)report->run_count, sizeof(int));
+			count++;
+		}
+		(*groups)[g].members[(*groups)[g].count++] = r;
+	}
+	return count;
+}
+
+void report_groups_free(struct run_group *groups, int count)
+{
+	for (int g = 0; g < count; g++)
+		free(groups[g].members);
+	free(groups);
+}
+
+static bool varies(const struct report *report, const struct run_group *group, int f)
+{
+	for (int m = 1; m < group->count; m++)
+		if (strcmp(report->runs[group->members[m]].values[f],
+			   report->runs[group->members[0]].values[f]))
+			return true;
+	return false;
+}
+
+/* "sigmoid", "d=20", "residual", "alpha 0.5", "gain 2", "lr=0.1", "w=64", ... */
+static void describe_value(const char *column, const char *value, struct strbuf *out)
+{
+	static const struct {
+		const char *column, *format;
+	} formats[] = {
+		{"depth", "d=%s"},        {"width", "w=%s"},         {"init_gain", "gain %s"},
+		{"init_bias", "bias %s"}, {"residual_alpha", "alpha %s"},
+		{"activation_slope", "slope %s"}, {"lr", "lr=%s"},  {"momentum", "momentum %s"},
+		{"batch_size", "batch %s"}, {"steps", "%s steps"},  {"samples", "%s samples"},
+		{"features", "%s features"}, {"outputs", "%s outputs"}, {"log_every", "every %s"},
+	};
+	if (!*value)
+		return;
+	if (!strcmp(column, "residual")) {
+		strbuf_puts(out, strcmp(value, "0") ? "residual" : "plain");
+		return;
+	}
+	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
+		if (!strcmp(formats[i].column, column)) {
+			strbuf_printf(out, formats[i].format, value);
+			return;
+		}
+	}
+	bool known = false;
+	static const char *const bare[] = {"activation", "init", "dataset", "loss_fn", "dtype",
+					   "optimizer"};
+	for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
+		known |= !strcmp(bare[i], column);
+	if (known)
+		strbuf_puts(out, value);
+	else
+		strbuf_printf(out, "%s=%s", column, value);
+}
+
+/* Titles name the shared architecture and the main training knob; the full list of
+ * shared fields is in index.html's runs table. */
+static bool in_title(const char *column)
+{
+	static const char *const shown[] = {"activation", "depth", "residual", "residual_alpha",
+					    "init", "init_gain", "width", "lr"};
+	for (size_t i = 0; i < sizeof shown / sizeof *shown; i++)
+		if (!strcmp(shown[i], column))
+			return true;
+	return false;
+}
+
+static void describe_fields(const struct report *report, const struct run_group *group,
+			    int member, bool initial_only, bool (*skip)(const char *),
+			    bool want_varying, struct strbuf *out)
+{
+	const struct report_run *run = &report->runs[group->members[member]];
+	size_t start = out->length;
+	for (int f = 0; f < report->field_count; f++) {
+		if (!relevant(report, f, initial_only, skip) ||
+		    varies(report, group, f) != want_varying || !*run->values[f] ||
+		    (!want_varying && !in_title(report->fields[f].column)))
+			continue;
+		size_t before = out->length;
+		if (out->length > start)
+			strbuf_puts(out, want_varying ? " " : ", ");
+		size_t mark = out->length;
+		describe_value(report->fields[f].column, run->values[f], out);
+		if (out->length == mark) { /* nothing said: drop the separator */
+			out->length = before;
+			out->text[before] = '\0';
+		}
+	}
+}
+
+void report_legend(const struct report *report, const struct run_group *group, int member,
+		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
+		   struct strbuf *out)
+{
+	const struct report_run *run = &report->runs[group->members[member]];
+	size_t start = out->length;
+	describe_fields(report, group, member, initial_only, skip, true, out);
+	if (out->length == start) /* nothing differs (seeds, or a single run) */
+		strbuf_puts(out, run->name);
+	/* runs that share every field (seeds of one configuration) are told apart by id */
+	for (int m = 0; mark_duplicates && m < group->count; m++) {
+		const struct report_run *other = &report->runs[group->members[m]];
+		bool identical = m != member;
+		for (int f = 0; f < report->field_count && identical; f++)
+			identical = !relevant(report, f, initial_only, skip) ||
+				    !strcmp(run->values[f], other->values[f]);
+		if (identical) {
+			strbuf_printf(out, " #%lld", run->id);
+			break;
+		}
+	}
+	if (strcmp(run->status, "finished"))
+		strbuf_printf(out, " [%s]", run->status);
+}
+
+void report_common(const struct report *report, const struct run_group *group,
+		   bool initial_only, bool (*skip)(const char *), struct strbuf *out)
+{
+	describe_fields(report, group, 0, initial_only, skip, false, out);
+}

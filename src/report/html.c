@@ -1,0 +1,99 @@
+/* index.html: the figures with their measured numbers and a table of the runs. One file
+ * with inline style, no scripts, no network: it opens from the file system. */
+#include "report/report.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void escape_html(struct strbuf *out, const char *text)
+{
+	for (const char *c = text; *c; c++) {
+		switch (*c) {
+		case '<':
+			strbuf_puts(out, "&lt;");
+			break;
+		case '>':
+			strbuf_puts(out, "&gt;");
+			break;
+		case '&':
+			strbuf_puts(out, "&amp;");
+			break;
+		case '"':
+			strbuf_puts(out, "&quot;");
+			break;
+		default:
+			strbuf_add(out, c, 1);
+		}
+	}
+}
+
+static const char *value_of(const struct report *report, const struct report_run *run,
+			    const char *column)
+{
+	for (int f = 0; f < report->field_count; f++)
+		if (!strcmp(report->fields[f].column, column))
+			return run->values[f];
+	return "";
+}
+
+int report_write_index(struct report *report, bool rendered)
+{
+	struct strbuf html;
+	strbuf_init(&html);
+	char when[64];
+	time_t now = time(NULL);
+	strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	strbuf_puts(&html,
+		    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<title>gtrack report</title>\n<style>\n"
+		    "body{font-family:sans-serif;max-width:1240px;margin:2em auto;padding:0 1em;"
+		    "color:#222}\n"
+		    "table{border-collapse:collapse;font-size:90%}\n"
+		    "th,td{border-bottom:1px solid #ddd;padding:.3em .6em;text-align:right}\n"
+		    "th:nth-child(2),td:nth-child(2){text-align:left}\n"
+		    "figure{margin:1.5em 0}img{max-width:100%}\n"
+		    "figcaption{font-size:90%;color:#444;max-width:70em}\n"
+		    ".status-diverged,.status-killed,.status-failed,.status-crashed{color:#b00}\n"
+		    "</style>\n</head>\n<body>\n<h1>gtrack report</h1>\n");
+	strbuf_puts(&html, "<p>Database <code>");
+	escape_html(&html, report->options->db_path);
+	strbuf_printf(&html, "</code>, %d run%s, written %s by gtrack %s.", report->run_count,
+		      report->run_count == 1 ? "" : "s", when, GTRACK_VERSION);
+	if (!rendered)
+		strbuf_puts(&html, " The figures were not rendered: run <code>gnuplot</code> on "
+				   "each <code>.gp</code> file in this folder.");
+	strbuf_puts(&html, " Ratios are layer 0's weight_grad_norm over the output layer's: the "
+			   "fraction of the gradient that reaches the first layer.</p>\n");
+
+	strbuf_puts(&html, "<h2>Runs</h2>\n<table>\n<tr><th>id</th><th>name</th>"
+			   "<th>activation</th><th>depth</th><th>width</th><th>init</th>"
+			   "<th>residual</th><th>status</th><th>final loss</th>"
+			   "<th>ratio at step 0</th><th>ratio at the end</th></tr>\n");
+	for (int r = 0; r < report->run_count; r++) {
+		const struct report_run *run = &report->runs[r];
+		char loss[32], first[32], last[32];
+		const char *gain = value_of(report, run, "init_gain");
+		strbuf_printf(&html, "<tr><td>%lld</td><td>", run->id);
+		escape_html(&html, run->name);
+		strbuf_printf(&html, "</td><td>%s</td><td>%d</td><td>%s</td><td>%s%s%s</td>",
+			      value_of(report, run, "activation"), run->depth,
+			      value_of(report, run, "width"), value_of(report, run, "init"),
+			      strcmp(gain, "1.0") ? " &times; " : "", strcmp(gain, "1.0") ? gain : "");
+		const char *residual = value_of(report, run, "residual");
+		strbuf_printf(&html, "<td>%s%s</td>", strcmp(residual, "0") ? "&alpha; = " : "no",
+			      strcmp(residual, "0") ? value_of(report, run, "residual_alpha") : "");
+		strbuf_printf(&html, "<td class=\"status-%s\">%s</td><td>%s</td><td>%s</td>"
+				     "<td>%s</td></tr>\n",
+			      run->status, run->status,
+			      report_number(loss, sizeof loss, run->final_loss),
+			      report_number(first, sizeof first, run->ratio_first),
+			      report_number(last, sizeof last, run->ratio_later));
+	}
+	strbuf_puts(&html, "</table>\n");
+	strbuf_puts(&html, report->figures_html.text);
+	strbuf_puts(&html, "</body>\n</html>\n");
+	int result = report_write_file(report->options->out_dir, "index.html", html.text);
+	strbuf_free(&html);
+	return result;
+}

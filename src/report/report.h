@@ -1,0 +1,108 @@
+/* gtrack report: selected runs, their hyper-parameters as comparable fields, and the
+ * pieces that turn them into gnuplot scripts, images and index.html. Internal to
+ * src/report and cli/cmd_report.c. */
+#ifndef GT_REPORT_H
+#define GT_REPORT_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "util/strbuf.h"
+
+/* A runs column that can tell runs apart. */
+struct report_field {
+	char *column;
+	bool training_only; /* no effect on the gradient at initialisation (lr, steps, ...) */
+	bool compared;      /* varies within a figure (--compare); else groups figures */
+};
+
+struct report_run {
+	long long id;
+	char *name, *status, *loss_fn;
+	char **values; /* per field, the value as text; "" for NULL */
+	int depth;
+	long long first_step, last_step; /* logged steps; -1 when nothing was logged */
+	long long later_step;            /* the step of the right-hand profiles */
+	double final_loss;
+	double ratio_first, ratio_later; /* layer 0 / output weight_grad_norm */
+	double delta_ratio_first;
+};
+
+enum report_format { FORMAT_PNG, FORMAT_SVG, FORMAT_PDF };
+
+struct report_options {
+	const char *db_path;
+	const char *runs;    /* --runs, NULL for all */
+	const char *where;   /* --where, NULL for none */
+	const char *compare; /* --compare, comma separated; NULL: every field */
+	long long step;      /* --step, -1: the last logged step */
+	const char *out_dir;
+	enum report_format format;
+	bool render, terminal;
+};
+
+struct report {
+	sqlite3 *db;
+	const struct report_options *options;
+	struct report_field *fields;
+	int field_count;
+	struct report_run *runs;
+	int run_count;
+	/* what the figures wrote, for index.html */
+	struct strbuf figures_html;
+	char **scripts; /* file names of the emitted scripts */
+	int script_count;
+	char **terminal_scripts; /* scripts also shown with --terminal (owned by scripts) */
+	int terminal_count;
+};
+
+/* selection.c: ids matching --runs and --where, ascending. Returns 0; -1 with a message
+ * for a malformed selection (a bad --where carries SQLite's); 1 with a message when
+ * nothing matches (an empty result, or a --runs id or name that does not exist). */
+int report_select(sqlite3 *db, const char *runs, const char *where, long long **ids,
+		  int *count);
+
+/* runs.c: loads fields and runs; frees them. */
+int report_load(struct report *report, const long long *ids, int count);
+void report_free(struct report *report);
+/* A run's logged steps: at most `limit`, evenly spread, always the first and the last
+ * (caller frees). */
+long long *report_steps(struct report *report, long long run_id, int limit, int *count);
+
+/* grouping.c: runs that agree on every field that is not compared (with
+ * training_only fields ignored when `initial_only`), and legends naming what differs. */
+struct run_group {
+	int *members; /* indexes into report->runs */
+	int count;
+};
+int report_group(const struct report *report, bool initial_only, bool (*skip)(const char *),
+		 bool ignore_compare, struct run_group **groups);
+void report_groups_free(struct run_group *groups, int count);
+/* Appends to out the values of the fields that vary within group (or, for a single run,
+ * its name), e.g. "sigmoid d=20 residual", its status unless finished, and, with
+ * mark_duplicates, "#id" when another member has the same values (seeds). */
+void report_legend(const struct report *report, const struct run_group *group, int member,
+		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
+		   struct strbuf *out);
+/* Appends the fields shared by the whole group, for a title. */
+void report_common(const struct report *report, const struct run_group *group,
+		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);
+
+/* figures.c: writes every figure's script into the output directory. */
+int report_write_figures(struct report *report);
+
+/* render.c: renders the scripts with gnuplot; prints the --terminal figures. Returns
+ * -1 if a script fails; a missing gnuplot is a warning with what to do. */
+int report_render(struct report *report, bool *rendered);
+int report_show_in_terminal(struct report *report);
+
+/* html.c: writes index.html. */
+int report_write_index(struct report *report, bool rendered);
+
+/* Helpers shared by the report files. */
+int report_write_file(const char *dir, const char *name, const char *text);
+const char *report_format_extension(enum report_format format);
+/* "1.2e-06"; "n/a" for NaN */
+const char *report_number(char *buffer, size_t size, double value);
+
+#endif

@@ -1,0 +1,240 @@
+/* Loading the selected runs: their comparable fields, logged step range, and the
+ * first-to-last layer ratios that the report quotes. */
+#include "report/report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/error.h"
+
+/* The runs columns that tell runs apart, in legend order. */
+static const struct {
+	const char *column;
+	bool training_only;
+} default_fields[] = {
+	{"activation", false}, {"activation_slope", false}, {"depth", false},
+	{"residual", false},   {"residual_alpha", false},   {"init", false},
+	{"init_gain", false},  {"init_bias", false},        {"width", false},
+	{"dataset", false},    {"samples", false},          {"features", false},
+	{"outputs", false},    {"loss_fn", false},          {"dtype", false},
+	{"batch_size", false}, {"optimizer", true},         {"lr", true},
+	{"momentum", true},    {"steps", true},             {"log_every", true},
+};
+
+static bool is_runs_column(sqlite3 *db, const char *column)
+{
+	sqlite3_stmt *statement = NULL;
+	bool found = false;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('runs') WHERE name = ?", -1,
+			       &statement, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(statement, 1, column, -1, SQLITE_STATIC);
+		found = sqlite3_step(statement) == SQLITE_ROW;
+	}
+	sqlite3_finalize(statement);
+	return found;
+}
+
+static struct report_field *find_field(struct report *report, const char *column)
+{
+	for (int i = 0; i < report->field_count; i++)
+		if (!strcmp(report->fields[i].column, column))
+			return &report->fields[i];
+	return NULL;
+}
+
+static int load_fields(struct report *report)
+{
+	int n = (int)(sizeof default_fields / sizeof *default_fields);
+	const char *compare = report->options->compare;
+	int extra = 1;
+	for (const char *c = compare; c && *c; c++)
+		extra += *c == ',';
+	report->fields = xcalloc((size_t)(n + extra), sizeof *report->fields);
+	for (int i = 0; i < n; i++) {
+		report->fields[i].column = xstrdup(default_fields[i].column);
+		report->fields[i].training_only = default_fields[i].training_only;
+		/* by default everything but the training schedule varies within a figure */
+		report->fields[i].compared = compare == NULL && !default_fields[i].training_only;
+	}
+	report->field_count = n;
+	if (!compare)
+		return 0;
+
+	char *list = xstrdup(compare);
+	int result = 0;
+	for (char *name = strtok(list, ", "); name; name = strtok(NULL, ", ")) {
+		struct report_field *field = find_field(report, name);
+		static const char *const identity[] = {"id", "name", "seed", "spec", "spec_hash",
+						       "resolved_spec", "overrides", "status"};
+		bool refused = false;
+		for (size_t i = 0; i < sizeof identity / sizeof *identity; i++)
+			refused |= !strcmp(name, identity[i]);
+		if (!field && (refused || !is_runs_column(report->db, name))) {
+			result = error("--compare: '%s' is not a hyper-parameter column of runs "
+				       "(e.g. activation, depth, residual, init, width, lr)",
+				       name);
+			break;
+		}
+		if (!field) {
+			field = &report->fields[report->field_count++];
+			field->column = xstrdup(name);
+		}
+		field->compared = true;
+		/* residual's scale goes with residual, as the slope goes with leaky_relu */
+		if (!strcmp(name, "residual"))
+			find_field(report, "residual_alpha")->compared = true;
+		if (!strcmp(name, "activation"))
+			find_field(report, "activation_slope")->compared = true;
+	}
+	free(list);
+	return result;
+}
+
+static double query_ratio(sqlite3 *db, long long run_id, long long step, int depth,
+			  const char *column)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql,
+		 "SELECT a.%s / b.%s FROM layer_stats a JOIN layer_stats b ON b.run_id = a.run_id"
+		 " AND b.step = a.step AND b.layer = ? WHERE a.run_id = ? AND a.step = ? AND"
+		 " a.layer = 0", column, column);
+	sqlite3_stmt *statement = NULL;
+	double ratio = NAN;
+	if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(statement, 1, depth);
+		sqlite3_bind_int64(statement, 2, run_id);
+		sqlite3_bind_int64(statement, 3, step);
+		if (sqlite3_step(statement) == SQLITE_ROW &&
+		    sqlite3_column_type(statement, 0) != SQLITE_NULL)
+			ratio = sqlite3_column_double(statement, 0);
+	}
+	sqlite3_finalize(statement);
+	return ratio;
+}
+
+static int load_run(struct report *report, struct report_run *run, long long id)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "SELECT r.name, r.status, r.loss_fn, r.depth, r.final_loss,"
+			  " (SELECT min(step) FROM steps WHERE run_id = r.id),"
+			  " (SELECT max(step) FROM steps WHERE run_id = r.id),"
+			  " (SELECT max(step) FROM steps WHERE run_id = r.id AND step <= ?2)");
+	for (int i = 0; i < report->field_count; i++)
+		strbuf_printf(&sql, ", r.\"%s\"", report->fields[i].column);
+	strbuf_puts(&sql, " FROM runs AS r WHERE r.id = ?1");
+	sqlite3_stmt *s = NULL;
+	int result = -1;
+	if (sqlite3_prepare_v2(report->db, sql.text, -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(report->db));
+		goto done;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, report->options->step);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		error("database: run %lld: %s", id, sqlite3_errmsg(report->db));
+		goto done;
+	}
+	run->id = id;
+	run->name = xstrdup((const char *)sqlite3_column_text(s, 0));
+	run->status = xstrdup((const char *)sqlite3_column_text(s, 1));
+	run->loss_fn = xstrdup((const char *)sqlite3_column_text(s, 2));
+	run->depth = sqlite3_column_int(s, 3);
+	run->final_loss = sqlite3_column_type(s, 4) == SQLITE_NULL ? NAN
+								   : sqlite3_column_double(s, 4);
+	bool logged = sqlite3_column_type(s, 5) != SQLITE_NULL;
+	run->first_step = logged ? sqlite3_column_int64(s, 5) : -1;
+	run->last_step = logged ? sqlite3_column_int64(s, 6) : -1;
+	run->later_step = run->last_step;
+	if (report->options->step >= 0)
+		run->later_step = sqlite3_column_type(s, 7) == SQLITE_NULL
+					  ? run->first_step
+					  : sqlite3_column_int64(s, 7);
+	run->values = xcalloc((size_t)report->field_count, sizeof *run->values);
+	for (int i = 0; i < report->field_count; i++) {
+		const unsigned char *text = sqlite3_column_text(s, 8 + i);
+		run->values[i] = xstrdup(text ? (const char *)text : "");
+	}
+	run->ratio_first = query_ratio(report->db, id, run->first_step, run->depth,
+				       "weight_grad_norm");
+	run->delta_ratio_first = query_ratio(report->db, id, run->first_step, run->depth,
+					     "delta_norm");
+	run->ratio_later = query_ratio(report->db, id, run->later_step, run->depth,
+				       "weight_grad_norm");
+	result = 0;
+done:
+	sqlite3_finalize(s);
+	strbuf_free(&sql);
+	return result;
+}
+
+int report_load(struct report *report, const long long *ids, int count)
+{
+	if (load_fields(report))
+		return -1;
+	report->runs = xcalloc((size_t)count, sizeof *report->runs);
+	for (int i = 0; i < count; i++) {
+		if (load_run(report, &report->runs[i], ids[i]))
+			return -1;
+		report->run_count++;
+	}
+	return 0;
+}
+
+void report_free(struct report *report)
+{
+	for (int i = 0; i < report->run_count; i++) {
+		struct report_run *run = &report->runs[i];
+		free(run->name), free(run->status), free(run->loss_fn);
+		for (int f = 0; f < report->field_count && run->values; f++)
+			free(run->values[f]);
+		free(run->values);
+	}
+	free(report->runs);
+	for (int f = 0; f < report->field_count; f++)
+		free(report->fields[f].column);
+	free(report->fields);
+	for (int i = 0; i < report->script_count; i++)
+		free(report->scripts[i]);
+	free(report->scripts);
+	free(report->terminal_scripts);
+	strbuf_free(&report->figures_html);
+}
+
+long long *report_steps(struct report *report, long long run_id, int limit, int *count)
+{
+	sqlite3_stmt *s = NULL;
+	long long total = 0, *steps = NULL;
+	*count = 0;
+	if (sqlite3_prepare_v2(report->db, "SELECT count(*) FROM steps WHERE run_id = ?", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, run_id);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			total = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (total == 0)
+		return NULL;
+	steps = xmalloc(sizeof *steps * (size_t)(total < limit ? total : limit));
+	if (sqlite3_prepare_v2(report->db, "SELECT step FROM steps WHERE run_id = ? ORDER BY step",
+			       -1, &s, NULL) != SQLITE_OK) {
+		free(steps);
+		return NULL;
+	}
+	sqlite3_bind_int64(s, 1, run_id);
+	/* keep row i when it is the first row at or past the next of `limit` even marks,
+	 * so the first and the last logged step are always kept */
+	long long row = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		bool keep = total <= limit ||
+			    (row * (limit - 1)) / (total - 1) != ((row - 1) * (limit - 1)) / (total - 1) ||
+			    row == 0;
+		if (keep && *count < limit)
+			steps[(*count)++] = sqlite3_column_int64(s, 0);
+		row++;
+	}
+	sqlite3_finalize(s);
+	return steps;
+}

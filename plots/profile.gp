@@ -1,5 +1,5 @@
 # Gradient-flow profile: @QUANTITY@ against layer index, one curve per run, at
-# initialisation (left) and at @LATER@ (right). Layer 0 is nearest the input; a curve
+# initialisation (left) and @LATER@ (right). Layer 0 is nearest the input; a curve
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
 @COMMON@
 @DATA@

@@ -1,6 +1,6 @@
 # Residual comparison: two runs that differ only in residual connections, their
 # gradient profiles side by side on the same scale: weight gradient (solid) and delta
-# (dashed) at initialisation, and the weight gradient at @LATER@ (dotted).
+# (dashed) at initialisation, and the weight gradient @LATER@ (dotted).
 @COMMON@
 @DATA@
 set multiplot layout 1,2 title "@TITLE@" font ",13" noenhanced margins 0.07,0.98,@BOTTOM@,@TOP@ spacing 0.08

@@ -1,0 +1,65 @@
+set terminal pngcairo size 1000,524 enhanced font 'sans,10'
+set output 'loss-1.png'
+
+# Training loss against step, one curve per run. A run that diverged ends where it
+# diverged; its legend says so.
+# Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
+# a light grid, axes on the left and bottom only.
+set encoding utf8
+set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
+set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
+set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
+set linetype 4 lc rgb '#CC79A7' lw 2 pt 11 ps 0.7
+set linetype 5 lc rgb '#E69F00' lw 2 pt 13 ps 0.7
+set linetype 6 lc rgb '#56B4E9' lw 2 pt 3 ps 0.7
+set linetype 7 lc rgb '#000000' lw 2 pt 1 ps 0.7
+set linetype 8 lc rgb '#999999' lw 2 pt 2 ps 0.7
+set linetype cycle 8
+set grid back lc rgb '#e0e0e0' lw 1
+set border 3 lw 1
+set tics nomirror out
+set datafile missing "NaN"
+
+# run 1: step loss
+$loss1 << EOD
+0 1.5625
+1 1.3125
+2 1.0625
+EOD
+
+# run 2: step loss
+$loss2 << EOD
+0 1.625
+1 1.375
+2 1.125
+EOD
+
+# run 3: step loss
+$loss3 << EOD
+0 1.6875
+1 1.4375
+2 1.1875
+EOD
+
+# run 4: step loss
+$loss4 << EOD
+0 1.75
+1 1.5
+2 1.25
+EOD
+
+
+set title "training loss: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced
+set xlabel "step"
+set ylabel "loss (cross-entropy, on the batch)"
+set logscale y
+set format y "10^{%L}"
+set lmargin at screen 0.1
+set rmargin at screen 0.96
+set bmargin at screen 0.191
+set tmargin at screen 0.878
+set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
+plot $loss1 using 1:2 with lines lt 1 title "sigmoid d=2 plain" noenhanced, \
+     $loss2 using 1:2 with lines lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
+     $loss3 using 1:2 with lines lt 3 title "relu d=2 plain [diverged]" noenhanced, \
+     $loss4 using 1:2 with lines lt 4 title "sigmoid d=3 plain" noenhanced

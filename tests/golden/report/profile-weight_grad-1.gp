@@ -1,0 +1,103 @@
+set terminal pngcairo size 1200,524 enhanced font 'sans,10'
+set output 'profile-weight_grad-1.png'
+
+# Gradient-flow profile: weight_grad_norm against layer index, one curve per run, at
+# initialisation (left) and at step 2 (the last logged) (right). Layer 0 is nearest the input; a curve
+# falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
+# Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
+# a light grid, axes on the left and bottom only.
+set encoding utf8
+set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
+set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
+set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
+set linetype 4 lc rgb '#CC79A7' lw 2 pt 11 ps 0.7
+set linetype 5 lc rgb '#E69F00' lw 2 pt 13 ps 0.7
+set linetype 6 lc rgb '#56B4E9' lw 2 pt 3 ps 0.7
+set linetype 7 lc rgb '#000000' lw 2 pt 1 ps 0.7
+set linetype 8 lc rgb '#999999' lw 2 pt 2 ps 0.7
+set linetype cycle 8
+set grid back lc rgb '#e0e0e0' lw 1
+set border 3 lw 1
+set tics nomirror out
+set datafile missing "NaN"
+
+# run 1, step 0: layer weight_grad_norm delta_norm
+$run1_first << EOD
+0 0.0050000000000000001 0.00125
+1 0.050000000000000003 0.012500000000000001
+2 0.5 0.125
+EOD
+
+# run 1, step 2: layer weight_grad_norm delta_norm
+$run1_later << EOD
+0 0.0060000000000000001 0.0015
+1 0.059999999999999998 0.014999999999999999
+2 0.59999999999999998 0.14999999999999999
+EOD
+
+# run 2, step 0: layer weight_grad_norm delta_norm
+$run2_first << EOD
+0 0.5 0.125
+1 0.52500000000000002 0.13125000000000001
+2 0.55000000000000004 0.13750000000000001
+EOD
+
+# run 2, step 2: layer weight_grad_norm delta_norm
+$run2_later << EOD
+0 0.59999999999999998 0.14999999999999999
+1 0.63 0.1575
+2 0.66000000000000003 0.16500000000000001
+EOD
+
+# run 3, step 0: layer weight_grad_norm delta_norm
+$run3_first << EOD
+0 0.5 0.125
+1 0.52500000000000002 0.13125000000000001
+2 0.55000000000000004 0.13750000000000001
+EOD
+
+# run 3, step 2: layer weight_grad_norm delta_norm
+$run3_later << EOD
+0 NaN 0.14999999999999999
+1 0.63 0.1575
+2 0.66000000000000003 0.16500000000000001
+EOD
+
+# run 4, step 0: layer weight_grad_norm delta_norm
+$run4_first << EOD
+0 0.00050000000000000001 0.000125
+1 0.0050000000000000001 0.00125
+2 0.050000000000000003 0.012500000000000001
+3 0.5 0.125
+EOD
+
+# run 4, step 2: layer weight_grad_norm delta_norm
+$run4_later << EOD
+0 0 0.00014999999999999999
+1 0.0060000000000000001 0.0015
+2 0.059999999999999998 0.014999999999999999
+3 0.59999999999999998 0.14999999999999999
+EOD
+
+
+set multiplot layout 1,2 title "weight gradient: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.191,0.878 spacing 0.08
+set xlabel "layer (0 = input side)"
+set ylabel "||dL/dW||_F"
+set logscale y
+set format y "10^{%L}"
+set xrange [-0.5:3.5]
+set yrange [1e-4:1e0]
+set xtics 0,1
+unset key
+set title "at initialisation (step 0)"
+plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title "sigmoid d=2 plain" noenhanced, \
+     $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
+     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title "relu d=2 plain [diverged]" noenhanced, \
+     $run4_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title "sigmoid d=3 plain" noenhanced
+set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
+set title "at step 2 (the last logged)"
+plot $run1_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title "sigmoid d=2 plain" noenhanced, \
+     $run2_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
+     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title "relu d=2 plain [diverged]" noenhanced, \
+     $run4_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title "sigmoid d=3 plain" noenhanced
+unset multiplot

@@ -1,0 +1,392 @@
+/* gtrack report on a fixture database with fixed numbers: scripts equal the golden
+ * files, data blocks equal the SQL query results, every script renders with the real
+ * gnuplot without a warning, and selections fail with clear messages. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/strbuf.h"
+
+static char *read_file(const char *path)
+{
+	FILE *file = fopen(path, "rb");
+	if (!file)
+		return NULL;
+	struct strbuf text;
+	strbuf_init(&text);
+	char chunk[8192];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
+		strbuf_add(&text, chunk, got);
+	fclose(file);
+	return strbuf_detach(&text);
+}
+
+/* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
+static const char *fixture_dir(void)
+{
+	const char *dir = test_temp_dir();
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	char *sql = read_file(FIXTURES_DIR "/report.sql");
+	assert_non_null(sql);
+	char *message = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
+		fail_msg("fixture: %s", message);
+	free(sql);
+	db_close(db);
+	return dir;
+}
+
+#define REPORT(result, dir, ...)                                                           \
+	run_gtrack(result, dir, NULL,                                                       \
+		   (const char *const[]){"report", "--db", "fixture.db", __VA_ARGS__, NULL})
+
+static void assert_contains(const char *text, const char *expected)
+{
+	if (!strstr(text, expected))
+		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
+}
+
+static const char *const expected_scripts[] = {
+	"profile-weight_grad-1.gp", "profile-delta-1.gp", "heatmap-run1.gp", "heatmap-run2.gp",
+	"heatmap-run3.gp",          "heatmap-run4.gp",    "loss-1.gp",       "depth-1.gp",
+	"residual-1.gp",
+};
+#define SCRIPT_COUNT (sizeof expected_scripts / sizeof *expected_scripts)
+
+/* Golden files: the scripts from the third line on (the first two name the version). Set
+ * GTRACK_UPDATE_GOLDEN=1 to rewrite them after an intended change. */
+static void scripts_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 4 runs, 9 figures in out/");
+	command_result_free(&r);
+	for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+		char path[1024], golden_path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, expected_scripts[i]);
+		snprintf(golden_path, sizeof golden_path, "%s/report/%s", GOLDEN_DIR,
+			 expected_scripts[i]);
+		char *script = read_file(path);
+		if (!script)
+			fail_msg("%s was not written", expected_scripts[i]);
+		const char *body = strchr(strchr(script, '\n') + 1, '\n') + 1;
+		if (getenv("GTRACK_UPDATE_GOLDEN")) {
+			FILE *file = fopen(golden_path, "w");
+			assert_non_null(file);
+			fputs(body, file);
+			fclose(file);
+		}
+		char *golden = read_file(golden_path);
+		if (!golden)
+			fail_msg("no golden file %s", golden_path);
+		if (strcmp(body, golden))
+			fail_msg("%s differs from tests/golden/report/%s (GTRACK_UPDATE_GOLDEN=1 "
+				 "rewrites it)", expected_scripts[i], expected_scripts[i]);
+		assert_null(strstr(body, "@")); /* every placeholder was filled */
+		free(script);
+		free(golden);
+	}
+}
+
+/* Parses "$name << EOD" ... "EOD" from script into rows of numbers. */
+static int data_block(const char *script, const char *name, double rows[][3], int columns)
+{
+	char header[128];
+	snprintf(header, sizeof header, "$%s << EOD\n", name);
+	const char *at = strstr(script, header);
+	if (!at)
+		fail_msg("no data block %s", name);
+	at += strlen(header);
+	int count = 0;
+	while (strncmp(at, "EOD", 3)) {
+		char *end;
+		for (int c = 0; c < columns; c++) {
+			rows[count][c] = strtod(at, &end);
+			at = end;
+		}
+		at = strchr(at, '\n') + 1;
+		count++;
+	}
+	return count;
+}
+
+static void assert_same(double block, sqlite3_stmt *s, int column)
+{
+	if (sqlite3_column_type(s, column) == SQLITE_NULL)
+		assert_true(isnan(block));
+	else if (!(block == sqlite3_column_double(s, column)))
+		fail_msg("data block has %.17g, the database %.17g", block,
+			 sqlite3_column_double(s, column));
+}
+
+static void data_blocks_equal_the_database(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/profile-weight_grad-1.gp", dir);
+	char *profile = read_file(path);
+	snprintf(path, sizeof path, "%s/out/loss-1.gp", dir);
+	char *loss = read_file(path);
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT layer, weight_grad_norm, delta_norm FROM"
+						" layer_stats WHERE run_id = ? AND step = ?"
+						" ORDER BY layer", -1, &s, NULL),
+			 SQLITE_OK);
+	int checked = 0;
+	for (int run = 1; run <= 4; run++) {
+		for (int later = 0; later < 2; later++) {
+			char name[32];
+			double rows[16][3];
+			snprintf(name, sizeof name, "run%d_%s", run, later ? "later" : "first");
+			int count = data_block(profile, name, rows, 3);
+			sqlite3_reset(s);
+			sqlite3_bind_int(s, 1, run);
+			sqlite3_bind_int(s, 2, later ? 2 : 0);
+			for (int row = 0; row < count; row++, checked++) {
+				assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+				for (int c = 0; c < 3; c++)
+					assert_same(rows[row][c], s, c);
+			}
+			assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+		}
+	}
+	assert_int_equal(checked, 2 * (3 + 3 + 3 + 4));
+	sqlite3_finalize(s);
+
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT step, loss FROM steps WHERE run_id = ?"
+						" ORDER BY step", -1, &s, NULL),
+			 SQLITE_OK);
+	for (int run = 1; run <= 4; run++) {
+		char name[32];
+		double rows[16][3];
+		snprintf(name, sizeof name, "loss%d", run);
+		int count = data_block(loss, name, rows, 2);
+		assert_int_equal(count, 3);
+		sqlite3_reset(s);
+		sqlite3_bind_int(s, 1, run);
+		for (int row = 0; row < count; row++) {
+			assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+			assert_same(rows[row][0], s, 0);
+			assert_same(rows[row][1], s, 1);
+		}
+	}
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	free(profile);
+	free(loss);
+}
+
+static bool gnuplot_available(void)
+{
+	return system("command -v gnuplot > /dev/null 2>&1") == 0;
+}
+
+static void every_script_renders_without_warnings(void **state)
+{
+	(void)state;
+	if (!gnuplot_available()) {
+		print_message("gnuplot is not installed: rendering not tested\n");
+		skip();
+	}
+	static const struct {
+		const char *format, *magic;
+	} formats[] = {{"png", "\x89PNG"}, {"svg", "<?xml"}, {"pdf", "%PDF"}};
+	for (size_t f = 0; f < 3; f++) {
+		const char *dir = fixture_dir();
+		struct command_result r;
+		REPORT(&r, dir, "--format", formats[f].format);
+		assert_int_equal(r.exit_code, 0);
+		if (r.err[0])
+			fail_msg("%s: gnuplot said: %s", formats[f].format, r.err);
+		assert_contains(r.out, "9 figures rendered in report/");
+		command_result_free(&r);
+		for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+			char path[1024];
+			snprintf(path, sizeof path, "%s/report/%.*s.%s", dir,
+				 (int)(strlen(expected_scripts[i]) - 3), expected_scripts[i],
+				 formats[f].format);
+			char *image = read_file(path);
+			if (!image)
+				fail_msg("%s was not rendered", path);
+			if (strncmp(image, formats[f].magic, strlen(formats[f].magic)))
+				fail_msg("%s is not a %s file", path, formats[f].format);
+			free(image);
+		}
+		char path[1024];
+		snprintf(path, sizeof path, "%s/report/index.html", dir);
+		char *html = read_file(path);
+		assert_non_null(html);
+		char image[64];
+		snprintf(image, sizeof image, "residual-1.%s", formats[f].format);
+		assert_contains(html, image);
+		free(html);
+	}
+}
+
+static void index_tells_the_story_in_numbers(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/report/index.html", dir);
+	char *html = read_file(path);
+	assert_non_null(html);
+	/* the runs table, with status and first/last layer ratios */
+	assert_contains(html, "<tr><td>3</td><td>relu-plain</td><td>relu</td><td>2</td><td>4</td>"
+			      "<td>xavier_normal</td><td>no</td><td class=\"status-diverged\">"
+			      "diverged</td>");
+	/* sigmoid plain: 0.5e-2 / 0.5 at step 0 */
+	assert_contains(html, "sigmoid d=2 plain: layer 0 gets 0.01 of the output layer's weight "
+			      "gradient at initialisation");
+	assert_contains(html, "the weight gradient at layer 0 is 0.01 of the output layer's at "
+			      "initialisation; with residual connections 0.91.");
+	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3.");
+	assert_null(strstr(html, "http")); /* opens without a network */
+	free(html);
+}
+
+static void selections_fail_clearly(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--where", "nosuch = 1");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--where \"nosuch = 1\": no such column: nosuch");
+	command_result_free(&r);
+	REPORT(&r, dir, "--where", "1); DROP TABLE runs; --");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--where \"1); DROP TABLE runs; --\": expected a condition");
+	command_result_free(&r);
+	REPORT(&r, dir, "--where", "depth > 100");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "no runs match --where \"depth > 100\"");
+	command_result_free(&r);
+	REPORT(&r, dir, "--runs", "2,99");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "--runs: no run with id '99'");
+	command_result_free(&r);
+	REPORT(&r, dir, "--runs", "sig-nope");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "--runs: no run named 'sig-nope'");
+	command_result_free(&r);
+	REPORT(&r, dir, "--compare", "colour");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'colour' is not a hyper-parameter column of runs");
+	command_result_free(&r);
+	REPORT(&r, dir, "--format", "gif");
+	assert_int_equal(r.exit_code, 2);
+	command_result_free(&r);
+
+	/* the runs table still exists: nothing was executed */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 4);
+	sqlite3_close(db);
+}
+
+static void selections_and_compare_shape_the_figures(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	/* ids, ranges and names; --where is combined with them */
+	REPORT(&r, dir, "--no-render", "--runs", "1-2,sig-deep", "--where", "depth >= 2");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 3 runs");
+	command_result_free(&r);
+	/* comparing activation only: runs that differ in depth or residual are apart */
+	REPORT(&r, dir, "--no-render", "--compare", "activation", "--out", "by-activation");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "title \"sigmoid\" noenhanced");
+	assert_contains(script, "title \"relu [diverged]\" noenhanced");
+	assert_null(strstr(script, "run2_first")); /* the residual run is elsewhere */
+	free(script);
+	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-3.gp", dir);
+	assert_true(file_exists(path));
+}
+
+static void without_gnuplot_the_scripts_are_still_written(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	const char *saved = getenv("PATH");
+	char *path_copy = strdup(saved ? saved : "");
+	setenv("PATH", "/nonexistent", 1);
+	struct command_result r;
+	REPORT(&r, dir, "--out", "plain");
+	setenv("PATH", path_copy, 1);
+	free(path_copy);
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.err, "gnuplot is not installed");
+	assert_contains(r.err, "apt-get install gnuplot-nox");
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/plain/loss-1.gp", dir);
+	assert_true(file_exists(path));
+	snprintf(path, sizeof path, "%s/plain/index.html", dir);
+	assert_true(file_exists(path));
+}
+
+static void terminal_prints_text_plots(void **state)
+{
+	(void)state;
+	if (!gnuplot_available()) {
+		print_message("gnuplot is not installed: --terminal not tested\n");
+		skip();
+	}
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--terminal");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "profile-weight_grad-1.gp\n");
+	assert_contains(r.out, "depth-1.gp\n");
+	assert_contains(r.out, "layer (0 = input side)");
+	command_result_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(scripts_match_the_golden_files),
+		cmocka_unit_test(data_blocks_equal_the_database),
+		cmocka_unit_test(every_script_renders_without_warnings),
+		cmocka_unit_test(index_tells_the_story_in_numbers),
+		cmocka_unit_test(selections_fail_clearly),
+		cmocka_unit_test(selections_and_compare_shape_the_figures),
+		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
+		cmocka_unit_test(terminal_prints_text_plots),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,21 +9,12 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "util/file.h"
 #include "util/strbuf.h"
 
 static char *read_file(const char *path)
 {
-	FILE *file = fopen(path, "rb");
-	if (!file)
-		return NULL;
-	struct strbuf text;
-	strbuf_init(&text);
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
-		strbuf_add(&text, chunk, got);
-	fclose(file);
-	return strbuf_detach(&text);
+	return file_read_text(path, "file", 1u << 30, NULL);
 }
 
 /* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */

@@ -191,6 +191,16 @@ static void escape_title(struct strbuf *out, const char *text)
 	}
 }
 
+/* "what: shared fields", the shared part made safe for a gnuplot string. */
+static void figure_title(struct strbuf *out, const char *what, const struct strbuf *common)
+{
+	strbuf_puts(out, what);
+	if (common->length) {
+		strbuf_puts(out, ": ");
+		escape_title(out, common->text);
+	}
+}
+
 static int max_depth(const struct report *report, const struct run_group *group)
 {
 	int depth = 0;
@@ -264,11 +274,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	report_common(report, group, false, NULL, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
-	strbuf_puts(&escaped, quantity_title);
-	if (title.length) {
-		strbuf_puts(&escaped, ": ");
-		escape_title(&escaped, title.text);
-	}
+	figure_title(&escaped, quantity_title, &title);
 	char stem[64], xmax[32], xstep[32], ymin[32], ymax[32], later_text[96];
 	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
 	int depth = max_depth(report, group);
@@ -452,8 +458,7 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 	report_common(report, group, false, NULL, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
-	strbuf_puts(&escaped, "training loss: ");
-	escape_title(&escaped, title.text);
+	figure_title(&escaped, "training loss", &title);
 	char stem[64];
 	snprintf(stem, sizeof stem, "loss-%d", index);
 	const char *loss_fn = report->runs[group->members[0]].loss_fn;
@@ -602,11 +607,7 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 	report_common(report, group, true, is_depth, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
-	strbuf_puts(&escaped, "gradient reaching layer 0 against depth");
-	if (title.length) {
-		strbuf_puts(&escaped, ": ");
-		escape_title(&escaped, title.text);
-	}
+	figure_title(&escaped, "gradient reaching layer 0 against depth", &title);
 	char stem[64], xmin[32], xmax[32];
 	snprintf(stem, sizeof stem, "depth-%d", index);
 	snprintf(xmin, sizeof xmin, "%d", min_depth > 1 ? min_depth - 1 : 0);
@@ -686,11 +687,7 @@ static int residual_figure(struct report *report, const struct run_group *group,
 	report_common(report, group, false, is_residual, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
-	strbuf_puts(&escaped, "residual connections");
-	if (title.length) {
-		strbuf_puts(&escaped, ": ");
-		escape_title(&escaped, title.text);
-	}
+	figure_title(&escaped, "residual connections", &title);
 	char a[32], b[32];
 	strbuf_printf(&caption, "%s: the weight gradient at layer 0 is %s of the output layer's "
 				"at initialisation; with residual connections %s.",

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/file.h"
 
 static bool gnuplot_installed(void)
 {
@@ -72,23 +73,14 @@ static int run_gnuplot(const char *dir, const char *input, int out_fd, struct st
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-static char *read_text(const char *dir, const char *name)
+/* Scripts are read back to be piped to gnuplot; a few MiB at most (thinned data). */
+#define MAX_SCRIPT_BYTES (256u << 20)
+
+static char *read_script(const char *dir, const char *name)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *file = fopen(path, "r");
-	if (!file) {
-		error("cannot read '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	struct strbuf text;
-	strbuf_init(&text);
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
-		strbuf_add(&text, chunk, got);
-	fclose(file);
-	return strbuf_detach(&text);
+	return file_read_text(path, "script", MAX_SCRIPT_BYTES, NULL);
 }
 
 int report_render(struct report *report, bool *rendered)
@@ -103,7 +95,7 @@ int report_render(struct report *report, bool *rendered)
 	}
 	int failures = 0;
 	for (int i = 0; i < report->script_count; i++) {
-		char *script = read_text(dir, report->scripts[i]);
+		char *script = read_script(dir, report->scripts[i]);
 		if (!script)
 			return -1;
 		struct strbuf errors;
@@ -165,7 +157,7 @@ int report_show_in_terminal(struct report *report)
 	if (!gnuplot_installed())
 		return error("--terminal needs gnuplot: sudo apt-get install gnuplot-nox");
 	for (int i = 0; i < report->terminal_count; i++) {
-		char *script = read_text(dir, report->terminal_scripts[i]);
+		char *script = read_script(dir, report->terminal_scripts[i]);
 		if (!script)
 			return -1;
 		struct strbuf text, errors;

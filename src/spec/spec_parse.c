@@ -7,12 +7,12 @@
 #include "spec/spec_document.h"
 #include "spec/spec_fields.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/error.h"
+#include "util/file.h"
 #include "util/hash.h"
 
 /* Largest spec file read; a spec is a few hundred bytes, anything near this is a mistake. */
@@ -231,36 +231,6 @@ static void walk_section(struct walk *walk, int mapping, const struct spec_field
 	}
 }
 
-static char *read_file(const char *path)
-{
-	FILE *file = fopen(path, "rb");
-	if (!file) {
-		error("cannot open spec '%s': %s", path, strerror(errno));
-		return NULL;
-	}
-	struct strbuf text;
-	strbuf_init(&text);
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0) {
-		strbuf_add(&text, chunk, got);
-		if (text.length > SPEC_MAX_BYTES) {
-			error("%s: too large for a spec (more than %d bytes)", path, SPEC_MAX_BYTES);
-			goto fail;
-		}
-	}
-	if (ferror(file)) {
-		error("cannot read spec '%s': %s", path, strerror(errno));
-		goto fail;
-	}
-	fclose(file);
-	return strbuf_detach(&text);
-fail:
-	fclose(file);
-	strbuf_free(&text);
-	return NULL;
-}
-
 static char *default_name(const char *label)
 {
 	const char *base = strrchr(label, '/');
@@ -352,7 +322,7 @@ int spec_load_file(struct spec *spec, const char *path, const char *const *overr
 		   int override_count)
 {
 	memset(spec, 0, sizeof *spec);
-	char *text = read_file(path);
+	char *text = file_read_text(path, "spec", SPEC_MAX_BYTES, NULL);
 	if (!text)
 		return -1;
 	int result = spec_load_text(spec, text, path, overrides, override_count);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/hash.h"
 #include "util/strbuf.h"
 
@@ -127,17 +128,11 @@ char *query_text(sqlite3 *db, const char *sql)
 
 uint64_t file_fingerprint(const char *path)
 {
-	FILE *file = fopen(path, "rb");
-	assert_non_null(file);
-	struct strbuf bytes;
-	strbuf_init(&bytes);
-	char chunk[4096];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof chunk, file)) > 0)
-		strbuf_add(&bytes, chunk, got);
-	fclose(file);
-	uint64_t hash = hash_fnv1a64(bytes.text, bytes.length) ^ bytes.length;
-	strbuf_free(&bytes);
+	size_t length = 0;
+	char *bytes = file_read_text(path, "file", 1u << 30, &length);
+	assert_non_null(bytes);
+	uint64_t hash = hash_fnv1a64(bytes, length) ^ length;
+	free(bytes);
 	return hash;
 }
 

@@ -12,8 +12,6 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-#include <cblas.h>
-
 const char cmd_run_usage[] =
 	"usage: gtrack run SPEC... [--db PATH] [--set KEY=VALUE]... [--name NAME] [--quiet]\n"
 	"\n"
@@ -124,9 +122,6 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_DATABASE;
 		goto done;
 	}
-	/* One BLAS thread: the matrices of these networks are small, and a fixed thread
-	 * count keeps results bit-identical from run to run. */
-	openblas_set_num_threads(1);
 	trainer_handle_signals();
 
 	for (int i = 0; i < spec_count; i++) {

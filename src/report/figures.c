@@ -138,19 +138,22 @@ static void range_add(struct range *range, double value)
 
 static void range_format(const struct range *range, char *low, char *high, size_t size)
 {
-	if (range->high == 0) {
-		snprintf(low, size, "*");
-		snprintf(high, size, "*");
+	if (range->high == 0) { /* nothing finite and positive: any decade will do */
+		snprintf(low, size, "1e-1");
+		snprintf(high, size, "1e1");
 		return;
 	}
 	snprintf(low, size, "1e%d", (int)floor(log10(range->low)));
 	snprintf(high, size, "1e%d", (int)ceil(log10(range->high)) + (range->high == range->low));
 }
 
-/* Appends "$name << EOD" with "layer weight_grad_norm delta_norm" rows of run at step. */
+/* Appends "$name << EOD" with "layer weight_grad_norm delta_norm" rows of run at step;
+ * plottable[0] and [1] count the positive finite values of the two norms (a diverged
+ * step may have none, and gnuplot warns about a curve without points). */
 static int profile_block(struct report *report, struct strbuf *data, const char *name,
-			 long long run_id, long long step, struct range *range)
+			 long long run_id, long long step, struct range *range, int plottable[2])
 {
+	plottable[0] = plottable[1] = 0;
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(report->db,
 			       "SELECT layer, weight_grad_norm, delta_norm FROM layer_stats"
@@ -167,9 +170,13 @@ static int profile_block(struct report *report, struct strbuf *data, const char 
 		put_value(data, s, 1);
 		put_value(data, s, 2);
 		strbuf_puts(data, "\n");
-		if (range) {
-			range_add(range, sqlite3_column_double(s, 1));
-			range_add(range, sqlite3_column_double(s, 2));
+		for (int c = 0; c < 2; c++) {
+			double value = sqlite3_column_double(s, 1 + c);
+			bool usable = sqlite3_column_type(s, 1 + c) != SQLITE_NULL && value > 0 &&
+				      isfinite(value);
+			plottable[c] += usable;
+			if (usable)
+				range_add(range, value);
 		}
 	}
 	strbuf_puts(data, "EOD\n\n");
@@ -243,8 +250,11 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 		char first[32], later[32], legend_text[512];
 		snprintf(first, sizeof first, "run%lld_first", run->id);
 		snprintf(later, sizeof later, "run%lld_later", run->id);
-		if (profile_block(report, &data, first, run->id, run->first_step, &range) ||
-		    profile_block(report, &data, later, run->id, run->later_step, &range))
+		int plottable[2][2];
+		if (profile_block(report, &data, first, run->id, run->first_step, &range,
+				  plottable[0]) ||
+		    profile_block(report, &data, later, run->id, run->later_step, &range,
+				  plottable[1]))
 			goto done;
 		struct strbuf legend;
 		strbuf_init(&legend);
@@ -253,6 +263,8 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 		strbuf_free(&legend);
 		for (int side = 0; side < 2; side++) {
 			struct strbuf *plot = side ? &right : &left;
+			if (!plottable[side][column - 2])
+				continue;
 			strbuf_printf(plot, "%s$%s using 1:($%d > 0 ? $%d : NaN) with linespoints "
 					    "lt %d title \"", plot->length ? ", \\\n     " : "",
 				      side ? later : first, column, column, m + 1);
@@ -267,10 +279,16 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 				      report_number(b, sizeof b, run->ratio_later), run->later_step);
 		}
 	}
-	if (!left.length) {
+	if (!data.length) {
 		result = 0; /* nothing logged: no figure */
 		goto done;
 	}
+	/* a panel where every run diverged says so instead of plotting nothing */
+	static const char empty_panel[] = "NaN notitle";
+	if (!left.length)
+		strbuf_puts(&left, empty_panel);
+	if (!right.length)
+		strbuf_puts(&right, empty_panel);
 	report_common(report, group, false, NULL, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
@@ -667,23 +685,42 @@ static int residual_figure(struct report *report, const struct run_group *group,
 		char first[32], later[32];
 		snprintf(first, sizeof first, "run%lld_first", run->id);
 		snprintf(later, sizeof later, "run%lld_later", run->id);
-		if (profile_block(report, &data, first, run->id, run->first_step, &range) ||
-		    profile_block(report, &data, later, run->id, run->later_step, &range))
+		int plottable[2][2];
+		if (profile_block(report, &data, first, run->id, run->first_step, &range,
+				  plottable[0]) ||
+		    profile_block(report, &data, later, run->id, run->later_step, &range,
+				  plottable[1]))
 			goto done;
 		char suffix[64] = "";
 		if ((side ? with_residual : plain) > 1)
 			snprintf(suffix, sizeof suffix, ", run %lld", run->id);
 		struct strbuf *p = &panels[side];
-		strbuf_printf(p, "%s$%s using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 "
-				 "title \"weight grad, step %lld%s\", \\\n"
-				 "     $%s using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 "
-				 "title \"delta, step %lld%s\", \\\n"
-				 "     $%s using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 "
-				 "title \"weight grad, step %lld%s\"",
-			      p->length ? ", \\\n     " : "", first, run->first_step, suffix, first,
-			      run->first_step, suffix, later, run->later_step, suffix);
+		/* weight gradient and delta at the first step, weight gradient later */
+		const struct {
+			const char *block;
+			int column, style, plottable;
+			const char *what;
+			long long step;
+		} curves[3] = {
+			{first, 2, 1, plottable[0][0], "weight grad", run->first_step},
+			{first, 3, 2, plottable[0][1], "delta", run->first_step},
+			{later, 2, 3, plottable[1][0], "weight grad", run->later_step},
+		};
+		for (int k = 0; k < 3; k++) {
+			if (!curves[k].plottable)
+				continue;
+			strbuf_printf(p, "%s$%s using 1:($%d > 0 ? $%d : NaN) with %s lt %d dt %d "
+					 "title \"%s, step %lld%s\"",
+				      p->length ? ", \\\n     " : "", curves[k].block, curves[k].column,
+				      curves[k].column, k == 2 ? "lines" : "linespoints",
+				      k == 1 ? 2 : 1, curves[k].style, curves[k].what, curves[k].step,
+				      suffix);
+		}
 		ratios[side] = run->ratio_first;
 	}
+	for (int side = 0; side < 2; side++)
+		if (!panels[side].length)
+			strbuf_puts(&panels[side], "NaN notitle");
 	report_common(report, group, false, is_residual, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);

@@ -72,6 +72,13 @@ static const uint32_t *batch_order_next(struct batch_order *b)
 	return rows;
 }
 
+/* NaN is printed as "nan" whatever its sign bit (fabs clears it), so messages read the
+ * same on every run. */
+static double printable(double value)
+{
+	return isnan(value) ? fabs(value) : value;
+}
+
 /* The layer where back-propagation first produced a non-finite gradient (back-propagation
  * runs from the output down, so the highest such layer), or -1. */
 static int first_nonfinite_layer(const struct layer_stats *layers, int count)
@@ -154,11 +161,12 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 				snprintf(result->message, sizeof result->message,
 					 "non-finite gradient at step %lld, first at layer %d (of "
 					 "0..%d) in back-propagation order; loss %g",
-					 (long long)step, bad_layer, layer_count - 1, stats.loss);
+					 (long long)step, bad_layer, layer_count - 1,
+					 printable(stats.loss));
 			else
 				snprintf(result->message, sizeof result->message,
-					 "non-finite loss (%g) at step %lld", stats.loss,
-					 (long long)step);
+					 "non-finite loss (%g) at step %lld",
+					 printable(stats.loss), (long long)step);
 			break;
 		}
 		model_update(model, lr);

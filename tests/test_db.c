@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "db/run_store.h"
 #include "spec/spec.h"
+#include "util/embedded.h"
 #include "util/error.h"
 
 static char *path_in(const char *dir, const char *name)
@@ -55,7 +56,7 @@ static void new_database_gets_the_schema(void **state)
 	/* opening again leaves the schema as it is */
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"),
-			 4);
+			 5);
 	db_close(db);
 	free(path);
 }
@@ -119,6 +120,42 @@ static void newer_schema_is_refused_untouched(void **state)
 		 "%d); it was left untouched",
 		 path, db_schema_version());
 	assert_refused_untouched(path, DB_CREATE, expected);
+	free(path);
+}
+
+/* A database of schema version 1 (what gtrack 0.1's first release wrote) is migrated
+ * forward on open, its runs kept. */
+static void older_schema_is_migrated_forward(void **state)
+{
+	(void)state;
+	char *path = path_in(test_temp_dir(), "old.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_string_equal(embedded_schema[0].name, "001_initial.sql");
+	char version_1[256];
+	snprintf(version_1, sizeof version_1, "PRAGMA application_id = %d; PRAGMA user_version = 1",
+		 GT_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, embedded_schema[0].text, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, version_1, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO runs (name, status, spec, resolved_spec, spec_hash,"
+				      " seed, started_at, activation, depth, width, init, init_gain,"
+				      " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
+				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
+				      " gtrack_version) VALUES ('old', 'finished', '{}', '{}', 'h', 1,"
+				      " 'then', 'relu', 2, 4, 'he_normal', 1, 0, 0, 'sgd', 0.1, 0, 8, 3,"
+				      " 'mse', 'blobs', 8, 2, 2, 'float32', 1, '0.1.0')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(db_open(&db, path, DB_EXISTING), 0);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), db_schema_version());
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE name = 'old' AND"
+				       " length(uuid) = 32 AND sweep_id IS NULL"),
+			 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sweeps"), 0);
+	db_close(db);
 	free(path);
 }
 
@@ -250,6 +287,7 @@ int main(void)
 		cmocka_unit_test(new_database_gets_the_schema),
 		cmocka_unit_test(foreign_databases_are_refused_untouched),
 		cmocka_unit_test(newer_schema_is_refused_untouched),
+		cmocka_unit_test(older_schema_is_migrated_forward),
 		cmocka_unit_test(missing_database_is_not_created_by_readers),
 		cmocka_unit_test(run_store_writes_rows_and_keeps_tiny_norms),
 		cmocka_unit_test(per_layer_series_use_the_layer_index),

@@ -47,10 +47,10 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 		" started_at, heartbeat_at, activation, activation_slope, depth, width, init,"
 		" init_gain, init_bias, residual, residual_alpha, optimizer, lr, momentum,"
 		" batch_size, steps, loss_fn, dataset, samples, features, outputs, dtype,"
-		" log_every, gtrack_version, hostname, pid)"
+		" log_every, gtrack_version, hostname, pid, sweep_id, uuid)"
 		" VALUES (?, 'running', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'),"
 		" strftime('%Y-%m-%dT%H:%M:%fZ'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?)";
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
 	sqlite3_stmt *statement = NULL;
 	struct strbuf resolved;
 	char hostname[256] = "";
@@ -103,6 +103,10 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 	sqlite3_bind_text(statement, i++, GTRACK_VERSION, -1, SQLITE_STATIC);
 	sqlite3_bind_text(statement, i++, hostname, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(statement, i++, (int64_t)getpid());
+	if (spec->sweep_id > 0)
+		sqlite3_bind_int64(statement, i++, spec->sweep_id);
+	else
+		sqlite3_bind_null(statement, i++);
 	if (sqlite3_step(statement) != SQLITE_DONE) {
 		fail(store, "cannot insert the run");
 		goto done;

@@ -104,6 +104,7 @@ struct spec {
 	char *source_text; /* the YAML as given */
 	char *overrides;   /* "--set a=b --set c=d" as given, "" when none */
 	char spec_hash[17];
+	int64_t sweep_id; /* the sweep the run belongs to in its database; 0 for none */
 	struct spec_origin origins[SPEC_MAX_ORIGINS];
 	int origin_count;
 };

@@ -8,6 +8,8 @@ const struct command commands[] = {
 	{"run", cmd_run, "train specs and record every layer's gradient norms", cmd_run_usage},
 	{"ls", cmd_ls, "list the runs in the database", cmd_ls_usage},
 	{"show", cmd_show, "show a run: spec, status and gradient-norm profile", cmd_show_usage},
+	{"sweep", cmd_sweep, "run a grid of specs in parallel, or emit it for Slurm", cmd_sweep_usage},
+	{"merge", cmd_merge, "merge shard databases into one", cmd_merge_usage},
 	{"report", cmd_report, "write gnuplot figures and index.html comparing runs",
 	 cmd_report_usage},
 	{"help", cmd_help, "show help for gtrack, a command, or the spec keys", cmd_help_usage},

@@ -27,13 +27,4 @@ int finish_output(int code)
 	return code;
 }
 
-const char *format_norm(char *buffer, size_t size, double value, int is_null)
-{
-	if (is_null || isnan(value))
-		snprintf(buffer, size, "-");
-	else if (value == 0)
-		snprintf(buffer, size, "0");
-	else
-		snprintf(buffer, size, "%.3e", value);
-	return buffer;
-}
+

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "db/db.h"
 #include "spec/spec.h"
+#include "sweep/sweep.h"
 #include "train/trainer.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -23,47 +24,23 @@ const char cmd_run_usage[] =
 	"  --set KEY=VALUE    override a spec key, e.g. --set model.depth=30; VALUE is YAML,\n"
 	"                     so --set model.residual={alpha: 0.5} works (repeatable)\n"
 	"  --name NAME        run name (default: the spec's name, else its file name)\n"
+	"  --sweep FILE       record the runs as part of the sweep in FILE (what the tasks\n"
+	"                     of 'gtrack sweep --emit' do)\n"
 	"  -q, --quiet        no progress bar\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 all runs finished, 3 invalid spec, 4 database problem, 5 a run\n"
 	"diverged, 1 a run failed, 130 interrupted (see 'gtrack help').\n";
 
-/* "%.4g", but "nan" whatever NaN's sign, so summaries read the same everywhere. */
-static void format_loss(char *buffer, size_t size, double loss)
-{
-	if (isnan(loss))
-		snprintf(buffer, size, "nan");
-	else
-		snprintf(buffer, size, "%.4g", loss);
-}
-
-static void print_summary(const struct spec *spec, const struct run_result *result)
-{
-	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
-	char initial[32], final[32], first_loss[32], final_loss[32];
-	format_loss(first_loss, sizeof first_loss, result->first_loss);
-	format_loss(final_loss, sizeof final_loss, result->final_loss);
-	printf("run %lld %s: %s, %lld/%lld steps in %.2f s, loss %s -> %s, "
-	       "layer 0/output gradient %s at step 0, %s at the end\n",
-	       (long long)result->run_id, spec->name, outcome_names[result->outcome],
-	       (long long)result->steps_done, (long long)spec->train.steps, result->elapsed_s,
-	       first_loss, final_loss,
-	       format_norm(initial, sizeof initial, result->initial_ratio, 0),
-	       format_norm(final, sizeof final, result->final_ratio, 0));
-	if (result->outcome != RUN_FINISHED)
-		printf("  %s\n", result->message);
-	fflush(stdout);
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{"db", required_argument, NULL, 'd'},   {"set", required_argument, NULL, 's'},
 		{"name", required_argument, NULL, 'n'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+		{"sweep", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
-	const char *db_option = NULL, *name = NULL;
+	const char *db_option = NULL, *name = NULL, *sweep_path = NULL;
 	const char **overrides = xcalloc((size_t)argc, sizeof *overrides);
 	int override_count = 0, option;
 	bool quiet = false;
@@ -85,6 +62,9 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'q':
 			quiet = true;
+			break;
+		case 'w':
+			sweep_path = optarg;
 			break;
 		case 'h':
 			fputs(cmd_run_usage, stdout);
@@ -117,11 +97,21 @@ int cmd_run(int argc, char **argv)
 	if (code)
 		goto done;
 
+	struct sweep sweep = {0};
+	if (sweep_path && sweep_load_identity(&sweep, sweep_path)) {
+		code = EXIT_BAD_SPEC;
+		goto done;
+	}
 	const char *path = db_path(db_option);
-	if (db_open(&db, path, DB_CREATE)) {
+	int64_t sweep_id = 0;
+	if (db_open(&db, path, DB_CREATE) || (sweep_path && sweep_record(db, &sweep, &sweep_id))) {
+		sweep_free(&sweep);
 		code = EXIT_DATABASE;
 		goto done;
 	}
+	sweep_free(&sweep);
+	for (int i = 0; i < spec_count; i++)
+		specs[i].sweep_id = sweep_id;
 	trainer_handle_signals();
 
 	for (int i = 0; i < spec_count; i++) {
@@ -130,7 +120,7 @@ int cmd_run(int argc, char **argv)
 			code = EXIT_RUN_FAILED;
 			break;
 		}
-		print_summary(&specs[i], &result);
+		run_result_print(stdout, &specs[i], &result);
 		if (result.outcome == RUN_KILLED) {
 			code = EXIT_INTERRUPTED;
 			break;

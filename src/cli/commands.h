@@ -28,12 +28,16 @@ int cmd_run(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 extern const char cmd_run_usage[];
 extern const char cmd_ls_usage[];
 extern const char cmd_show_usage[];
 extern const char cmd_report_usage[];
+extern const char cmd_sweep_usage[];
+extern const char cmd_merge_usage[];
 extern const char cmd_help_usage[];
 
 /* The table in main.c, ending with {NULL}. */
@@ -47,7 +51,7 @@ int usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
-/* Formats a norm or ratio for tables: "1.23e-07", "0", "inf", "-" for NULL/NaN. */
-const char *format_norm(char *buffer, size_t size, double value, int is_null);
+
+#include "util/units.h" /* format_norm, for tables */
 
 #endif

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/embedded.h"
 #include "util/error.h"
@@ -155,6 +157,8 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 		goto fail;
 	if (id.user_version < db_schema_version() && migrate(db, path))
 		goto fail;
+	if (db_mark_crashed(db))
+		goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -166,6 +170,46 @@ int db_refresh_statistics(sqlite3 *db)
 {
 	/* analysis_limit samples about this many rows per index instead of reading all */
 	return db_exec(db, "PRAGMA analysis_limit = 1000; ANALYZE");
+}
+
+int db_mark_crashed(sqlite3 *db)
+{
+	char hostname[256] = "";
+	gethostname(hostname, sizeof hostname - 1);
+	sqlite3_stmt *running = NULL, *mark = NULL;
+	int result = -1;
+	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname = ?1, heartbeat_at < strftime("
+				   "'%Y-%m-%dT%H:%M:%fZ', 'now', ?2) FROM runs WHERE status ="
+				   " 'running'", -1, &running, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
+				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"
+				   " WHERE id = ?1 AND status = 'running'", -1, &mark, NULL) != SQLITE_OK)
+		goto done;
+	char stale[32];
+	snprintf(stale, sizeof stale, "-%d seconds", DB_STALE_HEARTBEAT_S);
+	sqlite3_bind_text(running, 1, hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_text(running, 2, stale, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(running)) == SQLITE_ROW) {
+		pid_t pid = (pid_t)sqlite3_column_int64(running, 1);
+		bool gone = sqlite3_column_int(running, 2) && pid > 0 && kill(pid, 0) && errno == ESRCH;
+		bool silent = sqlite3_column_int(running, 3);
+		if (!gone && !silent)
+			continue;
+		sqlite3_bind_int64(mark, 1, sqlite3_column_int64(running, 0));
+		sqlite3_bind_text(mark, 2, gone ? "its process is gone" : "no heartbeat for a minute",
+				  -1, SQLITE_STATIC);
+		if (sqlite3_step(mark) != SQLITE_DONE)
+			goto done;
+		sqlite3_reset(mark);
+	}
+	result = rc == SQLITE_DONE ? 0 : -1;
+done:
+	if (result)
+		error("database: cannot check for crashed runs: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(running);
+	sqlite3_finalize(mark);
+	return result;
 }
 
 void db_close(sqlite3 *db)

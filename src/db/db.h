@@ -29,6 +29,14 @@ void db_close(sqlite3 *db);
  * scanning the run. Called after writing runs. */
 int db_refresh_statistics(sqlite3 *db);
 
+/* A run whose process died (killed -9, a reboot) stays 'running' in the database. This
+ * marks such runs 'crashed': those whose heartbeat is older than DB_STALE_HEARTBEAT_S,
+ * and, at once, those started on this host by a process that no longer exists. Called
+ * by db_open, so every command shows them as crashed. */
+int db_mark_crashed(sqlite3 *db);
+
+#define DB_STALE_HEARTBEAT_S 60
+
 /* The newest schema version this build knows. */
 int db_schema_version(void);
 

@@ -17,11 +17,20 @@ struct run_store;
 struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int layer_count,
 				  int64_t *run_id);
 
-/* Queues the rows of one logged step. Rows are committed every few hundred milliseconds,
- * so an interrupted run keeps all but the last moment. Returns -1 with a message. */
+/* Queues the rows of one logged step, inside the open transaction. Returns -1 with a
+ * message. */
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
 		  double grad_norm, double learning_rate, double elapsed_s,
 		  const struct layer_stats *layers);
+
+/* Called once per step: commits queued rows every RUN_STORE_COMMIT_S (so an interrupted
+ * run keeps all but the last moment) and otherwise refreshes the heartbeat every
+ * RUN_STORE_HEARTBEAT_S, by which other processes tell a live run from a dead one. Cheap
+ * when there is nothing to do (one clock read). Returns -1 with a message. */
+int run_store_tick(struct run_store *store);
+
+#define RUN_STORE_COMMIT_S 0.25
+#define RUN_STORE_HEARTBEAT_S 5.0
 
 /* Commits what is pending and records the outcome: status ("finished", "diverged",
  * "killed", "failed"), message (may be NULL), steps done, final loss and time. */

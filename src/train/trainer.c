@@ -16,6 +16,7 @@
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+#include "util/units.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -142,8 +143,9 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 			logged = true;
 			grad_norm = model_measure(model, layers, true);
 		}
-		if (logged && run_store_log(store, step, &stats, grad_norm, lr,
-					    monotonic_seconds() - started, layers)) {
+		if ((logged && run_store_log(store, step, &stats, grad_norm, lr,
+					     monotonic_seconds() - started, layers)) ||
+		    run_store_tick(store)) {
 			result->outcome = RUN_FAILED;
 			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;
@@ -188,4 +190,30 @@ done:
 	model_free(model);
 	dataset_free(&data);
 	return status;
+}
+
+/* "%.4g", but "nan" whatever NaN's sign, so summaries read the same everywhere. */
+static void format_loss(char *buffer, size_t size, double loss)
+{
+	if (isnan(loss))
+		snprintf(buffer, size, "nan");
+	else
+		snprintf(buffer, size, "%.4g", loss);
+}
+
+void run_result_print(FILE *out, const struct spec *spec, const struct run_result *result)
+{
+	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
+	char initial[32], final[32], first_loss[32], final_loss[32];
+	format_loss(first_loss, sizeof first_loss, result->first_loss);
+	format_loss(final_loss, sizeof final_loss, result->final_loss);
+	fprintf(out, "run %lld %s: %s, %lld/%lld steps in %.2f s, loss %s -> %s, "
+		     "layer 0/output gradient %s at step 0, %s at the end\n",
+		(long long)result->run_id, spec->name, outcome_names[result->outcome],
+		(long long)result->steps_done, (long long)spec->train.steps, result->elapsed_s,
+		first_loss, final_loss, format_norm(initial, sizeof initial, result->initial_ratio, 0),
+		format_norm(final, sizeof final, result->final_ratio, 0));
+	if (result->outcome != RUN_FINISHED)
+		fprintf(out, "  %s\n", result->message);
+	fflush(out);
 }

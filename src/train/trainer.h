@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "spec/spec.h"
 
@@ -33,5 +34,8 @@ bool trainer_interrupted(void);
  * a run whose recording failed midway is marked 'failed' if the database allows. */
 int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 		struct run_result *result);
+
+/* Prints a run's one-line summary to out, and its message unless it finished. */
+void run_result_print(FILE *out, const struct spec *spec, const struct run_result *result);
 
 #endif

@@ -35,3 +35,14 @@ char *format_duration(char *buffer, size_t size, double seconds)
 	}
 	return buffer;
 }
+
+const char *format_norm(char *buffer, size_t size, double value, int is_null)
+{
+	if (is_null || isnan(value))
+		snprintf(buffer, size, "-");
+	else if (value == 0)
+		snprintf(buffer, size, "0");
+	else
+		snprintf(buffer, size, "%.3e", value);
+	return buffer;
+}

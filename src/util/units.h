@@ -9,4 +9,8 @@ char *format_bytes(char *buffer, size_t size, double bytes);
 /* Writes e.g. "1:05:09" or "4.2 s"; returns buffer. */
 char *format_duration(char *buffer, size_t size, double seconds);
 
+/* Writes a norm or ratio for tables: "1.234e-07", "0", "inf", or "-" for NULL and NaN;
+ * returns buffer. */
+const char *format_norm(char *buffer, size_t size, double value, int is_null);
+
 #endif

@@ -1,0 +1,151 @@
+/* Shard merging through ATTACH: the copy is INSERT ... SELECT statements inside one
+ * transaction, with a temporary table mapping the shard's run ids to new ones. Column
+ * lists come from the schema itself, so columns added later are carried along. */
+#include "db/merge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db/db.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+/* Appends the main database's columns of table, except `skip` ones, as "a, b, c" with
+ * an optional prefix on each ("r.a, r.b"). */
+static int column_list(sqlite3 *db, const char *table, const char *const *skip,
+		       const char *prefix, struct strbuf *out)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", -1, &s,
+			       NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	bool first = true;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		bool skipped = false;
+		for (int i = 0; skip[i]; i++)
+			skipped |= !strcmp(skip[i], name);
+		if (skipped)
+			continue;
+		strbuf_printf(out, "%s%s\"%s\"", first ? "" : ", ", prefix, name);
+		first = false;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
+static long long single_int(sqlite3 *db, const char *sql, bool *ok)
+{
+	sqlite3_stmt *s = NULL;
+	long long value = 0;
+	*ok = sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+	      sqlite3_step(s) == SQLITE_ROW;
+	if (*ok)
+		value = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return value;
+}
+
+static int check_shard(sqlite3 *db, const char *path)
+{
+	bool ok;
+	long long application_id = single_int(db, "PRAGMA shard.application_id", &ok);
+	long long version = ok ? single_int(db, "PRAGMA shard.user_version", &ok) : 0;
+	if (ok)
+		single_int(db, "SELECT count(*) FROM shard.sqlite_schema", &ok);
+	if (!ok)
+		return error("'%s' is not a gtrack database (%s)", path, sqlite3_errmsg(db));
+	if (application_id != GT_APPLICATION_ID)
+		return error("'%s' is not a gtrack database (application id %lld)", path,
+			     application_id);
+	if (version != db_schema_version())
+		return error("'%s' has schema version %lld and this gtrack %d; open it once with "
+			     "this gtrack (gtrack ls --db '%s') to migrate it, then merge",
+			     path, version, db_schema_version(), path);
+	return 0;
+}
+
+int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *counts)
+{
+	memset(counts, 0, sizeof *counts);
+	sqlite3_stmt *attach = NULL;
+	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS shard", -1, &attach, NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(attach, 1, shard_path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(attach);
+	sqlite3_finalize(attach);
+	if (rc != SQLITE_DONE)
+		return error("cannot open shard '%s': %s", shard_path, sqlite3_errmsg(db));
+
+	struct strbuf sql, columns, prefixed;
+	strbuf_init(&sql), strbuf_init(&columns), strbuf_init(&prefixed);
+	int result = -1;
+	bool in_transaction = false;
+	if (check_shard(db, shard_path) || db_exec(db, "BEGIN IMMEDIATE"))
+		goto done;
+	in_transaction = true;
+
+	if (db_exec(db, "INSERT OR IGNORE INTO main.sweeps (name, spec, sweep_hash, created_at)"
+			" SELECT name, spec, sweep_hash, created_at FROM shard.sweeps"))
+		goto done;
+	counts->sweeps_added = sqlite3_changes(db);
+
+	/* the runs to copy, and where they land */
+	if (db_exec(db, "CREATE TEMP TABLE merge_map (old_id INTEGER PRIMARY KEY, uuid TEXT"
+			" NOT NULL, new_id INTEGER)") ||
+	    db_exec(db, "INSERT INTO temp.merge_map (old_id, uuid) SELECT r.id, r.uuid"
+			" FROM shard.runs AS r"
+			" WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m WHERE m.uuid = r.uuid)"
+			" AND NOT (r.status = 'finished' AND EXISTS (SELECT 1 FROM main.runs AS m"
+			"  WHERE m.spec_hash = r.spec_hash AND m.seed = r.seed AND"
+			"  m.status = 'finished'))"))
+		goto done;
+	bool ok;
+	counts->runs_added = (int)single_int(db, "SELECT count(*) FROM temp.merge_map", &ok);
+	counts->runs_skipped =
+		(int)single_int(db, "SELECT count(*) FROM shard.runs", &ok) - counts->runs_added;
+
+	static const char *const run_skip[] = {"id", "sweep_id", NULL};
+	if (column_list(db, "runs", run_skip, "", &columns) ||
+	    column_list(db, "runs", run_skip, "r.", &prefixed))
+		goto done;
+	strbuf_printf(&sql, "INSERT INTO main.runs (%s, sweep_id) SELECT %s, (SELECT m.id FROM"
+			    " main.sweeps AS m JOIN shard.sweeps AS s ON s.sweep_hash = m.sweep_hash"
+			    " WHERE s.id = r.sweep_id) FROM shard.runs AS r JOIN temp.merge_map AS"
+			    " map ON map.old_id = r.id ORDER BY r.id",
+		      columns.text, prefixed.text);
+	if (db_exec(db, sql.text) ||
+	    db_exec(db, "UPDATE temp.merge_map SET new_id = (SELECT id FROM main.runs WHERE"
+			" main.runs.uuid = temp.merge_map.uuid)"))
+		goto done;
+
+	static const char *const tables[] = {"layers", "steps", "layer_stats"};
+	static const char *const row_skip[] = {"run_id", NULL};
+	for (int t = 0; t < 3; t++) {
+		strbuf_reset(&columns), strbuf_reset(&prefixed), strbuf_reset(&sql);
+		if (column_list(db, tables[t], row_skip, "", &columns) ||
+		    column_list(db, tables[t], row_skip, "x.", &prefixed))
+			goto done;
+		strbuf_printf(&sql, "INSERT INTO main.%s (run_id, %s) SELECT map.new_id, %s FROM"
+				    " shard.%s AS x JOIN temp.merge_map AS map ON map.old_id ="
+				    " x.run_id",
+			      tables[t], columns.text, prefixed.text, tables[t]);
+		if (db_exec(db, sql.text))
+			goto done;
+	}
+	if (db_exec(db, "DROP TABLE temp.merge_map") || db_exec(db, "COMMIT"))
+		goto done;
+	in_transaction = false;
+	result = 0;
+done:
+	if (in_transaction) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_exec(db, "DROP TABLE IF EXISTS temp.merge_map", NULL, NULL, NULL);
+	}
+	sqlite3_exec(db, "DETACH DATABASE shard", NULL, NULL, NULL);
+	strbuf_free(&sql), strbuf_free(&columns), strbuf_free(&prefixed);
+	if (result)
+		memset(counts, 0, sizeof *counts);
+	return result;
+}

@@ -1,0 +1,21 @@
+/* Merging shard databases (one per cluster task) into one. */
+#ifndef GT_MERGE_H
+#define GT_MERGE_H
+
+#include <sqlite3.h>
+
+struct merge_counts {
+	int runs_added;
+	int runs_skipped; /* already present (same uuid), or finished there already */
+	int sweeps_added;
+};
+
+/* Copies the shard's sweeps and runs (with their layers, steps and layer_stats) into db
+ * in one transaction. Run ids are remapped and sweeps matched by sweep_hash; a run the
+ * database already holds (same uuid), or a finished run whose spec_hash and seed already
+ * finished there, is skipped, so merging twice changes nothing. The shard must be a gtrack
+ * database of the same schema version; it is only read. Returns -1 with a message; db is
+ * then unchanged. */
+int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *counts);
+
+#endif

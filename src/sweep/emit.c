@@ -1,0 +1,151 @@
+/* Sweep files for clusters. Arguments go through files, one per line, never through a
+ * shell, so values such as "{alpha: 0.5}" need no quoting; the GNU parallel list quotes
+ * them for its shell. */
+#include "sweep/emit.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
+
+static int write_text(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *file = fopen(path, "w");
+	if (!file)
+		return error("cannot write '%s': %s", path, strerror(errno));
+	fputs(text, file);
+	if (fclose(file))
+		return error("cannot write '%s': %s", path, strerror(errno));
+	return chmod(path, mode) ? error("cannot chmod '%s': %s", path, strerror(errno)) : 0;
+}
+
+static int make_dir(const char *path)
+{
+	if (mkdir(path, 0777) && errno != EEXIST)
+		return error("cannot create '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+/* Single-quotes an argument for a POSIX shell. */
+static void shell_quote(struct strbuf *out, const char *text)
+{
+	strbuf_puts(out, "'");
+	for (const char *c = text; *c; c++) {
+		if (*c == '\'')
+			strbuf_puts(out, "'\\''");
+		else
+			strbuf_add(out, c, 1);
+	}
+	strbuf_puts(out, "'");
+}
+
+int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
+{
+	char dir[PATH_MAX], gtrack[PATH_MAX], name[PATH_MAX];
+	if (options->out_dir)
+		snprintf(name, sizeof name, "%s", options->out_dir);
+	else
+		snprintf(name, sizeof name, "%s.sweep", sweep->name);
+	if (make_dir(name) || !realpath(name, dir))
+		return error("cannot use '%s' for the sweep's files: %s", name, strerror(errno));
+	ssize_t length = readlink("/proc/self/exe", gtrack, sizeof gtrack - 1);
+	if (length <= 0)
+		return error("cannot find the gtrack binary: %s", strerror(errno));
+	gtrack[length] = '\0';
+
+	char sweep_file[PATH_MAX], subdir[PATH_MAX + 16];
+	/* named after the sweep, so its name survives even without a name: key */
+	snprintf(sweep_file, sizeof sweep_file, "%s.yaml", sweep->name);
+	if (write_text(dir, "base.yaml", sweep->base_text, 0644) ||
+	    write_text(dir, sweep_file, sweep->text, 0644))
+		return -1;
+	for (const char *sub = "tasks\0shards\0logs\0"; *sub; sub += strlen(sub) + 1) {
+		snprintf(subdir, sizeof subdir, "%s/%s", dir, sub);
+		if (make_dir(subdir))
+			return -1;
+	}
+
+	struct strbuf parallel;
+	strbuf_init(&parallel);
+	for (int r = 0; r < sweep->run_count; r++) {
+		const struct sweep_run *run = &sweep->runs[r];
+		struct strbuf args;
+		strbuf_init(&args);
+		strbuf_printf(&args, "--name\n%s\n", run->name);
+		for (int o = 0; o < run->override_count; o++)
+			strbuf_printf(&args, "--set\n%s\n", run->overrides[o]);
+		char task[64];
+		snprintf(task, sizeof task, "tasks/%05d.args", r);
+		int failed = write_text(dir, task, args.text, 0644);
+		strbuf_free(&args);
+		if (failed) {
+			strbuf_free(&parallel);
+			return -1;
+		}
+		strbuf_puts(&parallel, "cd ");
+		shell_quote(&parallel, dir);
+		strbuf_puts(&parallel, " && ");
+		shell_quote(&parallel, gtrack);
+		strbuf_printf(&parallel, " run base.yaml --db shards/%05d.db --sweep ", r);
+		shell_quote(&parallel, sweep_file);
+		strbuf_puts(&parallel, " --quiet --name ");
+		shell_quote(&parallel, run->name);
+		for (int o = 0; o < run->override_count; o++) {
+			strbuf_puts(&parallel, " --set ");
+			shell_quote(&parallel, run->overrides[o]);
+		}
+		strbuf_puts(&parallel, "\n");
+	}
+
+	int result;
+	if (options->kind == EMIT_PARALLEL) {
+		result = write_text(dir, "parallel.txt", parallel.text, 0644);
+		if (!result)
+			printf("wrote %d tasks to %s/parallel.txt\n"
+			       "run them:   parallel --jobs 2 < %s/parallel.txt\n"
+			       "or on hosts that see %s: parallel --sshlogin host1,host2 < %s/parallel.txt\n"
+			       "then merge: gtrack merge %s/shards/*.db -o all.db\n",
+			       sweep->run_count, dir, dir, dir, dir, dir);
+	} else {
+		struct strbuf script;
+		strbuf_init(&script);
+		strbuf_printf(&script, "#!/bin/bash\n#SBATCH --job-name=gtrack-%s\n", sweep->name);
+		strbuf_printf(&script, "#SBATCH --array=0-%d", sweep->run_count - 1);
+		if (options->array_max > 0)
+			strbuf_printf(&script, "%%%d", options->array_max);
+		strbuf_printf(&script, "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
+				       "#SBATCH --output=%s/logs/%%A_%%a.out\n", dir);
+		for (int i = 0; i < options->sbatch_count; i++)
+			strbuf_printf(&script, "#SBATCH %s\n", options->sbatch[i]);
+		strbuf_printf(&script,
+			      "# Written by gtrack sweep --emit slurm for sweep '%s' (%d runs): one\n"
+			      "# array task per run, each writing its own shard database (SQLite must "
+			      "not\n# be shared over a network file system). Submit with sbatch; "
+			      "afterwards:\n#   gtrack merge %s/shards/*.db -o all.db\n"
+			      "set -euo pipefail\n"
+			      "GTRACK=\"${GTRACK:-%s}\"\n"
+			      "cd \"%s\"\n"
+			      "task=$(printf '%%05d' \"$SLURM_ARRAY_TASK_ID\")\n"
+			      "mapfile -t args < \"tasks/$task.args\"\n"
+			      "exec \"$GTRACK\" run base.yaml --db \"shards/$task.db\" --sweep \"%s\" "
+			      "--quiet \"${args[@]}\"\n",
+			      sweep->name, sweep->run_count, dir, gtrack, dir, sweep_file);
+		result = write_text(dir, "gtrack.sbatch", script.text, 0755);
+		strbuf_free(&script);
+		if (!result)
+			printf("wrote a Slurm job array of %d tasks to %s/gtrack.sbatch\n"
+			       "submit:     sbatch %s/gtrack.sbatch   (add --wait to block until done)\n"
+			       "then merge: gtrack merge %s/shards/*.db -o all.db\n",
+			       sweep->run_count, dir, dir, dir);
+	}
+	strbuf_free(&parallel);
+	return result;
+}

@@ -1,0 +1,163 @@
+/* The local scheduler. Workers are forked processes: each opens its own database
+ * connection (a connection must not cross fork, so the parent holds none while workers
+ * run), trains one run and reports its result through a pipe. SQLite's WAL mode and the
+ * busy timeout let all of them write the same file. */
+#include "sweep/scheduler.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "train/trainer.h"
+#include "util/clock.h"
+#include "util/error.h"
+#include "util/units.h"
+
+struct worker {
+	pid_t pid;
+	int result_fd;
+	int run; /* index into sweep->runs */
+	double started;
+};
+
+/* In the worker: train one run, send the result to the parent, exit. */
+static void worker_main(const struct sweep *sweep, int run, int64_t sweep_id,
+			const char *db_path, int result_fd)
+{
+	struct run_result result;
+	memset(&result, 0, sizeof result);
+	result.outcome = RUN_FAILED;
+	struct spec spec = sweep->runs[run].spec; /* a copy: only sweep_id changes */
+	spec.sweep_id = sweep_id;
+	sqlite3 *db = NULL;
+	if (db_open(&db, db_path, DB_CREATE) || trainer_run(db, &spec, false, &result))
+		snprintf(result.message, sizeof result.message, "%s", error_last());
+	db_close(db);
+	ssize_t written = write(result_fd, &result, sizeof result);
+	_exit(written == (ssize_t)sizeof result ? 0 : 1);
+}
+
+static void progress_line(const struct sweep *sweep, const struct sweep_tally *t, int running,
+			  int total, double started)
+{
+	int executed = t->finished + t->diverged + t->failed + t->killed;
+	int done = executed + t->skipped, remaining = total - done;
+	double elapsed = monotonic_seconds() - started;
+	char eta[32];
+	/* wall time per run executed so far already reflects the parallelism */
+	format_duration(eta, sizeof eta, executed ? elapsed / executed * remaining : NAN);
+	fprintf(stderr, "\rsweep %s: %d/%d done, %d running, %d failed, %d diverged, %d skipped, "
+			"ETA %s\033[K",
+		sweep->name, done, total, running, t->failed, t->diverged, t->skipped, eta);
+	fflush(stderr);
+}
+
+int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
+		  bool show_progress, FILE *out, struct sweep_tally *tally)
+{
+	memset(tally, 0, sizeof *tally);
+	sqlite3 *db = NULL;
+	int64_t sweep_id = 0;
+	bool *pending = xcalloc((size_t)sweep->run_count, sizeof(bool));
+	if (db_open(&db, db_path, DB_CREATE) || sweep_record(db, sweep, &sweep_id)) {
+		db_close(db);
+		free(pending);
+		return -1;
+	}
+	for (int r = 0; r < sweep->run_count; r++) {
+		int64_t done = sweep_finished_run(db, &sweep->runs[r].spec);
+		if (done < 0) {
+			db_close(db);
+			free(pending);
+			return -1;
+		}
+		pending[r] = done == 0;
+		tally->skipped += done > 0;
+	}
+	db_close(db); /* no connection may cross fork */
+
+	trainer_handle_signals();
+	bool progress = show_progress && isatty(STDERR_FILENO);
+	struct worker *workers = xcalloc((size_t)jobs, sizeof *workers);
+	int running = 0, next = 0;
+	double started = monotonic_seconds();
+	for (;;) {
+		while (!trainer_interrupted() && running < jobs && next < sweep->run_count) {
+			if (!pending[next]) {
+				next++;
+				continue;
+			}
+			int pipe_fds[2];
+			if (pipe(pipe_fds)) {
+				error("cannot start a worker: %s", strerror(errno));
+				break;
+			}
+			fflush(out);
+			fflush(stderr);
+			pid_t pid = fork();
+			if (pid < 0) {
+				error("cannot start a worker: %s", strerror(errno));
+				close(pipe_fds[0]), close(pipe_fds[1]);
+				break;
+			}
+			if (pid == 0) {
+				close(pipe_fds[0]);
+				worker_main(sweep, next, sweep_id, db_path, pipe_fds[1]);
+			}
+			close(pipe_fds[1]);
+			int slot = 0;
+			while (workers[slot].pid)
+				slot++;
+			workers[slot] = (struct worker){pid, pipe_fds[0], next, monotonic_seconds()};
+			running++;
+			next++;
+		}
+		if (progress)
+			progress_line(sweep, tally, running, sweep->run_count, started);
+		if (running == 0)
+			break;
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		int slot = 0;
+		while (slot < jobs && workers[slot].pid != pid)
+			slot++;
+		if (slot == jobs)
+			continue;
+		struct run_result result;
+		bool reported = read(workers[slot].result_fd, &result, sizeof result) ==
+				(ssize_t)sizeof result;
+		close(workers[slot].result_fd);
+		const struct sweep_run *run = &sweep->runs[workers[slot].run];
+		if (!reported) {
+			memset(&result, 0, sizeof result);
+			result.outcome = RUN_FAILED;
+			snprintf(result.message, sizeof result.message, "worker %d died (%s %d)", (int)pid,
+				 WIFSIGNALED(status) ? "signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		}
+		tally->finished += result.outcome == RUN_FINISHED;
+		tally->diverged += result.outcome == RUN_DIVERGED;
+		tally->failed += result.outcome == RUN_FAILED;
+		tally->killed += result.outcome == RUN_KILLED;
+		if (progress)
+			fputs("\r\033[K", stderr);
+		run_result_print(out, &run->spec, &result);
+		workers[slot].pid = 0;
+		running--;
+	}
+	if (progress)
+		fputs("\r\033[K", stderr);
+	free(workers);
+	free(pending);
+	return 0;
+}

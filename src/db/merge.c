@@ -76,7 +76,7 @@ int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *cou
 	int rc = sqlite3_step(attach);
 	sqlite3_finalize(attach);
 	if (rc != SQLITE_DONE)
-		return error("cannot open shard '%s': %s", shard_path, sqlite3_errmsg(db));
+		return error("'%s' is not a gtrack database (%s)", shard_path, sqlite3_errmsg(db));
 
 	struct strbuf sql, columns, prefixed;
 	strbuf_init(&sql), strbuf_init(&columns), strbuf_init(&prefixed);

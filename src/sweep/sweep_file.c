@@ -327,9 +327,11 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		sweep->run_count++;
 		if (spec_load_text(&run->spec, sweep->base_text, sweep->base_label,
 				   (const char *const *)run->overrides, run->override_count)) {
+			/* the first invalid run is enough: a bad base spec would repeat its error
+			 * for every run */
 			error("%s: run %lld (%s) is invalid", sweep->path, (long long)r, run->name);
 			result = -1;
-			continue;
+			break;
 		}
 		free(run->spec.name);
 		run->spec.name = xstrdup(run->name);

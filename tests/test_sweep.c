@@ -1,0 +1,404 @@
+/* Sweeps: expansion and its errors, many processes writing one database, resuming,
+ * crashed runs, shard merging, and the files --emit writes. */
+#include "support/test_support.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sweep/sweep.h"
+#include "util/error.h"
+#include "util/file.h"
+
+#define GTRACK(result, dir, ...)                                                           \
+	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
+
+static const char base_spec[] =
+	"name: base\n"
+	"data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
+	"model: {depth: 3, width: 8, activation: tanh}\n"
+	"train: {steps: 12, batch_size: 16}\n";
+
+static void assert_contains(const char *text, const char *expected)
+{
+	if (!strstr(text, expected))
+		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
+}
+
+static sqlite3 *open_db(const char *dir, const char *name)
+{
+	char path[1024];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 10000);
+	return db;
+}
+
+static void grid_expands_in_order_with_names_and_overrides(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	char *path = test_write_file(dir, "grid.yaml",
+				     "base: base.yaml\n"
+				     "grid:\n"
+				     "  model.activation: [sigmoid, relu]\n"
+				     "  model.residual: [false, {alpha: 0.5}]\n"
+				     "  seed: [1, 2, 3]\n");
+	struct sweep sweep;
+	assert_int_equal(sweep_load(&sweep, path), 0);
+	assert_string_equal(sweep.name, "grid");
+	assert_int_equal(sweep.run_count, 12);
+	assert_string_equal(sweep.runs[0].name, "grid:activation=sigmoid,residual=false,seed=1");
+	assert_string_equal(sweep.runs[5].name,
+			    "grid:activation=sigmoid,residual={alpha: 0.5},seed=3");
+	assert_string_equal(sweep.runs[11].overrides[1], "model.residual={alpha: 0.5}");
+	assert_true(sweep.runs[5].spec.model.residual.enabled);
+	assert_true(sweep.runs[5].spec.model.residual.alpha == 0.5);
+	assert_int_equal(sweep.runs[6].spec.model.activation.kind, ACT_RELU);
+	assert_int_equal(sweep.runs[6].spec.seed, 1);
+	/* seeds share a spec_hash; other keys do not */
+	assert_string_equal(sweep.runs[0].spec.spec_hash, sweep.runs[1].spec.spec_hash);
+	assert_string_not_equal(sweep.runs[0].spec.spec_hash, sweep.runs[3].spec.spec_hash);
+	assert_string_equal(sweep.runs[0].spec.overrides,
+			    "--set model.activation=sigmoid --set model.residual=false --set seed=1");
+	sweep_free(&sweep);
+	free(path);
+}
+
+static void random_draws_are_reproducible_and_in_range(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *path = test_write_file(dir, "random.yaml",
+				     "name: search\n"
+				     "spec:\n"
+				     "  model: {depth: 2, width: 4}\n"
+				     "  train: {steps: 3, batch_size: 8}\n"
+				     "grid:\n"
+				     "  model.activation: [tanh, relu]\n"
+				     "random:\n"
+				     "  samples: 5\n"
+				     "  train.optimizer.lr: {log_uniform: [0.001, 0.1]}\n"
+				     "  model.init.gain: {uniform: [0.5, 2]}\n");
+	struct sweep a, b;
+	assert_int_equal(sweep_load(&a, path), 0);
+	assert_int_equal(sweep_load(&b, path), 0);
+	assert_int_equal(a.run_count, 10);
+	for (int r = 0; r < a.run_count; r++) {
+		double lr = a.runs[r].spec.train.optimizer.lr, gain = a.runs[r].spec.model.init.gain;
+		assert_true(lr >= 0.001 && lr <= 0.1);
+		assert_true(gain >= 0.5 && gain <= 2);
+		assert_true(lr == b.runs[r].spec.train.optimizer.lr);
+		assert_int_equal(a.runs[r].spec.model.depth, 2); /* the inline spec */
+	}
+	assert_true(a.runs[0].spec.train.optimizer.lr != a.runs[1].spec.train.optimizer.lr);
+	sweep_free(&a);
+	sweep_free(&b);
+	free(path);
+}
+
+static void assert_sweep_rejected(const char *text, const char *expected)
+{
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	char *path = test_write_file(dir, "bad.yaml", text);
+	struct sweep sweep;
+	error_clear();
+	assert_int_equal(sweep_load(&sweep, path), -1);
+	if (!strstr(error_last(), expected))
+		fail_msg("error \"%s\" does not contain \"%s\"", error_last(), expected);
+	free(path);
+}
+
+static void bad_sweeps_are_reported_with_their_location(void **state)
+{
+	(void)state;
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  model.depth: 5\n",
+			      "bad.yaml:3:16: grid.model.depth: expected a non-empty list of values");
+	assert_sweep_rejected("base: base.yaml\ngird:\n  model.depth: [5]\ngrid:\n  seed: [1]\n",
+			      "bad.yaml:2:1: gird: unknown key; expected one of name, base, spec, "
+			      "grid, random");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  model.depth: [5, ten]\n",
+			      "bad.yaml: run 1 (bad:depth=ten) is invalid");
+	/* the spec's own message comes first, with its location */
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	free(test_write_file(dir, "bad.yaml", "base: base.yaml\ngrid:\n  model.depth: [5, ten]\n"));
+	free(test_write_file(dir, "inline.yaml", "spec:\n  model: {depth: zero}\ngrid:\n"
+						 "  seed: [1, 2]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "bad.yaml", "--dry-run");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "gtrack: --set model.depth=ten: model.depth: expected an integer "
+			       "from 1 to 2147483647, found 'ten'\ngtrack: bad.yaml: run 1 "
+			       "(bad:depth=ten) is invalid\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "sweep", "inline.yaml", "--dry-run");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "inline.yaml:2:18: model.depth: expected an integer");
+	assert_null(strstr(r.err, "run 1")); /* reported once, not per run */
+	command_result_free(&r);
+	assert_sweep_rejected("base: missing.yaml\ngrid:\n  seed: [1]\n",
+			      "cannot open spec");
+	assert_sweep_rejected("base: base.yaml\nrandom:\n  samples: 2\n  train.optimizer.lr: "
+			      "{log_uniform: [0, 1]}\n",
+			      "random.train.optimizer.lr: expected {uniform: [low, high]}");
+}
+
+/* Eight processes write eight runs into one database at once: nothing is lost, nothing
+ * fails with "database is locked". */
+static void many_writers_lose_nothing(void **state)
+{
+	(void)state;
+	enum { WRITERS = 8 };
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	pid_t pids[WRITERS];
+	for (int w = 0; w < WRITERS; w++) {
+		pids[w] = fork();
+		assert_true(pids[w] >= 0);
+		if (pids[w] == 0) {
+			char seed[32];
+			snprintf(seed, sizeof seed, "seed=%d", w);
+			if (chdir(dir))
+				_exit(127);
+			freopen("/dev/null", "w", stdout);
+			execl(GTRACK_BINARY, GTRACK_BINARY, "run", "base.yaml", "--db", "many.db",
+			      "--set", seed, "--set", "train.steps=150", (char *)NULL);
+			_exit(127);
+		}
+	}
+	for (int w = 0; w < WRITERS; w++) {
+		int status;
+		waitpid(pids[w], &status, 0);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	sqlite3 *db = open_db(dir, "many.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE status = 'finished'"),
+			 WRITERS);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps"), WRITERS * 150);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats"), WRITERS * 150 * 4);
+	sqlite3_close(db);
+}
+
+static void sweep_runs_in_parallel_and_resumes(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	free(test_write_file(dir, "small.yaml",
+			     "base: base.yaml\ngrid:\n  model.depth: [2, 3]\n  seed: [1, 2, 3]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "small.yaml", "-j", "3", "--db", "s.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "sweep small: 6 runs: 6 finished, 0 skipped (done before)");
+	command_result_free(&r);
+
+	GTRACK(&r, dir, "sweep", "small.yaml", "--db", "s.db", "--dry-run");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "6 runs, 0 to run, 6 done");
+	command_result_free(&r);
+	GTRACK(&r, dir, "sweep", "small.yaml", "-j", "2", "--db", "s.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "6 runs: 0 finished, 6 skipped (done before)");
+	command_result_free(&r);
+
+	/* a killed run is run again */
+	char path[1024];
+	snprintf(path, sizeof path, "%s/s.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'killed' WHERE id = 2", NULL,
+				      NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	GTRACK(&r, dir, "sweep", "small.yaml", "--db", "s.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "6 runs: 1 finished, 5 skipped (done before)");
+	command_result_free(&r);
+
+	db = open_db(dir, "s.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sweeps WHERE name = 'small'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE sweep_id = 1"), 7);
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT spec_hash) FROM runs"), 2);
+	sqlite3_close(db);
+}
+
+static void killed_process_is_shown_as_crashed(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (chdir(dir))
+			_exit(127);
+		freopen("/dev/null", "w", stdout);
+		execl(GTRACK_BINARY, GTRACK_BINARY, "run", "base.yaml", "--db", "c.db", "--set",
+		      "train.steps=100000000", (char *)NULL);
+		_exit(127);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/c.db", dir);
+	long long logged = 0;
+	for (int attempt = 0; attempt < 100 && logged < 5; attempt++) {
+		usleep(100000);
+		sqlite3 *db;
+		if (!file_exists(path) ||
+		    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM steps", -1, &s, NULL) == SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			logged = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		sqlite3_close(db);
+	}
+	assert_true(logged >= 5);
+	struct command_result r;
+	GTRACK(&r, dir, "ls", "--db", "c.db");
+	assert_contains(r.out, "running");
+	command_result_free(&r);
+
+	kill(pid, SIGKILL); /* no chance to record anything */
+	waitpid(pid, NULL, 0);
+	GTRACK(&r, dir, "ls", "--db", "c.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "crashed");
+	command_result_free(&r);
+	sqlite3 *db = open_db(dir, "c.db");
+	char *message = query_text(db, "SELECT message FROM runs");
+	assert_contains(message, "its process is gone (last heartbeat ");
+	free(message);
+	assert_true(query_int(db, "SELECT count(*) FROM steps") >= logged);
+	sqlite3_close(db);
+
+	/* a stale heartbeat alone is enough, for runs on other hosts */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'running', hostname ="
+					  " 'elsewhere', heartbeat_at = '2020-01-01T00:00:00Z'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	GTRACK(&r, dir, "show", "1", "--db", "c.db");
+	assert_contains(r.out, "run 1: base (crashed)");
+	assert_contains(r.out, "no heartbeat for a minute");
+	command_result_free(&r);
+}
+
+static void shards_merge_once_with_sweeps_kept_together(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	free(test_write_file(dir, "pair.yaml", "base: base.yaml\ngrid:\n  seed: [1, 2]\n"));
+	struct command_result r;
+	/* three shards: two tasks of the sweep, and a stray copy of the first */
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "a.db", "--sweep", "pair.yaml", "--set",
+	       "seed=1", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "b.db", "--sweep", "pair.yaml", "--set",
+	       "seed=2", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "c.db", "--set", "seed=1", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	/* the target already holds a run: ids must be remapped */
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "all.db", "--set", "seed=9", "--quiet");
+	command_result_free(&r);
+
+	GTRACK(&r, dir, "merge", "a.db", "b.db", "c.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "merged 3 shards into all.db: 2 runs added, 1 already present");
+	command_result_free(&r);
+	GTRACK(&r, dir, "merge", "a.db", "b.db", "c.db", "-o", "all.db");
+	assert_contains(r.out, "0 runs added, 3 already present");
+	command_result_free(&r);
+	GTRACK(&r, dir, "merge", "all.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "is the database being merged into");
+	command_result_free(&r);
+	free(test_write_file(dir, "junk.db", "not a database\n"));
+	GTRACK(&r, dir, "merge", "junk.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "'junk.db' is not a gtrack database");
+	command_result_free(&r);
+
+	sqlite3 *db = open_db(dir, "all.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sweeps"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE sweep_id ="
+				       " (SELECT id FROM sweeps WHERE name = 'pair')"),
+			 2);
+	/* every row follows its run to its new id */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats"), 3 * 12 * 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats l JOIN runs r ON"
+				       " r.id = l.run_id"),
+			 3 * 12 * 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layers"), 3 * 4);
+	sqlite3_close(db);
+}
+
+static void emit_writes_a_job_array_and_a_task_list(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	free(test_write_file(dir, "em.yaml",
+			     "base: base.yaml\ngrid:\n  model.residual: [false, {alpha: 0.5}]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "em.yaml", "--emit", "slurm", "--out", "out", "--array-max",
+	       "5", "--sbatch=--time=00:10:00");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "wrote a Slurm job array of 2 tasks");
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/gtrack.sbatch", dir);
+	char *script = file_read_text(path, "file", 1 << 20, NULL);
+	assert_non_null(script);
+	assert_contains(script, "#SBATCH --array=0-1%5\n");
+	assert_contains(script, "#SBATCH --time=00:10:00\n");
+	assert_contains(script, "--sweep \"em.yaml\"");
+	free(script);
+	snprintf(path, sizeof path, "%s/out/tasks/00001.args", dir);
+	char *args = file_read_text(path, "file", 1 << 20, NULL);
+	assert_non_null(args);
+	assert_string_equal(args, "--name\nem:residual={alpha: 0.5}\n--set\n"
+				  "model.residual={alpha: 0.5}\n");
+	free(args);
+
+	GTRACK(&r, dir, "sweep", "em.yaml", "--emit", "parallel", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/out/parallel.txt", dir);
+	char *tasks = file_read_text(path, "file", 1 << 20, NULL);
+	assert_non_null(tasks);
+	assert_contains(tasks, "run base.yaml --db shards/00001.db --sweep 'em.yaml' --quiet "
+			       "--name 'em:residual={alpha: 0.5}' --set 'model.residual={alpha: 0.5}'");
+	free(tasks);
+}
+
+int main(void)
+{
+	error_set_quiet(true);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(grid_expands_in_order_with_names_and_overrides),
+		cmocka_unit_test(random_draws_are_reproducible_and_in_range),
+		cmocka_unit_test(bad_sweeps_are_reported_with_their_location),
+		cmocka_unit_test(many_writers_lose_nothing),
+		cmocka_unit_test(sweep_runs_in_parallel_and_resumes),
+		cmocka_unit_test(killed_process_is_shown_as_crashed),
+		cmocka_unit_test(shards_merge_once_with_sweeps_kept_together),
+		cmocka_unit_test(emit_writes_a_job_array_and_a_task_list),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -260,6 +260,67 @@ static void index_tells_the_story_in_numbers(void **state)
 	free(html);
 }
 
+/* Runs that differ only in seed are one curve: the geometric mean with a min-max band. */
+static void seeds_are_aggregated(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* run 5: run 1 again with seed 2 and every norm four times larger */
+	assert_int_equal(sqlite3_exec(db,
+				      "INSERT INTO runs (id, name, status, spec, resolved_spec,"
+				      " spec_hash, seed, started_at, activation, depth, width, init,"
+				      " init_gain, init_bias, residual, optimizer, lr, momentum,"
+				      " batch_size, steps, loss_fn, dataset, samples, features, outputs,"
+				      " dtype, log_every, steps_done, final_loss, gtrack_version)"
+				      " SELECT 5, 'sig-plain-2', status, spec, resolved_spec, spec_hash,"
+				      " 2, started_at, activation, depth, width, init, init_gain,"
+				      " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
+				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
+				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
+				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
+				      " activation, residual FROM layers WHERE run_id = 1;"
+				      "INSERT INTO steps SELECT 5, step, 4 * loss, accuracy, grad_norm,"
+				      " lr, elapsed_s FROM steps WHERE run_id = 1;"
+				      "INSERT INTO layer_stats SELECT 5, step, layer, 4 * weight_grad_norm,"
+				      " 4 * bias_grad_norm, 4 * delta_norm, weight_norm FROM layer_stats"
+				      " WHERE run_id = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--runs", "1,5,3");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "title \"sigmoid (2 seeds)\" noenhanced");
+	assert_contains(script, "with filledcurves");
+	/* layer 0 at step 0: runs 1 and 5 have 0.005 and 0.02: mean 0.01, band 0.005..0.02 */
+	double rows[8][3];
+	static char block[64];
+	int count = 0;
+	const char *at = strstr(script, "$seeds1_first << EOD\n");
+	assert_non_null(at);
+	at += strlen("$seeds1_first << EOD\n");
+	while (strncmp(at, "EOD", 3) && count < 8) {
+		char *end;
+		strtod(at, &end);
+		for (int c = 0; c < 3; c++)
+			rows[count][c] = strtod(end, &end);
+		at = strchr(at, '\n') + 1;
+		count++;
+	}
+	assert_int_equal(count, 3);
+	snprintf(block, sizeof block, "%.6g %.6g %.6g", rows[0][0], rows[0][1], rows[0][2]);
+	assert_string_equal(block, "0.01 0.005 0.02");
+	free(script);
+}
+
 static void selections_fail_clearly(void **state)
 {
 	(void)state;
@@ -374,6 +435,7 @@ int main(void)
 		cmocka_unit_test(data_blocks_equal_the_database),
 		cmocka_unit_test(every_script_renders_without_warnings),
 		cmocka_unit_test(index_tells_the_story_in_numbers),
+		cmocka_unit_test(seeds_are_aggregated),
 		cmocka_unit_test(selections_fail_clearly),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),

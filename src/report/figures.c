@@ -91,7 +91,8 @@ static int write_script(struct report *report, const char *stem, const char *tem
 }
 
 /* Figures carry their legend underneath, in two columns, so their height grows with
- * it: the plots keep 360 pixels, the legend gets 18 per row. */
+ * it: the plots keep 360 pixels, the legend gets 20 per row (gnuplot drops entries that
+ * do not fit). */
 struct panel_layout {
 	int height;
 	char bottom[16], top[16], rows[16];
@@ -100,7 +101,7 @@ struct panel_layout {
 static void panel_layout(struct panel_layout *layout, int legend_rows)
 {
 	snprintf(layout->rows, sizeof layout->rows, "%d", legend_rows);
-	int legend = 18 * legend_rows + 16, axis = 48, panels = 360, title = 64;
+	int legend = 20 * legend_rows + 16, axis = 48, panels = 360, title = 64;
 	layout->height = legend + axis + panels + title;
 	snprintf(layout->bottom, sizeof layout->bottom, "%.3f",
 		 (double)(legend + axis) / layout->height);
@@ -232,6 +233,109 @@ static void later_title(const struct report *report, const struct run_group *gro
 			 report->options->step >= 0 ? "" : " (the last logged)");
 }
 
+/* Runs that differ only in seed are drawn as one curve: the mean of log10 of the norm
+ * (a geometric mean) with a band from the smallest to the largest value. */
+struct log_stats {
+	double sum, low, high;
+	int count;
+};
+
+static void log_stats_add(struct log_stats *stats, double value)
+{
+	if (!(value > 0) || !isfinite(value))
+		return;
+	double level = log10(value);
+	stats->low = stats->count ? fmin(stats->low, level) : level;
+	stats->high = stats->count ? fmax(stats->high, level) : level;
+	stats->sum += level;
+	stats->count++;
+}
+
+/* Appends "mean low high" (NaN when no run has a value) and widens range. */
+static void log_stats_put(struct strbuf *out, const struct log_stats *stats, struct range *range)
+{
+	if (!stats->count) {
+		strbuf_puts(out, " NaN NaN NaN\n");
+		return;
+	}
+	double mean = pow(10, stats->sum / stats->count), low = pow(10, stats->low),
+	       high = pow(10, stats->high);
+	strbuf_printf(out, " %.17g %.17g %.17g\n", mean, low, high);
+	if (range) {
+		range_add(range, low);
+		range_add(range, high);
+	}
+}
+
+/* Appends "$name << EOD" with "layer mean low high" of a norm (column 2: weight_grad_norm,
+ * 3: delta_norm) over the set's runs, each at its first or its later step. Returns the
+ * number of layers that have a value, or -1 with a message. */
+static int seed_profile_block(struct report *report, struct strbuf *data, const char *name,
+			      const struct run_group *set, bool later, int column,
+			      struct range *range)
+{
+	int layers = report->runs[set->members[0]].depth + 1, plotted = 0, result = -1;
+	struct log_stats *stats = xcalloc((size_t)layers, sizeof *stats);
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(report->db, column == 2
+			       ? "SELECT layer, weight_grad_norm FROM layer_stats WHERE run_id = ?"
+				 " AND step = ?"
+			       : "SELECT layer, delta_norm FROM layer_stats WHERE run_id = ? AND"
+				 " step = ?", -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(report->db));
+		goto done;
+	}
+	strbuf_printf(data, "# runs");
+	for (int m = 0; m < set->count; m++) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		strbuf_printf(data, " %lld", run->id);
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, run->id);
+		sqlite3_bind_int64(s, 2, later ? run->later_step : run->first_step);
+		while (sqlite3_step(s) == SQLITE_ROW) {
+			int layer = sqlite3_column_int(s, 0);
+			if (layer < layers && sqlite3_column_type(s, 1) != SQLITE_NULL)
+				log_stats_add(&stats[layer], sqlite3_column_double(s, 1));
+		}
+	}
+	strbuf_printf(data, ", %s step: layer, geometric mean, min and max of %s\n$%s << EOD\n",
+		      later ? "later" : "first", column == 2 ? "weight_grad_norm" : "delta_norm",
+		      name);
+	for (int layer = 0; layer < layers; layer++) {
+		strbuf_printf(data, "%d", layer);
+		log_stats_put(data, &stats[layer], range);
+		plotted += stats[layer].count > 0;
+	}
+	strbuf_puts(data, "EOD\n\n");
+	result = plotted;
+done:
+	sqlite3_finalize(s);
+	free(stats);
+	return result;
+}
+
+/* The plot elements for a seed set: the band, then the mean with the legend. */
+static void seed_curve(struct strbuf *plot, const char *block, int colour, const char *legend,
+		       int seeds, const char *with)
+{
+	strbuf_printf(plot, "%s$%s using 1:3:4 with filledcurves lt %d fs transparent solid 0.2 "
+			    "noborder notitle, \\\n     $%s using 1:2 with %s lt %d title \"",
+		      plot->length ? ", \\\n     " : "", block, colour, block, with, colour);
+	escape_title(plot, legend);
+	strbuf_printf(plot, " (%d seeds)\" noenhanced", seeds);
+}
+
+static double geometric_mean_ratio(const struct report *report, const struct run_group *set,
+				   bool later)
+{
+	struct log_stats stats = {0};
+	for (int m = 0; m < set->count; m++) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		log_stats_add(&stats, later ? run->ratio_later : run->ratio_first);
+	}
+	return stats.count ? pow(10, stats.sum / stats.count) : NAN;
+}
+
 /* Figure 1: weight_grad_norm (column 2) or delta_norm (column 3) against layer. */
 static int profile_figure(struct report *report, const struct run_group *group, int index,
 			  int column)
@@ -243,40 +347,65 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	strbuf_init(&caption), strbuf_init(&key);
 	struct range range = {0, 0};
 	int result = -1;
-	for (int m = 0; m < group->count; m++) {
-		const struct report_run *run = &report->runs[group->members[m]];
+	struct run_group *sets = NULL;
+	int set_count = report_seed_sets(report, group, false, NULL, &sets);
+	for (int k = 0; k < set_count; k++) {
+		const struct run_group *set = &sets[k];
+		const struct report_run *run = &report->runs[set->members[0]];
 		if (run->first_step < 0)
 			continue;
 		char first[32], later[32], legend_text[512];
-		snprintf(first, sizeof first, "run%lld_first", run->id);
-		snprintf(later, sizeof later, "run%lld_later", run->id);
-		int plottable[2][2];
-		if (profile_block(report, &data, first, run->id, run->first_step, &range,
-				  plottable[0]) ||
-		    profile_block(report, &data, later, run->id, run->later_step, &range,
-				  plottable[1]))
-			goto done;
+		snprintf(first, sizeof first, "%s%lld_first", set->count > 1 ? "seeds" : "run",
+			 run->id);
+		snprintf(later, sizeof later, "%s%lld_later", set->count > 1 ? "seeds" : "run",
+			 run->id);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		report_legend(report, group, m, false, NULL, true, &legend);
+		int member = 0;
+		while (group->members[member] != set->members[0])
+			member++;
+		report_legend(report, group, member, false, NULL, false, &legend);
 		snprintf(legend_text, sizeof legend_text, "%s", legend.text);
 		strbuf_free(&legend);
-		for (int side = 0; side < 2; side++) {
-			struct strbuf *plot = side ? &right : &left;
-			if (!plottable[side][column - 2])
-				continue;
-			strbuf_printf(plot, "%s$%s using 1:($%d > 0 ? $%d : NaN) with linespoints "
-					    "lt %d title \"", plot->length ? ", \\\n     " : "",
-				      side ? later : first, column, column, m + 1);
-			escape_title(plot, legend_text);
-			strbuf_puts(plot, "\" noenhanced");
+		if (set->count > 1) {
+			int plotted[2];
+			plotted[0] = seed_profile_block(report, &data, first, set, false, column, &range);
+			plotted[1] = seed_profile_block(report, &data, later, set, true, column, &range);
+			if (plotted[0] < 0 || plotted[1] < 0)
+				goto done;
+			for (int side = 0; side < 2; side++)
+				if (plotted[side])
+					seed_curve(side ? &right : &left, side ? later : first, k + 1,
+						   legend_text, set->count, "linespoints");
+		} else {
+			int plottable[2][2];
+			if (profile_block(report, &data, first, run->id, run->first_step, &range,
+					  plottable[0]) ||
+			    profile_block(report, &data, later, run->id, run->later_step, &range,
+					  plottable[1]))
+				goto done;
+			for (int side = 0; side < 2; side++) {
+				struct strbuf *plot = side ? &right : &left;
+				if (!plottable[side][column - 2])
+					continue;
+				strbuf_printf(plot, "%s$%s using 1:($%d > 0 ? $%d : NaN) with "
+						    "linespoints lt %d title \"",
+					      plot->length ? ", \\\n     " : "",
+					      side ? later : first, column, column, k + 1);
+				escape_title(plot, legend_text);
+				strbuf_puts(plot, "\" noenhanced");
+			}
 		}
 		if (column == 2) {
-			char a[32], b[32];
+			char a[32], b[32], seeds[48] = "";
+			if (set->count > 1)
+				snprintf(seeds, sizeof seeds, " (geometric mean of %d seeds)", set->count);
 			strbuf_printf(&caption, "%s: layer 0 gets %s of the output layer's weight "
-						"gradient at initialisation and %s at step %lld. ",
-				      legend_text, report_number(a, sizeof a, run->ratio_first),
-				      report_number(b, sizeof b, run->ratio_later), run->later_step);
+						"gradient at initialisation and %s at step %lld%s. ",
+				      legend_text,
+				      report_number(a, sizeof a, geometric_mean_ratio(report, set, false)),
+				      report_number(b, sizeof b, geometric_mean_ratio(report, set, true)),
+				      run->later_step, seeds);
 		}
 	}
 	if (!data.length) {
@@ -301,7 +430,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	range_format(&range, ymin, ymax, sizeof ymin);
 	later_title(report, group, later_text, sizeof later_text);
 	struct panel_layout layout;
-	panel_layout(&layout, (group->count + 1) / 2);
+	panel_layout(&layout, (set_count + 1) / 2);
 	struct template_value values[16] = {
 		{"BOTTOM", layout.bottom},
 		{"TOP", layout.top},
@@ -329,6 +458,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	}
 	strbuf_free(&escaped);
 done:
+	report_groups_free(sets, set_count);
 	strbuf_free(&data), strbuf_free(&left), strbuf_free(&right), strbuf_free(&title);
 	strbuf_free(&caption), strbuf_free(&key);
 	return result;
@@ -432,43 +562,77 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 		error("database: %s", sqlite3_errmsg(report->db));
 		goto done;
 	}
-	for (int m = 0; m < group->count; m++) {
-		const struct report_run *run = &report->runs[group->members[m]];
-		int count = 0, next = 0;
+	struct run_group *sets = NULL;
+	int set_count = report_seed_sets(report, group, false, NULL, &sets);
+	for (int k = 0; k < set_count; k++) {
+		const struct run_group *set = &sets[k];
+		const struct report_run *run = &report->runs[set->members[0]];
+		int count = 0;
+		/* the first run's logged steps (thinned) are the x values of the set */
 		long long *steps = report_steps(report, run->id, MAX_CURVE_POINTS, &count);
 		if (!count) {
 			free(steps);
 			continue;
 		}
-		strbuf_printf(&data, "# run %lld: step loss\n$loss%lld << EOD\n", run->id, run->id);
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, run->id);
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			long long step = sqlite3_column_int64(s, 0);
-			while (next < count && steps[next] < step)
-				next++;
-			if (next == count || steps[next] != step)
-				continue;
-			strbuf_printf(&data, "%lld", step);
-			put_value(&data, s, 1);
-			strbuf_puts(&data, "\n");
-			all_positive &= sqlite3_column_type(s, 1) == SQLITE_NULL ||
-					sqlite3_column_double(s, 1) > 0;
+		struct log_stats *stats = xcalloc((size_t)count, sizeof *stats);
+		if (set->count == 1)
+			strbuf_printf(&data, "# run %lld: step loss\n$loss%lld << EOD\n", run->id,
+				      run->id);
+		else
+			strbuf_printf(&data, "# runs %lld and %d more seeds: step, geometric mean, min "
+					     "and max of the loss\n$loss%lld << EOD\n",
+				      run->id, set->count - 1, run->id);
+		for (int m = 0; m < set->count; m++) {
+			int next = 0;
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, report->runs[set->members[m]].id);
+			while (sqlite3_step(s) == SQLITE_ROW) {
+				long long step = sqlite3_column_int64(s, 0);
+				while (next < count && steps[next] < step)
+					next++;
+				if (next == count || steps[next] != step)
+					continue;
+				if (set->count == 1) {
+					strbuf_printf(&data, "%lld", step);
+					put_value(&data, s, 1);
+					strbuf_puts(&data, "\n");
+				} else if (sqlite3_column_type(s, 1) != SQLITE_NULL) {
+					log_stats_add(&stats[next], sqlite3_column_double(s, 1));
+				}
+				all_positive &= sqlite3_column_type(s, 1) == SQLITE_NULL ||
+						sqlite3_column_double(s, 1) > 0;
+			}
+		}
+		for (int i = 0; set->count > 1 && i < count; i++) {
+			strbuf_printf(&data, "%lld", steps[i]);
+			log_stats_put(&data, &stats[i], NULL);
 		}
 		strbuf_puts(&data, "EOD\n\n");
+		free(stats);
 		free(steps);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		report_legend(report, group, m, false, NULL, true, &legend);
-		strbuf_printf(&plot, "%s$loss%lld using 1:2 with lines lt %d title \"",
-			      plot.length ? ", \\\n     " : "", run->id, m + 1);
-		escape_title(&plot, legend.text);
-		strbuf_puts(&plot, "\" noenhanced");
+		int member = 0;
+		while (group->members[member] != set->members[0])
+			member++;
+		report_legend(report, group, member, false, NULL, false, &legend);
+		char block[32];
+		snprintf(block, sizeof block, "loss%lld", run->id);
+		if (set->count > 1) {
+			seed_curve(&plot, block, k + 1, legend.text, set->count, "lines");
+		} else {
+			strbuf_printf(&plot, "%s$%s using 1:2 with lines lt %d title \"",
+				      plot.length ? ", \\\n     " : "", block, k + 1);
+			escape_title(&plot, legend.text);
+			strbuf_puts(&plot, "\" noenhanced");
+		}
 		char loss[32];
-		strbuf_printf(&caption, "%s: final loss %s (%s). ", legend.text,
-			      report_number(loss, sizeof loss, run->final_loss), run->status);
+		strbuf_printf(&caption, "%s: final loss %s (%s%s). ", legend.text,
+			      report_number(loss, sizeof loss, run->final_loss), run->status,
+			      set->count > 1 ? ", first seed" : "");
 		strbuf_free(&legend);
 	}
+	report_groups_free(sets, set_count);
 	if (!plot.length) {
 		result = 0;
 		goto done;
@@ -481,7 +645,10 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 	snprintf(stem, sizeof stem, "loss-%d", index);
 	const char *loss_fn = report->runs[group->members[0]].loss_fn;
 	struct panel_layout layout;
-	panel_layout(&layout, (group->count + 1) / 2);
+	int curves = 0;
+	for (const char *c = plot.text; (c = strstr(c, "noenhanced")); c++)
+		curves++;
+	panel_layout(&layout, (curves + 1) / 2);
 	struct template_value values[12] = {
 		{"BOTTOM", layout.bottom},
 		{"TOP", layout.top},
@@ -563,7 +730,8 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 	for (int c = 0; c < curves; c++) {
 		const struct report_run *example = NULL;
 		strbuf_printf(&data, "# depth, geometric mean of layer 0 / output weight_grad_norm at "
-				     "step 0, runs\n$depth%d << EOD\n", c);
+				     "step 0, runs, min, max\n$depth%d << EOD\n", c);
+		int most_seeds = 0;
 		strbuf_printf(&caption, "%s:", labels[c]);
 		/* one point per depth, in increasing depth */
 		int last_depth = -1;
@@ -576,19 +744,20 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 			}
 			if (depth == 1 << 30)
 				break;
-			double log_sum = 0;
-			int n = 0;
+			struct log_stats stats = {0};
 			for (int m = 0; m < group->count; m++) {
 				const struct report_run *run = &report->runs[group->members[m]];
 				if (curve_of[m] != c || run->depth != depth)
 					continue;
 				example = run;
-				if (run->ratio_first > 0 && isfinite(run->ratio_first))
-					log_sum += log(run->ratio_first), n++;
+				log_stats_add(&stats, run->ratio_first);
 			}
-			double mean = n ? exp(log_sum / n) : NAN;
+			int n = stats.count;
+			double mean = n ? pow(10, stats.sum / n) : NAN;
+			most_seeds = n > most_seeds ? n : most_seeds;
 			char number[32];
-			strbuf_printf(&data, "%d %.17g %d\n", depth, mean, n);
+			strbuf_printf(&data, "%d %.17g %d %.17g %.17g\n", depth, mean, n,
+				      n ? pow(10, stats.low) : NAN, n ? pow(10, stats.high) : NAN);
 			strbuf_printf(&caption, " %s at depth %d%s", report_number(number, sizeof number,
 										   mean),
 				      depth, n > 1 ? "" : "");
@@ -615,11 +784,17 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 				*example->values[residual_field];
 		/* point types tell apart curves that share a colour and a dash pattern */
 		static const int point_types[] = {7, 5, 9, 11, 13, 3, 1, 2, 4, 6, 8, 10, 12};
+		if (most_seeds > 1)
+			strbuf_printf(&plot, "%s$depth%d using 1:4:5 with filledcurves lt %d fs "
+					     "transparent solid 0.15 noborder notitle",
+				      plot.length ? ", \\\n     " : "", c, colour + 1);
 		strbuf_printf(&plot, "%s$depth%d using 1:2 with linespoints lt %d dt %d pt %d "
 				     "title \"",
 			      plot.length ? ", \\\n     " : "", c, colour + 1, residual ? 2 : 1,
 			      point_types[c % 13]);
 		escape_title(&plot, labels[c]);
+		if (most_seeds > 1)
+			strbuf_printf(&plot, " (%d seeds)", most_seeds);
 		strbuf_puts(&plot, "\" noenhanced");
 	}
 	report_common(report, group, true, is_depth, &title);

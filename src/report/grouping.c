@@ -162,3 +162,29 @@ void report_common(const struct report *report, const struct run_group *group,
 {
 	describe_fields(report, group, 0, initial_only, skip, false, out);
 }
+
+int report_seed_sets(const struct report *report, const struct run_group *group,
+		     bool initial_only, bool (*skip)(const char *), struct run_group **sets)
+{
+	int count = 0;
+	*sets = xcalloc((size_t)group->count, sizeof **sets);
+	for (int m = 0; m < group->count; m++) {
+		const struct report_run *run = &report->runs[group->members[m]];
+		int s = 0;
+		for (; s < count; s++) {
+			const struct report_run *other = &report->runs[(*sets)[s].members[0]];
+			bool same = true;
+			for (int f = 0; f < report->field_count && same; f++)
+				same = !relevant(report, f, initial_only, skip) ||
+				       !strcmp(run->values[f], other->values[f]);
+			if (same)
+				break;
+		}
+		if (s == count) {
+			(*sets)[s].members = xcalloc((size_t)group->count, sizeof(int));
+			count++;
+		}
+		(*sets)[s].members[(*sets)[s].count++] = group->members[m];
+	}
+	return count;
+}

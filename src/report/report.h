@@ -84,6 +84,10 @@ void report_groups_free(struct run_group *groups, int count);
 void report_legend(const struct report *report, const struct run_group *group, int member,
 		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
 		   struct strbuf *out);
+/* Splits a group into sets of runs that differ in nothing but their seed (and name);
+ * a report draws each set as one curve, the mean with a band for the spread. */
+int report_seed_sets(const struct report *report, const struct run_group *group,
+		     bool initial_only, bool (*skip)(const char *), struct run_group **sets);
 /* Appends the fields shared by the whole group, for a title. */
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);

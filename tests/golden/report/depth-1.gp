@@ -1,4 +1,4 @@
-set terminal pngcairo size 1000,524 enhanced font 'sans,10'
+set terminal pngcairo size 1000,528 enhanced font 'sans,10'
 set output 'depth-1.png'
 
 # Depth comparison: the fraction of the output layer's weight gradient that reaches
@@ -21,20 +21,20 @@ set border 3 lw 1
 set tics nomirror out
 set datafile missing "NaN"
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
 $depth0 << EOD
-2 0.010000000000000004 1
-3 0.0010000000000000002 1
+2 0.01 1 0.01 0.01
+3 0.001 1 0.001 0.001
 EOD
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
 $depth1 << EOD
-2 0.90909090909090906 1
+2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906
 EOD
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
 $depth2 << EOD
-2 0.90909090909090906 1
+2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906
 EOD
 
 
@@ -46,8 +46,8 @@ set format y "10^{%L}"
 set xrange [1:4]
 set lmargin at screen 0.1
 set rmargin at screen 0.96
-set bmargin at screen 0.191
-set tmargin at screen 0.878
+set bmargin at screen 0.197
+set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 3 spacing 1.1 width 1 font ",9"
 plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title "sigmoid plain" noenhanced, \
      $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title "sigmoid residual alpha 1.0" noenhanced, \

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1000,524 enhanced font 'sans,10'
+set terminal pngcairo size 1000,528 enhanced font 'sans,10'
 set output 'loss-1.png'
 
 # Training loss against step, one curve per run. A run that diverged ends where it
@@ -56,8 +56,8 @@ set logscale y
 set format y "10^{%L}"
 set lmargin at screen 0.1
 set rmargin at screen 0.96
-set bmargin at screen 0.191
-set tmargin at screen 0.878
+set bmargin at screen 0.197
+set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
 plot $loss1 using 1:2 with lines lt 1 title "sigmoid d=2 plain" noenhanced, \
      $loss2 using 1:2 with lines lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \

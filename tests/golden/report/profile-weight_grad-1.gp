@@ -1,4 +1,4 @@
-set terminal pngcairo size 1200,524 enhanced font 'sans,10'
+set terminal pngcairo size 1200,528 enhanced font 'sans,10'
 set output 'profile-weight_grad-1.png'
 
 # Gradient-flow profile: weight_grad_norm against layer index, one curve per run, at
@@ -80,7 +80,7 @@ $run4_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title "weight gradient: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.191,0.878 spacing 0.08
+set multiplot layout 1,2 title "weight gradient: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.197,0.879 spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "||dL/dW||_F"
 set logscale y

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1200,542 enhanced font 'sans,10'
+set terminal pngcairo size 1200,548 enhanced font 'sans,10'
 set output 'residual-1.png'
 
 # Residual comparison: two runs that differ only in residual connections, their
@@ -50,7 +50,7 @@ $run2_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title "residual connections: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.218,0.882 spacing 0.08
+set multiplot layout 1,2 title "residual connections: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "gradient norm"
 set logscale y

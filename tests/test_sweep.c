@@ -165,9 +165,12 @@ static void many_writers_lose_nothing(void **state)
 		if (pids[w] == 0) {
 			char seed[32];
 			snprintf(seed, sizeof seed, "seed=%d", w);
+			char err[32];
+			snprintf(err, sizeof err, "writer%d.err", w);
 			if (chdir(dir))
 				_exit(127);
 			freopen("/dev/null", "w", stdout);
+			freopen(err, "w", stderr);
 			execl(GTRACK_BINARY, GTRACK_BINARY, "run", "base.yaml", "--db", "many.db",
 			      "--set", seed, "--set", "train.steps=150", (char *)NULL);
 			_exit(127);
@@ -177,7 +180,12 @@ static void many_writers_lose_nothing(void **state)
 		int status;
 		waitpid(pids[w], &status, 0);
 		assert_true(WIFEXITED(status));
-		assert_int_equal(WEXITSTATUS(status), 0);
+		if (WEXITSTATUS(status)) {
+			char path[1024];
+			snprintf(path, sizeof path, "%s/writer%d.err", dir, w);
+			char *err = file_read_text(path, "file", 1 << 20, NULL);
+			fail_msg("writer %d exited with %d: %s", w, WEXITSTATUS(status), err);
+		}
 	}
 	sqlite3 *db = open_db(dir, "many.db");
 	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE status = 'finished'"),

@@ -65,13 +65,25 @@ struct identity {
 	long long application_id, user_version, objects;
 };
 
+/* One statement, so one snapshot: read in pieces, a database being created by another
+ * process could show its tables but not yet its application id. */
 static int read_identity(sqlite3 *db, const char *path, struct identity *id)
 {
-	int rc = query_int(db, "PRAGMA application_id", &id->application_id);
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT (SELECT application_id FROM pragma_application_id),"
+				    " (SELECT user_version FROM pragma_user_version),"
+				    " (SELECT count(*) FROM sqlite_schema)",
+				    -1, &s, NULL);
 	if (rc == SQLITE_OK)
-		rc = query_int(db, "PRAGMA user_version", &id->user_version);
-	if (rc == SQLITE_OK)
-		rc = query_int(db, "SELECT count(*) FROM sqlite_schema", &id->objects);
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		id->application_id = sqlite3_column_int64(s, 0);
+		id->user_version = sqlite3_column_int64(s, 1);
+		id->objects = sqlite3_column_int64(s, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return error("'%s' is not a gtrack database (%s); it was left untouched", path,
 			     sqlite3_errstr(rc));
@@ -169,7 +181,11 @@ fail:
 int db_refresh_statistics(sqlite3 *db)
 {
 	/* analysis_limit samples about this many rows per index instead of reading all */
-	return db_exec(db, "PRAGMA analysis_limit = 1000; ANALYZE");
+	/* BEGIN IMMEDIATE: a read transaction that upgrades to a write fails at once, without
+	 * the busy handler, if another process committed in between */
+	if (db_exec(db, "PRAGMA analysis_limit = 1000; BEGIN IMMEDIATE; ANALYZE"))
+		return sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), -1;
+	return db_exec(db, "COMMIT");
 }
 
 int db_mark_crashed(sqlite3 *db)
@@ -177,33 +193,56 @@ int db_mark_crashed(sqlite3 *db)
 	char hostname[256] = "";
 	gethostname(hostname, sizeof hostname - 1);
 	sqlite3_stmt *running = NULL, *mark = NULL;
-	int result = -1;
+	long long dead[64];
+	bool gone[64];
+	int dead_count = 0, result = -1;
+
+	/* find them first, without a write lock: usually there are none */
 	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname = ?1, heartbeat_at < strftime("
 				   "'%Y-%m-%dT%H:%M:%fZ', 'now', ?2) FROM runs WHERE status ="
-				   " 'running'", -1, &running, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
-				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"
-				   " WHERE id = ?1 AND status = 'running'", -1, &mark, NULL) != SQLITE_OK)
+				   " 'running' LIMIT 1000", -1, &running, NULL) != SQLITE_OK)
 		goto done;
 	char stale[32];
 	snprintf(stale, sizeof stale, "-%d seconds", DB_STALE_HEARTBEAT_S);
 	sqlite3_bind_text(running, 1, hostname, -1, SQLITE_STATIC);
 	sqlite3_bind_text(running, 2, stale, -1, SQLITE_STATIC);
 	int rc;
-	while ((rc = sqlite3_step(running)) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(running)) == SQLITE_ROW && dead_count < 64) {
 		pid_t pid = (pid_t)sqlite3_column_int64(running, 1);
-		bool gone = sqlite3_column_int(running, 2) && pid > 0 && kill(pid, 0) && errno == ESRCH;
-		bool silent = sqlite3_column_int(running, 3);
-		if (!gone && !silent)
+		bool process_gone = sqlite3_column_int(running, 2) && pid > 0 && kill(pid, 0) &&
+				    errno == ESRCH;
+		if (!process_gone && !sqlite3_column_int(running, 3))
 			continue;
-		sqlite3_bind_int64(mark, 1, sqlite3_column_int64(running, 0));
-		sqlite3_bind_text(mark, 2, gone ? "its process is gone" : "no heartbeat for a minute",
+		gone[dead_count] = process_gone;
+		dead[dead_count++] = sqlite3_column_int64(running, 0);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto done;
+	sqlite3_finalize(running);
+	running = NULL;
+	if (!dead_count)
+		return 0;
+
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		goto done;
+	if (sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
+				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"
+				   " WHERE id = ?1 AND status = 'running'", -1, &mark, NULL) != SQLITE_OK)
+		goto rollback;
+	for (int i = 0; i < dead_count; i++) {
+		sqlite3_bind_int64(mark, 1, dead[i]);
+		sqlite3_bind_text(mark, 2, gone[i] ? "its process is gone" : "no heartbeat for a minute",
 				  -1, SQLITE_STATIC);
 		if (sqlite3_step(mark) != SQLITE_DONE)
-			goto done;
+			goto rollback;
 		sqlite3_reset(mark);
 	}
-	result = rc == SQLITE_DONE ? 0 : -1;
+	if (db_exec(db, "COMMIT"))
+		goto rollback;
+	result = 0;
+	goto done;
+rollback:
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 done:
 	if (result)
 		error("database: cannot check for crashed runs: %s", sqlite3_errmsg(db));

@@ -255,6 +255,10 @@ int run_store_finish(struct run_store *store, const char *status, const char *me
 {
 	if (commit(store))
 		return -1;
+	/* the write lock is taken up front, like every write here: a read that upgrades
+	 * to a write fails without waiting when another process has just committed */
+	if (db_exec(store->db, "BEGIN IMMEDIATE"))
+		return -1;
 	sqlite3_stmt *statement = NULL;
 	int rc = sqlite3_prepare_v2(store->db,
 				    "UPDATE runs SET status = ?, message = ?, steps_done = ?,"
@@ -275,8 +279,11 @@ int run_store_finish(struct run_store *store, const char *status, const char *me
 		rc = sqlite3_step(statement) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 	}
 	sqlite3_finalize(statement);
-	if (rc != SQLITE_OK)
-		return fail(store, "cannot record the run's outcome");
+	if (rc != SQLITE_OK || db_exec(store->db, "COMMIT")) {
+		fail(store, "cannot record the run's outcome");
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	return 0;
 }
 

@@ -1,13 +1,17 @@
 /* A sweep's row, and which of its runs are already done. */
 #include "sweep/sweep.h"
 
+#include "db/db.h"
 #include "util/error.h"
 
 int sweep_record(sqlite3 *db, const struct sweep *sweep, int64_t *id)
 {
 	sqlite3_stmt *s = NULL;
 	int result = -1;
-	/* insert-or-ignore then select: two processes recording the same sweep agree */
+	/* insert-or-ignore then select, under one write lock: two processes recording the
+	 * same sweep agree on its id */
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return -1;
 	if (sqlite3_prepare_v2(db,
 			       "INSERT OR IGNORE INTO sweeps (name, spec, sweep_hash, created_at)"
 			       " VALUES (?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
@@ -26,10 +30,14 @@ int sweep_record(sqlite3 *db, const struct sweep *sweep, int64_t *id)
 	if (sqlite3_step(s) != SQLITE_ROW)
 		goto done;
 	*id = sqlite3_column_int64(s, 0);
-	result = 0;
+	sqlite3_finalize(s);
+	s = NULL;
+	result = db_exec(db, "COMMIT");
 done:
-	if (result)
+	if (result) {
 		error("database: cannot record the sweep: %s", sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	sqlite3_finalize(s);
 	return result;
 }

@@ -209,35 +209,9 @@ static void interrupted_run_is_killed_and_keeps_what_it_logged(void **state)
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "long.yaml", small_spec));
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (chdir(dir))
-			_exit(127);
-		freopen("/dev/null", "w", stdout);
-		execl(GTRACK_BINARY, GTRACK_BINARY, "run", "long.yaml", "--db", "k.db", "--set",
-		      "train.steps=100000000", (char *)NULL);
-		_exit(127);
-	}
-	char path[1024];
-	snprintf(path, sizeof path, "%s/k.db", dir);
 	/* wait until some steps are committed, then press Ctrl-C */
 	long long logged = 0;
-	for (int attempt = 0; attempt < 100 && logged < 10; attempt++) {
-		usleep(100000);
-		sqlite3 *db;
-		if (file_exists(path) && sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-						 SQLITE_OK) {
-			sqlite3_stmt *s;
-			if (sqlite3_prepare_v2(db, "SELECT count(*) FROM steps", -1, &s, NULL) ==
-				    SQLITE_OK &&
-			    sqlite3_step(s) == SQLITE_ROW)
-				logged = sqlite3_column_int64(s, 0);
-			sqlite3_finalize(s);
-			sqlite3_close(db);
-		}
-	}
-	assert_true(logged >= 10);
+	pid_t pid = start_long_run(dir, "long.yaml", "k.db", 10, &logged);
 	kill(pid, SIGINT);
 	int status;
 	waitpid(pid, &status, 0);

@@ -243,33 +243,10 @@ static void killed_process_is_shown_as_crashed(void **state)
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "base.yaml", base_spec));
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		if (chdir(dir))
-			_exit(127);
-		freopen("/dev/null", "w", stdout);
-		execl(GTRACK_BINARY, GTRACK_BINARY, "run", "base.yaml", "--db", "c.db", "--set",
-		      "train.steps=100000000", (char *)NULL);
-		_exit(127);
-	}
+	long long logged = 0;
+	pid_t pid = start_long_run(dir, "base.yaml", "c.db", 5, &logged);
 	char path[1024];
 	snprintf(path, sizeof path, "%s/c.db", dir);
-	long long logged = 0;
-	for (int attempt = 0; attempt < 100 && logged < 5; attempt++) {
-		usleep(100000);
-		sqlite3 *db;
-		if (!file_exists(path) ||
-		    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
-			continue;
-		sqlite3_stmt *s;
-		if (sqlite3_prepare_v2(db, "SELECT count(*) FROM steps", -1, &s, NULL) == SQLITE_OK &&
-		    sqlite3_step(s) == SQLITE_ROW)
-			logged = sqlite3_column_int64(s, 0);
-		sqlite3_finalize(s);
-		sqlite3_close(db);
-	}
-	assert_true(logged >= 5);
 	struct command_result r;
 	GTRACK(&r, dir, "ls", "--db", "c.db");
 	assert_contains(r.out, "running");

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/error.h"
+#include "util/file.h"
 #include "util/template.h"
 
 /* Most points a curve or heatmap is drawn with; longer runs are thinned evenly (the
@@ -72,7 +73,7 @@ static int write_script(struct report *report, const char *stem, const char *tem
 	char name[256];
 	snprintf(name, sizeof name, "%s.gp", stem);
 	if (!result)
-		result = report_write_file(o->out_dir, name, script.text);
+		result = file_write_text(o->out_dir, name, script.text, 0644);
 	strbuf_free(&script);
 	if (result)
 		return -1;
@@ -187,6 +188,20 @@ static int profile_block(struct report *report, struct strbuf *data, const char 
 
 /* Titles are plain text, marked noenhanced in the scripts so that names such as
  * he_normal print as they are; only quotes and backslashes need care here. */
+/* A run's profile at its first and its later step, as $runID_first and $runID_later. */
+static int run_profile_blocks(struct report *report, struct strbuf *data,
+			      const struct report_run *run, struct range *range,
+			      int plottable[2][2])
+{
+	char first[32], later[32];
+	snprintf(first, sizeof first, "run%lld_first", run->id);
+	snprintf(later, sizeof later, "run%lld_later", run->id);
+	return profile_block(report, data, first, run->id, run->first_step, range,
+			     plottable[0]) ||
+	       profile_block(report, data, later, run->id, run->later_step, range,
+			     plottable[1]);
+}
+
 static void escape_title(struct strbuf *out, const char *text)
 {
 	for (const char *c = text; *c; c++) {
@@ -379,10 +394,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 						   legend_text, set->count, "linespoints");
 		} else {
 			int plottable[2][2];
-			if (profile_block(report, &data, first, run->id, run->first_step, &range,
-					  plottable[0]) ||
-			    profile_block(report, &data, later, run->id, run->later_step, &range,
-					  plottable[1]))
+			if (run_profile_blocks(report, &data, run, &range, plottable))
 				goto done;
 			for (int side = 0; side < 2; side++) {
 				struct strbuf *plot = side ? &right : &left;
@@ -861,10 +873,7 @@ static int residual_figure(struct report *report, const struct run_group *group,
 		snprintf(first, sizeof first, "run%lld_first", run->id);
 		snprintf(later, sizeof later, "run%lld_later", run->id);
 		int plottable[2][2];
-		if (profile_block(report, &data, first, run->id, run->first_step, &range,
-				  plottable[0]) ||
-		    profile_block(report, &data, later, run->id, run->later_step, &range,
-				  plottable[1]))
+		if (run_profile_blocks(report, &data, run, &range, plottable))
 			goto done;
 		char suffix[64] = "";
 		if ((side ? with_residual : plain) > 1)
@@ -979,17 +988,4 @@ int report_write_figures(struct report *report)
 		strbuf_puts(&report->figures_html, "<p>No selected runs differ only in residual "
 						   "connections.</p>\n");
 	return result;
-}
-
-int report_write_file(const char *dir, const char *name, const char *text)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *file = fopen(path, "w");
-	if (!file)
-		return error("cannot write '%s': %s", path, strerror(errno));
-	fputs(text, file);
-	if (fclose(file))
-		return error("cannot write '%s': %s", path, strerror(errno));
-	return 0;
 }

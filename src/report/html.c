@@ -1,6 +1,7 @@
 /* index.html: the figures with their measured numbers and a table of the runs. One file
  * with inline style, no scripts, no network: it opens from the file system. */
 #include "report/report.h"
+#include "util/file.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,7 +94,7 @@ int report_write_index(struct report *report, bool rendered)
 	strbuf_puts(&html, "</table>\n");
 	strbuf_puts(&html, report->figures_html.text);
 	strbuf_puts(&html, "</body>\n</html>\n");
-	int result = report_write_file(report->options->out_dir, "index.html", html.text);
+	int result = file_write_text(report->options->out_dir, "index.html", html.text, 0644);
 	strbuf_free(&html);
 	return result;
 }

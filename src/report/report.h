@@ -104,7 +104,6 @@ int report_show_in_terminal(struct report *report);
 int report_write_index(struct report *report, bool rendered);
 
 /* Helpers shared by the report files. */
-int report_write_file(const char *dir, const char *name, const char *text);
 const char *report_format_extension(enum report_format format);
 /* "1.2e-06"; "n/a" for NaN */
 const char *report_number(char *buffer, size_t size, double value);

@@ -12,20 +12,8 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/file.h"
 #include "util/strbuf.h"
-
-static int write_text(const char *dir, const char *name, const char *text, mode_t mode)
-{
-	char path[PATH_MAX];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *file = fopen(path, "w");
-	if (!file)
-		return error("cannot write '%s': %s", path, strerror(errno));
-	fputs(text, file);
-	if (fclose(file))
-		return error("cannot write '%s': %s", path, strerror(errno));
-	return chmod(path, mode) ? error("cannot chmod '%s': %s", path, strerror(errno)) : 0;
-}
 
 static int make_dir(const char *path)
 {
@@ -64,8 +52,8 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 	char sweep_file[PATH_MAX], subdir[PATH_MAX + 16];
 	/* named after the sweep, so its name survives even without a name: key */
 	snprintf(sweep_file, sizeof sweep_file, "%s.yaml", sweep->name);
-	if (write_text(dir, "base.yaml", sweep->base_text, 0644) ||
-	    write_text(dir, sweep_file, sweep->text, 0644))
+	if (file_write_text(dir, "base.yaml", sweep->base_text, 0644) ||
+	    file_write_text(dir, sweep_file, sweep->text, 0644))
 		return -1;
 	for (const char *sub = "tasks\0shards\0logs\0"; *sub; sub += strlen(sub) + 1) {
 		snprintf(subdir, sizeof subdir, "%s/%s", dir, sub);
@@ -84,7 +72,7 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 			strbuf_printf(&args, "--set\n%s\n", run->overrides[o]);
 		char task[64];
 		snprintf(task, sizeof task, "tasks/%05d.args", r);
-		int failed = write_text(dir, task, args.text, 0644);
+		int failed = file_write_text(dir, task, args.text, 0644);
 		strbuf_free(&args);
 		if (failed) {
 			strbuf_free(&parallel);
@@ -107,7 +95,7 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 
 	int result;
 	if (options->kind == EMIT_PARALLEL) {
-		result = write_text(dir, "parallel.txt", parallel.text, 0644);
+		result = file_write_text(dir, "parallel.txt", parallel.text, 0644);
 		if (!result)
 			printf("wrote %d tasks to %s/parallel.txt\n"
 			       "run them:   parallel --jobs 2 < %s/parallel.txt\n"
@@ -138,7 +126,7 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 			      "exec \"$GTRACK\" run base.yaml --db \"shards/$task.db\" --sweep \"%s\" "
 			      "--quiet \"${args[@]}\"\n",
 			      sweep->name, sweep->run_count, dir, gtrack, dir, sweep_file);
-		result = write_text(dir, "gtrack.sbatch", script.text, 0755);
+		result = file_write_text(dir, "gtrack.sbatch", script.text, 0755);
 		strbuf_free(&script);
 		if (!result)
 			printf("wrote a Slurm job array of %d tasks to %s/gtrack.sbatch\n"

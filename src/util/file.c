@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -38,4 +39,19 @@ fail:
 	fclose(file);
 	strbuf_free(&text);
 	return NULL;
+}
+
+int file_write_text(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *file = fopen(path, "w");
+	if (!file)
+		return error("cannot write '%s': %s", path, strerror(errno));
+	fputs(text, file);
+	if (fclose(file))
+		return error("cannot write '%s': %s", path, strerror(errno));
+	if (chmod(path, mode))
+		return error("cannot set the permissions of '%s': %s", path, strerror(errno));
+	return 0;
 }

@@ -141,3 +141,38 @@ int file_exists(const char *path)
 	struct stat info;
 	return stat(path, &info) == 0;
 }
+
+pid_t start_long_run(const char *dir, const char *spec, const char *db, long long min_logged,
+		     long long *logged)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (chdir(dir))
+			_exit(127);
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(127);
+		execl(GTRACK_BINARY, GTRACK_BINARY, "run", spec, "--db", db, "--set",
+		      "train.steps=100000000", (char *)NULL);
+		_exit(127);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, db);
+	*logged = 0;
+	for (int attempt = 0; attempt < 100 && *logged < min_logged; attempt++) {
+		usleep(100000);
+		sqlite3 *handle;
+		if (!file_exists(path) ||
+		    sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+			continue;
+		sqlite3_stmt *s = NULL;
+		if (sqlite3_prepare_v2(handle, "SELECT count(*) FROM steps", -1, &s, NULL) ==
+			    SQLITE_OK &&
+		    sqlite3_step(s) == SQLITE_ROW)
+			*logged = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		sqlite3_close(handle);
+	}
+	assert_true(*logged >= min_logged);
+	return pid;
+}

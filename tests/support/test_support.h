@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -27,6 +28,12 @@ struct command_result {
 void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,
 		const char *const *argv);
 void command_result_free(struct command_result *result);
+
+/* Starts "gtrack run SPEC --db DB --set train.steps=100000000" in dir (stdout to
+ * /dev/null) and waits until it has committed at least min_logged steps, which are
+ * stored in *logged; returns its pid. Fails the test after ten seconds. */
+pid_t start_long_run(const char *dir, const char *spec, const char *db, long long min_logged,
+		     long long *logged);
 
 /* The first column of the first row of sql as a double / int64 / text (caller frees). */
 double query_double(sqlite3 *db, const char *sql);

@@ -119,6 +119,23 @@ fail:
 	return error("cannot create the schema in '%s'", path);
 }
 
+/* Switching a new file to WAL needs an exclusive lock, and when several processes
+ * create the same database at once SQLite reports SQLITE_BUSY without consulting the
+ * busy handler; so retry, with a growing pause, for up to about a minute. */
+static int switch_to_wal(sqlite3 *db)
+{
+	int pause_ms = 1;
+	for (int attempt = 0;; attempt++) {
+		int rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if (rc != SQLITE_BUSY || attempt == 200)
+			return error("database: cannot switch to WAL mode: %s", sqlite3_errmsg(db));
+		sqlite3_sleep(pause_ms);
+		pause_ms = pause_ms < 500 ? pause_ms * 2 : 500;
+	}
+}
+
 int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 {
 	sqlite3 *db = NULL;
@@ -164,7 +181,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 
 	/* WAL lets readers (sqlite3, gtrack report) work while a run writes, and lets
 	 * concurrent runs commit without blocking readers. */
-	if (db_exec(db, "PRAGMA journal_mode = WAL") || db_exec(db, "PRAGMA synchronous = NORMAL") ||
+	if (switch_to_wal(db) || db_exec(db, "PRAGMA synchronous = NORMAL") ||
 	    db_exec(db, "PRAGMA foreign_keys = ON"))
 		goto fail;
 	if (id.user_version < db_schema_version() && migrate(db, path))

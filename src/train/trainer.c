@@ -18,6 +18,9 @@
 #include "util/strbuf.h"
 #include "util/units.h"
 
+/* The runs.status value of each outcome, indexed by enum run_outcome. */
+static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
+
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int signal_number)
@@ -177,7 +180,6 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 	progress_finish(&bar);
 	result->elapsed_s = monotonic_seconds() - started;
 
-	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
 	if (run_store_finish(store, outcome_names[result->outcome],
 			     result->outcome == RUN_FINISHED ? NULL : result->message,
 			     result->steps_done, result->final_loss, result->elapsed_s))
@@ -203,7 +205,6 @@ static void format_loss(char *buffer, size_t size, double loss)
 
 void run_result_print(FILE *out, const struct spec *spec, const struct run_result *result)
 {
-	static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
 	char initial[32], final[32], first_loss[32], final_loss[32];
 	format_loss(first_loss, sizeof first_loss, result->first_loss);
 	format_loss(final_loss, sizeof final_loss, result->final_loss);

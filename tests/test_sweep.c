@@ -361,6 +361,13 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 				  "model.residual={alpha: 0.5}\n");
 	free(args);
 
+	snprintf(path, sizeof path, "%s/out/runs.tsv", dir);
+	char *list = file_read_text(path, "file", 1 << 20, NULL);
+	assert_non_null(list);
+	assert_contains(list, "task\tname\tspec_hash\tseed\toverrides\n00000\tem:residual=false\t");
+	assert_contains(list, "\t1\t--set model.residual={alpha: 0.5}\n");
+	free(list);
+
 	GTRACK(&r, dir, "sweep", "em.yaml", "--emit", "parallel", "--out", "out");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);

@@ -61,10 +61,14 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 			return -1;
 	}
 
-	struct strbuf parallel;
+	struct strbuf parallel, list;
 	strbuf_init(&parallel);
+	strbuf_init(&list);
+	strbuf_puts(&list, "task\tname\tspec_hash\tseed\toverrides\n");
 	for (int r = 0; r < sweep->run_count; r++) {
 		const struct sweep_run *run = &sweep->runs[r];
+		strbuf_printf(&list, "%05d\t%s\t%s\t%lld\t%s\n", r, run->name, run->spec.spec_hash,
+			      (long long)run->spec.seed, run->spec.overrides);
 		struct strbuf args;
 		strbuf_init(&args);
 		strbuf_printf(&args, "--name\n%s\n", run->name);
@@ -76,6 +80,7 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		strbuf_free(&args);
 		if (failed) {
 			strbuf_free(&parallel);
+			strbuf_free(&list);
 			return -1;
 		}
 		strbuf_puts(&parallel, "cd ");
@@ -93,7 +98,13 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		strbuf_puts(&parallel, "\n");
 	}
 
-	int result;
+	/* the run specs, for people: task, name, spec_hash, seed and the overrides */
+	int result = file_write_text(dir, "runs.tsv", list.text, 0644);
+	strbuf_free(&list);
+	if (result) {
+		strbuf_free(&parallel);
+		return -1;
+	}
 	if (options->kind == EMIT_PARALLEL) {
 		result = file_write_text(dir, "parallel.txt", parallel.text, 0644);
 		if (!result)

@@ -10,6 +10,7 @@ const struct command commands[] = {
 	{"show", cmd_show, "show a run: spec, status and gradient-norm profile", cmd_show_usage},
 	{"sweep", cmd_sweep, "run a grid of specs in parallel, or emit it for Slurm", cmd_sweep_usage},
 	{"merge", cmd_merge, "merge shard databases into one", cmd_merge_usage},
+	{"export", cmd_export, "write checkpoints as safetensors, batches, or CSV", cmd_export_usage},
 	{"report", cmd_report, "write gnuplot figures and index.html comparing runs",
 	 cmd_report_usage},
 	{"help", cmd_help, "show help for gtrack, a command, or the spec keys", cmd_help_usage},

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/file.h"
+
 static const char small_spec[] =
 	"name: small\n"
 	"data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
@@ -321,13 +323,83 @@ static void ls_and_show_present_the_runs(void **state)
 	command_result_free(&r);
 }
 
+static void export_writes_safetensors_batches_and_csv(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "small.yaml", "--db", "x.db", "--set", "log.checkpoints=[0, final]");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "export", "small", "--db", "x.db", "--step", "0", "-o", "w.safetensors");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "w.safetensors: run 1, step 0, 4 layers (float32)");
+	command_result_free(&r);
+
+	char path[1024];
+	snprintf(path, sizeof path, "%s/w.safetensors", dir);
+	size_t length = 0;
+	char *file = file_read_text(path, "file", 1 << 24, &length);
+	assert_non_null(file);
+	uint64_t header;
+	memcpy(&header, file, 8);
+	assert_true(header % 8 == 0 && 8 + header < length);
+	char *json = strndup(file + 8, header);
+	assert_contains(json, "\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[8,6],"
+			      "\"data_offsets\":[0,192]}");
+	assert_contains(json, "\"layers.3.bias\":{\"dtype\":\"F32\",\"shape\":[3],");
+	free(json);
+	/* the bytes are the stored checkpoint */
+	sqlite3 *db = open_db(dir, "x.db");
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT weight FROM checkpoints WHERE step = 0 AND"
+						" layer = 0", -1, &s, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_bytes(s, 0), 192);
+	assert_memory_equal(file + 8 + header, sqlite3_column_blob(s, 0), 192);
+	sqlite3_finalize(s);
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT step) || count(*) FROM checkpoints"),
+			 28); /* steps 0 and 10 (final), 4 layers each */
+	sqlite3_close(db);
+	free(file);
+
+	GTRACK(&r, dir, "export", "1", "--db", "x.db", "--batches", "2", "-o", "b.safetensors");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/b.safetensors", dir);
+	file = file_read_text(path, "file", 1 << 24, &length);
+	assert_non_null(file);
+	memcpy(&header, file, 8);
+	json = strndup(file + 8, header);
+	assert_contains(json, "\"batch.1.inputs\":{\"dtype\":\"F32\",\"shape\":[16,6],");
+	assert_contains(json, "\"batch.1.labels\":{\"dtype\":\"I64\",\"shape\":[16],");
+	free(json);
+	free(file);
+
+	GTRACK(&r, dir, "export", "1", "--db", "x.db", "--format", "csv");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "run_id,step,layer,weight_grad_norm,bias_grad_norm,delta_norm,"
+			       "weight_norm,loss\n1,0,0,");
+	command_result_free(&r);
+
+	GTRACK(&r, dir, "run", "small.yaml", "--db", "x.db", "--quiet");
+	command_result_free(&r);
+	GTRACK(&r, dir, "export", "2", "--db", "x.db", "-o", "none.safetensors");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "run 2 has no checkpoints; set log.checkpoints");
+	command_result_free(&r);
+}
+
 static void every_command_has_help(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
-	static const char *const commands[] = {"run", "ls", "show", "help"};
+	static const char *const commands[] = {"run", "ls", "show", "help", "report", "sweep",
+					       "merge", "export"};
 	struct command_result r;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 8; i++) {
 		GTRACK(&r, dir, commands[i], "--help");
 		assert_int_equal(r.exit_code, 0);
 		char expected[64];
@@ -372,6 +444,7 @@ int main(void)
 		cmocka_unit_test(interrupted_run_is_killed_and_keeps_what_it_logged),
 		cmocka_unit_test(bad_input_gets_a_clear_error_and_an_exit_code),
 		cmocka_unit_test(ls_and_show_present_the_runs),
+		cmocka_unit_test(export_writes_safetensors_batches_and_csv),
 		cmocka_unit_test(every_command_has_help),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,7 @@ struct run_store {
 	sqlite3_stmt *insert_step;
 	sqlite3_stmt *insert_layer_stats;
 	sqlite3_stmt *heartbeat;
+	sqlite3_stmt *insert_checkpoint;
 	bool in_transaction;
 	double last_commit;
 };
@@ -170,7 +171,11 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 	    sqlite3_prepare_v2(db,
 			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ')"
 			       " WHERE id = ?",
-			       -1, &store->heartbeat, NULL) != SQLITE_OK) {
+			       -1, &store->heartbeat, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias)"
+			       " VALUES (?, ?, ?, ?, ?)",
+			       -1, &store->insert_checkpoint, NULL) != SQLITE_OK) {
 		fail(store, "cannot prepare the step rows");
 		goto fail;
 	}
@@ -196,15 +201,44 @@ static int commit(struct run_store *store)
 	return 0;
 }
 
+static int begin_if_needed(struct run_store *store)
+{
+	if (store->in_transaction)
+		return 0;
+	if (db_exec(store->db, "BEGIN IMMEDIATE"))
+		return -1;
+	store->in_transaction = true;
+	return 0;
+}
+
+int run_store_checkpoint(struct run_store *store, int64_t step, const struct model *model)
+{
+	if (begin_if_needed(store))
+		return -1;
+	sqlite3_stmt *s = store->insert_checkpoint;
+	for (int layer = 0; layer < store->layer_count; layer++) {
+		const void *weight, *bias;
+		size_t weight_bytes, bias_bytes;
+		model_layer_parameters(model, layer, &weight, &weight_bytes, &bias, &bias_bytes);
+		sqlite3_bind_int64(s, 1, store->run_id);
+		sqlite3_bind_int64(s, 2, step);
+		sqlite3_bind_int(s, 3, layer);
+		sqlite3_bind_blob64(s, 4, weight, weight_bytes, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, 5, bias, bias_bytes, SQLITE_STATIC);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return fail(store, "cannot store a checkpoint");
+	}
+	return 0;
+}
+
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
 		  double grad_norm, double learning_rate, double elapsed_s,
 		  const struct layer_stats *layers)
 {
-	if (!store->in_transaction) {
-		if (db_exec(store->db, "BEGIN IMMEDIATE"))
-			return -1;
-		store->in_transaction = true;
-	}
+	if (begin_if_needed(store))
+		return -1;
 	sqlite3_stmt *s = store->insert_step;
 	sqlite3_bind_int64(s, 1, store->run_id);
 	sqlite3_bind_int64(s, 2, step);
@@ -242,11 +276,8 @@ int run_store_tick(struct run_store *store)
 	double idle = monotonic_seconds() - store->last_commit;
 	if (store->in_transaction ? idle < RUN_STORE_COMMIT_S : idle < RUN_STORE_HEARTBEAT_S)
 		return 0;
-	if (!store->in_transaction) {
-		if (db_exec(store->db, "BEGIN IMMEDIATE"))
-			return -1;
-		store->in_transaction = true;
-	}
+	if (begin_if_needed(store))
+		return -1;
 	return commit(store);
 }
 
@@ -296,5 +327,6 @@ void run_store_free(struct run_store *store)
 	sqlite3_finalize(store->insert_step);
 	sqlite3_finalize(store->insert_layer_stats);
 	sqlite3_finalize(store->heartbeat);
+	sqlite3_finalize(store->insert_checkpoint);
 	free(store);
 }

@@ -23,6 +23,10 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		  double grad_norm, double learning_rate, double elapsed_s,
 		  const struct layer_stats *layers);
 
+/* Stores the model's parameters as checkpoint `step`, inside the open transaction.
+ * Returns -1 with a message. */
+int run_store_checkpoint(struct run_store *store, int64_t step, const struct model *model);
+
 /* Called once per step: commits queued rows every RUN_STORE_COMMIT_S (so an interrupted
  * run keeps all but the last moment) and otherwise refreshes the heartbeat every
  * RUN_STORE_HEARTBEAT_S, by which other processes tell a live run from a dead one. Cheap

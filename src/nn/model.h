@@ -4,6 +4,7 @@
 #define GT_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "data/dataset.h"
@@ -43,6 +44,11 @@ void model_compute_gradients(struct model *model, const struct dataset *data,
  * (enough to detect a non-finite gradient: a non-finite delta reaches the bias
  * gradient, its column sum); the other fields are set to NAN. */
 double model_measure(const struct model *model, struct layer_stats *layers, bool all);
+
+/* A layer's parameters as stored: weight (fan_out, fan_in) and bias (fan_out), row-major
+ * in the model's dtype. The pointers stay valid until the next model_update. */
+void model_layer_parameters(const struct model *model, int layer, const void **weight,
+			    size_t *weight_bytes, const void **bias, size_t *bias_bytes);
 
 /* Applies one optimizer step with the gradients of the last model_compute_gradients. */
 void model_update(struct model *model, double learning_rate);

@@ -18,6 +18,8 @@ struct model_ops {
 				  const uint32_t *rows, struct step_stats *step);
 	double (*measure)(void *network, struct layer_stats *layers, bool all);
 	void (*update)(void *network, double learning_rate);
+	void (*layer_parameters)(const void *network, int layer, const void **weight,
+				 size_t *weight_bytes, const void **bias, size_t *bias_bytes);
 };
 
 extern const struct model_ops model_ops_f32;

@@ -272,6 +272,16 @@ static void update(void *net, double learning_rate)
 	RNAME(network_update)(net, (real)learning_rate);
 }
 
+static void layer_parameters(const void *opaque, int l, const void **weight,
+			     size_t *weight_bytes, const void **bias, size_t *bias_bytes)
+{
+	const dense_layer *layer = &((const network *)opaque)->layers[l];
+	*weight = layer->weight;
+	*weight_bytes = sizeof(real) * (size_t)layer->fan_out * (size_t)layer->fan_in;
+	*bias = layer->bias;
+	*bias_bytes = sizeof(real) * (size_t)layer->fan_out;
+}
+
 const struct model_ops RNAME(model_ops) = {
 	.create = create,
 	.destroy = destroy,
@@ -279,4 +289,5 @@ const struct model_ops RNAME(model_ops) = {
 	.compute_gradients = compute_gradients,
 	.measure = measure,
 	.update = update,
+	.layer_parameters = layer_parameters,
 };

@@ -45,6 +45,14 @@ extern const char *const optimizer_names[];
 extern const char *const loss_names[];
 extern const char *const dtype_names[];
 
+/* Steps at which parameters are stored: a list of steps, and/or the final weights. */
+#define SPEC_MAX_CHECKPOINTS 64
+struct step_list {
+	int64_t steps[SPEC_MAX_CHECKPOINTS];
+	int count;
+	bool final; /* the weights after the last update, stored as step train.steps */
+};
+
 /* Where a key's value came from, for errors found after parsing. */
 struct spec_origin {
 	char path[48];     /* "model.depth" */
@@ -97,6 +105,8 @@ struct spec {
 	} train;
 	struct {
 		int64_t every;
+		struct step_list checkpoints;
+		int64_t checkpoint_every; /* 0: off */
 	} log;
 
 	/* Provenance, owned by the spec. */
@@ -132,6 +142,9 @@ void spec_describe(struct strbuf *out);
 int64_t spec_output_size(const struct spec *spec);
 /* True when targets are class labels (cross_entropy); false for regression targets. */
 bool spec_uses_labels(const struct spec *spec);
+/* True when the parameters used at step (or, for step == train.steps, the final ones)
+ * are to be stored. */
+bool spec_is_checkpoint(const struct spec *spec, int64_t step);
 /* True when hidden layer `layer` (0-based) has a residual connection: residual is on and
  * the layer's input and output sizes match. */
 bool spec_layer_is_residual(const struct spec *spec, int64_t layer);

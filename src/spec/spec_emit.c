@@ -50,6 +50,14 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 		case FIELD_CHOICE:
 			strbuf_printf(out, " %s\n", fields->choices[*(const int *)value]);
 			break;
+		case FIELD_STEPS: {
+			const struct step_list *list = value;
+			strbuf_puts(out, " [");
+			for (int i = 0; i < list->count; i++)
+				strbuf_printf(out, "%s%lld", i ? ", " : "", (long long)list->steps[i]);
+			strbuf_printf(out, "%s]\n", list->final ? (list->count ? ", final" : "final") : "");
+			break;
+		}
 		case FIELD_SECTION:
 			strbuf_puts(out, "\n");
 			emit_fields(spec, fields->fields, out, indent + 2, include_identity);

@@ -138,6 +138,13 @@ static const struct spec_field train_fields[] = {
 static const struct spec_field log_fields[] = {
 	INT("every", log.every, "1", 1, SIZE_LIMIT,
 	    "log every k-th step; step 0 and the last step are always logged"),
+	{.key = "checkpoints", .type = FIELD_STEPS, .offset = AT(log.checkpoints),
+	 .default_text = "none", .min = 0, .max = SIZE_LIMIT,
+	 .doc = "store the parameters used at these steps, e.g. [0, 100, final]; final is "
+		"the weights after the last update, stored as step train.steps "
+		"(gtrack export writes them as safetensors)"},
+	INT("checkpoint_every", log.checkpoint_every, "0", 0, SIZE_LIMIT,
+	    "also store the parameters every k steps (0: never)"),
 	{0},
 };
 
@@ -188,6 +195,9 @@ void spec_field_expectation(const struct spec_field *field, char *buffer, size_t
 						 field->choices[i]);
 		break;
 	}
+	case FIELD_STEPS:
+		snprintf(buffer, size, "a list of step numbers and final, or none");
+		break;
 	case FIELD_SECTION:
 		snprintf(buffer, size, "a mapping");
 		break;
@@ -260,6 +270,29 @@ int spec_field_assign(struct spec *spec, const struct spec_field *field, const c
 			}
 		}
 		return reject(field, text, message, message_size);
+	case FIELD_STEPS: {
+		/* one item: "none" empties the list; lists are assigned item by item */
+		struct step_list *list = target;
+		if (!strcmp(text, "none")) {
+			memset(list, 0, sizeof *list);
+			return 0;
+		}
+		if (!strcmp(text, "final")) {
+			list->final = true;
+			return 0;
+		}
+		errno = 0;
+		long long step = strtoll(text, &end, 10);
+		if (!*text || *end || errno || step < 0 || step > field->max)
+			return reject(field, text, message, message_size);
+		if (list->count == SPEC_MAX_CHECKPOINTS) {
+			snprintf(message, message_size, "at most %d checkpoint steps",
+				 SPEC_MAX_CHECKPOINTS);
+			return -1;
+		}
+		list->steps[list->count++] = step;
+		return 0;
+	}
 	case FIELD_SECTION:
 		break;
 	}

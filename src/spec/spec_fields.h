@@ -13,6 +13,7 @@ enum field_type {
 	FIELD_BOOL,    /* bool */
 	FIELD_STRING,  /* char *, owned by the spec */
 	FIELD_CHOICE,  /* int index into choices */
+	FIELD_STEPS,   /* struct step_list: a list of steps and final, or one of them */
 	FIELD_SECTION, /* a nested mapping */
 };
 

@@ -135,6 +135,36 @@ static void walk_value(struct walk *walk, int value_index, const struct spec_fie
 		return;
 	}
 
+	if (field->type == FIELD_STEPS) {
+		/* a scalar or a list of scalars, each assigned in turn to an emptied list */
+		memset((char *)walk->spec + field->offset, 0, sizeof(struct step_list));
+		int items = value->type == YAML_SEQUENCE_NODE
+				    ? (int)(value->data.sequence.items.top - value->data.sequence.items.start)
+				    : 1;
+		for (int i = 0; i < items; i++) {
+			int item = value->type == YAML_SEQUENCE_NODE
+					   ? value->data.sequence.items.start[i]
+					   : value_index;
+			yaml_node_t *n = yaml_document_get_node(&walk->document->yaml, item);
+			if (n->type != YAML_SCALAR_NODE ||
+			    spec_field_assign(walk->spec, field, (const char *)n->data.scalar.value,
+					      message, sizeof message)) {
+				if (n->type != YAML_SCALAR_NODE) {
+					char expected[256];
+					spec_field_expectation(field, expected, sizeof expected);
+					snprintf(message, sizeof message, "expected %s", expected);
+				}
+				walk_error(walk, item, path, message);
+				return;
+			}
+			value = yaml_document_get_node(&walk->document->yaml, value_index);
+		}
+		char location[320];
+		spec_document_locate(walk->document, value_index, location, sizeof location);
+		spec_record_origin(walk->spec, path, location);
+		return;
+	}
+
 	if (value->type != YAML_SCALAR_NODE) {
 		char expected[256];
 		spec_field_expectation(field, expected, sizeof expected);
@@ -351,6 +381,19 @@ int64_t spec_output_size(const struct spec *spec)
 bool spec_uses_labels(const struct spec *spec)
 {
 	return spec->train.loss == LOSS_CROSS_ENTROPY;
+}
+
+bool spec_is_checkpoint(const struct spec *spec, int64_t step)
+{
+	const struct step_list *list = &spec->log.checkpoints;
+	if (step == spec->train.steps)
+		return list->final;
+	if (spec->log.checkpoint_every > 0 && step % spec->log.checkpoint_every == 0)
+		return true;
+	for (int i = 0; i < list->count; i++)
+		if (list->steps[i] == step)
+			return true;
+	return false;
 }
 
 bool spec_layer_is_residual(const struct spec *spec, int64_t layer)

@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "db/run_store.h"
 #include "nn/model.h"
+#include "train/batches.h"
 #include "train/progress.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -43,37 +44,6 @@ void trainer_handle_signals(void)
 bool trainer_interrupted(void)
 {
 	return interrupted;
-}
-
-/* Batches are consecutive slices of a permutation of the samples, reshuffled once an
- * epoch's permutation cannot fill another batch. */
-struct batch_order {
-	struct rng rng;
-	uint32_t *order;
-	uint32_t samples, batch, next;
-};
-
-static void batch_order_init(struct batch_order *b, const struct spec *spec)
-{
-	rng_seed(&b->rng, (uint64_t)spec->seed, RNG_STREAM_BATCHES);
-	b->samples = (uint32_t)spec->data.samples;
-	b->batch = (uint32_t)spec->train.batch_size;
-	b->order = xmalloc(sizeof(uint32_t) * b->samples);
-	for (uint32_t i = 0; i < b->samples; i++)
-		b->order[i] = i;
-	rng_shuffle(&b->rng, b->order, b->samples);
-	b->next = 0;
-}
-
-static const uint32_t *batch_order_next(struct batch_order *b)
-{
-	if (b->next + b->batch > b->samples) {
-		rng_shuffle(&b->rng, b->order, b->samples);
-		b->next = 0;
-	}
-	const uint32_t *rows = b->order + b->next;
-	b->next += b->batch;
-	return rows;
 }
 
 /* NaN is printed as "nan" whatever its sign bit (fabs clears it), so messages read the
@@ -136,6 +106,11 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 				 "interrupted before step %lld", (long long)step);
 			break;
 		}
+		if (spec_is_checkpoint(spec, step) && run_store_checkpoint(store, step, model)) {
+			result->outcome = RUN_FAILED;
+			snprintf(result->message, sizeof result->message, "%s", error_last());
+			break;
+		}
 		struct step_stats stats;
 		model_compute_gradients(model, &data, batch_order_next(&batches), &stats);
 		bool logged = step % spec->log.every == 0 || step == last;
@@ -179,6 +154,12 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 	}
 	progress_finish(&bar);
 	result->elapsed_s = monotonic_seconds() - started;
+	/* the final weights, after the last update, of a run that completed */
+	if (result->outcome == RUN_FINISHED && spec_is_checkpoint(spec, spec->train.steps) &&
+	    run_store_checkpoint(store, spec->train.steps, model)) {
+		result->outcome = RUN_FAILED;
+		snprintf(result->message, sizeof result->message, "%s", error_last());
+	}
 
 	if (run_store_finish(store, outcome_names[result->outcome],
 			     result->outcome == RUN_FINISHED ? NULL : result->message,
@@ -188,7 +169,7 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 done:
 	run_store_free(store);
 	free(layers);
-	free(batches.order);
+	batch_order_free(&batches);
 	model_free(model);
 	dataset_free(&data);
 	return status;

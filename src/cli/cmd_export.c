@@ -1,0 +1,293 @@
+/* gtrack export RUN: a run's checkpointed parameters as safetensors (PyTorch's names and
+ * shapes), the exact batches it trained on, or its layer_stats as CSV. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "data/dataset.h"
+#include "db/db.h"
+#include "train/batches.h"
+#include "util/error.h"
+#include "util/safetensors.h"
+#include "util/strbuf.h"
+
+const char cmd_export_usage[] =
+	"usage: gtrack export RUN [--step N] -o FILE.safetensors [--db PATH]\n"
+	"       gtrack export RUN --batches K -o FILE.safetensors [--db PATH]\n"
+	"       gtrack export RUN --format csv [-o FILE.csv] [--db PATH]\n"
+	"\n"
+	"RUN is a run id or name. By default writes the parameters stored at step N (default:\n"
+	"the latest checkpoint; runs store them when the spec sets log.checkpoints) as\n"
+	"safetensors with PyTorch's conventions: layers.L.weight of shape [fan_out, fan_in] and\n"
+	"layers.L.bias, in the run's dtype, so torch.nn.Linear layers load them directly.\n"
+	"\n"
+	"  --step N        the checkpoint to export\n"
+	"  --batches K     instead, the first K training batches, regenerated from the run's\n"
+	"                  spec and seed: batch.k.inputs [B, features] and batch.k.labels [B]\n"
+	"                  (or batch.k.targets [B, outputs] for mse), as the trainer saw them\n"
+	"  --format csv    instead, the run's layer_stats with each step's loss, as CSV\n"
+	"  -o, --out FILE  output file (CSV goes to standard output without it)\n"
+	"  --db PATH       database (default: $GTRACK_DB, else ./gtrack.db)\n"
+	"  -h, --help      this help\n";
+
+/* The run's id and its stored fields; 0 when there is no such run. */
+static long long find_run(sqlite3 *db, const char *key, char **dtype, char **resolved_spec)
+{
+	sqlite3_stmt *s = NULL;
+	long long id = 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id, dtype, resolved_spec FROM runs WHERE CAST(id AS TEXT) = ?1"
+			       " OR name = ?1 ORDER BY CAST(id AS TEXT) = ?1 DESC, id DESC LIMIT 1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		*dtype = xstrdup((const char *)sqlite3_column_text(s, 1));
+		*resolved_spec = xstrdup((const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	return id;
+}
+
+static int export_weights(sqlite3 *db, long long run, const char *dtype, long long step,
+			  const char *path)
+{
+	sqlite3_stmt *s = NULL;
+	int code = EXIT_DATABASE;
+	if (step < 0) {
+		if (sqlite3_prepare_v2(db, "SELECT max(step) FROM checkpoints WHERE run_id = ?", -1, &s,
+				       NULL) != SQLITE_OK)
+			return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
+		sqlite3_bind_int64(s, 1, run);
+		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+			step = sqlite3_column_int64(s, 0);
+		sqlite3_finalize(s);
+		if (step < 0)
+			return error("run %lld has no checkpoints; set log.checkpoints in its spec, "
+				     "e.g. --set 'log.checkpoints=[0, final]'", run),
+			       EXIT_NOT_FOUND;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT c.layer, l.fan_in, l.fan_out, c.weight, c.bias"
+				   " FROM checkpoints c JOIN layers l ON l.run_id = c.run_id AND"
+				   " l.layer = c.layer WHERE c.run_id = ? AND c.step = ?"
+				   " ORDER BY c.layer", -1, &s, NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
+	sqlite3_bind_int64(s, 1, run);
+	sqlite3_bind_int64(s, 2, step);
+	struct tensor tensors[2 * 1024];
+	char names[2 * 1024][32];
+	void *copies[2 * 1024];
+	int count = 0;
+	while (sqlite3_step(s) == SQLITE_ROW && count < 2 * 1024) {
+		int layer = sqlite3_column_int(s, 0);
+		for (int part = 0; part < 2; part++) {
+			struct tensor *t = &tensors[count];
+			snprintf(names[count], sizeof names[count], "layers.%d.%s", layer,
+				 part ? "bias" : "weight");
+			t->name = names[count];
+			t->dtype = !strcmp(dtype, "float64") ? "F64" : "F32";
+			t->rank = part ? 1 : 2;
+			t->shape[0] = sqlite3_column_int64(s, 2);
+			t->shape[1] = sqlite3_column_int64(s, 1);
+			t->bytes = (size_t)sqlite3_column_bytes(s, 3 + part);
+			copies[count] = xmalloc(t->bytes);
+			memcpy(copies[count], sqlite3_column_blob(s, 3 + part), t->bytes);
+			t->data = copies[count];
+			count++;
+		}
+	}
+	sqlite3_finalize(s);
+	if (count == 0)
+		error("run %lld has no checkpoint at step %lld", run, step), code = EXIT_NOT_FOUND;
+	else if (!safetensors_write(path, tensors, count))
+		code = EXIT_OK, printf("%s: run %lld, step %lld, %d layers (%s)\n", path, run, step,
+				       count / 2, dtype);
+	else
+		code = EXIT_RUN_FAILED;
+	for (int i = 0; i < count; i++)
+		free(copies[i]);
+	return code;
+}
+
+static int export_batches(long long run, const char *resolved_spec, long long batches,
+			  const char *path)
+{
+	char label[64];
+	snprintf(label, sizeof label, "run %lld's spec", run);
+	struct spec spec;
+	struct dataset data;
+	if (spec_load_text(&spec, resolved_spec, label, NULL, 0))
+		return EXIT_DATABASE;
+	if (dataset_generate(&data, &spec)) {
+		spec_free(&spec);
+		return EXIT_RUN_FAILED;
+	}
+	bool f64 = spec.train.dtype == DTYPE_FLOAT64;
+	size_t real_size = f64 ? 8 : 4, b = (size_t)spec.train.batch_size;
+	size_t features = (size_t)data.features, outputs = (size_t)data.outputs;
+	int count = (int)batches * 2;
+	struct tensor *tensors = xcalloc((size_t)count, sizeof *tensors);
+	char (*names)[48] = xcalloc((size_t)count, sizeof *names);
+	struct batch_order order;
+	batch_order_init(&order, &spec);
+	for (long long k = 0; k < batches; k++) {
+		const uint32_t *rows = batch_order_next(&order);
+		struct tensor *inputs = &tensors[2 * k], *targets = &tensors[2 * k + 1];
+		char *x = xmalloc(real_size * b * features);
+		for (size_t i = 0; i < b * features; i++) {
+			double value = data.inputs[(size_t)rows[i / features] * features + i % features];
+			if (f64)
+				((double *)x)[i] = value;
+			else
+				((float *)x)[i] = (float)value; /* as network_load_batch rounds */
+		}
+		snprintf(names[2 * k], sizeof names[0], "batch.%lld.inputs", k);
+		*inputs = (struct tensor){names[2 * k], f64 ? "F64" : "F32", {(int64_t)b, (int64_t)features},
+					  2, x, real_size * b * features};
+		if (spec_uses_labels(&spec)) {
+			int64_t *labels = xmalloc(sizeof(int64_t) * b);
+			for (size_t i = 0; i < b; i++)
+				labels[i] = data.labels[rows[i]];
+			snprintf(names[2 * k + 1], sizeof names[0], "batch.%lld.labels", k);
+			*targets = (struct tensor){names[2 * k + 1], "I64", {(int64_t)b, 0}, 1, labels,
+						   sizeof(int64_t) * b};
+		} else {
+			char *y = xmalloc(real_size * b * outputs);
+			for (size_t i = 0; i < b * outputs; i++) {
+				double value = data.targets[(size_t)rows[i / outputs] * outputs + i % outputs];
+				if (f64)
+					((double *)y)[i] = value;
+				else
+					((float *)y)[i] = (float)value;
+			}
+			snprintf(names[2 * k + 1], sizeof names[0], "batch.%lld.targets", k);
+			*targets = (struct tensor){names[2 * k + 1], f64 ? "F64" : "F32",
+						   {(int64_t)b, (int64_t)outputs}, 2, y,
+						   real_size * b * outputs};
+		}
+	}
+	int code = safetensors_write(path, tensors, count) ? EXIT_RUN_FAILED : EXIT_OK;
+	if (!code)
+		printf("%s: run %lld, %lld batches of %zu examples\n", path, run, batches, b);
+	for (int i = 0; i < count; i++)
+		free((void *)tensors[i].data);
+	free(tensors);
+	free(names);
+	batch_order_free(&order);
+	dataset_free(&data);
+	spec_free(&spec);
+	return code;
+}
+
+static int export_csv(sqlite3 *db, long long run, const char *path)
+{
+	FILE *out = path ? fopen(path, "w") : stdout;
+	if (!out)
+		return error("cannot write '%s'", path), EXIT_RUN_FAILED;
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT l.run_id, l.step, l.layer, l.weight_grad_norm,"
+				   " l.bias_grad_norm, l.delta_norm, l.weight_norm, s.loss"
+				   " FROM layer_stats l JOIN steps s USING (run_id, step)"
+				   " WHERE l.run_id = ? ORDER BY l.step, l.layer", -1, &s, NULL) != SQLITE_OK) {
+		if (path)
+			fclose(out);
+		return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
+	}
+	sqlite3_bind_int64(s, 1, run);
+	fputs("run_id,step,layer,weight_grad_norm,bias_grad_norm,delta_norm,weight_norm,loss\n", out);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		fprintf(out, "%lld,%lld,%d", (long long)sqlite3_column_int64(s, 0),
+			(long long)sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2));
+		for (int c = 3; c < 8; c++) {
+			/* an empty cell is NaN for spreadsheets and pandas */
+			if (sqlite3_column_type(s, c) == SQLITE_NULL)
+				fputs(",", out);
+			else
+				fprintf(out, ",%.17g", sqlite3_column_double(s, c));
+		}
+		fputs("\n", out);
+	}
+	sqlite3_finalize(s);
+	if (path && fclose(out))
+		return error("cannot write '%s'", path), EXIT_RUN_FAILED;
+	return EXIT_OK;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{"step", required_argument, NULL, 's'},    {"batches", required_argument, NULL, 'b'},
+		{"format", required_argument, NULL, 'f'},  {"out", required_argument, NULL, 'o'},
+		{"db", required_argument, NULL, 'd'},      {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	long long step = -1, batches = 0;
+	const char *out = NULL, *db_option = NULL;
+	bool csv = false;
+	int option;
+	optind = 0;
+	while ((option = getopt_long(argc, argv, "o:h", options, NULL)) != -1) {
+		char *end;
+		switch (option) {
+		case 's':
+			step = strtoll(optarg, &end, 10);
+			if (*end || !*optarg || step < 0)
+				return usage_error("export", "--step expects a step number, got '%s'",
+						   optarg);
+			break;
+		case 'b':
+			batches = strtoll(optarg, &end, 10);
+			if (*end || !*optarg || batches < 1 || batches > 100000)
+				return usage_error("export", "--batches expects 1 to 100000, got '%s'",
+						   optarg);
+			break;
+		case 'f':
+			if (strcmp(optarg, "csv") && strcmp(optarg, "safetensors"))
+				return usage_error("export", "--format expects safetensors or csv, got "
+							     "'%s'", optarg);
+			csv = !strcmp(optarg, "csv");
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'd':
+			db_option = optarg;
+			break;
+		case 'h':
+			fputs(cmd_export_usage, stdout);
+			return finish_output(EXIT_OK);
+		default:
+			return usage_error("export", "unknown option");
+		}
+	}
+	if (optind != argc - 1)
+		return usage_error("export", "expected one RUN (an id or a name)");
+	if (!csv && !out)
+		return usage_error("export", "expected -o FILE.safetensors");
+
+	sqlite3 *db = NULL;
+	if (db_open(&db, db_path(db_option), DB_EXISTING))
+		return EXIT_DATABASE;
+	char *dtype = NULL, *resolved = NULL;
+	long long run = find_run(db, argv[optind], &dtype, &resolved);
+	int code;
+	if (run < 0)
+		code = EXIT_DATABASE;
+	else if (run == 0)
+		code = (error("no run with id or name '%s' (see 'gtrack ls')", argv[optind]),
+			EXIT_NOT_FOUND);
+	else if (csv)
+		code = export_csv(db, run, out);
+	else if (batches)
+		code = export_batches(run, resolved, batches, out);
+	else
+		code = export_weights(db, run, dtype, step, out);
+	free(dtype);
+	free(resolved);
+	db_close(db);
+	return finish_output(code);
+}

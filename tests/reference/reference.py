@@ -1,0 +1,106 @@
+#!/usr/bin/python3
+"""PyTorch's view of a gtrack run: the same network, weights and batches, trained with
+torch's own layers, autograd and optimizer, and the per-layer numbers gtrack records.
+
+    reference.py RESOLVED_SPEC.yaml INIT.safetensors BATCHES.safetensors OUT.csv
+
+INIT and BATCHES come from `gtrack export` (step-0 checkpoint, and the batches the run
+trained on); RESOLVED_SPEC is the run's resolved_spec. Writes, for each step and layer,
+weight_grad_norm, bias_grad_norm, delta_norm (the gradient at the pre-activation) and
+weight_norm, and the step's loss. tests/reference/regenerate.sh runs it for every spec
+in tests/reference/specs; the CSV files it writes are committed, and test_reference
+compares gtrack against them. Needs Debian's python3-torch and python3-yaml only.
+"""
+import json
+import struct
+import sys
+
+import torch
+import torch.nn.functional as F
+import yaml
+
+DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64}
+
+
+def load_safetensors(path):
+    raw = open(path, "rb").read()
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + length])
+    tensors = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = info["data_offsets"]
+        data = bytearray(raw[8 + length + begin : 8 + length + end])
+        tensors[name] = torch.frombuffer(data, dtype=DTYPES[info["dtype"]]).reshape(info["shape"])
+    return tensors
+
+
+def activation(kind, slope):
+    return {
+        "linear": lambda z: z,
+        "sigmoid": torch.sigmoid,
+        "tanh": torch.tanh,
+        "relu": F.relu,
+        "leaky_relu": lambda z: F.leaky_relu(z, slope),
+        "elu": F.elu,
+        "gelu": F.gelu,  # the exact (erf) form
+        "softplus": F.softplus,  # beta 1, linear above 20, as gtrack
+        "silu": F.silu,
+    }[kind]
+
+
+def main(spec_path, init_path, batches_path, out_path):
+    spec = yaml.safe_load(open(spec_path))
+    model, train = spec["model"], spec["train"]
+    dtype = torch.float64 if train["dtype"] == "float64" else torch.float32
+    weights = load_safetensors(init_path)
+    batches = load_safetensors(batches_path)
+    depth = model["depth"]
+    layers = torch.nn.ModuleList()
+    for index in range(depth + 1):
+        weight = weights[f"layers.{index}.weight"]
+        layer = torch.nn.Linear(weight.shape[1], weight.shape[0]).to(dtype)
+        layer.load_state_dict({"weight": weight, "bias": weights[f"layers.{index}.bias"]})
+        layers.append(layer)
+    act = activation(model["activation"]["kind"], model["activation"]["slope"])
+    residual = model["residual"]["enabled"]
+    alpha = model["residual"]["alpha"]
+    optimizer = torch.optim.SGD(layers.parameters(), lr=train["optimizer"]["lr"],
+                                momentum=train["optimizer"]["momentum"])
+    steps = len([name for name in batches if name.endswith(".inputs")])
+    rows = []
+    for step in range(steps):
+        optimizer.zero_grad()
+        h = batches[f"batch.{step}.inputs"]
+        pre = []
+        for index, layer in enumerate(layers):
+            z = layer(h)
+            z.retain_grad()
+            pre.append(z)
+            if index == depth:
+                break
+            a = act(z)
+            # residual where the layer's input and output sizes match
+            h = h + alpha * a if residual and h.shape[1] == a.shape[1] else a
+        if train["loss"] == "cross_entropy":
+            loss = F.cross_entropy(z, batches[f"batch.{step}.labels"])
+        else:
+            loss = F.mse_loss(z, batches[f"batch.{step}.targets"])
+        loss.backward()
+        for index, layer in enumerate(layers):
+            norm = lambda t: torch.linalg.vector_norm(t.detach().double()).item()
+            rows.append((step, index, norm(layer.weight.grad), norm(layer.bias.grad),
+                         norm(pre[index].grad), norm(layer.weight), loss.item()))
+        optimizer.step()
+    with open(out_path, "w") as out:
+        out.write(f"# PyTorch {torch.__version__} on {spec_path.split('/')[-1]}\n")
+        out.write("step,layer,weight_grad_norm,bias_grad_norm,delta_norm,weight_norm,loss\n")
+        for row in rows:
+            out.write(",".join([str(row[0]), str(row[1])] + [repr(v) for v in row[2:]]) + "\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])

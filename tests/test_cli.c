@@ -423,7 +423,7 @@ static void every_command_has_help(void **state)
 	const char *reference = strstr(r.out, "\n\n");
 	assert_non_null(reference);
 	if (!strstr(readme, reference + 2))
-		fail_msg("experiments/README.md is out of date: paste in 'gtrack help spec'");
+		fail_msg("experiments/README.md is out of date: run scripts/update-spec-reference.sh");
 	command_result_free(&r);
 	GTRACK(&r, dir, "help");
 	assert_contains(r.out, "exit codes:");

@@ -39,7 +39,13 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->layer_count = depth + 1;
 	net->slope = (real)spec->model.activation.slope;
 	net->alpha = (real)spec->model.residual.alpha;
+	net->optimizer = spec->train.optimizer.kind;
 	net->momentum = (real)spec->train.optimizer.momentum;
+	net->nesterov = spec->train.optimizer.nesterov;
+	net->beta1 = (real)spec->train.optimizer.beta1;
+	net->beta2 = (real)spec->train.optimizer.beta2;
+	net->eps = (real)spec->train.optimizer.eps;
+	net->weight_decay = (real)spec->train.optimizer.weight_decay;
 	net->loss = spec->train.loss;
 	net->layers = xcalloc((size_t)net->layer_count, sizeof *net->layers);
 
@@ -60,6 +66,8 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->parameters = xcalloc(net->parameter_count, sizeof(real));
 	net->gradients = xcalloc(net->parameter_count, sizeof(real));
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
+	if (net->optimizer != OPTIMIZER_SGD)
+		net->second_moment = xcalloc(net->parameter_count, sizeof(real));
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
@@ -118,6 +126,7 @@ void RNAME(network_free)(network *net)
 	free(net->parameters);
 	free(net->gradients);
 	free(net->velocity);
+	free(net->second_moment);
 	free(net->activations);
 	free(net->activation_grads);
 	free(net->input);
@@ -224,15 +233,46 @@ double RNAME(network_accuracy)(const network *net)
 void RNAME(network_update)(network *net, real learning_rate)
 {
 	int n = (int)net->parameter_count;
-	if (net->momentum == 0) {
-		/* w -= lr g */
-		BLAS(axpy)(n, -learning_rate, net->gradients, 1, net->parameters, 1);
+	real *w = net->parameters, *g = net->gradients, *v = net->velocity;
+	net->updates++;
+	if (net->optimizer == OPTIMIZER_SGD) {
+		/* g += decay w (an L2 penalty, as torch.optim.SGD) */
+		if (net->weight_decay != 0)
+			BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
+		if (net->momentum == 0) {
+			/* w -= lr g */
+			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
+			return;
+		}
+		/* v = momentum v + g */
+		BLAS(scal)(n, net->momentum, v, 1);
+		BLAS(axpy)(n, 1, g, 1, v, 1);
+		if (net->nesterov) {
+			/* w -= lr (g + momentum v) */
+			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
+			BLAS(axpy)(n, -learning_rate * net->momentum, v, 1, w, 1);
+		} else {
+			/* w -= lr v */
+			BLAS(axpy)(n, -learning_rate, v, 1, w, 1);
+		}
 		return;
 	}
-	/* v = momentum v + g; w -= lr v */
-	BLAS(scal)(n, net->momentum, net->velocity, 1);
-	BLAS(axpy)(n, 1, net->gradients, 1, net->velocity, 1);
-	BLAS(axpy)(n, -learning_rate, net->velocity, 1, net->parameters, 1);
+	/* Adam: m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
+	 * w -= lr / (1 - b1^t) m / (sqrt(s) / sqrt(1 - b2^t) + eps). AdamW first shrinks
+	 * w by (1 - lr decay); Adam adds decay w to g. */
+	real b1 = net->beta1, b2 = net->beta2, *s = net->second_moment;
+	if (net->optimizer == OPTIMIZER_ADAMW && net->weight_decay != 0)
+		BLAS(scal)(n, 1 - learning_rate * net->weight_decay, w, 1);
+	if (net->optimizer == OPTIMIZER_ADAM && net->weight_decay != 0)
+		BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
+	double t = (double)net->updates;
+	real step_size = (real)(learning_rate / (1 - pow(b1, t)));
+	real correction = (real)sqrt(1 - pow(b2, t));
+	for (int i = 0; i < n; i++) {
+		v[i] = b1 * v[i] + (1 - b1) * g[i];
+		s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
+		w[i] -= step_size * v[i] / (REAL_SQRT(s[i]) / correction + net->eps);
+	}
 }
 
 /* The model_ops entry points for this dtype. */

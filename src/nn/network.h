@@ -32,11 +32,17 @@ struct RNAME(dense_layer) {
 
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
-	real slope, alpha, momentum;
+	real slope, alpha;
+	/* the optimizer, as torch.optim's sgd, adam and adamw */
+	int optimizer; /* enum optimizer_kind */
+	real momentum, beta1, beta2, eps, weight_decay;
+	bool nesterov;
+	int64_t updates; /* optimizer steps taken, for adam's bias correction */
 	int loss; /* enum loss_kind */
 	struct RNAME(dense_layer) *layers;
 	/* One allocation per buffer family; the layers hold views into them. */
 	real *parameters, *gradients, *velocity; /* (parameter_count) each */
+	real *second_moment; /* (parameter_count), adam and adamw only */
 	size_t parameter_count;
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
@@ -65,7 +71,8 @@ void RNAME(network_backward)(struct RNAME(network) *net);
 double RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,
 			      bool all);
 double RNAME(network_accuracy)(const struct RNAME(network) *net);
-/* SGD with heavy-ball momentum, as torch.optim.SGD. */
+/* One optimizer step at this learning rate: SGD (momentum, Nesterov, weight decay) as
+ * torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
 
 /* Initial weights (init.c): the spec's scheme and gain for every layer's weights, the

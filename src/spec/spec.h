@@ -32,7 +32,8 @@ enum init_scheme {
 	INIT_LECUN_NORMAL,
 	INIT_ORTHOGONAL,
 };
-enum optimizer_kind { OPTIMIZER_SGD };
+enum optimizer_kind { OPTIMIZER_SGD, OPTIMIZER_ADAM, OPTIMIZER_ADAMW };
+enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
 enum loss_kind { LOSS_CROSS_ENTROPY, LOSS_MSE };
 enum dtype { DTYPE_FLOAT32, DTYPE_FLOAT64 };
 
@@ -42,6 +43,7 @@ extern const char *const data_kind_names[];
 extern const char *const activation_names[];
 extern const char *const init_scheme_names[];
 extern const char *const optimizer_names[];
+extern const char *const schedule_names[];
 extern const char *const loss_names[];
 extern const char *const dtype_names[];
 
@@ -99,7 +101,17 @@ struct spec {
 			int kind; /* enum optimizer_kind */
 			double lr;
 			double momentum;
+			bool nesterov;
+			double beta1, beta2, eps;
+			double weight_decay;
 		} optimizer;
+		struct {
+			int kind; /* enum schedule_kind */
+			int64_t warmup_steps;
+			int64_t step_size;
+			double gamma;
+			double min_lr;
+		} schedule;
 		int loss;  /* enum loss_kind */
 		int dtype; /* enum dtype */
 	} train;

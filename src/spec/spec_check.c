@@ -19,10 +19,11 @@ double spec_memory_bytes(const struct spec *spec)
 	double parameters = (inputs + 1) * width + (depth - 1) * (width + 1) * width +
 			    (width + 1) * outputs;
 	double units = depth * width + outputs; /* every layer's outputs */
-	/* parameters, gradients and momentum; per unit and example: pre-activation and
+	/* parameters, gradients and optimizer state (two buffers for adam); per unit and example: pre-activation and
 	 * activation (and the residual sum) with their gradients; the batch buffers */
 	double copies = spec->model.residual.enabled ? 6 : 4;
-	double network = real_size * (3 * parameters + copies * batch * units +
+	double state = spec->train.optimizer.kind == OPTIMIZER_SGD ? 1 : 2;
+	double network = real_size * ((2 + state) * parameters + copies * batch * units +
 				      batch * (inputs + outputs + 1));
 	/* the dataset is generated in double: features, targets, labels */
 	double data = 8.0 * samples * (inputs + outputs + 1);
@@ -61,6 +62,11 @@ int spec_check(struct spec *spec)
 			 "batch of %lld examples is larger than data.samples (%lld)",
 			 (long long)spec->train.batch_size, (long long)spec->data.samples);
 		fail_at(spec, "train.batch_size", message);
+		errors++;
+	}
+	if (spec->train.optimizer.nesterov &&
+	    (spec->train.optimizer.kind != OPTIMIZER_SGD || spec->train.optimizer.momentum == 0)) {
+		fail_at(spec, "train.optimizer.nesterov", "Nesterov momentum needs sgd with momentum > 0");
 		errors++;
 	}
 	if (errors)

@@ -35,10 +35,24 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 		case FIELD_INT:
 			strbuf_printf(out, " %lld\n", (long long)*(const int64_t *)value);
 			break;
-		case FIELD_REAL:
-			/* %.17g round-trips every double, so the hash sees the exact value */
-			strbuf_printf(out, " %.17g\n", *(const double *)value);
+		case FIELD_REAL: {
+			/* %.17g round-trips every double, so the hash sees the exact value; a
+			 * dot is added where it has none ("1.0", "1.0e-08"), because YAML 1.1
+			 * readers such as PyYAML take 1e-08 for a string */
+			char number[40];
+			snprintf(number, sizeof number, "%.17g", *(const double *)value);
+			char *exponent = strchr(number, 'e');
+			if (!strchr(number, '.') && isfinite(*(const double *)value)) {
+				if (exponent)
+					strbuf_printf(out, " %.*s.0%s\n", (int)(exponent - number), number,
+						      exponent);
+				else
+					strbuf_printf(out, " %s.0\n", number);
+			} else {
+				strbuf_printf(out, " %s\n", number);
+			}
 			break;
+		}
 		case FIELD_BOOL:
 			strbuf_printf(out, " %s\n", *(const bool *)value ? "true" : "false");
 			break;

@@ -15,7 +15,8 @@ const char *const activation_names[] = {"linear", "sigmoid", "tanh", "relu", "le
 					"elu", "gelu", "softplus", "silu", NULL};
 const char *const init_scheme_names[] = {"xavier_uniform", "xavier_normal", "he_uniform",
 					 "he_normal", "lecun_normal", "orthogonal", NULL};
-const char *const optimizer_names[] = {"sgd", NULL};
+const char *const optimizer_names[] = {"sgd", "adam", "adamw", NULL};
+const char *const schedule_names[] = {"constant", "step", "cosine", NULL};
 const char *const loss_names[] = {"cross_entropy", "mse", NULL};
 const char *const dtype_names[] = {"float32", "float64", NULL};
 
@@ -112,10 +113,34 @@ static const struct spec_field model_fields[] = {
 };
 
 static const struct spec_field optimizer_fields[] = {
-	CHOICE("kind", train.optimizer.kind, "sgd", optimizer_names, "sgd"),
-	REAL("lr", train.optimizer.lr, "0.1", POSITIVE, HUGE_VALUE, "learning rate"),
+	CHOICE("kind", train.optimizer.kind, "sgd", optimizer_names,
+	       "sgd, adam, or adamw (decoupled weight decay), each as in torch.optim"),
+	REAL("lr", train.optimizer.lr, "0.1", POSITIVE, HUGE_VALUE,
+	     "learning rate (the peak, when a schedule is set)"),
 	REAL("momentum", train.optimizer.momentum, "0.0", 0, 0.999999,
-	     "heavy-ball momentum as in PyTorch: v <- momentum v + g, w <- w - lr v"),
+	     "sgd: heavy-ball momentum as in PyTorch: v <- momentum v + g, w <- w - lr v"),
+	BOOL("nesterov", train.optimizer.nesterov, "false",
+	     "sgd: Nesterov momentum, w <- w - lr (g + momentum v); needs momentum > 0"),
+	REAL("beta1", train.optimizer.beta1, "0.9", 0, 0.999999,
+	     "adam, adamw: decay of the first-moment average"),
+	REAL("beta2", train.optimizer.beta2, "0.999", 0, 0.999999999,
+	     "adam, adamw: decay of the second-moment average"),
+	REAL("eps", train.optimizer.eps, "1e-8", POSITIVE, 1, "adam, adamw: added to sqrt(v)"),
+	REAL("weight_decay", train.optimizer.weight_decay, "0.0", 0, HUGE_VALUE,
+	     "sgd, adam: L2 penalty added to the gradient; adamw: w <- w (1 - lr decay)"),
+	{0},
+};
+
+static const struct spec_field schedule_fields[] = {
+	CHOICE("kind", train.schedule.kind, "constant", schedule_names,
+	       "constant; step (lr gamma^floor(s / step_size)); cosine (from lr to min_lr over "
+	       "train.steps)"),
+	INT("warmup_steps", train.schedule.warmup_steps, "0", 0, SIZE_LIMIT,
+	    "linear warmup: step s < warmup_steps uses (s + 1) / warmup_steps of the rate"),
+	INT("step_size", train.schedule.step_size, "100", 1, SIZE_LIMIT,
+	    "step: steps between decays"),
+	REAL("gamma", train.schedule.gamma, "0.1", 0, HUGE_VALUE, "step: decay factor"),
+	REAL("min_lr", train.schedule.min_lr, "0.0", 0, HUGE_VALUE, "cosine: the final rate"),
 	{0},
 };
 
@@ -126,6 +151,10 @@ static const struct spec_field train_fields[] = {
 	    "examples per step, drawn without replacement, reshuffled every epoch"),
 	SECTION("optimizer", train.optimizer, optimizer_fields,
 		"a name (sgd) or {kind: sgd, lr: 0.1, momentum: 0.9}", .shorthand = "kind"),
+	SECTION("schedule", train.schedule, schedule_fields,
+		"the learning rate over steps: a name (cosine) or {kind: step, step_size: 50, "
+		"gamma: 0.5, warmup_steps: 10}",
+		.shorthand = "kind"),
 	CHOICE("loss", train.loss, "cross_entropy", loss_names,
 	       "cross_entropy (softmax, mean over the batch) or mse (mean over all outputs; "
 	       "class labels become one-hot targets)"),

@@ -13,6 +13,7 @@
 #include "nn/model.h"
 #include "train/batches.h"
 #include "train/progress.h"
+#include "train/schedule.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/rng.h"
@@ -95,7 +96,7 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 	char label[64];
 	snprintf(label, sizeof label, "run %lld", (long long)result->run_id);
 	progress_start(&bar, label, spec->train.steps, show_progress);
-	double started = monotonic_seconds(), lr = spec->train.optimizer.lr;
+	double started = monotonic_seconds();
 	int64_t last = spec->train.steps - 1;
 	result->outcome = RUN_FINISHED;
 
@@ -112,6 +113,7 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 			break;
 		}
 		struct step_stats stats;
+		double lr = schedule_lr(spec, step);
 		model_compute_gradients(model, &data, batch_order_next(&batches), &stats);
 		bool logged = step % spec->log.every == 0 || step == last;
 		double grad_norm = model_measure(model, layers, logged);

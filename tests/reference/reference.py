@@ -12,6 +12,7 @@ in tests/reference/specs; the CSV files it writes are committed, and test_refere
 compares gtrack against them. Needs Debian's python3-torch and python3-yaml only.
 """
 import json
+import math
 import struct
 import sys
 
@@ -50,6 +51,19 @@ def activation(kind, slope):
     }[kind]
 
 
+def rate(step, train):
+    """The learning rate at a step, as gtrack's train.schedule defines it."""
+    lr, schedule = train["optimizer"]["lr"], train["schedule"]
+    if schedule["kind"] == "step":
+        lr = lr * schedule["gamma"] ** (step // schedule["step_size"])
+    elif schedule["kind"] == "cosine":
+        lr = schedule["min_lr"] + (lr - schedule["min_lr"]) * 0.5 * (
+            1 + math.cos(math.pi * step / train["steps"]))
+    if step < schedule["warmup_steps"]:
+        lr *= (step + 1) / schedule["warmup_steps"]
+    return lr
+
+
 def main(spec_path, init_path, batches_path, out_path):
     spec = yaml.safe_load(open(spec_path))
     model, train = spec["model"], spec["train"]
@@ -66,8 +80,19 @@ def main(spec_path, init_path, batches_path, out_path):
     act = activation(model["activation"]["kind"], model["activation"]["slope"])
     residual = model["residual"]["enabled"]
     alpha = model["residual"]["alpha"]
-    optimizer = torch.optim.SGD(layers.parameters(), lr=train["optimizer"]["lr"],
-                                momentum=train["optimizer"]["momentum"])
+    settings = train["optimizer"]
+    if settings["kind"] == "sgd":
+        optimizer = torch.optim.SGD(layers.parameters(), lr=settings["lr"],
+                                    momentum=settings["momentum"],
+                                    nesterov=settings["nesterov"],
+                                    weight_decay=settings["weight_decay"])
+    else:
+        adam = torch.optim.Adam if settings["kind"] == "adam" else torch.optim.AdamW
+        optimizer = adam(layers.parameters(), lr=settings["lr"],
+                         betas=(settings["beta1"], settings["beta2"]), eps=settings["eps"],
+                         weight_decay=settings["weight_decay"])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: rate(step, train) / settings["lr"])
     steps = len([name for name in batches if name.endswith(".inputs")])
     rows = []
     for step in range(steps):
@@ -93,6 +118,7 @@ def main(spec_path, init_path, batches_path, out_path):
             rows.append((step, index, norm(layer.weight.grad), norm(layer.bias.grad),
                          norm(pre[index].grad), norm(layer.weight), loss.item()))
         optimizer.step()
+        scheduler.step()
     with open(out_path, "w") as out:
         out.write(f"# PyTorch {torch.__version__} on {spec_path.split('/')[-1]}\n")
         out.write("step,layer,weight_grad_norm,bias_grad_norm,delta_norm,weight_norm,loss\n")

@@ -193,10 +193,21 @@ static void run_store_writes_rows_and_keeps_tiny_norms(void **state)
 	free(status);
 
 	struct layer_stats layers[3] = {
-		{1e-30, 2e-31, 3e-32, 1.5}, {1e-3, 2e-3, 3e-3, 1.0}, {NAN, INFINITY, 0.5, 2.0}};
+		{.weight_grad_norm = 1e-30, .bias_grad_norm = 2e-31, .delta_norm = 3e-32,
+		 .weight_norm = 1.5, .weight_grad_norm_clipped = NAN, .bias_grad_norm_clipped = NAN,
+		 .dead_fraction = 0.25, .saturated_fraction = NAN, .zero_grad_fraction = 0,
+		 .update_ratio = 1e-3},
+		{.weight_grad_norm = 1e-3, .bias_grad_norm = 2e-3, .delta_norm = 3e-3,
+		 .weight_norm = 1.0, .weight_grad_norm_clipped = NAN, .bias_grad_norm_clipped = NAN,
+		 .dead_fraction = 0, .saturated_fraction = NAN, .zero_grad_fraction = 0.5,
+		 .update_ratio = 2e-3},
+		{.weight_grad_norm = NAN, .bias_grad_norm = INFINITY, .delta_norm = 0.5,
+		 .weight_norm = 2.0, .weight_grad_norm_clipped = NAN, .bias_grad_norm_clipped = NAN,
+		 .dead_fraction = NAN, .saturated_fraction = NAN, .zero_grad_fraction = NAN,
+		 .update_ratio = NAN}};
 	struct step_stats step = {.loss = 1.25, .accuracy = NAN};
 	for (int s = 0; s < 3; s++)
-		assert_int_equal(run_store_log(store, s, &step, 0.75, 0.1, 0.01 * s, layers), 0);
+		assert_int_equal(run_store_log(store, s, &step, 0.75, NAN, 0.1, 0.01 * s, layers), 0);
 	assert_int_equal(run_store_finish(store, "finished", NULL, 3, 1.25, 0.5), 0);
 	run_store_free(store);
 
@@ -207,6 +218,11 @@ static void run_store_writes_rows_and_keeps_tiny_norms(void **state)
 			 1);
 	assert_true(query_double(db, "SELECT weight_grad_norm FROM layer_stats WHERE step = 2"
 				     " AND layer = 0") == 1e-30);
+	assert_true(query_double(db, "SELECT dead_fraction + update_ratio FROM layer_stats WHERE"
+				     " step = 2 AND layer = 0") == 0.25 + 1e-3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE"
+				       " weight_grad_norm_clipped IS NULL AND saturated_fraction IS NULL"),
+			 9);
 	assert_int_equal(query_int(db, "SELECT weight_grad_norm IS NULL FROM layer_stats WHERE"
 				       " step = 0 AND layer = 2"),
 			 1); /* NaN is stored as NULL */
@@ -259,10 +275,11 @@ static void per_layer_series_use_the_layer_index(void **state)
 	assert_non_null(store);
 	struct layer_stats layers[LAYERS];
 	for (int l = 0; l < LAYERS; l++)
-		layers[l] = (struct layer_stats){1.0 / (l + 1), 1, 1, 1};
+		layers[l] = (struct layer_stats){.weight_grad_norm = 1.0 / (l + 1), .bias_grad_norm = 1,
+						 .delta_norm = 1, .weight_norm = 1};
 	struct step_stats step = {.loss = 1, .accuracy = 0.5};
 	for (int s = 0; s < STEPS; s++)
-		assert_int_equal(run_store_log(store, s, &step, 1, 0.1, 0, layers), 0);
+		assert_int_equal(run_store_log(store, s, &step, 1, NAN, 0.1, 0, layers), 0);
 	assert_int_equal(run_store_finish(store, "finished", NULL, STEPS, 1, 1), 0);
 	run_store_free(store);
 

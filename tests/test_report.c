@@ -283,11 +283,13 @@ static void seeds_are_aggregated(void **state)
 				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
 				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
 				      " activation, residual FROM layers WHERE run_id = 1;"
-				      "INSERT INTO steps SELECT 5, step, 4 * loss, accuracy, grad_norm,"
-				      " lr, elapsed_s FROM steps WHERE run_id = 1;"
-				      "INSERT INTO layer_stats SELECT 5, step, layer, 4 * weight_grad_norm,"
-				      " 4 * bias_grad_norm, 4 * delta_norm, weight_norm FROM layer_stats"
-				      " WHERE run_id = 1",
+				      "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
+				      " elapsed_s) SELECT 5, step, 4 * loss, accuracy, grad_norm, lr,"
+				      " elapsed_s FROM steps WHERE run_id = 1;"
+				      "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
+				      " bias_grad_norm, delta_norm, weight_norm) SELECT 5, step, layer,"
+				      " 4 * weight_grad_norm, 4 * bias_grad_norm, 4 * delta_norm,"
+				      " weight_norm FROM layer_stats WHERE run_id = 1",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	sqlite3_close(db);

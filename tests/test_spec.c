@@ -223,7 +223,7 @@ static void absurd_sizes_are_refused_with_the_memory_needed(void **state)
 	(void)state;
 	assert_rejected("model:\n  depth: 1000000000\n", NULL, 0,
 			"spec.yaml:2:10: model.depth: depth 1000000000 x width 64 with 2048 "
-			"samples of 16 features needs 105.0 TiB of memory");
+			"samples of 16 features needs 120.1 TiB of memory");
 	assert_rejected("model:\n  width: 2000000000\n", NULL, 0, "spec.yaml:2:10: model.width");
 	assert_rejected("data:\n  samples: 2000000000\n  features: 1000\n", NULL, 0,
 			"spec.yaml:2:12: data.samples: ");

@@ -162,11 +162,14 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 	}
 	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
-			       " elapsed_s) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " elapsed_s, grad_norm_clipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_step, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
-			       " bias_grad_norm, delta_norm, weight_norm) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " bias_grad_norm, delta_norm, weight_norm, weight_grad_norm_clipped,"
+			       " bias_grad_norm_clipped, dead_fraction, saturated_fraction,"
+			       " zero_grad_fraction, update_ratio)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_layer_stats, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ')"
@@ -234,8 +237,8 @@ int run_store_checkpoint(struct run_store *store, int64_t step, const struct mod
 }
 
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
-		  double grad_norm, double learning_rate, double elapsed_s,
-		  const struct layer_stats *layers)
+		  double grad_norm, double grad_norm_clipped, double learning_rate,
+		  double elapsed_s, const struct layer_stats *layers)
 {
 	if (begin_if_needed(store))
 		return -1;
@@ -247,6 +250,7 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 	bind_real(s, 5, grad_norm);
 	sqlite3_bind_double(s, 6, learning_rate);
 	sqlite3_bind_double(s, 7, elapsed_s);
+	bind_real(s, 8, grad_norm_clipped);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -261,6 +265,12 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		bind_real(s, 5, layers[layer].bias_grad_norm);
 		bind_real(s, 6, layers[layer].delta_norm);
 		bind_real(s, 7, layers[layer].weight_norm);
+		bind_real(s, 8, layers[layer].weight_grad_norm_clipped);
+		bind_real(s, 9, layers[layer].bias_grad_norm_clipped);
+		bind_real(s, 10, layers[layer].dead_fraction);
+		bind_real(s, 11, layers[layer].saturated_fraction);
+		bind_real(s, 12, layers[layer].zero_grad_fraction);
+		bind_real(s, 13, layers[layer].update_ratio);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)

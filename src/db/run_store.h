@@ -20,8 +20,8 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 /* Queues the rows of one logged step, inside the open transaction. Returns -1 with a
  * message. */
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
-		  double grad_norm, double learning_rate, double elapsed_s,
-		  const struct layer_stats *layers);
+		  double grad_norm, double grad_norm_clipped, double learning_rate,
+		  double elapsed_s, const struct layer_stats *layers);
 
 /* Stores the model's parameters as checkpoint `step`, inside the open transaction.
  * Returns -1 with a message. */

@@ -64,3 +64,18 @@ void model_layer_parameters(const struct model *model, int layer, const void **w
 	model->ops->layer_parameters(model->network, layer, weight, weight_bytes, bias,
 				     bias_bytes);
 }
+
+double model_clip(struct model *model, struct layer_stats *layers, double grad_norm)
+{
+	return model->ops->clip(model->network, layers, grad_norm);
+}
+
+void model_snapshot(struct model *model)
+{
+	model->ops->snapshot(model->network);
+}
+
+void model_update_ratios(const struct model *model, struct layer_stats *layers)
+{
+	model->ops->update_ratios(model->network, layers);
+}

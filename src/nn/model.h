@@ -16,6 +16,13 @@ struct layer_stats {
 	double bias_grad_norm;   /* ||dL/db|| */
 	double delta_norm;       /* ||dL/dz||, z the pre-activation, over the batch */
 	double weight_norm;      /* ||W|| */
+	/* after clipping (NAN when clipping is off) */
+	double weight_grad_norm_clipped, bias_grad_norm_clipped;
+	/* diagnostics, NAN where they do not apply */
+	double dead_fraction;      /* relu: units with z <= 0 for the whole batch */
+	double saturated_fraction; /* sigmoid, tanh: activations with f' < 1% of its max */
+	double zero_grad_fraction; /* dL/dW entries that are 0 or subnormal */
+	double update_ratio;       /* ||delta W|| / ||W|| of the step's update */
 };
 
 struct step_stats {
@@ -44,6 +51,16 @@ void model_compute_gradients(struct model *model, const struct dataset *data,
  * (enough to detect a non-finite gradient: a non-finite delta reaches the bias
  * gradient, its column sum); the other fields are set to NAN. */
 double model_measure(const struct model *model, struct layer_stats *layers, bool all);
+
+/* Clips the gradients as the spec says (global norm, then value), recording each layer's
+ * clipped norms; returns the global norm after clipping (grad_norm when nothing is
+ * clipped). Only called when clipping is on. */
+double model_clip(struct model *model, struct layer_stats *layers, double grad_norm);
+
+/* Remembers the parameters, so that model_update_ratios can measure the next update. */
+void model_snapshot(struct model *model);
+/* Per layer ||W - W_snapshot|| / ||W_snapshot||, after model_update. */
+void model_update_ratios(const struct model *model, struct layer_stats *layers);
 
 /* A layer's parameters as stored: weight (fan_out, fan_in) and bias (fan_out), row-major
  * in the model's dtype. The pointers stay valid until the next model_update. */

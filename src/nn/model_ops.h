@@ -18,6 +18,9 @@ struct model_ops {
 				  const uint32_t *rows, struct step_stats *step);
 	double (*measure)(void *network, struct layer_stats *layers, bool all);
 	void (*update)(void *network, double learning_rate);
+	double (*clip)(void *network, struct layer_stats *layers, double grad_norm);
+	void (*snapshot)(void *network);
+	void (*update_ratios)(const void *network, struct layer_stats *layers);
 	void (*layer_parameters)(const void *network, int layer, const void **weight,
 				 size_t *weight_bytes, const void **bias, size_t *bias_bytes);
 };

@@ -46,6 +46,8 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->beta2 = (real)spec->train.optimizer.beta2;
 	net->eps = (real)spec->train.optimizer.eps;
 	net->weight_decay = (real)spec->train.optimizer.weight_decay;
+	net->clip_norm = (real)spec->train.clip_norm;
+	net->clip_value = (real)spec->train.clip_value;
 	net->loss = spec->train.loss;
 	net->layers = xcalloc((size_t)net->layer_count, sizeof *net->layers);
 
@@ -68,6 +70,7 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
 	if (net->optimizer != OPTIMIZER_SGD)
 		net->second_moment = xcalloc(net->parameter_count, sizeof(real));
+	net->previous = xcalloc(net->parameter_count, sizeof(real));
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
@@ -127,6 +130,7 @@ void RNAME(network_free)(network *net)
 	free(net->gradients);
 	free(net->velocity);
 	free(net->second_moment);
+	free(net->previous);
 	free(net->activations);
 	free(net->activation_grads);
 	free(net->input);
@@ -204,6 +208,33 @@ void RNAME(network_backward)(network *net)
 	}
 }
 
+/* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
+ * sigmoid and tanh activations whose derivative is below 1% of its maximum. */
+static void activity(const network *net, const dense_layer *layer, struct layer_stats *s)
+{
+	int units = layer->fan_out, batch = net->batch;
+	if (layer->activation == ACT_RELU) {
+		int dead = 0;
+		for (int j = 0; j < units; j++) {
+			bool active = false;
+			for (int b = 0; b < batch && !active; b++)
+				active = layer->pre[(size_t)b * units + j] > 0;
+			dead += !active;
+		}
+		s->dead_fraction = (double)dead / units;
+	}
+	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH) {
+		size_t n = (size_t)batch * units, saturated = 0;
+		for (size_t i = 0; i < n; i++) {
+			real a = layer->act[i];
+			real derivative = layer->activation == ACT_SIGMOID ? a * (1 - a) / (real)0.25
+									   : 1 - a * a;
+			saturated += derivative < (real)0.01;
+		}
+		s->saturated_fraction = (double)saturated / (double)n;
+	}
+}
+
 double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
 	for (int l = 0; l < net->layer_count; l++) {
@@ -212,14 +243,60 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		struct layer_stats *s = &stats[l];
 		s->weight_grad_norm = norm(layer->weight_grad, weights);
 		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
-		s->delta_norm = all ? norm(layer->pre_grad, (size_t)net->batch * layer->fan_out)
-				    : NAN;
-		s->weight_norm = all ? norm(layer->weight, weights) : NAN;
+		s->delta_norm = s->weight_norm = NAN;
+		s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
+		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
+		s->update_ratio = NAN;
+		if (all) {
+			s->delta_norm = norm(layer->pre_grad, (size_t)net->batch * layer->fan_out);
+			s->weight_norm = norm(layer->weight, weights);
+			size_t tiny = 0; /* zero or subnormal: below the smallest normal number */
+			for (size_t i = 0; i < weights; i++)
+				tiny += fabs((double)layer->weight_grad[i]) < REAL_MIN_NORMAL;
+			s->zero_grad_fraction = (double)tiny / (double)weights;
+			if (!layer->is_output)
+				activity(net, layer, s);
+		}
 		net->norm_scratch[2 * l] = s->weight_grad_norm;
 		net->norm_scratch[2 * l + 1] = s->bias_grad_norm;
 	}
 	/* combined with scaling, so that a global norm of 1e-200 is not squared to zero */
 	return norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+}
+
+double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_norm)
+{
+	int n = (int)net->parameter_count;
+	double after = grad_norm;
+	if (net->clip_norm > 0) {
+		/* as torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when below 1 */
+		double scale = (double)net->clip_norm / (grad_norm + 1e-6);
+		if (scale < 1) {
+			BLAS(scal)(n, (real)scale, net->gradients, 1);
+			after = grad_norm * scale;
+		}
+		for (int l = 0; l < net->layer_count; l++) {
+			stats[l].weight_grad_norm_clipped = stats[l].weight_grad_norm * fmin(scale, 1);
+			stats[l].bias_grad_norm_clipped = stats[l].bias_grad_norm * fmin(scale, 1);
+		}
+	}
+	if (net->clip_value > 0) {
+		real limit = net->clip_value;
+		for (int i = 0; i < n; i++)
+			net->gradients[i] = net->gradients[i] > limit    ? limit
+					    : net->gradients[i] < -limit ? -limit
+									 : net->gradients[i];
+		for (int l = 0; l < net->layer_count; l++) {
+			const dense_layer *layer = &net->layers[l];
+			stats[l].weight_grad_norm_clipped =
+				norm(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
+			stats[l].bias_grad_norm_clipped = norm(layer->bias_grad, (size_t)layer->fan_out);
+			net->norm_scratch[2 * l] = stats[l].weight_grad_norm_clipped;
+			net->norm_scratch[2 * l + 1] = stats[l].bias_grad_norm_clipped;
+		}
+		after = norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+	}
+	return after;
 }
 
 double RNAME(network_accuracy)(const network *net)
@@ -307,6 +384,32 @@ static double measure(void *net, struct layer_stats *layers, bool all)
 	return RNAME(network_measure)(net, layers, all);
 }
 
+static double clip(void *net, struct layer_stats *layers, double grad_norm)
+{
+	return RNAME(network_clip)(net, layers, grad_norm);
+}
+
+static void snapshot(void *opaque)
+{
+	network *net = opaque;
+	memcpy(net->previous, net->parameters, net->parameter_count * sizeof(real));
+}
+
+/* ||W - W_before|| / ||W_before||; the snapshot is overwritten with the difference. */
+static void update_ratios(const void *opaque, struct layer_stats *layers)
+{
+	const network *net = opaque;
+	for (int l = 0; l < net->layer_count; l++) {
+		const dense_layer *layer = &net->layers[l];
+		size_t weights = (size_t)layer->fan_out * layer->fan_in;
+		real *before = net->previous + (layer->weight - net->parameters);
+		double before_norm = norm(before, weights);
+		for (size_t i = 0; i < weights; i++)
+			before[i] = layer->weight[i] - before[i];
+		layers[l].update_ratio = norm(before, weights) / before_norm;
+	}
+}
+
 static void update(void *net, double learning_rate)
 {
 	RNAME(network_update)(net, (real)learning_rate);
@@ -328,6 +431,9 @@ const struct model_ops RNAME(model_ops) = {
 	.layer_count = layer_count,
 	.compute_gradients = compute_gradients,
 	.measure = measure,
+	.clip = clip,
+	.snapshot = snapshot,
+	.update_ratios = update_ratios,
 	.update = update,
 	.layer_parameters = layer_parameters,
 };

@@ -37,12 +37,14 @@ struct RNAME(network) {
 	int optimizer; /* enum optimizer_kind */
 	real momentum, beta1, beta2, eps, weight_decay;
 	bool nesterov;
+	real clip_norm, clip_value; /* 0: off */
 	int64_t updates; /* optimizer steps taken, for adam's bias correction */
 	int loss; /* enum loss_kind */
 	struct RNAME(dense_layer) *layers;
 	/* One allocation per buffer family; the layers hold views into them. */
 	real *parameters, *gradients, *velocity; /* (parameter_count) each */
 	real *second_moment; /* (parameter_count), adam and adamw only */
+	real *previous;      /* (parameter_count), the parameters before a logged update */
 	size_t parameter_count;
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
@@ -66,11 +68,14 @@ void RNAME(network_load_batch)(struct RNAME(network) *net, const struct dataset 
 double RNAME(network_forward)(struct RNAME(network) *net);
 /* Backward pass after network_forward: zeroes, then fills every gradient. */
 void RNAME(network_backward)(struct RNAME(network) *net);
-/* Per-layer norms of the current gradients; returns the global gradient norm. See
- * model_measure for `all`. */
+/* Per-layer norms of the current gradients (and, with all, the norms of deltas and
+ * weights and the diagnostics); returns the global gradient norm. */
 double RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,
 			      bool all);
 double RNAME(network_accuracy)(const struct RNAME(network) *net);
+/* Clips the gradients (see model_clip); returns the global norm after clipping. */
+double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layers,
+			   double grad_norm);
 /* One optimizer step at this learning rate: SGD (momentum, Nesterov, weight decay) as
  * torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);

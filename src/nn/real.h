@@ -5,6 +5,7 @@
 #define GT_REAL_H
 
 #include <cblas.h>
+#include <float.h>
 
 #ifdef GT_REAL_DOUBLE
 typedef double real;
@@ -17,6 +18,7 @@ typedef double real;
 #define REAL_LOG1P log1p
 #define REAL_EXPM1 expm1
 #define REAL_SQRT sqrt
+#define REAL_MIN_NORMAL DBL_MIN
 #else
 typedef float real;
 #define RNAME(name) name##_f32
@@ -28,6 +30,7 @@ typedef float real;
 #define REAL_LOG1P log1pf
 #define REAL_EXPM1 expm1f
 #define REAL_SQRT sqrtf
+#define REAL_MIN_NORMAL FLT_MIN
 #endif
 
 #endif

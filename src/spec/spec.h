@@ -112,6 +112,8 @@ struct spec {
 			double gamma;
 			double min_lr;
 		} schedule;
+		double clip_norm;  /* 0: off */
+		double clip_value; /* 0: off */
 		int loss;  /* enum loss_kind */
 		int dtype; /* enum dtype */
 	} train;

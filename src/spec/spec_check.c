@@ -23,7 +23,8 @@ double spec_memory_bytes(const struct spec *spec)
 	 * activation (and the residual sum) with their gradients; the batch buffers */
 	double copies = spec->model.residual.enabled ? 6 : 4;
 	double state = spec->train.optimizer.kind == OPTIMIZER_SGD ? 1 : 2;
-	double network = real_size * ((2 + state) * parameters + copies * batch * units +
+	/* parameters, gradients, the snapshot for update ratios, optimizer state */
+	double network = real_size * ((3 + state) * parameters + copies * batch * units +
 				      batch * (inputs + outputs + 1));
 	/* the dataset is generated in double: features, targets, labels */
 	double data = 8.0 * samples * (inputs + outputs + 1);

@@ -155,6 +155,10 @@ static const struct spec_field train_fields[] = {
 		"the learning rate over steps: a name (cosine) or {kind: step, step_size: 50, "
 		"gamma: 0.5, warmup_steps: 10}",
 		.shorthand = "kind"),
+	REAL("clip_norm", train.clip_norm, "0.0", 0, HUGE_VALUE,
+	     "clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0: off"),
+	REAL("clip_value", train.clip_value, "0.0", 0, HUGE_VALUE,
+	     "clip every gradient entry to [-v, v] (clip_grad_value_); 0: off"),
 	CHOICE("loss", train.loss, "cross_entropy", loss_names,
 	       "cross_entropy (softmax, mean over the batch) or mse (mean over all outputs; "
 	       "class labels become one-hot targets)"),

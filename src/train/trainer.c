@@ -123,13 +123,9 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 			logged = true;
 			grad_norm = model_measure(model, layers, true);
 		}
-		if ((logged && run_store_log(store, step, &stats, grad_norm, lr,
-					     monotonic_seconds() - started, layers)) ||
-		    run_store_tick(store)) {
-			result->outcome = RUN_FAILED;
-			snprintf(result->message, sizeof result->message, "%s", error_last());
-			break;
-		}
+		double clipped_norm = NAN;
+		if (!diverged && (spec->train.clip_norm > 0 || spec->train.clip_value > 0))
+			clipped_norm = model_clip(model, layers, grad_norm);
 		if (step == 0) {
 			result->first_loss = stats.loss;
 			result->initial_ratio = layer_ratio(layers, layer_count);
@@ -149,9 +145,23 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 				snprintf(result->message, sizeof result->message,
 					 "non-finite loss (%g) at step %lld",
 					 printable(stats.loss), (long long)step);
+		} else {
+			/* the update ratio needs the weights from before the update */
+			if (logged)
+				model_snapshot(model);
+			model_update(model, lr);
+			if (logged)
+				model_update_ratios(model, layers);
+		}
+		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
+					     monotonic_seconds() - started, layers)) ||
+		    run_store_tick(store)) {
+			result->outcome = RUN_FAILED;
+			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;
 		}
-		model_update(model, lr);
+		if (diverged)
+			break;
 		progress_update(&bar, step + 1, stats.loss);
 	}
 	progress_finish(&bar);

@@ -117,6 +117,11 @@ def main(spec_path, init_path, batches_path, out_path):
             norm = lambda t: torch.linalg.vector_norm(t.detach().double()).item()
             rows.append((step, index, norm(layer.weight.grad), norm(layer.bias.grad),
                          norm(pre[index].grad), norm(layer.weight), loss.item()))
+        # gtrack records the gradients before clipping, then clips as torch does
+        if train["clip_norm"] > 0:
+            torch.nn.utils.clip_grad_norm_(layers.parameters(), train["clip_norm"])
+        if train["clip_value"] > 0:
+            torch.nn.utils.clip_grad_value_(layers.parameters(), train["clip_value"])
         optimizer.step()
         scheduler.step()
     with open(out_path, "w") as out:

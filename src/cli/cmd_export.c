@@ -126,6 +126,7 @@ static int export_batches(long long run, const char *resolved_spec, long long ba
 		spec_free(&spec);
 		return EXIT_RUN_FAILED;
 	}
+	/* the resolved spec of a file-based run already holds the file's sizes */
 	bool f64 = spec.train.dtype == DTYPE_FLOAT64;
 	size_t real_size = f64 ? 8 : 4, b = (size_t)spec.train.batch_size;
 	size_t features = (size_t)data.features, outputs = (size_t)data.outputs;
@@ -133,7 +134,7 @@ static int export_batches(long long run, const char *resolved_spec, long long ba
 	struct tensor *tensors = xcalloc((size_t)count, sizeof *tensors);
 	char (*names)[48] = xcalloc((size_t)count, sizeof *names);
 	struct batch_order order;
-	batch_order_init(&order, &spec);
+	batch_order_init(&order, &spec, data.train_count);
 	for (long long k = 0; k < batches; k++) {
 		const uint32_t *rows = batch_order_next(&order);
 		struct tensor *inputs = &tensors[2 * k], *targets = &tensors[2 * k + 1];

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/csv_reader.h"
+#include "data/idx_reader.h"
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
@@ -99,44 +101,109 @@ static void generate_teacher(struct dataset *data, const struct spec *spec, stru
 	free(y);
 }
 
+/* Applies one permutation to every row of the dataset. */
+static void shuffle_rows(struct dataset *data, struct rng *rng)
+{
+	uint32_t *order = xmalloc(sizeof(uint32_t) * (size_t)data->samples);
+	for (int64_t i = 0; i < data->samples; i++)
+		order[i] = (uint32_t)i;
+	rng_shuffle(rng, order, (uint32_t)data->samples);
+	size_t f = (size_t)data->features;
+	double *inputs = xmalloc(sizeof(double) * (size_t)data->samples * f);
+	int32_t *labels = xmalloc(sizeof(int32_t) * (size_t)data->samples);
+	for (int64_t i = 0; i < data->samples; i++) {
+		memcpy(inputs + (size_t)i * f, data->inputs + (size_t)order[i] * f, sizeof(double) * f);
+		labels[i] = data->labels[order[i]];
+	}
+	free(data->inputs), free(data->labels), free(order);
+	data->inputs = inputs;
+	data->labels = labels;
+}
+
+/* z-scores each feature with the training part's mean and deviation (a constant feature
+ * is only centred), so no statistic leaks from the validation split. */
+static void standardize(struct dataset *data)
+{
+	size_t f = (size_t)data->features, n = (size_t)data->train_count;
+	for (size_t j = 0; j < f; j++) {
+		double mean = 0, square = 0;
+		for (size_t i = 0; i < n; i++)
+			mean += data->inputs[i * f + j];
+		mean /= (double)n;
+		for (size_t i = 0; i < n; i++) {
+			double d = data->inputs[i * f + j] - mean;
+			square += d * d;
+		}
+		double deviation = sqrt(square / (double)n);
+		if (deviation == 0)
+			deviation = 1;
+		for (size_t i = 0; i < (size_t)data->samples; i++)
+			data->inputs[i * f + j] = (data->inputs[i * f + j] - mean) / deviation;
+	}
+}
+
 int dataset_generate(struct dataset *data, const struct spec *spec)
 {
 	struct rng rng;
 	rng_seed(&rng, (uint64_t)spec->seed, RNG_STREAM_DATA);
 	memset(data, 0, sizeof *data);
-	data->samples = spec->data.samples;
-	data->features = spec->data.features;
-	data->outputs = spec_output_size(spec);
-	bool regression = spec->data.kind == DATA_TEACHER && !spec_uses_labels(spec);
+	bool from_file = spec->data.kind == DATA_CSV || spec->data.kind == DATA_IDX;
 
-	/* Sizes were checked against memory when the spec was loaded. */
-	data->inputs = xmalloc(sizeof(double) * (size_t)(data->samples * data->features));
-	if (!regression)
-		data->labels = xmalloc(sizeof(int32_t) * (size_t)data->samples);
-	if (!spec_uses_labels(spec))
-		data->targets = xcalloc((size_t)(data->samples * data->outputs), sizeof(double));
-
-	switch (spec->data.kind) {
-	case DATA_GAUSSIAN:
-		generate_gaussian(data, spec, &rng);
-		break;
-	case DATA_BLOBS:
-		generate_blobs(data, spec, &rng);
-		break;
-	case DATA_SPIRALS:
-		generate_spirals(data, spec, &rng);
-		break;
-	case DATA_TEACHER:
-		generate_teacher(data, spec, &rng);
-		break;
-	default:
-		dataset_free(data);
-		return error("unknown data kind %d", spec->data.kind);
+	if (from_file) {
+		if ((spec->data.kind == DATA_CSV ? csv_read(data, spec) : idx_read(data, spec)))
+			return -1;
+		data->outputs = spec->data.classes;
+		if (spec->data.shuffle)
+			shuffle_rows(data, &rng);
+		if (!spec_uses_labels(spec))
+			data->targets = xcalloc((size_t)(data->samples * data->outputs), sizeof(double));
+	} else {
+		data->samples = spec->data.samples;
+		data->features = spec->data.features;
+		data->outputs = spec_output_size(spec);
+		bool regression = spec->data.kind == DATA_TEACHER && !spec_uses_labels(spec);
+		/* Sizes were checked against memory when the spec was loaded. */
+		data->inputs = xmalloc(sizeof(double) * (size_t)(data->samples * data->features));
+		if (!regression)
+			data->labels = xmalloc(sizeof(int32_t) * (size_t)data->samples);
+		if (!spec_uses_labels(spec))
+			data->targets = xcalloc((size_t)(data->samples * data->outputs),
+						sizeof(double));
+		switch (spec->data.kind) {
+		case DATA_GAUSSIAN:
+			generate_gaussian(data, spec, &rng);
+			break;
+		case DATA_BLOBS:
+			generate_blobs(data, spec, &rng);
+			break;
+		case DATA_SPIRALS:
+			generate_spirals(data, spec, &rng);
+			break;
+		case DATA_TEACHER:
+			generate_teacher(data, spec, &rng);
+			break;
+		}
 	}
 	/* mse on a classification dataset trains towards one-hot targets */
 	if (data->targets && data->labels)
 		for (int64_t i = 0; i < data->samples; i++)
 			data->targets[i * data->outputs + data->labels[i]] = 1.0;
+
+	int64_t held_out = (int64_t)llround((double)data->samples * spec->data.validation);
+	data->train_count = data->samples - held_out;
+	if ((spec->data.validation > 0 && held_out == 0) ||
+	    data->train_count < spec->train.batch_size) {
+		error("%s: data.validation %g of %lld examples leaves %lld for training and %lld "
+		      "for validation; training needs at least train.batch_size (%lld) and "
+		      "validation at least one",
+		      spec->source_path, spec->data.validation, (long long)data->samples,
+		      (long long)data->train_count, (long long)held_out,
+		      (long long)spec->train.batch_size);
+		dataset_free(data);
+		return -1;
+	}
+	if (from_file && spec->data.standardize)
+		standardize(data);
 	return 0;
 }
 

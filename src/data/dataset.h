@@ -15,10 +15,12 @@ struct dataset {
 	int32_t *labels;  /* (samples) class labels; NULL for teacher regression */
 	double *targets;  /* (samples, outputs) regression or one-hot targets; NULL for
 			   * cross_entropy */
+	int64_t train_count; /* rows [0, train_count) train; the rest is the validation split */
 };
 
-/* Generates the dataset the spec describes. Returns 0, or -1 with a message; on error
- * nothing needs freeing. */
+/* Generates or reads the dataset the spec describes, shuffles and standardises file data
+ * (statistics from the training part only) and splits off data.validation. Returns 0,
+ * or -1 with a message; on error nothing needs freeing. */
 int dataset_generate(struct dataset *data, const struct spec *spec);
 void dataset_free(struct dataset *data);
 

@@ -120,9 +120,10 @@ int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *cou
 			" main.runs.uuid = temp.merge_map.uuid)"))
 		goto done;
 
-	static const char *const tables[] = {"layers", "steps", "layer_stats", "checkpoints"};
+	static const char *const tables[] = {"layers", "steps", "layer_stats", "checkpoints",
+					     "evals"};
 	static const char *const row_skip[] = {"run_id", NULL};
-	for (int t = 0; t < 4; t++) {
+	for (int t = 0; t < 5; t++) {
 		strbuf_reset(&columns), strbuf_reset(&prefixed), strbuf_reset(&sql);
 		if (column_list(db, tables[t], row_skip, "", &columns) ||
 		    column_list(db, tables[t], row_skip, "x.", &prefixed))

@@ -19,6 +19,7 @@ struct run_store {
 	sqlite3_stmt *insert_layer_stats;
 	sqlite3_stmt *heartbeat;
 	sqlite3_stmt *insert_checkpoint;
+	sqlite3_stmt *insert_eval;
 	bool in_transaction;
 	double last_commit;
 };
@@ -178,7 +179,11 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 	    sqlite3_prepare_v2(db,
 			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias)"
 			       " VALUES (?, ?, ?, ?, ?)",
-			       -1, &store->insert_checkpoint, NULL) != SQLITE_OK) {
+			       -1, &store->insert_checkpoint, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO evals (run_id, step, split, loss, accuracy, examples)"
+			       " VALUES (?, ?, ?, ?, ?, ?)",
+			       -1, &store->insert_eval, NULL) != SQLITE_OK) {
 		fail(store, "cannot prepare the step rows");
 		goto fail;
 	}
@@ -234,6 +239,23 @@ int run_store_checkpoint(struct run_store *store, int64_t step, const struct mod
 			return fail(store, "cannot store a checkpoint");
 	}
 	return 0;
+}
+
+int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,
+		   double accuracy, int64_t examples)
+{
+	if (begin_if_needed(store))
+		return -1;
+	sqlite3_stmt *s = store->insert_eval;
+	sqlite3_bind_int64(s, 1, store->run_id);
+	sqlite3_bind_int64(s, 2, step);
+	sqlite3_bind_text(s, 3, split, -1, SQLITE_STATIC);
+	bind_real(s, 4, loss);
+	bind_real(s, 5, accuracy);
+	sqlite3_bind_int64(s, 6, examples);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : fail(store, "cannot insert an evaluation row");
 }
 
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
@@ -338,5 +360,6 @@ void run_store_free(struct run_store *store)
 	sqlite3_finalize(store->insert_layer_stats);
 	sqlite3_finalize(store->heartbeat);
 	sqlite3_finalize(store->insert_checkpoint);
+	sqlite3_finalize(store->insert_eval);
 	free(store);
 }

@@ -27,6 +27,10 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
  * Returns -1 with a message. */
 int run_store_checkpoint(struct run_store *store, int64_t step, const struct model *model);
 
+/* Queues an evaluation row: split is "train" or "validation". */
+int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,
+		   double accuracy, int64_t examples);
+
 /* Called once per step: commits queued rows every RUN_STORE_COMMIT_S (so an interrupted
  * run keeps all but the last moment) and otherwise refreshes the heartbeat every
  * RUN_STORE_HEARTBEAT_S, by which other processes tell a live run from a dead one. Cheap

@@ -79,3 +79,9 @@ void model_update_ratios(const struct model *model, struct layer_stats *layers)
 {
 	model->ops->update_ratios(model->network, layers);
 }
+
+void model_evaluate(struct model *model, const struct dataset *data, int64_t first,
+		    int64_t count, double *loss, double *accuracy)
+{
+	model->ops->evaluate(model->network, data, first, count, loss, accuracy);
+}

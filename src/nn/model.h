@@ -52,6 +52,11 @@ void model_compute_gradients(struct model *model, const struct dataset *data,
  * gradient, its column sum); the other fields are set to NAN. */
 double model_measure(const struct model *model, struct layer_stats *layers, bool all);
 
+/* Mean loss and accuracy (NAN for regression) over data rows [first, first + count),
+ * forward only; the gradients are left alone. No memory is allocated. */
+void model_evaluate(struct model *model, const struct dataset *data, int64_t first,
+		    int64_t count, double *loss, double *accuracy);
+
 /* Clips the gradients as the spec says (global norm, then value), recording each layer's
  * clipped norms; returns the global norm after clipping (grad_norm when nothing is
  * clipped). Only called when clipping is on. */

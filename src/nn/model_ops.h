@@ -17,6 +17,8 @@ struct model_ops {
 	void (*compute_gradients)(void *network, const struct dataset *data,
 				  const uint32_t *rows, struct step_stats *step);
 	double (*measure)(void *network, struct layer_stats *layers, bool all);
+	void (*evaluate)(void *network, const struct dataset *data, int64_t first, int64_t count,
+			 double *loss, double *accuracy);
 	void (*update)(void *network, double learning_rate);
 	double (*clip)(void *network, struct layer_stats *layers, double grad_norm);
 	void (*snapshot)(void *network);

@@ -139,20 +139,32 @@ void RNAME(network_free)(network *net)
 	free(net);
 }
 
+static void load_row(network *net, const struct dataset *data, int i, size_t row)
+{
+	const double *x = data->inputs + row * net->inputs;
+	for (int f = 0; f < net->inputs; f++)
+		net->input[(size_t)i * net->inputs + f] = (real)x[f];
+	if (data->labels)
+		net->labels[i] = data->labels[row];
+	if (data->targets) {
+		const double *t = data->targets + row * net->outputs;
+		for (int k = 0; k < net->outputs; k++)
+			net->targets[(size_t)i * net->outputs + k] = (real)t[k];
+	}
+}
+
+void RNAME(network_load_rows)(network *net, const struct dataset *data, int64_t first, int count)
+{
+	net->active = count;
+	for (int i = 0; i < count; i++)
+		load_row(net, data, i, (size_t)(first + i));
+}
+
 void RNAME(network_load_batch)(network *net, const struct dataset *data, const uint32_t *rows)
 {
-	for (int i = 0; i < net->batch; i++) {
-		const double *x = data->inputs + (size_t)rows[i] * net->inputs;
-		for (int f = 0; f < net->inputs; f++)
-			net->input[(size_t)i * net->inputs + f] = (real)x[f];
-		if (data->labels)
-			net->labels[i] = data->labels[rows[i]];
-		if (data->targets) {
-			const double *t = data->targets + (size_t)rows[i] * net->outputs;
-			for (int k = 0; k < net->outputs; k++)
-				net->targets[(size_t)i * net->outputs + k] = (real)t[k];
-		}
-	}
+	net->active = net->batch;
+	for (int i = 0; i < net->batch; i++)
+		load_row(net, data, i, rows[i]);
 }
 
 double RNAME(network_forward)(network *net)
@@ -160,8 +172,8 @@ double RNAME(network_forward)(network *net)
 	const real *x = net->input;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
-		size_t units = (size_t)net->batch * layer->fan_out;
-		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->batch,
+		size_t units = (size_t)net->active * layer->fan_out;
+		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->active,
 				     layer->fan_in, layer->fan_out);
 		if (!layer->is_output)
 			RNAME(activation_forward)(layer->act, layer->pre, units, layer->activation,
@@ -173,8 +185,8 @@ double RNAME(network_forward)(network *net)
 	const real *scores = net->layers[net->layer_count - 1].out;
 	if (net->loss == LOSS_CROSS_ENTROPY)
 		return RNAME(softmax_cross_entropy_forward)(net->probs, scores, net->labels,
-							    net->batch, net->outputs);
-	return RNAME(mse_forward)(scores, net->targets, (size_t)net->batch * net->outputs);
+							    net->active, net->outputs);
+	return RNAME(mse_forward)(scores, net->targets, (size_t)net->active * net->outputs);
 }
 
 void RNAME(network_backward)(network *net)
@@ -303,7 +315,7 @@ double RNAME(network_accuracy)(const network *net)
 {
 	if (!net->labels || net->loss != LOSS_CROSS_ENTROPY)
 		return NAN;
-	return RNAME(accuracy)(net->layers[net->layer_count - 1].out, net->labels, net->batch,
+	return RNAME(accuracy)(net->layers[net->layer_count - 1].out, net->labels, net->active,
 			       net->outputs);
 }
 
@@ -379,6 +391,22 @@ static void compute_gradients(void *opaque, const struct dataset *data, const ui
 	RNAME(network_backward)(net);
 }
 
+/* Mean loss and accuracy over rows [first, first + count), in batch-sized pieces. */
+static void evaluate(void *opaque, const struct dataset *data, int64_t first, int64_t count,
+		     double *loss, double *accuracy)
+{
+	network *net = opaque;
+	double loss_sum = 0, correct = 0;
+	for (int64_t done = 0; done < count; done += net->batch) {
+		int rows = (int)(count - done < net->batch ? count - done : net->batch);
+		RNAME(network_load_rows)(net, data, first + done, rows);
+		loss_sum += RNAME(network_forward)(net) * rows;
+		correct += RNAME(network_accuracy)(net) * rows;
+	}
+	*loss = loss_sum / (double)count;
+	*accuracy = correct / (double)count;
+}
+
 static double measure(void *net, struct layer_stats *layers, bool all)
 {
 	return RNAME(network_measure)(net, layers, all);
@@ -431,6 +459,7 @@ const struct model_ops RNAME(model_ops) = {
 	.layer_count = layer_count,
 	.compute_gradients = compute_gradients,
 	.measure = measure,
+	.evaluate = evaluate,
 	.clip = clip,
 	.snapshot = snapshot,
 	.update_ratios = update_ratios,

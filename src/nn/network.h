@@ -32,6 +32,7 @@ struct RNAME(dense_layer) {
 
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
+	int active; /* rows of the loaded batch: batch when training, fewer in evaluation */
 	real slope, alpha;
 	/* the optimizer, as torch.optim's sgd, adam and adamw */
 	int optimizer; /* enum optimizer_kind */
@@ -64,7 +65,10 @@ void RNAME(network_free)(struct RNAME(network) *net);
 /* Copies rows of data into the batch buffers, converting to real. */
 void RNAME(network_load_batch)(struct RNAME(network) *net, const struct dataset *data,
 			       const uint32_t *rows);
-/* Forward pass on the loaded batch; returns the loss. */
+/* Loads rows [first, first + count) of data, count <= batch, for evaluation. */
+void RNAME(network_load_rows)(struct RNAME(network) *net, const struct dataset *data,
+			      int64_t first, int count);
+/* Forward pass on the loaded rows; returns the loss (mean over them). */
 double RNAME(network_forward)(struct RNAME(network) *net);
 /* Backward pass after network_forward: zeroes, then fills every gradient. */
 void RNAME(network_backward)(struct RNAME(network) *net);

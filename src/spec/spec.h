@@ -12,7 +12,7 @@
 
 #include "util/strbuf.h"
 
-enum data_kind { DATA_GAUSSIAN, DATA_BLOBS, DATA_SPIRALS, DATA_TEACHER };
+enum data_kind { DATA_GAUSSIAN, DATA_BLOBS, DATA_SPIRALS, DATA_TEACHER, DATA_CSV, DATA_IDX };
 enum activation_kind {
 	ACT_LINEAR,
 	ACT_SIGMOID,
@@ -76,6 +76,12 @@ struct spec {
 		double variance;       /* gaussian: input variance */
 		double noise;          /* NAN until resolved by kind */
 		double separation;     /* blobs: spread of the class centres */
+		char *path;            /* csv: the file (.gz read transparently) */
+		char *label;           /* csv: label column, a name or a 0-based index; "" last */
+		char *images, *labels; /* idx: the image and label files */
+		bool standardize;      /* z-score features, statistics from the training part */
+		double validation;     /* fraction held out for evaluation */
+		bool shuffle;          /* shuffle examples (from the seed) before the split */
 	} data;
 	struct {
 		int64_t depth; /* hidden layers; the output layer comes on top */
@@ -121,6 +127,7 @@ struct spec {
 		int64_t every;
 		struct step_list checkpoints;
 		int64_t checkpoint_every; /* 0: off */
+		int64_t eval_every;       /* 0: off */
 	} log;
 
 	/* Provenance, owned by the spec. */

@@ -4,9 +4,12 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 #include "util/units.h"
 
 double spec_memory_bytes(const struct spec *spec)
@@ -44,8 +47,28 @@ static int fail_at(const struct spec *spec, const char *path, const char *messag
 	return error("%s: %s: %s", spec_origin_of(spec, path), path, message);
 }
 
+/* A relative data path is relative to the spec file, as an #include is to its file, so
+ * a spec works from any directory. */
+static void resolve_path(const struct spec *spec, char **path)
+{
+	if (!*path || !**path || (*path)[0] == '/')
+		return;
+	const char *slash = strrchr(spec->source_path, '/');
+	if (!slash)
+		return;
+	struct strbuf resolved;
+	strbuf_init(&resolved);
+	strbuf_printf(&resolved, "%.*s/%s", (int)(slash - spec->source_path), spec->source_path,
+		      *path);
+	free(*path);
+	*path = strbuf_detach(&resolved);
+}
+
 int spec_check(struct spec *spec)
 {
+	resolve_path(spec, &spec->data.path);
+	resolve_path(spec, &spec->data.images);
+	resolve_path(spec, &spec->data.labels);
 	int errors = 0;
 	char message[512];
 
@@ -54,11 +77,20 @@ int spec_check(struct spec *spec)
 				   : spec->data.kind == DATA_SPIRALS ? 0.05
 								     : 0.0;
 	}
+	if (spec->data.kind == DATA_CSV && (!spec->data.path || !*spec->data.path)) {
+		fail_at(spec, "data.kind", "csv needs data.path, the file to read");
+		errors++;
+	}
+	if (spec->data.kind == DATA_IDX && (!spec->data.images || !spec->data.labels)) {
+		fail_at(spec, "data.kind", "idx needs data.images and data.labels");
+		errors++;
+	}
 	if (spec->data.kind == DATA_SPIRALS && spec->data.features < 2) {
 		fail_at(spec, "data.features", "spirals need at least 2 features");
 		errors++;
 	}
-	if (spec->train.batch_size > spec->data.samples) {
+	bool from_file = spec->data.kind == DATA_CSV || spec->data.kind == DATA_IDX;
+	if (!from_file && spec->train.batch_size > spec->data.samples) {
 		snprintf(message, sizeof message,
 			 "batch of %lld examples is larger than data.samples (%lld)",
 			 (long long)spec->train.batch_size, (long long)spec->data.samples);

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
-const char *const data_kind_names[] = {"gaussian", "blobs", "spirals", "teacher", NULL};
+const char *const data_kind_names[] = {"gaussian", "blobs", "spirals", "teacher", "csv",
+				       "idx", NULL};
 const char *const activation_names[] = {"linear", "sigmoid", "tanh", "relu", "leaky_relu",
 					"elu", "gelu", "softplus", "silu", NULL};
 const char *const init_scheme_names[] = {"xavier_uniform", "xavier_normal", "he_uniform",
@@ -49,7 +50,23 @@ static const struct spec_field data_fields[] = {
 	CHOICE("kind", data.kind, "blobs", data_kind_names,
 	       "generator: gaussian (inputs N(0, variance), random labels), blobs (Gaussian "
 	       "class clusters), spirals (interleaved arms), teacher (targets from a random "
-	       "network)"),
+	       "network); or a file: csv, idx (MNIST's format)"),
+	STRING("path", data.path,
+	       "csv: the file (relative to the spec file), with a header line; .gz is read as "
+	       "gzip"),
+	STRING("label", data.label,
+	       "csv: the label column, a name or a 0-based index (default: the last column); "
+	       "labels are integers from 0 to classes - 1"),
+	STRING("images", data.images,
+	       "idx: the images file, relative to the spec file (e.g. "
+	       "train-images-idx3-ubyte[.gz])"),
+	STRING("labels", data.labels, "idx: the labels file (e.g. train-labels-idx1-ubyte[.gz])"),
+	BOOL("standardize", data.standardize, "true",
+	     "csv, idx: z-score each feature with the mean and deviation of the training part"),
+	REAL("validation", data.validation, "0.0", 0, 0.9,
+	     "fraction of the examples held out for evaluation (log.eval_every)"),
+	BOOL("shuffle", data.shuffle, "true",
+	     "csv, idx: shuffle the examples (from the seed) before the validation split"),
 	INT("samples", data.samples, "2048", 1, SIZE_LIMIT, "number of examples"),
 	INT("features", data.features, "16", 1, SIZE_LIMIT, "input dimension"),
 	INT("classes", data.classes, "4", 2, SIZE_LIMIT, "number of classes (output size)"),
@@ -178,6 +195,9 @@ static const struct spec_field log_fields[] = {
 		"(gtrack export writes them as safetensors)"},
 	INT("checkpoint_every", log.checkpoint_every, "0", 0, SIZE_LIMIT,
 	    "also store the parameters every k steps (0: never)"),
+	INT("eval_every", log.eval_every, "0", 0, SIZE_LIMIT,
+	    "every k steps and at the last, loss and accuracy on the whole training and "
+	    "validation splits, in the evals table (0: never)"),
 	{0},
 };
 

@@ -365,6 +365,10 @@ void spec_free(struct spec *spec)
 	if (!spec)
 		return;
 	free(spec->name);
+	free(spec->data.path);
+	free(spec->data.label);
+	free(spec->data.images);
+	free(spec->data.labels);
 	free(spec->source_path);
 	free(spec->source_text);
 	free(spec->overrides);

@@ -5,10 +5,10 @@
 
 #include "util/strbuf.h"
 
-void batch_order_init(struct batch_order *b, const struct spec *spec)
+void batch_order_init(struct batch_order *b, const struct spec *spec, int64_t rows)
 {
 	rng_seed(&b->rng, (uint64_t)spec->seed, RNG_STREAM_BATCHES);
-	b->samples = (uint32_t)spec->data.samples;
+	b->samples = (uint32_t)rows;
 	b->batch = (uint32_t)spec->train.batch_size;
 	b->order = xmalloc(sizeof(uint32_t) * b->samples);
 	for (uint32_t i = 0; i < b->samples; i++)

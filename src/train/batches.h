@@ -15,7 +15,8 @@ struct batch_order {
 	uint32_t samples, batch, next;
 };
 
-void batch_order_init(struct batch_order *batches, const struct spec *spec);
+/* Orders rows [0, rows): the training part of the dataset. */
+void batch_order_init(struct batch_order *batches, const struct spec *spec, int64_t rows);
 /* The rows of the next batch (batch_size of them), valid until the next call. */
 const uint32_t *batch_order_next(struct batch_order *batches);
 void batch_order_free(struct batch_order *batches);

@@ -64,6 +64,22 @@ static int first_nonfinite_layer(const struct layer_stats *layers, int count)
 	return -1;
 }
 
+/* Loss and accuracy on the whole training split and, if there is one, the validation
+ * split, with the parameters of this step. */
+static int evaluate(struct run_store *store, struct model *model, const struct dataset *data,
+		    int64_t step)
+{
+	double loss, accuracy;
+	model_evaluate(model, data, 0, data->train_count, &loss, &accuracy);
+	if (run_store_eval(store, step, "train", loss, accuracy, data->train_count))
+		return -1;
+	int64_t held_out = data->samples - data->train_count;
+	if (held_out == 0)
+		return 0;
+	model_evaluate(model, data, data->train_count, held_out, &loss, &accuracy);
+	return run_store_eval(store, step, "validation", loss, accuracy, held_out);
+}
+
 static double layer_ratio(const struct layer_stats *layers, int count)
 {
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
@@ -84,11 +100,16 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 	result->initial_ratio = result->final_ratio = NAN;
 	if (dataset_generate(&data, spec))
 		goto done;
+	/* a file decides the sizes; the run records and trains with what it found */
+	struct spec sized = *spec;
+	sized.data.samples = data.samples;
+	sized.data.features = data.features;
+	spec = &sized;
 	if (!(model = model_new(spec)))
 		goto done;
 	int layer_count = model_layer_count(model);
 	layers = xcalloc((size_t)layer_count, sizeof *layers);
-	batch_order_init(&batches, spec);
+	batch_order_init(&batches, spec, data.train_count);
 	if (!(store = run_store_begin(db, spec, layer_count, &result->run_id)))
 		goto done;
 
@@ -108,6 +129,13 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 			break;
 		}
 		if (spec_is_checkpoint(spec, step) && run_store_checkpoint(store, step, model)) {
+			result->outcome = RUN_FAILED;
+			snprintf(result->message, sizeof result->message, "%s", error_last());
+			break;
+		}
+		if (spec->log.eval_every > 0 &&
+		    (step % spec->log.eval_every == 0 || step == last) &&
+		    evaluate(store, model, &data, step)) {
 			result->outcome = RUN_FAILED;
 			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;

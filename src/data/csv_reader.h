@@ -1,0 +1,13 @@
+/* Reading a labelled CSV file (plain or gzip) into a dataset. */
+#ifndef GT_CSV_READER_H
+#define GT_CSV_READER_H
+
+#include "data/dataset.h"
+
+/* Reads spec->data.path: a header line naming the columns, then one example per line,
+ * every cell a finite number; the label column (data.label) holds integers from 0 to
+ * data.classes - 1. Fills inputs, labels, samples and features. On error returns -1
+ * with "FILE:LINE: ..." and leaves data empty. */
+int csv_read(struct dataset *data, const struct spec *spec);
+
+#endif

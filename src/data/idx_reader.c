@@ -1,0 +1,118 @@
+/* The IDX reader. Headers are big-endian 32-bit integers; zlib reads .gz transparently
+ * and reports damage. */
+#include "data/idx_reader.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "util/error.h"
+#include "util/strbuf.h"
+
+/* Reads exactly `count` bytes at `offset`; -1 with a message on a short read. */
+static int read_exactly(gzFile file, const char *path, void *buffer, size_t count,
+			size_t offset, const char *what)
+{
+	size_t done = 0;
+	while (done < count) {
+		unsigned chunk = count - done > (1u << 30) ? (1u << 30) : (unsigned)(count - done);
+		int got = gzread(file, (char *)buffer + done, chunk);
+		if (got < 0) {
+			int code;
+			return error("%s: gzip error at offset %zu: %s", path, offset + done,
+				     gzerror(file, &code));
+		}
+		if (got == 0)
+			return error("%s: truncated at offset %zu: expected %zu bytes of %s, found %zu",
+				     path, offset + done, count, what, done);
+		done += (size_t)got;
+	}
+	return 0;
+}
+
+static uint32_t big_endian(const unsigned char *bytes)
+{
+	return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 | (uint32_t)bytes[2] << 8 |
+	       bytes[3];
+}
+
+/* Opens an IDX file and checks its magic; *dims receives the dimensions. */
+static gzFile open_idx(const char *path, uint32_t magic, uint32_t *dims, int dim_count)
+{
+	gzFile file = gzopen(path, "rb");
+	if (!file) {
+		error("cannot open data file '%s': %s", path, errno ? strerror(errno) : "out of memory");
+		return NULL;
+	}
+	unsigned char header[16];
+	size_t bytes = 4 + 4 * (size_t)dim_count;
+	if (read_exactly(file, path, header, bytes, 0, "header")) {
+		gzclose(file);
+		return NULL;
+	}
+	if (big_endian(header) != magic) {
+		error("%s: not an IDX %s file: magic number 0x%08x at offset 0, expected 0x%08x",
+		      path, dim_count == 3 ? "images" : "labels", big_endian(header), magic);
+		gzclose(file);
+		return NULL;
+	}
+	for (int d = 0; d < dim_count; d++)
+		dims[d] = big_endian(header + 4 + 4 * d);
+	return file;
+}
+
+int idx_read(struct dataset *data, const struct spec *spec)
+{
+	const char *images_path = spec->data.images, *labels_path = spec->data.labels;
+	uint32_t image_dims[3], label_dims[1];
+	unsigned char *pixels = NULL, *labels = NULL;
+	gzFile images = NULL, label_file = NULL;
+	int result = -1;
+	memset(data, 0, sizeof *data);
+
+	if (!(images = open_idx(images_path, 0x00000803, image_dims, 3)) ||
+	    !(label_file = open_idx(labels_path, 0x00000801, label_dims, 1)))
+		goto done;
+	if (image_dims[0] != label_dims[0]) {
+		error("%s has %u images but %s has %u labels", images_path, image_dims[0], labels_path,
+		      label_dims[0]);
+		goto done;
+	}
+	size_t count = image_dims[0], features = (size_t)image_dims[1] * image_dims[2];
+	if (count == 0 || features == 0 || features > (1u << 24) || count > (1u << 28)) {
+		error("%s: implausible sizes: %u images of %u x %u", images_path, image_dims[0],
+		      image_dims[1], image_dims[2]);
+		goto done;
+	}
+	pixels = xmalloc(count * features);
+	labels = xmalloc(count);
+	if (read_exactly(images, images_path, pixels, count * features, 16, "pixels") ||
+	    read_exactly(label_file, labels_path, labels, count, 8, "labels"))
+		goto done;
+	data->samples = (int64_t)count;
+	data->features = (int64_t)features;
+	data->inputs = xmalloc(sizeof(double) * count * features);
+	data->labels = xmalloc(sizeof(int32_t) * count);
+	for (size_t i = 0; i < count * features; i++)
+		data->inputs[i] = pixels[i];
+	for (size_t i = 0; i < count; i++) {
+		if (labels[i] >= spec->data.classes) {
+			error("%s: label %u at offset %zu is not below data.classes (%lld)", labels_path,
+			      labels[i], 8 + i, (long long)spec->data.classes);
+			goto done;
+		}
+		data->labels[i] = labels[i];
+	}
+	result = 0;
+done:
+	free(pixels);
+	free(labels);
+	if (images)
+		gzclose(images);
+	if (label_file)
+		gzclose(label_file);
+	if (result)
+		dataset_free(data);
+	return result;
+}

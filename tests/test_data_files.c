@@ -1,0 +1,231 @@
+/* CSV and IDX files: what is read, the split and standardisation, and every kind of bad
+ * file refused with its file, line or offset and what was wrong. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "data/dataset.h"
+#include "spec/spec.h"
+#include "util/error.h"
+
+static const char *dir;
+
+static void write_gzip(const char *name, const void *bytes, size_t length)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	gzFile file = gzopen(path, "wb");
+	assert_non_null(file);
+	assert_int_equal(gzwrite(file, bytes, (unsigned)length), (int)length);
+	gzclose(file);
+}
+
+/* Loads a spec in dir (so data paths resolve there) and its dataset. */
+static int load(const char *spec_text, struct dataset *data)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	FILE *file = fopen(path, "w");
+	fputs(spec_text, file);
+	fclose(file);
+	struct spec spec;
+	error_clear();
+	if (spec_load_file(&spec, path, NULL, 0))
+		fail_msg("spec: %s", error_last());
+	int result = dataset_generate(data, &spec);
+	spec_free(&spec);
+	return result;
+}
+
+static void assert_refused(const char *spec_text, const char *expected)
+{
+	struct dataset data;
+	if (load(spec_text, &data) == 0) {
+		dataset_free(&data);
+		fail_msg("accepted, expected an error containing \"%s\"", expected);
+	}
+	if (!strstr(error_last(), expected))
+		fail_msg("error \"%s\" does not contain \"%s\"", error_last(), expected);
+}
+
+static const char csv_spec[] = "data: {kind: csv, path: d.csv, classes: 3, label: y}\n"
+			       "train: {batch_size: 2}\n";
+
+static void csv_is_read_split_and_standardised(void **state)
+{
+	(void)state;
+	dir = test_temp_dir();
+	free(test_write_file(dir, "d.csv", "a, \"y\" ,b\n1,0,10\n2,1,20\n3,2,30\n4,0,40\n\n"
+					    "5,1,50\n6,2,60\n7,0,70\n8,1,80\n9,2,90\n10,0,100\n"));
+	struct dataset data;
+	assert_int_equal(load("data: {kind: csv, path: d.csv, classes: 3, label: y, "
+			      "validation: 0.2, shuffle: false}\ntrain: {batch_size: 4}\n", &data),
+			 0);
+	assert_int_equal(data.samples, 10);
+	assert_int_equal(data.features, 2);
+	assert_int_equal(data.train_count, 8);
+	assert_int_equal(data.labels[3], 0);
+	/* z-scores from the 8 training rows only: their mean is 0, the held-out rows are
+	 * beyond it (a = 9, 10 against a training mean of 4.5) */
+	double mean = 0;
+	for (int i = 0; i < 8; i++)
+		mean += data.inputs[i * 2];
+	assert_true(fabs(mean) < 1e-12);
+	assert_true(data.inputs[8 * 2] > 1.5);
+	/* the label column may also be named by its index; gzip is read transparently */
+	dataset_free(&data);
+	const char gz[] = "a,y,b\n1,2,3\n4,1,6\n";
+	write_gzip("d.csv.gz", gz, sizeof gz - 1);
+	assert_int_equal(load("data: {kind: csv, path: d.csv.gz, classes: 3, label: 1, "
+			      "standardize: false, shuffle: false}\ntrain: {batch_size: 2}\n",
+			      &data),
+			 0);
+	assert_int_equal(data.labels[0], 2);
+	assert_true(data.inputs[1] == 3 && data.inputs[3] == 6);
+	dataset_free(&data);
+}
+
+static void bad_csv_files_are_refused_with_their_line(void **state)
+{
+	(void)state;
+	dir = test_temp_dir();
+	assert_refused(csv_spec, "cannot open data file '");
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1\n"));
+	assert_refused(csv_spec, "d.csv:3: expected 3 columns, as the header has, found 2");
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2,4\n"));
+	assert_refused(csv_spec, "d.csv:2: expected 3 columns, as the header has, found more than 3");
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1,abc\n"));
+	assert_refused(csv_spec, "d.csv:3: column 'b': expected a number, found 'abc'");
+	free(test_write_file(dir, "d.csv", "a,y,b\nnan,0,2\n"));
+	assert_refused(csv_spec, "d.csv:2: column 'a': expected a finite number, found 'nan'");
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,7,2\n"));
+	assert_refused(csv_spec, "d.csv:2: label column 'y': expected an integer from 0 to 2 "
+				 "(data.classes - 1), found '7'");
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,1.5,2\n"));
+	assert_refused(csv_spec, "label column 'y': expected an integer from 0 to 2");
+	free(test_write_file(dir, "d.csv", "a,z,b\n1,1,2\n"));
+	assert_refused(csv_spec, "d.csv:1: data.label: no column named 'y'");
+	free(test_write_file(dir, "d.csv", "a,y,b\n"));
+	assert_refused(csv_spec, "d.csv: no examples after the header");
+	/* a gzip file cut short */
+	char big[4096];
+	for (size_t i = 0; i < sizeof big; i++)
+		big[i] = "0123456789,\n"[rand() % 12];
+	memcpy(big, "a,y,b\n", 6);
+	write_gzip("cut.csv.gz", big, sizeof big);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/cut.csv.gz", dir);
+	FILE *file = fopen(path, "r+");
+	fseek(file, 0, SEEK_END);
+	long length = ftell(file);
+	fclose(file);
+	assert_int_equal(truncate(path, length / 2), 0);
+	assert_refused("data: {kind: csv, path: cut.csv.gz, classes: 3}\n", "cut.csv.gz:");
+}
+
+static void write_idx(const char *images, const char *labels, uint32_t magic, uint32_t count,
+		      uint32_t side, uint32_t label_count, int pixels_written, int label_value)
+{
+	size_t length = 16 + (size_t)pixels_written;
+	unsigned char *bytes = calloc(1, length);
+	uint32_t header[4] = {magic, count, side, side};
+	for (int i = 0; i < 4; i++)
+		for (int b = 0; b < 4; b++)
+			bytes[4 * i + b] = (unsigned char)(header[i] >> (24 - 8 * b));
+	for (int i = 0; i < pixels_written; i++)
+		bytes[16 + i] = (unsigned char)(i * 7);
+	write_gzip(images, bytes, length);
+	free(bytes);
+	unsigned char label_bytes[8 + 64] = {0, 0, 8, 1};
+	for (int b = 0; b < 4; b++)
+		label_bytes[4 + b] = (unsigned char)(label_count >> (24 - 8 * b));
+	for (uint32_t i = 0; i < label_count && i < 64; i++)
+		label_bytes[8 + i] = (unsigned char)(i == 3 ? (uint32_t)label_value : i % 5);
+	write_gzip(labels, label_bytes, 8 + label_count);
+}
+
+static const char idx_spec[] = "data: {kind: idx, images: i.gz, labels: l.gz, classes: 5}\n"
+			       "train: {batch_size: 2}\n";
+
+static void idx_is_read_and_bad_idx_refused_with_the_offset(void **state)
+{
+	(void)state;
+	dir = test_temp_dir();
+	write_idx("i.gz", "l.gz", 0x803, 8, 3, 8, 8 * 9, 4);
+	struct dataset data;
+	assert_int_equal(load("data: {kind: idx, images: i.gz, labels: l.gz, classes: 5, "
+			      "standardize: false, shuffle: false}\ntrain: {batch_size: 2}\n",
+			      &data),
+			 0);
+	assert_int_equal(data.samples, 8);
+	assert_int_equal(data.features, 9);
+	assert_true(data.inputs[10] == (10 * 7) % 256);
+	assert_int_equal(data.labels[3], 4);
+	dataset_free(&data);
+
+	write_idx("i.gz", "l.gz", 0x801, 8, 3, 8, 8 * 9, 4);
+	assert_refused(idx_spec, "i.gz: not an IDX images file: magic number 0x00000801 at offset 0, "
+				 "expected 0x00000803");
+	write_idx("i.gz", "l.gz", 0x803, 8, 3, 8, 5 * 9, 4);
+	assert_refused(idx_spec, "i.gz: truncated at offset 61: expected 72 bytes of pixels, found 45");
+	write_idx("i.gz", "l.gz", 0x803, 8, 3, 7, 8 * 9, 4);
+	assert_refused(idx_spec, "i.gz has 8 images but ");
+	write_idx("i.gz", "l.gz", 0x803, 8, 3, 8, 8 * 9, 9);
+	assert_refused(idx_spec, "l.gz: label 9 at offset 11 is not below data.classes (5)");
+	free(test_write_file(dir, "i.gz", "\x1f\x8b\x08\x00garbage that is not deflate"));
+	assert_refused(idx_spec, "i.gz: ");
+}
+
+static void validation_must_leave_room(void **state)
+{
+	(void)state;
+	dir = test_temp_dir();
+	free(test_write_file(dir, "d.csv", "a,y\n1,0\n2,1\n3,2\n4,0\n"));
+	assert_refused("data: {kind: csv, path: d.csv, classes: 3, validation: 0.5}\n"
+		       "train: {batch_size: 3}\n",
+		       "leaves 2 for training and 2 for validation; training needs at least "
+		       "train.batch_size (3)");
+}
+
+static void file_runs_record_evaluations(void **state)
+{
+	(void)state;
+	const char *work = test_temp_dir();
+	struct command_result r;
+	char spec[1024];
+	snprintf(spec, sizeof spec, "%s/flowers-csv.yaml", EXPERIMENTS_DIR);
+	run_gtrack(&r, work, NULL, (const char *const[]){"run", spec, "--db", "f.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/f.db", work);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* steps 0, 25, ..., 275 and the last, 299: 13 evaluations of two splits */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM evals"), 26);
+	assert_int_equal(query_int(db, "SELECT sum(examples) FROM evals WHERE step = 0"), 450);
+	assert_true(query_double(db, "SELECT accuracy FROM evals WHERE step = 299 AND split ="
+				     " 'validation'") > 0.9);
+	char *sizes = query_text(db, "SELECT features || '/' || samples FROM runs");
+	assert_string_equal(sizes, "4/450");
+	free(sizes);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	error_set_quiet(true);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(csv_is_read_split_and_standardised),
+		cmocka_unit_test(bad_csv_files_are_refused_with_their_line),
+		cmocka_unit_test(idx_is_read_and_bad_idx_refused_with_the_offset),
+		cmocka_unit_test(validation_must_leave_room),
+		cmocka_unit_test(file_runs_record_evaluations),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

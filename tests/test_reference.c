@@ -17,7 +17,7 @@ static const char *const references[] = {
 	"sigmoid-momentum-f64", "tanh-residual-mse-f64", "gelu-teacher-f64",
 	"softplus-orthogonal-f64", "relu-he-f32", "sigmoid-residual-f32", "leaky-relu-f32",
 	"adam-decay-f64", "adamw-cosine-warmup-f32", "sgd-nesterov-f64",
-	"clip-norm-f64", "clip-value-f32",
+	"clip-norm-f64", "clip-value-f32", "csv-flowers-f64",
 };
 
 static void compare(const char *name)

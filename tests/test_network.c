@@ -59,8 +59,8 @@ struct fixture {
 	uint32_t rows[8];
 };
 
-static void build(struct fixture *f, const char *activation, const char *residual,
-		  const char *loss, int features, int batch)
+static void build_normalised(struct fixture *f, const char *activation, const char *residual,
+			     const char *loss, int features, int batch, const char *norm)
 {
 	char text[1024];
 	snprintf(text, sizeof text,
@@ -70,9 +70,10 @@ static void build(struct fixture *f, const char *activation, const char *residua
 		 "  width: 5\n"
 		 "  activation: {kind: %s, slope: 0.1}\n"
 		 "  residual: %s\n"
+		 "  norm: %s\n"
 		 "  init: {scheme: xavier_normal, gain: 1.5, bias: 0.1}\n"
 		 "train: {batch_size: %d, loss: %s, dtype: " DTYPE "}\n",
-		 features, activation, residual, batch, loss);
+		 features, activation, residual, norm, batch, loss);
 	if (spec_load_text(&f->spec, text, "gradcheck.yaml", NULL, 0))
 		fail_msg("spec: %s", error_last());
 	assert_int_equal(dataset_generate(&f->data, &f->spec), 0);
@@ -83,6 +84,12 @@ static void build(struct fixture *f, const char *activation, const char *residua
 	for (int i = 0; i < 8; i++)
 		f->rows[i] = (uint32_t)(2 * i + 1);
 	RNAME(network_load_batch)(f->net, &f->data, f->rows);
+}
+
+static void build(struct fixture *f, const char *activation, const char *residual,
+		  const char *loss, int features, int batch)
+{
+	build_normalised(f, activation, residual, loss, features, batch, "none");
 }
 
 static void destroy(struct fixture *f)
@@ -131,6 +138,33 @@ static void every_activation_residual_and_loss(void **state)
 				char label[128];
 				snprintf(label, sizeof label, "%s, residual %s, %s", activation_names[kind],
 					 residuals[r], loss_names[loss]);
+				check_all_parameters(&f, label);
+				destroy(&f);
+			}
+		}
+	}
+}
+
+/* layernorm and batchnorm between the linear maps and the activations, their scale and
+ * shift included in the parameters checked. Smooth activations only: normalised values
+ * sit around zero, where a float finite difference would cross relu's kink (relu itself
+ * is checked above, and the norms' backward does not depend on the activation). */
+static void normalised_networks(void **state)
+{
+	(void)state;
+	static const char *const norms[] = {"layernorm", "batchnorm"};
+	static const char *const activations[] = {"tanh", "gelu", "sigmoid"};
+	for (int n = 0; n < 2; n++) {
+		for (int a = 0; a < 3; a++) {
+			for (int r = 0; r < 2; r++) {
+				struct fixture f;
+				build_normalised(&f, activations[a], r ? "true" : "false",
+						 a == 2 ? "mse" : "cross_entropy", 5, 4, norms[n]);
+				assert_non_null(f.net->layers[0].gamma);
+				assert_null(f.net->layers[3].gamma);
+				char label[128];
+				snprintf(label, sizeof label, "%s, %s, residual %d", norms[n],
+					 activations[a], r);
 				check_all_parameters(&f, label);
 				destroy(&f);
 			}
@@ -196,6 +230,7 @@ int main(void)
 	error_set_quiet(true);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_activation_residual_and_loss),
+		cmocka_unit_test(normalised_networks),
 		cmocka_unit_test(residual_skips_layers_whose_sizes_differ),
 		cmocka_unit_test(delta_is_the_pre_activation_gradient),
 		cmocka_unit_test(training_step_allocates_nothing),

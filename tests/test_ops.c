@@ -170,6 +170,67 @@ static void residual_matches_finite_differences(void **state)
 	}
 }
 
+/* L = sum(G * norm(z)) for layernorm and batchnorm (training statistics): dz, dgamma and
+ * dbeta against finite differences. */
+static void normalisations_match_finite_differences(void **state)
+{
+	(void)state;
+	enum { B = 5, N = 6 };
+	for (int kind = 0; kind < 2; kind++) {
+		real z[B * N], gamma[N], beta[N], g[B * N], y[B * N], xhat[B * N], rstd[B > N ? B : N];
+		real mean[N] = {0}, var[N], dz[B * N] = {0}, dgamma[N] = {0}, dbeta[N] = {0};
+		fill(z, B * N, 2), fill(gamma, N, 1), fill(beta, N, 1), fill(g, B * N, 1);
+		for (int j = 0; j < N; j++)
+			var[j] = 1;
+#define NORM_FORWARD()                                                                      \
+	(kind ? RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, B, N,    \
+					 (real)1e-5, (real)0.1, true)                      \
+	      : RNAME(layernorm_forward)(y, xhat, rstd, z, gamma, beta, B, N, (real)1e-5))
+		NORM_FORWARD();
+		if (kind)
+			RNAME(batchnorm_backward)(dz, dgamma, dbeta, g, xhat, rstd, gamma, B, N);
+		else
+			RNAME(layernorm_backward)(dz, dgamma, dbeta, g, xhat, rstd, gamma, B, N);
+		struct {
+			const char *name;
+			real *values, *gradient;
+			size_t count;
+		} inputs[] = {{"norm dz", z, dz, B * N}, {"norm dgamma", gamma, dgamma, N},
+			      {"norm dbeta", beta, dbeta, N}};
+		for (int k = 0; k < 3; k++) {
+			for (size_t i = 0; i < inputs[k].count; i++) {
+				real saved = inputs[k].values[i];
+				inputs[k].values[i] = saved + (real)STEP;
+				NORM_FORWARD();
+				double plus = dot(g, y, B * N);
+				inputs[k].values[i] = saved - (real)STEP;
+				NORM_FORWARD();
+				double minus = dot(g, y, B * N);
+				inputs[k].values[i] = saved;
+				assert_gradient(kind ? inputs[k].name : inputs[k].name, i,
+						(double)inputs[k].gradient[i], (plus - minus) / (2 * STEP));
+			}
+		}
+#undef NORM_FORWARD
+	}
+}
+
+static void batchnorm_running_statistics_follow_pytorch(void **state)
+{
+	(void)state;
+	/* one column, values 1..4: batch mean 2.5, unbiased variance 5/3 */
+	real z[4] = {1, 2, 3, 4}, y[4], xhat[4], rstd[4], gamma[1] = {1}, beta[1] = {0};
+	real mean[1] = {0}, var[1] = {1};
+	RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, 4, 1, (real)1e-5,
+				 (real)0.1, true);
+	assert_true(fabs((double)mean[0] - 0.25) < 1e-6);
+	assert_true(fabs((double)var[0] - (0.9 + 0.1 * 5.0 / 3)) < 1e-6);
+	/* evaluation normalises with the running statistics */
+	RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, 4, 1, (real)1e-5,
+				 (real)0.1, false);
+	assert_true(fabs((double)y[0] - (1 - 0.25) / sqrt(0.9 + 0.5 / 3 + 1e-5)) < 1e-5);
+}
+
 static void losses_match_finite_differences(void **state)
 {
 	(void)state;
@@ -223,6 +284,8 @@ int main(void)
 		cmocka_unit_test(activations_are_accurate),
 		cmocka_unit_test(dense_matches_finite_differences),
 		cmocka_unit_test(residual_matches_finite_differences),
+		cmocka_unit_test(normalisations_match_finite_differences),
+		cmocka_unit_test(batchnorm_running_statistics_follow_pytorch),
 		cmocka_unit_test(losses_match_finite_differences),
 		cmocka_unit_test(cross_entropy_of_uniform_logits_is_log_classes),
 	};

@@ -132,7 +132,7 @@ static void override_errors_name_the_option(void **state)
 	const char *unknown[] = {"model.detph=3"};
 	assert_rejected(example, unknown, 1,
 			"--set model.detph=3: model.detph: unknown key; expected one of depth, "
-			"width, activation, init, residual (did you mean 'depth'?)");
+			"width, activation, init, residual, norm (did you mean 'depth'?)");
 	const char *no_equals[] = {"model.depth"};
 	assert_rejected(example, no_equals, 1, "--set 'model.depth': expected KEY=VALUE");
 	const char *below_scalar[] = {"model.depth.x=3"};
@@ -196,7 +196,7 @@ static void unknown_keys_and_names_get_suggestions(void **state)
 	(void)state;
 	assert_rejected("model:\n  widht: 3\n", NULL, 0,
 			"spec.yaml:2:3: model.widht: unknown key; expected one of depth, width, "
-			"activation, init, residual (did you mean 'width'?)");
+			"activation, init, residual, norm (did you mean 'width'?)");
 	assert_rejected("model:\n  activation: sigmoud\n", NULL, 0,
 			"spec.yaml:2:15: model.activation: expected one of linear, sigmoid, tanh, "
 			"relu, leaky_relu, elu, gelu, softplus, silu, found 'sigmoud' (did you "

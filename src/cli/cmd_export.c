@@ -71,26 +71,33 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 				     "e.g. --set 'log.checkpoints=[0, final]'", run),
 			       EXIT_NOT_FOUND;
 	}
-	if (sqlite3_prepare_v2(db, "SELECT c.layer, l.fan_in, l.fan_out, c.weight, c.bias"
-				   " FROM checkpoints c JOIN layers l ON l.run_id = c.run_id AND"
+	if (sqlite3_prepare_v2(db, "SELECT c.layer, l.fan_in, l.fan_out, c.weight, c.bias,"
+				   " c.norm_weight, c.norm_bias FROM checkpoints c JOIN layers l ON l.run_id = c.run_id AND"
 				   " l.layer = c.layer WHERE c.run_id = ? AND c.step = ?"
 				   " ORDER BY c.layer", -1, &s, NULL) != SQLITE_OK)
 		return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
 	sqlite3_bind_int64(s, 1, run);
 	sqlite3_bind_int64(s, 2, step);
-	struct tensor tensors[2 * 1024];
-	char names[2 * 1024][32];
-	void *copies[2 * 1024];
-	int count = 0;
-	while (sqlite3_step(s) == SQLITE_ROW && count < 2 * 1024) {
+	enum { MAX_TENSORS = 4 * 1024 };
+	static struct tensor tensors[MAX_TENSORS];
+	static char names[MAX_TENSORS][40];
+	void **copies = xcalloc(MAX_TENSORS, sizeof *copies);
+	int count = 0, layers = 0;
+	/* layers.L.{weight,bias}: torch.nn.Linear; norms.L.{weight,bias}: LayerNorm or
+	 * BatchNorm1d scale and shift */
+	static const char *const parts[] = {"layers.%d.weight", "layers.%d.bias",
+					    "norms.%d.weight", "norms.%d.bias"};
+	while (sqlite3_step(s) == SQLITE_ROW && count + 4 <= MAX_TENSORS) {
 		int layer = sqlite3_column_int(s, 0);
-		for (int part = 0; part < 2; part++) {
+		layers++;
+		for (int part = 0; part < 4; part++) {
+			if (sqlite3_column_type(s, 3 + part) == SQLITE_NULL)
+				continue;
 			struct tensor *t = &tensors[count];
-			snprintf(names[count], sizeof names[count], "layers.%d.%s", layer,
-				 part ? "bias" : "weight");
+			snprintf(names[count], sizeof names[count], parts[part], layer);
 			t->name = names[count];
 			t->dtype = !strcmp(dtype, "float64") ? "F64" : "F32";
-			t->rank = part ? 1 : 2;
+			t->rank = part == 0 ? 2 : 1;
 			t->shape[0] = sqlite3_column_int64(s, 2);
 			t->shape[1] = sqlite3_column_int64(s, 1);
 			t->bytes = (size_t)sqlite3_column_bytes(s, 3 + part);
@@ -105,11 +112,12 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 		error("run %lld has no checkpoint at step %lld", run, step), code = EXIT_NOT_FOUND;
 	else if (!safetensors_write(path, tensors, count))
 		code = EXIT_OK, printf("%s: run %lld, step %lld, %d layers (%s)\n", path, run, step,
-				       count / 2, dtype);
+				       layers, dtype);
 	else
 		code = EXIT_RUN_FAILED;
 	for (int i = 0; i < count; i++)
 		free(copies[i]);
+	free(copies);
 	return code;
 }
 

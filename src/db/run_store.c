@@ -169,16 +169,17 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int laye
 			       "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
 			       " bias_grad_norm, delta_norm, weight_norm, weight_grad_norm_clipped,"
 			       " bias_grad_norm_clipped, dead_fraction, saturated_fraction,"
-			       " zero_grad_fraction, update_ratio)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			       " zero_grad_fraction, update_ratio, norm_weight_grad_norm,"
+			       " norm_bias_grad_norm)"
+			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_layer_stats, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ')"
 			       " WHERE id = ?",
 			       -1, &store->heartbeat, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias)"
-			       " VALUES (?, ?, ?, ?, ?)",
+			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias,"
+			       " norm_weight, norm_bias) VALUES (?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_checkpoint, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO evals (run_id, step, split, loss, accuracy, examples)"
@@ -225,14 +226,20 @@ int run_store_checkpoint(struct run_store *store, int64_t step, const struct mod
 		return -1;
 	sqlite3_stmt *s = store->insert_checkpoint;
 	for (int layer = 0; layer < store->layer_count; layer++) {
-		const void *weight, *bias;
-		size_t weight_bytes, bias_bytes;
-		model_layer_parameters(model, layer, &weight, &weight_bytes, &bias, &bias_bytes);
+		struct layer_parameters p;
+		model_layer_parameters(model, layer, &p);
 		sqlite3_bind_int64(s, 1, store->run_id);
 		sqlite3_bind_int64(s, 2, step);
 		sqlite3_bind_int(s, 3, layer);
-		sqlite3_bind_blob64(s, 4, weight, weight_bytes, SQLITE_STATIC);
-		sqlite3_bind_blob64(s, 5, bias, bias_bytes, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, 4, p.weight, p.weight_bytes, SQLITE_STATIC);
+		sqlite3_bind_blob64(s, 5, p.bias, p.bias_bytes, SQLITE_STATIC);
+		if (p.norm_weight) {
+			sqlite3_bind_blob64(s, 6, p.norm_weight, p.norm_bytes, SQLITE_STATIC);
+			sqlite3_bind_blob64(s, 7, p.norm_bias, p.norm_bytes, SQLITE_STATIC);
+		} else {
+			sqlite3_bind_null(s, 6);
+			sqlite3_bind_null(s, 7);
+		}
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
@@ -293,6 +300,8 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		bind_real(s, 11, layers[layer].saturated_fraction);
 		bind_real(s, 12, layers[layer].zero_grad_fraction);
 		bind_real(s, 13, layers[layer].update_ratio);
+		bind_real(s, 14, layers[layer].norm_weight_grad_norm);
+		bind_real(s, 15, layers[layer].norm_bias_grad_norm);
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)

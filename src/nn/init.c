@@ -100,6 +100,11 @@ int RNAME(network_init_parameters)(struct RNAME(network) *net, const struct spec
 		}
 		for (int j = 0; j < layer->fan_out; j++)
 			layer->bias[j] = (real)spec->model.init.bias;
+		/* normalisation starts as the identity: scale 1, shift 0, running variance 1 */
+		for (int j = 0; layer->gamma && j < layer->fan_out; j++)
+			layer->gamma[j] = 1, layer->beta[j] = 0;
+		for (int j = 0; layer->running_var && j < layer->fan_out; j++)
+			layer->running_var[j] = 1;
 	}
 	return 0;
 }

@@ -58,11 +58,10 @@ void model_update(struct model *model, double learning_rate)
 	model->ops->update(model->network, learning_rate);
 }
 
-void model_layer_parameters(const struct model *model, int layer, const void **weight,
-			    size_t *weight_bytes, const void **bias, size_t *bias_bytes)
+void model_layer_parameters(const struct model *model, int layer,
+			    struct layer_parameters *parameters)
 {
-	model->ops->layer_parameters(model->network, layer, weight, weight_bytes, bias,
-				     bias_bytes);
+	model->ops->layer_parameters(model->network, layer, parameters);
 }
 
 double model_clip(struct model *model, struct layer_stats *layers, double grad_norm)

@@ -16,6 +16,8 @@ struct layer_stats {
 	double bias_grad_norm;   /* ||dL/db|| */
 	double delta_norm;       /* ||dL/dz||, z the pre-activation, over the batch */
 	double weight_norm;      /* ||W|| */
+	double norm_weight_grad_norm, norm_bias_grad_norm; /* ||dL/dgamma||, ||dL/dbeta||; NAN
+							    * without normalisation */
 	/* after clipping (NAN when clipping is off) */
 	double weight_grad_norm_clipped, bias_grad_norm_clipped;
 	/* diagnostics, NAN where they do not apply */
@@ -68,9 +70,14 @@ void model_snapshot(struct model *model);
 void model_update_ratios(const struct model *model, struct layer_stats *layers);
 
 /* A layer's parameters as stored: weight (fan_out, fan_in) and bias (fan_out), row-major
- * in the model's dtype. The pointers stay valid until the next model_update. */
-void model_layer_parameters(const struct model *model, int layer, const void **weight,
-			    size_t *weight_bytes, const void **bias, size_t *bias_bytes);
+ * in the model's dtype, and the normalisation's scale and shift (fan_out each; NULL and 0
+ * bytes without one). The pointers stay valid until the next model_update. */
+struct layer_parameters {
+	const void *weight, *bias, *norm_weight, *norm_bias;
+	size_t weight_bytes, bias_bytes, norm_bytes;
+};
+void model_layer_parameters(const struct model *model, int layer,
+			    struct layer_parameters *parameters);
 
 /* Applies one optimizer step with the gradients of the last model_compute_gradients. */
 void model_update(struct model *model, double learning_rate);

@@ -23,8 +23,8 @@ struct model_ops {
 	double (*clip)(void *network, struct layer_stats *layers, double grad_norm);
 	void (*snapshot)(void *network);
 	void (*update_ratios)(const void *network, struct layer_stats *layers);
-	void (*layer_parameters)(const void *network, int layer, const void **weight,
-				 size_t *weight_bytes, const void **bias, size_t *bias_bytes);
+	void (*layer_parameters)(const void *network, int layer,
+				 struct layer_parameters *parameters);
 };
 
 extern const struct model_ops model_ops_f32;

@@ -51,8 +51,13 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->loss = spec->train.loss;
 	net->layers = xcalloc((size_t)net->layer_count, sizeof *net->layers);
 
+	net->norm = spec->model.norm.kind;
+	net->norm_eps = (real)spec->model.norm.eps;
+	net->norm_momentum = (real)spec->model.norm.momentum;
+	net->training = true;
+
 	/* First pass: shapes and buffer sizes. */
-	size_t activation_count = 0;
+	size_t activation_count = 0, norm_state_count = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
 		layer->is_output = l == depth;
@@ -60,10 +65,18 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		layer->fan_out = layer->is_output ? net->outputs : width;
 		layer->activation = spec->model.activation.kind;
 		layer->residual = spec_layer_is_residual(spec, l);
-		net->parameter_count += (size_t)layer->fan_out * ((size_t)layer->fan_in + 1);
-		/* pre, plus act for hidden layers, plus out for residual ones */
+		bool normalised = !layer->is_output && net->norm != NORM_NONE;
+		net->parameter_count += (size_t)layer->fan_out * ((size_t)layer->fan_in + 1 +
+								  (normalised ? 2 : 0));
+		/* pre, plus act for hidden layers, plus out for residual ones, plus normed and
+		 * xhat for normalised ones */
 		size_t copies = layer->is_output ? 1 : layer->residual ? 3 : 2;
+		copies += normalised ? 2 : 0;
 		activation_count += copies * (size_t)net->batch * (size_t)layer->fan_out;
+		if (normalised) /* rstd for the rows or the columns, running mean and variance */
+			norm_state_count += (size_t)(net->batch > layer->fan_out ? net->batch
+										 : layer->fan_out) +
+					    2 * (size_t)layer->fan_out;
 	}
 	net->parameters = xcalloc(net->parameter_count, sizeof(real));
 	net->gradients = xcalloc(net->parameter_count, sizeof(real));
@@ -80,12 +93,13 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->probs = net->targets + (size_t)net->batch * net->outputs;
 	net->ones = net->probs + (size_t)net->batch * net->outputs;
 	net->labels = xcalloc((size_t)net->batch, sizeof(int32_t));
-	net->norm_scratch = xcalloc(2 * (size_t)net->layer_count, sizeof(double));
+	net->norm_state = norm_state_count ? xcalloc(norm_state_count, sizeof(real)) : NULL;
+	net->norm_scratch = xcalloc(4 * (size_t)net->layer_count, sizeof(double));
 	for (int i = 0; i < net->batch; i++)
 		net->ones[i] = 1;
 
 	/* Second pass: views. */
-	size_t parameter_offset = 0, activation_offset = 0;
+	size_t parameter_offset = 0, activation_offset = 0, norm_offset = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
 		size_t weights = (size_t)layer->fan_out * layer->fan_in;
@@ -97,10 +111,30 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		layer->bias_grad = layer->weight_grad + weights;
 		layer->bias_velocity = layer->weight_velocity + weights;
 		parameter_offset += weights + (size_t)layer->fan_out;
+		bool normalised = !layer->is_output && net->norm != NORM_NONE;
+		if (normalised) {
+			layer->gamma = net->parameters + parameter_offset;
+			layer->gamma_grad = net->gradients + parameter_offset;
+			layer->beta = layer->gamma + layer->fan_out;
+			layer->beta_grad = layer->gamma_grad + layer->fan_out;
+			parameter_offset += 2 * (size_t)layer->fan_out;
+			layer->rstd = net->norm_state + norm_offset;
+			norm_offset += (size_t)(net->batch > layer->fan_out ? net->batch : layer->fan_out);
+			layer->running_mean = net->norm_state + norm_offset;
+			layer->running_var = layer->running_mean + layer->fan_out;
+			norm_offset += 2 * (size_t)layer->fan_out;
+		}
 
 		real *next = net->activations + activation_offset;
 		real *next_grad = net->activation_grads + activation_offset;
 		layer->pre = next, layer->pre_grad = next_grad;
+		layer->normed = layer->pre, layer->normed_grad = layer->pre_grad;
+		if (normalised) {
+			next += units, next_grad += units;
+			layer->normed = next, layer->normed_grad = next_grad;
+			next += units, next_grad += units;
+			layer->xhat = next;
+		}
 		layer->act = layer->pre, layer->act_grad = layer->pre_grad;
 		if (!layer->is_output) {
 			next += units, next_grad += units;
@@ -136,6 +170,7 @@ void RNAME(network_free)(network *net)
 	free(net->input);
 	free(net->labels);
 	free(net->norm_scratch);
+	free(net->norm_state);
 	free(net);
 }
 
@@ -175,8 +210,17 @@ double RNAME(network_forward)(network *net)
 		size_t units = (size_t)net->active * layer->fan_out;
 		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->active,
 				     layer->fan_in, layer->fan_out);
+		if (layer->gamma && net->norm == NORM_LAYERNORM)
+			RNAME(layernorm_forward)(layer->normed, layer->xhat, layer->rstd, layer->pre,
+						 layer->gamma, layer->beta, net->active,
+						 layer->fan_out, net->norm_eps);
+		if (layer->gamma && net->norm == NORM_BATCHNORM)
+			RNAME(batchnorm_forward)(layer->normed, layer->xhat, layer->rstd, layer->pre,
+						 layer->gamma, layer->beta, layer->running_mean,
+						 layer->running_var, net->active, layer->fan_out,
+						 net->norm_eps, net->norm_momentum, net->training);
 		if (!layer->is_output)
-			RNAME(activation_forward)(layer->act, layer->pre, units, layer->activation,
+			RNAME(activation_forward)(layer->act, layer->normed, units, layer->activation,
 						  net->slope);
 		if (layer->residual)
 			RNAME(residual_forward)(layer->out, x, layer->act, net->alpha, units);
@@ -211,9 +255,17 @@ void RNAME(network_backward)(network *net)
 			RNAME(residual_backward)(dx, layer->act_grad, layer->out_grad, net->alpha,
 						 units);
 		if (!layer->is_output)
-			RNAME(activation_backward)(layer->pre_grad, layer->act_grad, layer->pre,
+			RNAME(activation_backward)(layer->normed_grad, layer->act_grad, layer->normed,
 						   layer->act, units, layer->activation,
 						   net->slope);
+		if (layer->gamma && net->norm == NORM_LAYERNORM)
+			RNAME(layernorm_backward)(layer->pre_grad, layer->gamma_grad, layer->beta_grad,
+						  layer->normed_grad, layer->xhat, layer->rstd,
+						  layer->gamma, net->batch, layer->fan_out);
+		if (layer->gamma && net->norm == NORM_BATCHNORM)
+			RNAME(batchnorm_backward)(layer->pre_grad, layer->gamma_grad, layer->beta_grad,
+						  layer->normed_grad, layer->xhat, layer->rstd,
+						  layer->gamma, net->batch, layer->fan_out);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				      layer->weight, net->ones, net->batch, layer->fan_in,
 				      layer->fan_out);
@@ -230,7 +282,7 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 		for (int j = 0; j < units; j++) {
 			bool active = false;
 			for (int b = 0; b < batch && !active; b++)
-				active = layer->pre[(size_t)b * units + j] > 0;
+				active = layer->normed[(size_t)b * units + j] > 0;
 			dead += !active;
 		}
 		s->dead_fraction = (double)dead / units;
@@ -255,6 +307,10 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		struct layer_stats *s = &stats[l];
 		s->weight_grad_norm = norm(layer->weight_grad, weights);
 		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
+		s->norm_weight_grad_norm = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out)
+							: NAN;
+		s->norm_bias_grad_norm = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out)
+						      : NAN;
 		s->delta_norm = s->weight_norm = NAN;
 		s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
 		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
@@ -269,11 +325,14 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 			if (!layer->is_output)
 				activity(net, layer, s);
 		}
-		net->norm_scratch[2 * l] = s->weight_grad_norm;
-		net->norm_scratch[2 * l + 1] = s->bias_grad_norm;
+		double *scratch = net->norm_scratch + 4 * l;
+		scratch[0] = s->weight_grad_norm;
+		scratch[1] = s->bias_grad_norm;
+		scratch[2] = layer->gamma ? s->norm_weight_grad_norm : 0;
+		scratch[3] = layer->gamma ? s->norm_bias_grad_norm : 0;
 	}
 	/* combined with scaling, so that a global norm of 1e-200 is not squared to zero */
-	return norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+	return norm_combine(net->norm_scratch, 4 * (size_t)net->layer_count);
 }
 
 double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_norm)
@@ -303,10 +362,13 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 			stats[l].weight_grad_norm_clipped =
 				norm(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
 			stats[l].bias_grad_norm_clipped = norm(layer->bias_grad, (size_t)layer->fan_out);
-			net->norm_scratch[2 * l] = stats[l].weight_grad_norm_clipped;
-			net->norm_scratch[2 * l + 1] = stats[l].bias_grad_norm_clipped;
+			double *scratch = net->norm_scratch + 4 * l;
+			scratch[0] = stats[l].weight_grad_norm_clipped;
+			scratch[1] = stats[l].bias_grad_norm_clipped;
+			scratch[2] = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out) : 0;
+			scratch[3] = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out) : 0;
 		}
-		after = norm_combine(net->norm_scratch, 2 * (size_t)net->layer_count);
+		after = norm_combine(net->norm_scratch, 4 * (size_t)net->layer_count);
 	}
 	return after;
 }
@@ -397,12 +459,14 @@ static void evaluate(void *opaque, const struct dataset *data, int64_t first, in
 {
 	network *net = opaque;
 	double loss_sum = 0, correct = 0;
+	net->training = false; /* batchnorm normalises with its running statistics */
 	for (int64_t done = 0; done < count; done += net->batch) {
 		int rows = (int)(count - done < net->batch ? count - done : net->batch);
 		RNAME(network_load_rows)(net, data, first + done, rows);
 		loss_sum += RNAME(network_forward)(net) * rows;
 		correct += RNAME(network_accuracy)(net) * rows;
 	}
+	net->training = true;
 	*loss = loss_sum / (double)count;
 	*accuracy = correct / (double)count;
 }
@@ -443,14 +507,16 @@ static void update(void *net, double learning_rate)
 	RNAME(network_update)(net, (real)learning_rate);
 }
 
-static void layer_parameters(const void *opaque, int l, const void **weight,
-			     size_t *weight_bytes, const void **bias, size_t *bias_bytes)
+static void layer_parameters(const void *opaque, int l, struct layer_parameters *p)
 {
 	const dense_layer *layer = &((const network *)opaque)->layers[l];
-	*weight = layer->weight;
-	*weight_bytes = sizeof(real) * (size_t)layer->fan_out * (size_t)layer->fan_in;
-	*bias = layer->bias;
-	*bias_bytes = sizeof(real) * (size_t)layer->fan_out;
+	p->weight = layer->weight;
+	p->weight_bytes = sizeof(real) * (size_t)layer->fan_out * (size_t)layer->fan_in;
+	p->bias = layer->bias;
+	p->bias_bytes = sizeof(real) * (size_t)layer->fan_out;
+	p->norm_weight = layer->gamma;
+	p->norm_bias = layer->beta;
+	p->norm_bytes = layer->gamma ? p->bias_bytes : 0;
 }
 
 const struct model_ops RNAME(model_ops) = {

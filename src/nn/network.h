@@ -21,11 +21,18 @@ struct RNAME(dense_layer) {
 	bool residual;
 	real *weight, *bias;               /* (fan_out, fan_in), (fan_out) */
 	real *weight_grad, *bias_grad;     /* same shapes */
+	real *gamma, *beta;                /* (fan_out) normalisation scale and shift, or NULL */
+	real *gamma_grad, *beta_grad;
 	real *weight_velocity, *bias_velocity;
-	real *pre;      /* z (B, fan_out) */
+	real *pre;      /* z (B, fan_out), the linear map's output */
+	real *normed;   /* normalised z (B, fan_out), the activation's input; = pre without norm */
+	real *xhat;     /* (B, fan_out) z standardised, for the norm's backward; NULL without */
+	real *rstd;     /* layernorm (B), batchnorm (fan_out): 1 / sqrt(var + eps) */
+	real *running_mean, *running_var; /* batchnorm (fan_out) */
 	real *act;      /* f(z) (B, fan_out); = pre for the output layer */
 	real *out;      /* layer output (B, fan_out); = act without residual */
 	real *pre_grad; /* dL/dz (B, fan_out): the back-propagated delta */
+	real *normed_grad; /* dL/d(normed); = pre_grad without norm */
 	real *act_grad; /* dL/da; = pre_grad for the output layer */
 	real *out_grad; /* dL/dh; = act_grad without residual */
 };
@@ -33,6 +40,10 @@ struct RNAME(dense_layer) {
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
 	int active; /* rows of the loaded batch: batch when training, fewer in evaluation */
+	bool training; /* batchnorm: batch statistics (training) or running ones (evaluation) */
+	int norm;      /* enum norm_kind */
+	real norm_eps, norm_momentum;
+	real *norm_state; /* rstd and running statistics of every normalised layer */
 	real slope, alpha;
 	/* the optimizer, as torch.optim's sgd, adam and adamw */
 	int optimizer; /* enum optimizer_kind */
@@ -54,7 +65,7 @@ struct RNAME(network) {
 	real *probs;   /* (B, outputs), cross_entropy only */
 	int32_t *labels; /* (B) */
 	real *ones;      /* (B) of 1, for bias gradients through gemv */
-	double *norm_scratch; /* (2 layer_count) per-layer norms for the global norm */
+	double *norm_scratch; /* (4 layer_count) per-layer norms for the global norm */
 };
 
 /* Allocates the network for spec and initialises its weights from rng. NULL + message on

@@ -176,6 +176,108 @@ void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, si
 	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
 }
 
+void RNAME(layernorm_forward)(real *y, real *xhat, real *rstd, const real *z,
+			      const real *gamma, const real *beta, int batch, int n, real eps)
+{
+	for (int row = 0; row < batch; row++) {
+		const real *zr = z + (size_t)row * n;
+		double mean = 0, var = 0;
+		for (int j = 0; j < n; j++)
+			mean += zr[j];
+		mean /= n;
+		for (int j = 0; j < n; j++)
+			var += ((double)zr[j] - mean) * ((double)zr[j] - mean);
+		var /= n;
+		rstd[row] = (real)(1 / sqrt(var + (double)eps));
+		for (int j = 0; j < n; j++) {
+			real x = (real)((double)zr[j] - mean) * rstd[row];
+			xhat[(size_t)row * n + j] = x;
+			y[(size_t)row * n + j] = gamma[j] * x + beta[j];
+		}
+	}
+}
+
+void RNAME(layernorm_backward)(real *dz, real *dgamma, real *dbeta, const real *dy,
+			       const real *xhat, const real *rstd, const real *gamma, int batch,
+			       int n)
+{
+	for (int row = 0; row < batch; row++) {
+		const real *g_row = dy + (size_t)row * n, *x = xhat + (size_t)row * n;
+		double mean_g = 0, mean_gx = 0;
+		for (int j = 0; j < n; j++) {
+			double g = (double)gamma[j] * g_row[j];
+			mean_g += g;
+			mean_gx += g * x[j];
+			dgamma[j] += g_row[j] * x[j];
+			dbeta[j] += g_row[j];
+		}
+		mean_g /= n;
+		mean_gx /= n;
+		for (int j = 0; j < n; j++) {
+			double g = (double)gamma[j] * g_row[j];
+			dz[(size_t)row * n + j] += (real)(rstd[row] * (g - mean_g - x[j] * mean_gx));
+		}
+	}
+}
+
+void RNAME(batchnorm_forward)(real *y, real *xhat, real *rstd, const real *z,
+			      const real *gamma, const real *beta, real *running_mean,
+			      real *running_var, int batch, int n, real eps, real momentum,
+			      bool training)
+{
+	for (int j = 0; j < n; j++) {
+		double mean, var;
+		if (training) {
+			mean = 0, var = 0;
+			for (int row = 0; row < batch; row++)
+				mean += z[(size_t)row * n + j];
+			mean /= batch;
+			for (int row = 0; row < batch; row++) {
+				double d = (double)z[(size_t)row * n + j] - mean;
+				var += d * d;
+			}
+			/* the running variance is unbiased, the normalising one biased */
+			double unbiased = batch > 1 ? var / (batch - 1) : var;
+			var /= batch;
+			running_mean[j] = (real)((1 - momentum) * running_mean[j] + momentum * mean);
+			running_var[j] = (real)((1 - momentum) * running_var[j] + momentum * unbiased);
+		} else {
+			mean = running_mean[j];
+			var = running_var[j];
+		}
+		rstd[j] = (real)(1 / sqrt(var + (double)eps));
+		for (int row = 0; row < batch; row++) {
+			size_t i = (size_t)row * n + j;
+			real x = (real)((double)z[i] - mean) * rstd[j];
+			xhat[i] = x;
+			y[i] = gamma[j] * x + beta[j];
+		}
+	}
+}
+
+void RNAME(batchnorm_backward)(real *dz, real *dgamma, real *dbeta, const real *dy,
+			       const real *xhat, const real *rstd, const real *gamma, int batch,
+			       int n)
+{
+	for (int j = 0; j < n; j++) {
+		double mean_g = 0, mean_gx = 0, sum_dy = 0, sum_dyx = 0;
+		for (int row = 0; row < batch; row++) {
+			size_t i = (size_t)row * n + j;
+			sum_dy += dy[i];
+			sum_dyx += (double)dy[i] * xhat[i];
+		}
+		dgamma[j] += (real)sum_dyx;
+		dbeta[j] += (real)sum_dy;
+		mean_g = gamma[j] * sum_dy / batch;
+		mean_gx = gamma[j] * sum_dyx / batch;
+		for (int row = 0; row < batch; row++) {
+			size_t i = (size_t)row * n + j;
+			double g = (double)gamma[j] * dy[i];
+			dz[i] += (real)(rstd[j] * (g - mean_g - xhat[i] * mean_gx));
+		}
+	}
+}
+
 double RNAME(softmax_cross_entropy_forward)(real *probs, const real *logits,
 					    const int32_t *labels, int batch, int classes)
 {

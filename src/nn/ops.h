@@ -5,6 +5,7 @@
 #ifndef GT_OPS_H
 #define GT_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,30 @@ void RNAME(activation_backward)(real *dz, const real *da, const real *z, const r
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);
 /* dx += dh (skipped when dx is NULL); da += alpha * dh */
 void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, size_t n);
+
+/* Layer normalisation of each row of z (B, n): xhat = (z - mean) rstd, y = gamma xhat +
+ * beta, with the row's mean and rstd = 1 / sqrt(var + eps) (var biased, as PyTorch).
+ * xhat (B, n) and rstd (B) are kept for the backward pass. */
+void RNAME(layernorm_forward)(real *y, real *xhat, real *rstd, const real *z,
+			      const real *gamma, const real *beta, int batch, int n, real eps);
+/* dgamma += sum over rows of dy xhat; dbeta += sum of dy;
+ * dz += rstd (g - mean(g) - xhat mean(g xhat)), g = gamma dy, means over the row. */
+void RNAME(layernorm_backward)(real *dz, real *dgamma, real *dbeta, const real *dy,
+			       const real *xhat, const real *rstd, const real *gamma, int batch,
+			       int n);
+
+/* Batch normalisation of each column of z (B, n) as torch.nn.BatchNorm1d. Training: the
+ * batch's mean and biased variance normalise, and the running mean and unbiased variance
+ * move by momentum; evaluation (training false): the running statistics normalise.
+ * xhat (B, n) and rstd (n) are kept for the backward pass. */
+void RNAME(batchnorm_forward)(real *y, real *xhat, real *rstd, const real *z,
+			      const real *gamma, const real *beta, real *running_mean,
+			      real *running_var, int batch, int n, real eps, real momentum,
+			      bool training);
+/* As layernorm_backward with the means taken over the batch, per column. */
+void RNAME(batchnorm_backward)(real *dz, real *dgamma, real *dbeta, const real *dy,
+			       const real *xhat, const real *rstd, const real *gamma, int batch,
+			       int n);
 
 /* Softmax of logits (B, C) into probs, returns the mean over the batch of
  * -log p[label], accumulated in double. */

@@ -32,6 +32,7 @@ enum init_scheme {
 	INIT_LECUN_NORMAL,
 	INIT_ORTHOGONAL,
 };
+enum norm_kind { NORM_NONE, NORM_LAYERNORM, NORM_BATCHNORM };
 enum optimizer_kind { OPTIMIZER_SGD, OPTIMIZER_ADAM, OPTIMIZER_ADAMW };
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
 enum loss_kind { LOSS_CROSS_ENTROPY, LOSS_MSE };
@@ -44,6 +45,7 @@ extern const char *const activation_names[];
 extern const char *const init_scheme_names[];
 extern const char *const optimizer_names[];
 extern const char *const schedule_names[];
+extern const char *const norm_names[];
 extern const char *const loss_names[];
 extern const char *const dtype_names[];
 
@@ -99,6 +101,11 @@ struct spec {
 			bool enabled;
 			double alpha;
 		} residual;
+		struct {
+			int kind; /* enum norm_kind */
+			double eps;
+			double momentum; /* batchnorm: weight of the batch in the running statistics */
+		} norm;
 	} model;
 	struct {
 		int64_t steps;

@@ -24,7 +24,8 @@ double spec_memory_bytes(const struct spec *spec)
 	double units = depth * width + outputs; /* every layer's outputs */
 	/* parameters, gradients and optimizer state (two buffers for adam); per unit and example: pre-activation and
 	 * activation (and the residual sum) with their gradients; the batch buffers */
-	double copies = spec->model.residual.enabled ? 6 : 4;
+	double copies = (spec->model.residual.enabled ? 6 : 4) +
+			(spec->model.norm.kind != NORM_NONE ? 4 : 0);
 	double state = spec->train.optimizer.kind == OPTIMIZER_SGD ? 1 : 2;
 	/* parameters, gradients, the snapshot for update ratios, optimizer state */
 	double network = real_size * ((3 + state) * parameters + copies * batch * units +

@@ -18,6 +18,7 @@ const char *const init_scheme_names[] = {"xavier_uniform", "xavier_normal", "he_
 					 "he_normal", "lecun_normal", "orthogonal", NULL};
 const char *const optimizer_names[] = {"sgd", "adam", "adamw", NULL};
 const char *const schedule_names[] = {"constant", "step", "cosine", NULL};
+const char *const norm_names[] = {"none", "layernorm", "batchnorm", NULL};
 const char *const loss_names[] = {"cross_entropy", "mse", NULL};
 const char *const dtype_names[] = {"float32", "float64", NULL};
 
@@ -114,6 +115,18 @@ static const struct spec_field residual_fields[] = {
 	{0},
 };
 
+static const struct spec_field norm_fields[] = {
+	CHOICE("kind", model.norm.kind, "none", norm_names,
+	       "none; layernorm or batchnorm between every hidden layer's linear map and its "
+	       "activation, with a learned scale and shift, as torch.nn.LayerNorm and "
+	       "BatchNorm1d"),
+	REAL("eps", model.norm.eps, "1e-5", POSITIVE, 1, "added to the variance"),
+	REAL("momentum", model.norm.momentum, "0.1", 0, 1,
+	     "batchnorm: weight of each batch in the running mean and variance, which "
+	     "evaluation uses"),
+	{0},
+};
+
 static const struct spec_field model_fields[] = {
 	INT("depth", model.depth, "10", 1, SIZE_LIMIT,
 	    "hidden layers; the output layer comes on top (layers 0..depth)"),
@@ -126,6 +139,9 @@ static const struct spec_field model_fields[] = {
 	SECTION("residual", model.residual, residual_fields,
 		"false, true, or {alpha: 0.5} (a mapping turns it on)", .shorthand = "enabled",
 		.implied = &residual_fields[0]),
+	SECTION("norm", model.norm, norm_fields,
+		"a name (layernorm) or {kind: batchnorm, eps: 1e-5, momentum: 0.1}",
+		.shorthand = "kind"),
 	{0},
 };
 

@@ -77,18 +77,34 @@ def main(spec_path, init_path, batches_path, out_path):
         layer = torch.nn.Linear(weight.shape[1], weight.shape[0]).to(dtype)
         layer.load_state_dict({"weight": weight, "bias": weights[f"layers.{index}.bias"]})
         layers.append(layer)
+    # normalisation between each hidden layer's linear map and its activation
+    norms = torch.nn.ModuleList()
+    for index in range(depth):
+        width = layers[index].out_features
+        if model["norm"]["kind"] == "layernorm":
+            norm = torch.nn.LayerNorm(width, eps=model["norm"]["eps"])
+        elif model["norm"]["kind"] == "batchnorm":
+            norm = torch.nn.BatchNorm1d(width, eps=model["norm"]["eps"],
+                                        momentum=model["norm"]["momentum"])
+        else:
+            norm = torch.nn.Identity()
+        if f"norms.{index}.weight" in weights:
+            norm.load_state_dict({"weight": weights[f"norms.{index}.weight"],
+                                  "bias": weights[f"norms.{index}.bias"]}, strict=False)
+        norms.append(norm.to(dtype))
     act = activation(model["activation"]["kind"], model["activation"]["slope"])
     residual = model["residual"]["enabled"]
     alpha = model["residual"]["alpha"]
     settings = train["optimizer"]
+    parameters = list(layers.parameters()) + list(norms.parameters())
     if settings["kind"] == "sgd":
-        optimizer = torch.optim.SGD(layers.parameters(), lr=settings["lr"],
+            optimizer = torch.optim.SGD(parameters, lr=settings["lr"],
                                     momentum=settings["momentum"],
                                     nesterov=settings["nesterov"],
                                     weight_decay=settings["weight_decay"])
     else:
         adam = torch.optim.Adam if settings["kind"] == "adam" else torch.optim.AdamW
-        optimizer = adam(layers.parameters(), lr=settings["lr"],
+        optimizer = adam(parameters, lr=settings["lr"],
                          betas=(settings["beta1"], settings["beta2"]), eps=settings["eps"],
                          weight_decay=settings["weight_decay"])
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -105,7 +121,7 @@ def main(spec_path, init_path, batches_path, out_path):
             pre.append(z)
             if index == depth:
                 break
-            a = act(z)
+            a = act(norms[index](z))
             # residual where the layer's input and output sizes match
             h = h + alpha * a if residual and h.shape[1] == a.shape[1] else a
         if train["loss"] == "cross_entropy":
@@ -119,9 +135,9 @@ def main(spec_path, init_path, batches_path, out_path):
                          norm(pre[index].grad), norm(layer.weight), loss.item()))
         # gtrack records the gradients before clipping, then clips as torch does
         if train["clip_norm"] > 0:
-            torch.nn.utils.clip_grad_norm_(layers.parameters(), train["clip_norm"])
+            torch.nn.utils.clip_grad_norm_(parameters, train["clip_norm"])
         if train["clip_value"] > 0:
-            torch.nn.utils.clip_grad_value_(layers.parameters(), train["clip_value"])
+            torch.nn.utils.clip_grad_value_(parameters, train["clip_value"])
         optimizer.step()
         scheduler.step()
     with open(out_path, "w") as out:

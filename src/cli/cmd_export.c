@@ -31,26 +31,24 @@ const char cmd_export_usage[] =
 	"  --db PATH       database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help      this help\n";
 
-/* The run's id and its stored fields; 0 when there is no such run. */
-static long long find_run(sqlite3 *db, const char *key, char **dtype, char **resolved_spec)
+/* The run's dtype and resolved spec (caller frees); -1 with a message on error. */
+static int run_fields(sqlite3 *db, long long id, char **dtype, char **resolved_spec)
 {
 	sqlite3_stmt *s = NULL;
-	long long id = 0;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id, dtype, resolved_spec FROM runs WHERE CAST(id AS TEXT) = ?1"
-			       " OR name = ?1 ORDER BY CAST(id AS TEXT) = ?1 DESC, id DESC LIMIT 1",
-			       -1, &s, NULL) != SQLITE_OK) {
+	int result = -1;
+	if (sqlite3_prepare_v2(db, "SELECT dtype, resolved_spec FROM runs WHERE id = ?", -1, &s,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(s, 1, id);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			*dtype = xstrdup((const char *)sqlite3_column_text(s, 0));
+			*resolved_spec = xstrdup((const char *)sqlite3_column_text(s, 1));
+			result = 0;
+		}
+	}
+	if (result)
 		error("database: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		id = sqlite3_column_int64(s, 0);
-		*dtype = xstrdup((const char *)sqlite3_column_text(s, 1));
-		*resolved_spec = xstrdup((const char *)sqlite3_column_text(s, 2));
-	}
 	sqlite3_finalize(s);
-	return id;
+	return result;
 }
 
 static int export_weights(sqlite3 *db, long long run, const char *dtype, long long step,
@@ -282,9 +280,9 @@ int cmd_export(int argc, char **argv)
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
 	char *dtype = NULL, *resolved = NULL;
-	long long run = find_run(db, argv[optind], &dtype, &resolved);
+	long long run = db_find_run(db, argv[optind]);
 	int code;
-	if (run < 0)
+	if (run < 0 || (run > 0 && run_fields(db, run, &dtype, &resolved)))
 		code = EXIT_DATABASE;
 	else if (run == 0)
 		code = (error("no run with id or name '%s' (see 'gtrack ls')", argv[optind]),

@@ -20,30 +20,6 @@ const char cmd_show_usage[] =
 	"  --db PATH   database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help  this help\n";
 
-/* Finds the run by id or by name; returns its id, 0 when there is none, -1 on error. */
-static long long find_run(sqlite3 *db, const char *key)
-{
-	sqlite3_stmt *statement = NULL;
-	long long id = -1;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT id FROM runs WHERE CAST(id AS TEXT) = ?1 OR name = ?1"
-			       " ORDER BY CAST(id AS TEXT) = ?1 DESC, id DESC LIMIT 1",
-			       -1, &statement, NULL) != SQLITE_OK) {
-		error("database: %s", sqlite3_errmsg(db));
-		return -1;
-	}
-	sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(statement);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(statement, 0);
-	else if (rc == SQLITE_DONE)
-		id = 0;
-	else
-		error("database: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(statement);
-	return id;
-}
-
 static int print_header(sqlite3 *db, long long id, long long *depth)
 {
 	sqlite3_stmt *s = NULL;
@@ -192,7 +168,7 @@ int cmd_show(int argc, char **argv)
 	int code = EXIT_OK;
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
-	long long id = find_run(db, argv[optind]);
+	long long id = db_find_run(db, argv[optind]);
 	long long depth = 0;
 	if (id < 0)
 		code = EXIT_DATABASE;

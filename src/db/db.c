@@ -268,6 +268,29 @@ done:
 	return result;
 }
 
+long long db_find_run(sqlite3 *db, const char *key)
+{
+	sqlite3_stmt *statement = NULL;
+	long long id = -1;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id FROM runs WHERE CAST(id AS TEXT) = ?1 OR name = ?1"
+			       " ORDER BY CAST(id AS TEXT) = ?1 DESC, id DESC LIMIT 1",
+			       -1, &statement, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(statement, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(statement);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(statement, 0);
+	else if (rc == SQLITE_DONE)
+		id = 0;
+	else
+		error("database: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(statement);
+	return id;
+}
+
 void db_close(sqlite3 *db)
 {
 	sqlite3_close(db);

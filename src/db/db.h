@@ -37,6 +37,10 @@ int db_mark_crashed(sqlite3 *db);
 
 #define DB_STALE_HEARTBEAT_S 60
 
+/* The run that key names: an id, or a name (the most recent run of that name). Returns
+ * its id, 0 when there is none, or -1 with a message. */
+long long db_find_run(sqlite3 *db, const char *key);
+
 /* The newest schema version this build knows. */
 int db_schema_version(void);
 

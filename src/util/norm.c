@@ -22,9 +22,25 @@ double norm_f32(const float *x, size_t n)
 
 double norm_f64(const double *x, size_t n)
 {
+	/* One pass first: when the sum of squares lies well inside double's range, squares
+	 * that underflowed were below 1e-308, negligible against it, so the plain sum is
+	 * as good as the scaled one. Only vanishing (or huge, or non-finite) data takes the
+	 * two scaled passes. */
+	double partial[4] = {0};
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		for (int k = 0; k < 4; k++)
+			partial[k] += x[i + k] * x[i + k];
+	double plain = 0.0;
+	for (; i < n; i++)
+		plain += x[i] * x[i];
+	plain += partial[0] + partial[1] + partial[2] + partial[3];
+	if (plain >= 1e-280 && plain <= 1e280)
+		return sqrt(plain);
+
 	double largest = 0.0;
 	int has_nan = 0;
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		double a = fabs(x[i]);
 		has_nan |= isnan(a);
 		largest = a > largest ? a : largest;
@@ -41,7 +57,7 @@ double norm_f64(const double *x, size_t n)
 	double scale_a = ldexp(1.0, -exponent / 2);
 	double scale_b = ldexp(1.0, -exponent - (-exponent / 2));
 	double sum = 0.0;
-	for (size_t i = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		double scaled = x[i] * scale_a * scale_b;
 		sum += scaled * scaled;
 	}

@@ -391,6 +391,33 @@ static void selections_and_compare_shape_the_figures(void **state)
 	assert_true(file_exists(path));
 }
 
+/* Runs that differ in normalisation (a runs column since schema 7) say so in legends. */
+static void normalisation_is_told_apart(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "n.yaml", "data: {samples: 64, features: 4, classes: 2}\n"
+					     "model: {depth: 2, width: 4}\n"
+					     "train: {steps: 3, batch_size: 8}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, (const char *const[]){"run", "n.yaml", "--db", "n.db", NULL});
+	command_result_free(&r);
+	run_gtrack(&r, dir, NULL, (const char *const[]){"run", "n.yaml", "--db", "n.db", "--set",
+							 "model.norm=layernorm", NULL});
+	command_result_free(&r);
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", "n.db", "--no-render", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "title \"layernorm\" noenhanced");
+	assert_contains(script, "title \"n\" noenhanced"); /* the plain run, by its name */
+	free(script);
+}
+
 static void without_gnuplot_the_scripts_are_still_written(void **state)
 {
 	(void)state;
@@ -440,6 +467,7 @@ int main(void)
 		cmocka_unit_test(seeds_are_aggregated),
 		cmocka_unit_test(selections_fail_clearly),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
+		cmocka_unit_test(normalisation_is_told_apart),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 	};

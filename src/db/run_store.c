@@ -45,10 +45,11 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 		" started_at, heartbeat_at, activation, activation_slope, depth, width, init,"
 		" init_gain, init_bias, residual, residual_alpha, optimizer, lr, momentum,"
 		" batch_size, steps, loss_fn, dataset, samples, features, outputs, dtype,"
-		" log_every, gtrack_version, hostname, pid, sweep_id, uuid)"
+		" log_every, gtrack_version, hostname, pid, sweep_id, norm, schedule,"
+		" weight_decay, clip_norm, clip_value, validation, uuid)"
 		" VALUES (?, 'running', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'),"
 		" strftime('%Y-%m-%dT%H:%M:%fZ'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
 	sqlite3_stmt *statement = NULL;
 	struct strbuf resolved;
 	char hostname[256] = "";
@@ -105,6 +106,19 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 		sqlite3_bind_int64(statement, i++, spec->sweep_id);
 	else
 		sqlite3_bind_null(statement, i++);
+	sqlite3_bind_text(statement, i++, norm_names[spec->model.norm.kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(statement, i++, schedule_names[spec->train.schedule.kind], -1,
+			  SQLITE_STATIC);
+	sqlite3_bind_double(statement, i++, spec->train.optimizer.weight_decay);
+	if (spec->train.clip_norm > 0)
+		sqlite3_bind_double(statement, i++, spec->train.clip_norm);
+	else
+		sqlite3_bind_null(statement, i++);
+	if (spec->train.clip_value > 0)
+		sqlite3_bind_double(statement, i++, spec->train.clip_value);
+	else
+		sqlite3_bind_null(statement, i++);
+	sqlite3_bind_double(statement, i++, spec->data.validation);
 	if (sqlite3_step(statement) != SQLITE_DONE) {
 		fail(store, "cannot insert the run");
 		goto done;

@@ -73,6 +73,8 @@ static void describe_value(const char *column, const char *value, struct strbuf 
 		{"activation_slope", "slope %s"}, {"lr", "lr=%s"},  {"momentum", "momentum %s"},
 		{"batch_size", "batch %s"}, {"steps", "%s steps"},  {"samples", "%s samples"},
 		{"features", "%s features"}, {"outputs", "%s outputs"}, {"log_every", "every %s"},
+		{"weight_decay", "decay %s"}, {"clip_norm", "clip norm %s"},
+		{"clip_value", "clip value %s"}, {"validation", "validation %s"},
 	};
 	if (!*value)
 		return;
@@ -88,7 +90,10 @@ static void describe_value(const char *column, const char *value, struct strbuf 
 	}
 	bool known = false;
 	static const char *const bare[] = {"activation", "init", "dataset", "loss_fn", "dtype",
-					   "optimizer"};
+					   "optimizer", "schedule", "norm"};
+	/* the default normalisation says nothing; a chosen one names itself */
+	if (!strcmp(column, "norm") && !strcmp(value, "none"))
+		return;
 	for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
 		known |= !strcmp(bare[i], column);
 	if (known)

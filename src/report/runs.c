@@ -15,12 +15,15 @@ static const struct {
 	bool training_only;
 } default_fields[] = {
 	{"activation", false}, {"activation_slope", false}, {"depth", false},
-	{"residual", false},   {"residual_alpha", false},   {"init", false},
+	{"residual", false},   {"residual_alpha", false},   {"norm", false},
+	{"init", false},
 	{"init_gain", false},  {"init_bias", false},        {"width", false},
 	{"dataset", false},    {"samples", false},          {"features", false},
 	{"outputs", false},    {"loss_fn", false},          {"dtype", false},
 	{"batch_size", false}, {"optimizer", true},         {"lr", true},
 	{"momentum", true},    {"steps", true},             {"log_every", true},
+	{"schedule", true},    {"weight_decay", true},      {"clip_norm", true},
+	{"clip_value", true},  {"validation", true},
 };
 
 static bool is_runs_column(sqlite3 *db, const char *column)

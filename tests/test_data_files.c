@@ -215,6 +215,13 @@ static void file_runs_record_evaluations(void **state)
 	assert_string_equal(sizes, "4/450");
 	free(sizes);
 	sqlite3_close(db);
+	run_gtrack(&r, work, NULL,
+		   (const char *const[]){"show", "flowers-csv", "--db", "f.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	if (!strstr(r.out, "evaluation at step 299\n  train      loss ") ||
+	    !strstr(r.out, "  validation loss "))
+		fail_msg("show lacks the evaluation: %s", r.out);
+	command_result_free(&r);
 }
 
 int main(void)

@@ -15,7 +15,8 @@ const char cmd_show_usage[] =
 	"\n"
 	"RUN is a run id or a name (the most recent run of that name). Prints the spec as\n"
 	"given, the status, and per layer the weight_grad_norm and delta_norm at the first\n"
-	"and the last logged step, then the ratio of layer 0 to the output layer.\n"
+	"and the last logged step, then the ratio of layer 0 to the output layer, and the\n"
+	"last evaluation on the training and validation splits, if any.\n"
 	"\n"
 	"  --db PATH   database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help  this help\n";
@@ -139,6 +140,34 @@ static int print_profile(sqlite3 *db, long long id, long long depth)
 	return 0;
 }
 
+/* The last evaluation on each split, when the run has any (log.eval_every). */
+static int print_evaluation(sqlite3 *db, long long id)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT step, split, loss, accuracy, examples FROM evals"
+				   " WHERE run_id = ?1 AND step = (SELECT max(step) FROM evals WHERE"
+				   " run_id = ?1) ORDER BY split", -1, &s, NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(s, 1, id);
+	bool first = true;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (first)
+			printf("\nevaluation at step %lld\n", (long long)sqlite3_column_int64(s, 0));
+		first = false;
+		char loss[32], accuracy[32];
+		snprintf(loss, sizeof loss, "%.4g", sqlite3_column_double(s, 2));
+		if (sqlite3_column_type(s, 3) == SQLITE_NULL)
+			snprintf(accuracy, sizeof accuracy, "-");
+		else
+			snprintf(accuracy, sizeof accuracy, "%.4f", sqlite3_column_double(s, 3));
+		printf("  %-10s loss %-10s accuracy %-8s (%lld examples)\n",
+		       sqlite3_column_text(s, 1), loss, accuracy,
+		       (long long)sqlite3_column_int64(s, 4));
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int cmd_show(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -175,7 +204,8 @@ int cmd_show(int argc, char **argv)
 	else if (id == 0)
 		code = (error("no run with id or name '%s' (see 'gtrack ls')", argv[optind]),
 			EXIT_NOT_FOUND);
-	else if (print_header(db, id, &depth) || print_profile(db, id, depth))
+	else if (print_header(db, id, &depth) || print_profile(db, id, depth) ||
+		 print_evaluation(db, id))
 		code = EXIT_DATABASE;
 	db_close(db);
 	return finish_output(code);

@@ -9,6 +9,7 @@ set ylabel "||dL/dW|| layer 0 / output layer, step 0"
 set logscale y
 set format y "10^{%L}"
 set xrange [@XMIN@:@XMAX@]
+set yrange [@YMIN@:@YMAX@]
 set lmargin at screen 0.1
 set rmargin at screen 0.96
 set bmargin at screen @BOTTOM@

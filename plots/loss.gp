@@ -6,6 +6,8 @@ set title "@TITLE@" font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (@LOSS@, on the batch)"
 @LOGSCALE@
+set xrange [@XMIN@:@XMAX@]
+set yrange [@YMIN@:@YMAX@]
 set lmargin at screen 0.1
 set rmargin at screen 0.96
 set bmargin at screen @BOTTOM@

@@ -418,6 +418,27 @@ static void normalisation_is_told_apart(void **state)
 	free(script);
 }
 
+/* One run of one step: single points, flat ranges; gnuplot must still say nothing. */
+static void a_single_step_renders_quietly(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "one.yaml", "data: {samples: 64, features: 4, classes: 2}\n"
+					       "model: {depth: 2, width: 4}\n"
+					       "train: {steps: 1, batch_size: 8}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, (const char *const[]){"run", "one.yaml", "--db", "o.db", NULL});
+	command_result_free(&r);
+	run_gtrack(&r, dir, NULL, (const char *const[]){"report", "--db", "o.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	if (r.err[0])
+		fail_msg("gnuplot said: %s", r.err);
+	assert_contains(r.out, "figures rendered");
+	command_result_free(&r);
+}
+
 static void without_gnuplot_the_scripts_are_still_written(void **state)
 {
 	(void)state;
@@ -468,6 +489,7 @@ int main(void)
 		cmocka_unit_test(selections_fail_clearly),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(normalisation_is_told_apart),
+		cmocka_unit_test(a_single_step_renders_quietly),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 	};

@@ -17,6 +17,8 @@
  * first and last logged step are always kept). */
 #define MAX_CURVE_POINTS 2000
 #define MAX_HEATMAP_STEPS 400
+/* Room for a figure's placeholders plus the @COMMON@ that write_script adds. */
+#define TEMPLATE_VALUES 24
 
 const char *report_format_extension(enum report_format format)
 {
@@ -47,6 +49,9 @@ static int write_script(struct report *report, const char *stem, const char *tem
 			int width, int height, struct template_value *values, int count,
 			bool in_terminal)
 {
+	if (count >= TEMPLATE_VALUES) /* a programming error: the array has no room left */
+		return error("%s: %d template values, at most %d", stem, count,
+			     TEMPLATE_VALUES - 1);
 	const struct report_options *o = report->options;
 	const char *extension = report_format_extension(o->format);
 	struct strbuf script;
@@ -443,7 +448,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	later_title(report, group, later_text, sizeof later_text);
 	struct panel_layout layout;
 	panel_layout(&layout, (set_count + 1) / 2);
-	struct template_value values[16] = {
+	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom},
 		{"TOP", layout.top},
 		{"KEYROWS", layout.rows},
@@ -539,7 +544,7 @@ static int heatmap_figure(struct report *report, const struct report_run *run)
 		low = high = 0;
 	snprintf(cbmin, sizeof cbmin, "%d", (int)floor(low));
 	snprintf(cbmax, sizeof cbmax, "%d", (int)ceil(high) + (floor(low) == ceil(high)));
-	struct template_value values[12] = {
+	struct template_value values[TEMPLATE_VALUES] = {
 		{"QUANTITY", "weight_grad_norm"}, {"DATA", data.text},
 		{"TITLE", title.text},           {"CBLABEL", "||dL/dW||_F"},
 		{"XMIN", xmin},                  {"XMAX", xmax},
@@ -568,6 +573,8 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 	strbuf_init(&data), strbuf_init(&plot), strbuf_init(&title), strbuf_init(&caption);
 	sqlite3_stmt *s = NULL;
 	bool all_positive = true;
+	double low = INFINITY, high = -INFINITY;
+	long long first_step = -1, last_step = -1;
 	int result = -1;
 	if (sqlite3_prepare_v2(report->db, "SELECT step, loss FROM steps WHERE run_id = ?"
 					   " ORDER BY step", -1, &s, NULL) != SQLITE_OK) {
@@ -586,6 +593,8 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 			free(steps);
 			continue;
 		}
+		first_step = first_step < 0 || steps[0] < first_step ? steps[0] : first_step;
+		last_step = steps[count - 1] > last_step ? steps[count - 1] : last_step;
 		struct log_stats *stats = xcalloc((size_t)count, sizeof *stats);
 		if (set->count == 1)
 			strbuf_printf(&data, "# run %lld: step loss\n$loss%lld << EOD\n", run->id,
@@ -613,6 +622,9 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 				}
 				all_positive &= sqlite3_column_type(s, 1) == SQLITE_NULL ||
 						sqlite3_column_double(s, 1) > 0;
+				double value = sqlite3_column_double(s, 1);
+				if (sqlite3_column_type(s, 1) != SQLITE_NULL && isfinite(value))
+					low = fmin(low, value), high = fmax(high, value);
 			}
 		}
 		for (int i = 0; set->count > 1 && i < count; i++) {
@@ -656,12 +668,27 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 	char stem[64];
 	snprintf(stem, sizeof stem, "loss-%d", index);
 	const char *loss_fn = report->runs[group->members[0]].loss_fn;
+	char ymin[32], ymax[32], xmin[32], xmax[32];
+	/* a single step still gets a range gnuplot accepts without a warning */
+	snprintf(xmin, sizeof xmin, "%lld", first_step);
+	snprintf(xmax, sizeof xmax, "%lld", last_step > first_step ? last_step : first_step + 1);
+	if (low > high) { /* nothing finite */
+		snprintf(ymin, sizeof ymin, all_positive ? "1e-1" : "-1");
+		snprintf(ymax, sizeof ymax, all_positive ? "1e1" : "1");
+	} else if (all_positive) {
+		struct range range = {low, high};
+		range_format(&range, ymin, ymax, sizeof ymin);
+	} else {
+		double pad = high > low ? 0.05 * (high - low) : fmax(fabs(low), 1) * 0.1;
+		snprintf(ymin, sizeof ymin, "%.17g", low - pad);
+		snprintf(ymax, sizeof ymax, "%.17g", high + pad);
+	}
 	struct panel_layout layout;
 	int curves = 0;
 	for (const char *c = plot.text; (c = strstr(c, "noenhanced")); c++)
 		curves++;
 	panel_layout(&layout, (curves + 1) / 2);
-	struct template_value values[12] = {
+	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom},
 		{"TOP", layout.top},
 		{"KEYROWS", layout.rows},
@@ -670,8 +697,12 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 		{"LOSS", !strcmp(loss_fn, "mse") ? "mean squared error" : "cross-entropy"},
 		{"LOGSCALE", all_positive ? "set logscale y\nset format y \"10^{%L}\"" : ""},
 		{"PLOT", plot.text},
+		{"YMIN", ymin},
+		{"YMAX", ymax},
+		{"XMIN", xmin},
+		{"XMAX", xmax},
 	};
-	result = write_script(report, stem, "loss.gp", 1000, layout.height, values, 8, true);
+	result = write_script(report, stem, "loss.gp", 1000, layout.height, values, 12, true);
 	if (!result) {
 		struct strbuf text;
 		strbuf_init(&text);
@@ -715,6 +746,7 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 	}
 	char *activations[64];
 	int activation_count = 0;
+	struct range range = {0, 0};
 
 	for (int m = 0; m < group->count; m++) {
 		struct strbuf legend;
@@ -770,6 +802,10 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 			char number[32];
 			strbuf_printf(&data, "%d %.17g %d %.17g %.17g\n", depth, mean, n,
 				      n ? pow(10, stats.low) : NAN, n ? pow(10, stats.high) : NAN);
+			if (n) {
+				range_add(&range, pow(10, stats.low));
+				range_add(&range, pow(10, stats.high));
+			}
 			strbuf_printf(&caption, " %s at depth %d%s", report_number(number, sizeof number,
 										   mean),
 				      depth, n > 1 ? "" : "");
@@ -813,18 +849,20 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 	struct strbuf escaped;
 	strbuf_init(&escaped);
 	figure_title(&escaped, "gradient reaching layer 0 against depth", &title);
-	char stem[64], xmin[32], xmax[32];
+	char stem[64], xmin[32], xmax[32], ymin[32], ymax[32];
+	range_format(&range, ymin, ymax, sizeof ymin);
 	snprintf(stem, sizeof stem, "depth-%d", index);
 	snprintf(xmin, sizeof xmin, "%d", min_depth > 1 ? min_depth - 1 : 0);
 	snprintf(xmax, sizeof xmax, "%d", top_depth + 1);
 	struct panel_layout layout;
 	panel_layout(&layout, (curves + 1) / 2);
-	struct template_value values[12] = {
+	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom}, {"TOP", layout.top},   {"KEYROWS", layout.rows},
 		{"DATA", data.text},       {"TITLE", escaped.text}, {"XMIN", xmin},
-		{"XMAX", xmax},            {"PLOT", plot.text},
+		{"XMAX", xmax},            {"PLOT", plot.text},     {"YMIN", ymin},
+		{"YMAX", ymax},
 	};
-	result = write_script(report, stem, "depth.gp", 1000, layout.height, values, 8, true);
+	result = write_script(report, stem, "depth.gp", 1000, layout.height, values, 10, true);
 	if (!result) {
 		struct strbuf text;
 		strbuf_init(&text);
@@ -924,7 +962,7 @@ static int residual_figure(struct report *report, const struct run_group *group,
 	struct panel_layout layout;
 	int most_runs_per_side = plain > with_residual ? plain : with_residual;
 	panel_layout(&layout, 3 * most_runs_per_side);
-	struct template_value values[16] = {
+	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom}, {"TOP", layout.top}, {"KEYROWS", layout.rows},
 		{"LATER", later_text},     {"DATA", data.text},     {"TITLE", escaped.text},
 		{"XMAX", xmax},            {"XSTEP", xstep},        {"YMIN", ymin},

@@ -44,6 +44,7 @@ set ylabel "||dL/dW|| layer 0 / output layer, step 0"
 set logscale y
 set format y "10^{%L}"
 set xrange [1:4]
+set yrange [1e-3:1e0]
 set lmargin at screen 0.1
 set rmargin at screen 0.96
 set bmargin at screen 0.197

@@ -54,6 +54,8 @@ set xlabel "step"
 set ylabel "loss (cross-entropy, on the batch)"
 set logscale y
 set format y "10^{%L}"
+set xrange [0:2]
+set yrange [1e0:1e1]
 set lmargin at screen 0.1
 set rmargin at screen 0.96
 set bmargin at screen 0.197

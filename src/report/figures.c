@@ -345,6 +345,16 @@ static void seed_curve(struct strbuf *plot, const char *block, int colour, const
 	strbuf_printf(plot, " (%d seeds)\" noenhanced", seeds);
 }
 
+/* The legend of a seed set: what distinguishes its runs from the rest of the group. */
+static void seed_set_legend(const struct report *report, const struct run_group *group,
+			    const struct run_group *set, struct strbuf *legend)
+{
+	int member = 0;
+	while (group->members[member] != set->members[0])
+		member++;
+	report_legend(report, group, member, false, NULL, false, legend);
+}
+
 static double geometric_mean_ratio(const struct report *report, const struct run_group *set,
 				   bool later)
 {
@@ -381,10 +391,7 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 			 run->id);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		int member = 0;
-		while (group->members[member] != set->members[0])
-			member++;
-		report_legend(report, group, member, false, NULL, false, &legend);
+		seed_set_legend(report, group, set, &legend);
 		snprintf(legend_text, sizeof legend_text, "%s", legend.text);
 		strbuf_free(&legend);
 		if (set->count > 1) {
@@ -636,10 +643,7 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 		free(steps);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		int member = 0;
-		while (group->members[member] != set->members[0])
-			member++;
-		report_legend(report, group, member, false, NULL, false, &legend);
+		seed_set_legend(report, group, set, &legend);
 		char block[32];
 		snprintf(block, sizeof block, "loss%lld", run->id);
 		if (set->count > 1) {

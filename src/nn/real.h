@@ -12,8 +12,6 @@ typedef double real;
 #define RNAME(name) name##_f64
 #define BLAS(name) cblas_d##name
 #define REAL_EXP exp
-#define REAL_LOG log
-#define REAL_TANH tanh
 #define REAL_ERF erf
 #define REAL_LOG1P log1p
 #define REAL_EXPM1 expm1
@@ -24,8 +22,6 @@ typedef float real;
 #define RNAME(name) name##_f32
 #define BLAS(name) cblas_s##name
 #define REAL_EXP expf
-#define REAL_LOG logf
-#define REAL_TANH tanhf
 #define REAL_ERF erff
 #define REAL_LOG1P log1pf
 #define REAL_EXPM1 expm1f

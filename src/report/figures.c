@@ -253,6 +253,22 @@ static void later_title(const struct report *report, const struct run_group *gro
 			 report->options->step >= 0 ? "" : " (the last logged)");
 }
 
+/* The layer axis shared by the two-panel figures: x from layer 0 to the deepest run's
+ * output layer, y over the decades of what they plot, and the right panel's title. */
+struct layer_axis {
+	char xmax[32], xstep[32], ymin[32], ymax[32], later[96];
+};
+
+static void layer_axis(const struct report *report, const struct run_group *group,
+		       const struct range *range, struct layer_axis *axis)
+{
+	int depth = max_depth(report, group);
+	snprintf(axis->xmax, sizeof axis->xmax, "%.1f", depth + 0.5);
+	snprintf(axis->xstep, sizeof axis->xstep, "%d", depth > 10 ? (depth + 9) / 10 : 1);
+	range_format(range, axis->ymin, axis->ymax, sizeof axis->ymin);
+	later_title(report, group, axis->later, sizeof axis->later);
+}
+
 /* Runs that differ only in seed are drawn as one curve: the mean of log10 of the norm
  * (a geometric mean) with a band from the smallest to the largest value. */
 struct log_stats {
@@ -446,13 +462,10 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 	struct strbuf escaped;
 	strbuf_init(&escaped);
 	figure_title(&escaped, quantity_title, &title);
-	char stem[64], xmax[32], xstep[32], ymin[32], ymax[32], later_text[96];
+	char stem[64];
 	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
-	int depth = max_depth(report, group);
-	snprintf(xmax, sizeof xmax, "%.1f", depth + 0.5);
-	snprintf(xstep, sizeof xstep, "%d", depth > 10 ? (depth + 9) / 10 : 1);
-	range_format(&range, ymin, ymax, sizeof ymin);
-	later_title(report, group, later_text, sizeof later_text);
+	struct layer_axis axis;
+	layer_axis(report, group, &range, &axis);
 	struct panel_layout layout;
 	panel_layout(&layout, (set_count + 1) / 2);
 	struct template_value values[TEMPLATE_VALUES] = {
@@ -460,16 +473,16 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 		{"TOP", layout.top},
 		{"KEYROWS", layout.rows},
 		{"QUANTITY", quantity},
-		{"LATER", later_text},
+		{"LATER", axis.later},
 		{"DATA", data.text},
 		{"TITLE", escaped.text},
 		{"YLABEL", column == 2 ? "||dL/dW||_F" : "||dL/dz||_F (delta)"},
-		{"XMAX", xmax},
-		{"XSTEP", xstep},
-		{"YMIN", ymin},
-		{"YMAX", ymax},
+		{"XMAX", axis.xmax},
+		{"XSTEP", axis.xstep},
+		{"YMIN", axis.ymin},
+		{"YMAX", axis.ymax},
 		{"LEFT", left.text},
-		{"RIGHT_TITLE", later_text},
+		{"RIGHT_TITLE", axis.later},
 		{"RIGHT", right.text},
 	};
 	result = write_script(report, stem, "profile.gp", 1200, layout.height, values, 15,
@@ -956,21 +969,18 @@ static int residual_figure(struct report *report, const struct run_group *group,
 				"at initialisation; with residual connections %s.",
 		      title.length ? title.text : "these runs",
 		      report_number(a, sizeof a, ratios[0]), report_number(b, sizeof b, ratios[1]));
-	char stem[64], xmax[32], xstep[32], ymin[32], ymax[32], later_text[96];
+	char stem[64];
 	snprintf(stem, sizeof stem, "residual-%d", index);
-	int depth = max_depth(report, group);
-	snprintf(xmax, sizeof xmax, "%.1f", depth + 0.5);
-	snprintf(xstep, sizeof xstep, "%d", depth > 10 ? (depth + 9) / 10 : 1);
-	range_format(&range, ymin, ymax, sizeof ymin);
-	later_title(report, group, later_text, sizeof later_text);
+	struct layer_axis axis;
+	layer_axis(report, group, &range, &axis);
 	struct panel_layout layout;
 	int most_runs_per_side = plain > with_residual ? plain : with_residual;
 	panel_layout(&layout, 3 * most_runs_per_side);
 	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom}, {"TOP", layout.top}, {"KEYROWS", layout.rows},
-		{"LATER", later_text},     {"DATA", data.text},     {"TITLE", escaped.text},
-		{"XMAX", xmax},            {"XSTEP", xstep},        {"YMIN", ymin},
-		{"YMAX", ymax},            {"LEFT_TITLE", "plain"}, {"LEFT", panels[0].text},
+		{"LATER", axis.later},     {"DATA", data.text},     {"TITLE", escaped.text},
+		{"XMAX", axis.xmax},            {"XSTEP", axis.xstep},        {"YMIN", axis.ymin},
+		{"YMAX", axis.ymax},            {"LEFT_TITLE", "plain"}, {"LEFT", panels[0].text},
 		{"RIGHT_TITLE", "residual"}, {"RIGHT", panels[1].text},
 	};
 	result = write_script(report, stem, "residual.gp", 1200, layout.height, values, 14,

@@ -138,8 +138,9 @@ int cmd_report(int argc, char **argv)
 		code = selected > 0 ? EXIT_NOT_FOUND : EXIT_USAGE;
 		goto done;
 	}
-	if (report_load(&report, ids, count)) {
-		code = error_last()[0] == '-' ? EXIT_USAGE : EXIT_DATABASE;
+	int loaded = report_load(&report, ids, count);
+	if (loaded) {
+		code = loaded > 0 ? EXIT_USAGE : EXIT_DATABASE;
 		goto done;
 	}
 	if (make_directory(o.out_dir) || report_write_figures(&report)) {

@@ -62,7 +62,8 @@ struct report {
 int report_select(sqlite3 *db, const char *runs, const char *where, long long **ids,
 		  int *count);
 
-/* runs.c: loads fields and runs; frees them. */
+/* runs.c: loads fields and runs. Returns 0; 1 with a message for a --compare that names
+ * no runs column; -1 with a message for a database error. report_free frees them. */
 int report_load(struct report *report, const long long *ids, int count);
 void report_free(struct report *report);
 /* A run's logged steps: at most `limit`, evenly spread, always the first and the last

@@ -75,9 +75,10 @@ static int load_fields(struct report *report)
 		for (size_t i = 0; i < sizeof identity / sizeof *identity; i++)
 			refused |= !strcmp(name, identity[i]);
 		if (!field && (refused || !is_runs_column(report->db, name))) {
-			result = error("--compare: '%s' is not a hyper-parameter column of runs "
-				       "(e.g. activation, depth, residual, init, width, lr)",
-				       name);
+			error("--compare: '%s' is not a hyper-parameter column of runs "
+			      "(e.g. activation, depth, residual, init, width, lr)",
+			      name);
+			result = 1;
 			break;
 		}
 		if (!field) {
@@ -175,8 +176,9 @@ done:
 
 int report_load(struct report *report, const long long *ids, int count)
 {
-	if (load_fields(report))
-		return -1;
+	int fields = load_fields(report);
+	if (fields)
+		return fields;
 	report->runs = xcalloc((size_t)count, sizeof *report->runs);
 	for (int i = 0; i < count; i++) {
 		if (load_run(report, &report->runs[i], ids[i]))

@@ -1,11 +1,13 @@
-/* gtrack run SPEC... : validate every spec first (so a typo in the last file does not
- * surface after hours of training), then train them one after the other. */
+/* gtrack run SPEC... : check every spec and its data first (so a typo or a bad file in
+ * the last one does not surface after hours of training), then train them one after the
+ * other. */
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "data/dataset.h"
 #include "db/db.h"
 #include "spec/spec.h"
 #include "sweep/sweep.h"
@@ -45,6 +47,7 @@ int cmd_run(int argc, char **argv)
 	int override_count = 0, option;
 	bool quiet = false;
 	struct spec *specs = NULL;
+	struct dataset *datasets = NULL;
 	int spec_count = 0, code = EXIT_OK;
 	sqlite3 *db = NULL;
 
@@ -83,6 +86,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	specs = xcalloc((size_t)(argc - first_spec), sizeof *specs);
+	datasets = xcalloc((size_t)(argc - first_spec), sizeof *datasets);
 	for (int i = first_spec; i < argc; i++) {
 		if (spec_load_file(&specs[spec_count], argv[i], overrides, override_count)) {
 			code = EXIT_BAD_SPEC;
@@ -93,6 +97,15 @@ int cmd_run(int argc, char **argv)
 			specs[spec_count].name = xstrdup(name);
 		}
 		spec_count++;
+	}
+	/* Every dataset is read (or generated) and the spec fitted to it before anything
+	 * trains; only the first is kept, the others are read again when their turn comes
+	 * (and must not have changed), so memory holds one dataset at a time. */
+	for (int i = 0; i < spec_count && !code; i++) {
+		if (dataset_generate(&datasets[i], &specs[i]))
+			code = EXIT_BAD_SPEC;
+		else if (i > 0)
+			dataset_free(&datasets[i]);
 	}
 	if (code)
 		goto done;
@@ -116,10 +129,12 @@ int cmd_run(int argc, char **argv)
 
 	for (int i = 0; i < spec_count; i++) {
 		struct run_result result;
-		if (trainer_run(db, &specs[i], !quiet, &result)) {
+		if ((i > 0 && dataset_generate(&datasets[i], &specs[i])) ||
+		    trainer_train(db, &specs[i], &datasets[i], !quiet, &result)) {
 			code = EXIT_RUN_FAILED;
 			break;
 		}
+		dataset_free(&datasets[i]);
 		run_result_print(stdout, &specs[i], &result);
 		if (result.outcome == RUN_KILLED) {
 			code = EXIT_INTERRUPTED;
@@ -136,8 +151,11 @@ int cmd_run(int argc, char **argv)
 		code = EXIT_INTERRUPTED;
 done:
 	db_close(db);
-	for (int i = 0; i < spec_count; i++)
+	for (int i = 0; i < spec_count; i++) {
+		dataset_free(&datasets[i]);
 		spec_free(&specs[i]);
+	}
+	free(datasets);
 	free(specs);
 	free(overrides);
 	return finish_output(code);

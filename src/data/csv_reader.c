@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -158,10 +159,11 @@ int csv_read(struct dataset *data, const struct spec *spec)
 				x[f++] = value;
 				continue;
 			}
-			if (value != floor(value) || value < 0 || value >= (double)spec->data.classes) {
-				error("%s:%ld: label column '%s': expected an integer from 0 to %lld "
-				      "(data.classes - 1), found '%s'",
-				      path, number, names[c], (long long)spec->data.classes - 1, text);
+			/* data.classes is fitted to (or checked against) the labels later */
+			if (value != floor(value) || value < 0 || value > INT32_MAX) {
+				error("%s:%ld: label column '%s': expected a non-negative integer, "
+				      "found '%s'",
+				      path, number, names[c], text);
 				goto done;
 			}
 			data->labels[rows] = (int32_t)value;

@@ -3,13 +3,17 @@
  * activations or depths train on identical examples. */
 #include "data/dataset.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "data/csv_reader.h"
 #include "data/idx_reader.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 
@@ -142,15 +146,109 @@ static void standardize(struct dataset *data)
 	}
 }
 
-int dataset_generate(struct dataset *data, const struct spec *spec)
+/* Continues *hash over the contents of path as gtrack reads them (gzip decompressed),
+ * so a file and its gzipped copy are the same data. */
+static int hash_contents(const char *path, uint64_t *hash)
+{
+	gzFile file = gzopen(path, "rb");
+	if (!file)
+		return error("cannot open data file '%s': %s", path,
+			     errno ? strerror(errno) : "out of memory");
+	unsigned char chunk[1 << 16];
+	int got;
+	while ((got = gzread(file, chunk, sizeof chunk)) > 0)
+		*hash = hash_fnv1a64_more(*hash, chunk, (size_t)got);
+	int code;
+	const char *message = gzerror(file, &code);
+	int result = got < 0 ? error("%s: gzip error: %s", path, message) : 0;
+	gzclose(file);
+	return result;
+}
+
+/* The file the examples come from, and the one their labels come from, for messages. */
+static const char *examples_file(const struct spec *spec)
+{
+	return spec->data.kind == DATA_CSV ? spec->data.path : spec->data.images;
+}
+
+static const char *labels_file(const struct spec *spec)
+{
+	return spec->data.kind == DATA_CSV ? spec->data.path : spec->data.labels;
+}
+
+/* Takes a size from the file, unless the spec gave another. */
+static int fit_size(struct spec *spec, const char *key, int64_t *value, int64_t found,
+		    const char *what)
+{
+	if (spec_key_given(spec, key) && *value != found)
+		return error("%s: %s: %lld given, but '%s' has %lld %s", spec_origin_of(spec, key),
+			     key, (long long)*value, examples_file(spec), (long long)found, what);
+	*value = found;
+	return 0;
+}
+
+/* Fits the spec to the file just read: sizes, classes, contents' hash (see
+ * dataset_generate). */
+static int fit_spec(struct spec *spec, const struct dataset *data)
+{
+	uint64_t hash = HASH_FNV1A64_START;
+	char data_hash[sizeof spec->data_hash];
+	if (hash_contents(examples_file(spec), &hash) ||
+	    (spec->data.kind == DATA_IDX && hash_contents(spec->data.labels, &hash)))
+		return -1;
+	snprintf(data_hash, sizeof data_hash, "%016llx", (unsigned long long)hash);
+	if (spec->data_hash[0] && strcmp(spec->data_hash, data_hash))
+		return error("'%s' changed since it was checked: its contents' hash was %s, now %s",
+			     examples_file(spec), spec->data_hash, data_hash);
+	if (fit_size(spec, "data.samples", &spec->data.samples, data->samples, "examples") ||
+	    fit_size(spec, "data.features", &spec->data.features, data->features, "features"))
+		return -1;
+
+	int64_t largest = 0;
+	for (int64_t i = 0; i < data->samples; i++)
+		if (data->labels[i] > data->labels[largest])
+			largest = i;
+	int64_t label = data->labels[largest];
+	if (spec_key_given(spec, "data.classes")) {
+		if (label >= spec->data.classes)
+			return error("%s: example %lld has label %lld, not below data.classes (%lld, "
+				     "given at %s)",
+				     labels_file(spec), (long long)largest + 1, (long long)label,
+				     (long long)spec->data.classes,
+				     spec_origin_of(spec, "data.classes"));
+	} else {
+		spec->data.classes = label + 1 < 2 ? 2 : label + 1;
+	}
+	snprintf(spec->data_hash, sizeof spec->data_hash, "%s", data_hash);
+	spec_rehash(spec);
+	return 0;
+}
+
+/* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
+ * pixels) is allocated. */
+static int read_file(struct dataset *data, struct spec *spec)
+{
+	struct idx_source source = {0};
+	if (spec->data.kind == DATA_CSV ? csv_read(data, spec) : idx_open(data, &source, spec))
+		return -1;
+	if (fit_spec(spec, data) || spec_check_memory(spec) ||
+	    (spec->data.kind == DATA_IDX && idx_read_pixels(data, &source))) {
+		idx_close(&source);
+		dataset_free(data);
+		return -1;
+	}
+	return 0;
+}
+
+int dataset_generate(struct dataset *data, struct spec *spec)
 {
 	struct rng rng;
 	rng_seed(&rng, (uint64_t)spec->seed, RNG_STREAM_DATA);
 	memset(data, 0, sizeof *data);
-	bool from_file = spec->data.kind == DATA_CSV || spec->data.kind == DATA_IDX;
+	bool from_file = spec_reads_file(spec);
 
 	if (from_file) {
-		if ((spec->data.kind == DATA_CSV ? csv_read(data, spec) : idx_read(data, spec)))
+		if (read_file(data, spec))
 			return -1;
 		data->outputs = spec->data.classes;
 		if (spec->data.shuffle)

@@ -18,10 +18,15 @@ struct dataset {
 	int64_t train_count; /* rows [0, train_count) train; the rest is the validation split */
 };
 
-/* Generates or reads the dataset the spec describes, shuffles and standardises file data
+/* Generates or reads the dataset the spec describes, and for a file fits the spec to it
+ * in one flow: the file's samples and features (a given value that differs is an error),
+ * data.classes from the labels unless given (a given value must exceed every label),
+ * the memory check on those sizes (an IDX file's before its pixels are allocated), the
+ * contents' hash into data_hash and spec_hash. A spec fitted before (the pre-check of
+ * gtrack run) must find the same contents. Then shuffles and standardises file data
  * (statistics from the training part only) and splits off data.validation. Returns 0,
  * or -1 with a message; on error nothing needs freeing. */
-int dataset_generate(struct dataset *data, const struct spec *spec);
+int dataset_generate(struct dataset *data, struct spec *spec);
 void dataset_free(struct dataset *data);
 
 #endif

@@ -62,14 +62,15 @@ static gzFile open_idx(const char *path, uint32_t magic, uint32_t *dims, int dim
 	return file;
 }
 
-int idx_read(struct dataset *data, const struct spec *spec)
+int idx_open(struct dataset *data, struct idx_source *source, const struct spec *spec)
 {
 	const char *images_path = spec->data.images, *labels_path = spec->data.labels;
 	uint32_t image_dims[3], label_dims[1];
-	unsigned char *pixels = NULL, *labels = NULL;
+	unsigned char *labels = NULL;
 	gzFile images = NULL, label_file = NULL;
 	int result = -1;
 	memset(data, 0, sizeof *data);
+	memset(source, 0, sizeof *source);
 
 	if (!(images = open_idx(images_path, 0x00000803, image_dims, 3)) ||
 	    !(label_file = open_idx(labels_path, 0x00000801, label_dims, 1)))
@@ -85,28 +86,20 @@ int idx_read(struct dataset *data, const struct spec *spec)
 		      image_dims[1], image_dims[2]);
 		goto done;
 	}
-	pixels = xmalloc(count * features);
+	/* the labels are one byte per example, a small part of what the pixels need */
 	labels = xmalloc(count);
-	if (read_exactly(images, images_path, pixels, count * features, 16, "pixels") ||
-	    read_exactly(label_file, labels_path, labels, count, 8, "labels"))
+	if (read_exactly(label_file, labels_path, labels, count, 8, "labels"))
 		goto done;
 	data->samples = (int64_t)count;
 	data->features = (int64_t)features;
-	data->inputs = xmalloc(sizeof(double) * count * features);
 	data->labels = xmalloc(sizeof(int32_t) * count);
-	for (size_t i = 0; i < count * features; i++)
-		data->inputs[i] = pixels[i];
-	for (size_t i = 0; i < count; i++) {
-		if (labels[i] >= spec->data.classes) {
-			error("%s: label %u at offset %zu is not below data.classes (%lld)", labels_path,
-			      labels[i], 8 + i, (long long)spec->data.classes);
-			goto done;
-		}
+	for (size_t i = 0; i < count; i++)
 		data->labels[i] = labels[i];
-	}
+	source->images = images;
+	source->images_path = images_path;
+	images = NULL;
 	result = 0;
 done:
-	free(pixels);
 	free(labels);
 	if (images)
 		gzclose(images);
@@ -115,4 +108,29 @@ done:
 	if (result)
 		dataset_free(data);
 	return result;
+}
+
+int idx_read_pixels(struct dataset *data, struct idx_source *source)
+{
+	size_t count = (size_t)data->samples, features = (size_t)data->features;
+	unsigned char *pixels = xmalloc(count * features);
+	int result = read_exactly(source->images, source->images_path, pixels, count * features,
+				  16, "pixels");
+	if (result == 0) {
+		data->inputs = xmalloc(sizeof(double) * count * features);
+		for (size_t i = 0; i < count * features; i++)
+			data->inputs[i] = pixels[i];
+	}
+	free(pixels);
+	idx_close(source);
+	if (result)
+		dataset_free(data);
+	return result;
+}
+
+void idx_close(struct idx_source *source)
+{
+	if (source->images)
+		gzclose(source->images);
+	source->images = NULL;
 }

@@ -46,10 +46,10 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 		" init_gain, init_bias, residual, residual_alpha, optimizer, lr, momentum,"
 		" batch_size, steps, loss_fn, dataset, samples, features, outputs, dtype,"
 		" log_every, gtrack_version, hostname, pid, sweep_id, norm, schedule,"
-		" weight_decay, clip_norm, clip_value, validation, uuid)"
+		" weight_decay, clip_norm, clip_value, validation, data_hash, uuid)"
 		" VALUES (?, 'running', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'),"
 		" strftime('%Y-%m-%dT%H:%M:%fZ'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
 	sqlite3_stmt *statement = NULL;
 	struct strbuf resolved;
 	char hostname[256] = "";
@@ -119,6 +119,10 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 	else
 		sqlite3_bind_null(statement, i++);
 	sqlite3_bind_double(statement, i++, spec->data.validation);
+	if (spec->data_hash[0])
+		sqlite3_bind_text(statement, i++, spec->data_hash, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(statement, i++);
 	if (sqlite3_step(statement) != SQLITE_DONE) {
 		fail(store, "cannot insert the run");
 		goto done;

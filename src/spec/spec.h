@@ -63,7 +63,8 @@ struct spec_origin {
 	char location[96]; /* "spec.yaml:7:12" or "--set model.depth=30" */
 };
 
-#define SPEC_MAX_ORIGINS 64
+/* Every key can be given (a resolved spec gives them all), plus shorthand paths. */
+#define SPEC_MAX_ORIGINS 128
 
 struct spec {
 	char *name;
@@ -141,7 +142,8 @@ struct spec {
 	char *source_path; /* file name as given, or a label for in-memory specs */
 	char *source_text; /* the YAML as given */
 	char *overrides;   /* "--set a=b --set c=d" as given, "" when none */
-	char spec_hash[17];
+	char spec_hash[17]; /* for a file dataset, final once dataset_generate has read it */
+	char data_hash[17]; /* FNV-1a of the data file's contents; "" for generated data */
 	int64_t sweep_id; /* the sweep the run belongs to in its database; 0 for none */
 	struct spec_origin origins[SPEC_MAX_ORIGINS];
 	int origin_count;
@@ -165,6 +167,28 @@ void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identit
 
 /* Writes the reference of every key: path, type, default and meaning. */
 void spec_describe(struct strbuf *out);
+
+/* The canonical text spec_hash is computed from: every key but name and seed, data
+ * paths left empty (a file's contents identify it, not where it lies, so a resolved spec
+ * re-run from another directory keeps its hash), then data_hash when there is one. */
+void spec_emit_canonical(const struct spec *spec, struct strbuf *out);
+/* Recomputes spec_hash from spec_emit_canonical, after the spec was fitted to its data. */
+void spec_rehash(struct spec *spec);
+
+/* Where the value of path ("data.classes") came from: "spec.yaml:7:12" or "--set ...",
+ * or the source file when it is the default. */
+const char *spec_origin_of(const struct spec *spec, const char *path);
+/* True when the value of path ("data.classes") was given by the file or a --set, false
+ * when it is the default. */
+bool spec_key_given(const struct spec *spec, const char *path);
+
+/* True for csv and idx: the data, and so samples, features and classes, come from files. */
+bool spec_reads_file(const struct spec *spec);
+
+/* Refuses, with the sizes and the amount in the message, a spec whose training would
+ * need more than 80% of this machine's memory (spec_memory_bytes). Generated data is
+ * checked when the spec is loaded; file data once its sizes are known. */
+int spec_check_memory(const struct spec *spec);
 
 /* Size of the network's output layer: classes, or data.outputs for teacher regression. */
 int64_t spec_output_size(const struct spec *spec);

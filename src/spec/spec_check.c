@@ -2,6 +2,7 @@
 #include "spec/spec_check.h"
 #include "spec/spec_fields.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,27 +50,66 @@ static int fail_at(const struct spec *spec, const char *path, const char *messag
 }
 
 /* A relative data path is relative to the spec file, as an #include is to its file, so
- * a spec works from any directory. */
-static void resolve_path(const struct spec *spec, char **path)
+ * a spec works from any directory; it is then made absolute, so the resolved spec stored
+ * with a run reads the same file from wherever it is re-run or exported. */
+static int resolve_path(const struct spec *spec, char **path)
 {
 	if (!*path || !**path || (*path)[0] == '/')
-		return;
-	const char *slash = strrchr(spec->source_path, '/');
-	if (!slash)
-		return;
+		return 0;
 	struct strbuf resolved;
 	strbuf_init(&resolved);
-	strbuf_printf(&resolved, "%.*s/%s", (int)(slash - spec->source_path), spec->source_path,
-		      *path);
+	const char *slash = strrchr(spec->source_path, '/');
+	if (!slash || spec->source_path[0] != '/') {
+		char cwd[4096];
+		if (!getcwd(cwd, sizeof cwd)) {
+			strbuf_free(&resolved);
+			return error("cannot resolve the data path '%s': %s", *path, strerror(errno));
+		}
+		strbuf_printf(&resolved, "%s/", cwd);
+	}
+	if (slash)
+		strbuf_printf(&resolved, "%.*s/", (int)(slash - spec->source_path),
+			      spec->source_path);
+	strbuf_puts(&resolved, *path);
 	free(*path);
 	*path = strbuf_detach(&resolved);
+	return 0;
+}
+
+int spec_check_memory(const struct spec *spec)
+{
+	double needed = spec_memory_bytes(spec), available = physical_memory();
+	if (needed <= 0.8 * available)
+		return 0;
+	char message[1024], needed_text[32], available_text[32], source[600] = "";
+	bool data_dominates = 8.0 * (double)spec->data.samples *
+				      (double)(spec->data.features + 1) >
+			      needed / 2;
+	const char *path = data_dominates ? "data.samples"
+			   : spec->model.depth > spec->model.width ? "model.depth"
+								   : "model.width";
+	if (spec->data.kind == DATA_CSV)
+		snprintf(source, sizeof source, " (in '%s')", spec->data.path);
+	else if (spec->data.kind == DATA_IDX)
+		snprintf(source, sizeof source, " (in '%s')", spec->data.images);
+	if (data_dominates && spec_reads_file(spec))
+		path = "data.kind";
+	snprintf(message, sizeof message,
+		 "depth %lld x width %lld with %lld samples of %lld features%s needs %s of "
+		 "memory (parameters, gradients, optimizer state, activations, data); "
+		 "this machine has %s",
+		 (long long)spec->model.depth, (long long)spec->model.width,
+		 (long long)spec->data.samples, (long long)spec->data.features, source,
+		 format_bytes(needed_text, sizeof needed_text, needed),
+		 format_bytes(available_text, sizeof available_text, available));
+	return fail_at(spec, path, message);
 }
 
 int spec_check(struct spec *spec)
 {
-	resolve_path(spec, &spec->data.path);
-	resolve_path(spec, &spec->data.images);
-	resolve_path(spec, &spec->data.labels);
+	if (resolve_path(spec, &spec->data.path) || resolve_path(spec, &spec->data.images) ||
+	    resolve_path(spec, &spec->data.labels))
+		return -1;
 	int errors = 0;
 	char message[512];
 
@@ -90,8 +130,7 @@ int spec_check(struct spec *spec)
 		fail_at(spec, "data.features", "spirals need at least 2 features");
 		errors++;
 	}
-	bool from_file = spec->data.kind == DATA_CSV || spec->data.kind == DATA_IDX;
-	if (!from_file && spec->train.batch_size > spec->data.samples) {
+	if (!spec_reads_file(spec) && spec->train.batch_size > spec->data.samples) {
 		snprintf(message, sizeof message,
 			 "batch of %lld examples is larger than data.samples (%lld)",
 			 (long long)spec->train.batch_size, (long long)spec->data.samples);
@@ -106,24 +145,6 @@ int spec_check(struct spec *spec)
 	if (errors)
 		return -1;
 
-	double needed = spec_memory_bytes(spec), available = physical_memory();
-	if (needed > 0.8 * available) {
-		char needed_text[32], available_text[32];
-		bool data_dominates = 8.0 * (double)spec->data.samples *
-					      (double)(spec->data.features + 1) >
-				      needed / 2;
-		const char *path = data_dominates ? "data.samples"
-				   : spec->model.depth > spec->model.width ? "model.depth"
-									   : "model.width";
-		snprintf(message, sizeof message,
-			 "depth %lld x width %lld with %lld samples of %lld features needs %s of "
-			 "memory (parameters, gradients, optimizer state, activations, data); "
-			 "this machine has %s",
-			 (long long)spec->model.depth, (long long)spec->model.width,
-			 (long long)spec->data.samples, (long long)spec->data.features,
-			 format_bytes(needed_text, sizeof needed_text, needed),
-			 format_bytes(available_text, sizeof available_text, available));
-		return fail_at(spec, path, message);
-	}
-	return 0;
+	/* a file's sizes are known once it is read (dataset_generate checks them then) */
+	return spec_reads_file(spec) ? 0 : spec_check_memory(spec);
 }

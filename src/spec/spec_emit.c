@@ -22,14 +22,24 @@ static void emit_string(struct strbuf *out, const char *text)
 	strbuf_puts(out, "\"");
 }
 
+/* What a dump is for: a resolved spec to store and re-run, or the text spec_hash is
+ * computed from. */
+enum emit_purpose { EMIT_ALL, EMIT_WITHOUT_IDENTITY, EMIT_CANONICAL };
+
 static void emit_fields(const struct spec *spec, const struct spec_field *fields,
-			struct strbuf *out, int indent, bool include_identity)
+			struct strbuf *out, int indent, enum emit_purpose purpose)
 {
 	for (; fields->key; fields++) {
 		const void *value = (const char *)spec + fields->offset;
-		if (!include_identity && indent == 0 &&
+		if (purpose != EMIT_ALL && indent == 0 &&
 		    (!strcmp(fields->key, "name") || !strcmp(fields->key, "seed")))
 			continue;
+		/* an empty path, as a generated dataset has, keeps those specs' hashes what
+		 * they were before file contents entered the hash */
+		if (purpose == EMIT_CANONICAL && fields->names_data_file) {
+			strbuf_printf(out, "%*s%s: \"\"\n", indent, "", fields->key);
+			continue;
+		}
 		strbuf_printf(out, "%*s%s:", indent, "", fields->key);
 		switch (fields->type) {
 		case FIELD_INT:
@@ -74,7 +84,7 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 		}
 		case FIELD_SECTION:
 			strbuf_puts(out, "\n");
-			emit_fields(spec, fields->fields, out, indent + 2, include_identity);
+			emit_fields(spec, fields->fields, out, indent + 2, purpose);
 			break;
 		}
 	}
@@ -82,7 +92,15 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 
 void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identity)
 {
-	emit_fields(spec, spec_root_fields, out, 0, include_identity);
+	emit_fields(spec, spec_root_fields, out, 0,
+		    include_identity ? EMIT_ALL : EMIT_WITHOUT_IDENTITY);
+}
+
+void spec_emit_canonical(const struct spec *spec, struct strbuf *out)
+{
+	emit_fields(spec, spec_root_fields, out, 0, EMIT_CANONICAL);
+	if (spec->data_hash[0])
+		strbuf_printf(out, "data_hash: %s\n", spec->data_hash);
 }
 
 /* Writes text indented by four spaces, wrapped at 88 columns, for terminals and papers. */

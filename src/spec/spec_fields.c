@@ -37,6 +37,9 @@ const char *const dtype_names[] = {"float32", "float64", NULL};
 	 .doc = text}
 #define STRING(name, member, text)                                                         \
 	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text}
+#define DATA_FILE(name, member, text)                                                      \
+	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text,             \
+	 .names_data_file = true}
 #define CHOICE(name, member, def, names, text)                                             \
 	{.key = name, .type = FIELD_CHOICE, .offset = AT(member), .default_text = def,     \
 	 .choices = names, .doc = text}
@@ -52,25 +55,29 @@ static const struct spec_field data_fields[] = {
 	       "generator: gaussian (inputs N(0, variance), random labels), blobs (Gaussian "
 	       "class clusters), spirals (interleaved arms), teacher (targets from a random "
 	       "network); or a file: csv, idx (MNIST's format)"),
-	STRING("path", data.path,
+	DATA_FILE("path", data.path,
 	       "csv: the file (relative to the spec file), with a header line; .gz is read as "
-	       "gzip"),
+	       "gzip; its contents, not its name, enter spec_hash"),
 	STRING("label", data.label,
 	       "csv: the label column, a name or a 0-based index (default: the last column); "
 	       "labels are integers from 0 to classes - 1"),
-	STRING("images", data.images,
+	DATA_FILE("images", data.images,
 	       "idx: the images file, relative to the spec file (e.g. "
 	       "train-images-idx3-ubyte[.gz])"),
-	STRING("labels", data.labels, "idx: the labels file (e.g. train-labels-idx1-ubyte[.gz])"),
+	DATA_FILE("labels", data.labels, "idx: the labels file (e.g. train-labels-idx1-ubyte[.gz])"),
 	BOOL("standardize", data.standardize, "true",
 	     "csv, idx: z-score each feature with the mean and deviation of the training part"),
 	REAL("validation", data.validation, "0.0", 0, 0.9,
 	     "fraction of the examples held out for evaluation (log.eval_every)"),
 	BOOL("shuffle", data.shuffle, "true",
 	     "csv, idx: shuffle the examples (from the seed) before the validation split"),
-	INT("samples", data.samples, "2048", 1, SIZE_LIMIT, "number of examples"),
-	INT("features", data.features, "16", 1, SIZE_LIMIT, "input dimension"),
-	INT("classes", data.classes, "4", 2, SIZE_LIMIT, "number of classes (output size)"),
+	INT("samples", data.samples, "2048", 1, SIZE_LIMIT,
+	    "number of examples (csv, idx: the file's; giving another is an error)"),
+	INT("features", data.features, "16", 1, SIZE_LIMIT,
+	    "input dimension (csv, idx: the file's; giving another is an error)"),
+	INT("classes", data.classes, "4", 2, SIZE_LIMIT,
+	    "number of classes (output size); csv, idx: the largest label + 1 unless given "
+	    "(at least 2), and a given value must exceed every label"),
 	INT("outputs", data.outputs, "1", 1, SIZE_LIMIT,
 	    "teacher with loss mse: number of regression targets (output size)"),
 	INT("teacher_width", data.teacher_width, "32", 1, SIZE_LIMIT,

@@ -28,6 +28,8 @@ struct spec_field {
 	const struct spec_field *fields;      /* FIELD_SECTION: its keys, ending with {0} */
 	const char *shorthand;                /* FIELD_SECTION: key a scalar value sets */
 	const struct spec_field *implied;     /* FIELD_SECTION: bool set true by a mapping */
+	bool names_data_file; /* a data file's path: its contents enter spec_hash, not the
+			       * path (spec_emit_canonical) */
 };
 
 /* The top-level keys, ending with {0}. */
@@ -48,7 +50,5 @@ void spec_apply_defaults(struct spec *spec);
 
 /* Remembers where path's value came from, for later checks. */
 void spec_record_origin(struct spec *spec, const char *path, const char *location);
-/* The location of path's value, or the source file when it came from a default. */
-const char *spec_origin_of(const struct spec *spec, const char *path);
 
 #endif

@@ -272,11 +272,11 @@ static char *default_name(const char *label)
 	return name;
 }
 
-static void compute_hash(struct spec *spec)
+void spec_rehash(struct spec *spec)
 {
 	struct strbuf canonical;
 	strbuf_init(&canonical);
-	spec_emit(spec, &canonical, false);
+	spec_emit_canonical(spec, &canonical);
 	snprintf(spec->spec_hash, sizeof spec->spec_hash, "%016llx",
 		 (unsigned long long)hash_fnv1a64(canonical.text, canonical.length));
 	strbuf_free(&canonical);
@@ -339,7 +339,7 @@ int spec_load_text(struct spec *spec, const char *text, const char *label,
 		spec->name = default_name(label);
 	if (spec_check(spec))
 		goto done;
-	compute_hash(spec);
+	spec_rehash(spec);
 	result = 0;
 done:
 	yaml_document_delete(&document.yaml);
@@ -380,6 +380,19 @@ int64_t spec_output_size(const struct spec *spec)
 	if (spec->data.kind == DATA_TEACHER && spec->train.loss == LOSS_MSE)
 		return spec->data.outputs;
 	return spec->data.classes;
+}
+
+bool spec_key_given(const struct spec *spec, const char *path)
+{
+	for (int i = 0; i < spec->origin_count; i++)
+		if (!strcmp(spec->origins[i].path, path))
+			return true;
+	return false;
+}
+
+bool spec_reads_file(const struct spec *spec)
+{
+	return spec->data.kind == DATA_CSV || spec->data.kind == DATA_IDX;
 }
 
 bool spec_uses_labels(const struct spec *spec)

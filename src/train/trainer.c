@@ -85,10 +85,24 @@ static double layer_ratio(const struct layer_stats *layers, int count)
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
 }
 
-int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
+int trainer_run(sqlite3 *db, struct spec *spec, bool show_progress,
 		struct run_result *result)
 {
-	struct dataset data = {0};
+	struct dataset data;
+	memset(result, 0, sizeof *result);
+	result->outcome = RUN_FAILED;
+	if (dataset_generate(&data, spec)) {
+		snprintf(result->message, sizeof result->message, "%s", error_last());
+		return -1;
+	}
+	int status = trainer_train(db, spec, &data, show_progress, result);
+	dataset_free(&data);
+	return status;
+}
+
+int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *data,
+		  bool show_progress, struct run_result *result)
+{
 	struct model *model = NULL;
 	struct run_store *store = NULL;
 	struct layer_stats *layers = NULL;
@@ -96,20 +110,14 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 	int status = -1;
 
 	memset(result, 0, sizeof *result);
+	result->outcome = RUN_FAILED; /* until it starts: a run that cannot start failed */
 	result->first_loss = result->final_loss = NAN;
 	result->initial_ratio = result->final_ratio = NAN;
-	if (dataset_generate(&data, spec))
-		goto done;
-	/* a file decides the sizes; the run records and trains with what it found */
-	struct spec sized = *spec;
-	sized.data.samples = data.samples;
-	sized.data.features = data.features;
-	spec = &sized;
 	if (!(model = model_new(spec)))
 		goto done;
 	int layer_count = model_layer_count(model);
 	layers = xcalloc((size_t)layer_count, sizeof *layers);
-	batch_order_init(&batches, spec, data.train_count);
+	batch_order_init(&batches, spec, data->train_count);
 	if (!(store = run_store_begin(db, spec, layer_count, &result->run_id)))
 		goto done;
 
@@ -135,14 +143,14 @@ int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
 		}
 		if (spec->log.eval_every > 0 &&
 		    (step % spec->log.eval_every == 0 || step == last) &&
-		    evaluate(store, model, &data, step)) {
+		    evaluate(store, model, data, step)) {
 			result->outcome = RUN_FAILED;
 			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;
 		}
 		struct step_stats stats;
 		double lr = schedule_lr(spec, step);
-		model_compute_gradients(model, &data, batch_order_next(&batches), &stats);
+		model_compute_gradients(model, data, batch_order_next(&batches), &stats);
 		bool logged = step % spec->log.every == 0 || step == last;
 		double grad_norm = model_measure(model, layers, logged);
 		int bad_layer = first_nonfinite_layer(layers, layer_count);
@@ -211,7 +219,6 @@ done:
 	free(layers);
 	batch_order_free(&batches);
 	model_free(model);
-	dataset_free(&data);
 	return status;
 }
 

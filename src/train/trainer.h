@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "data/dataset.h"
 #include "spec/spec.h"
 
 enum run_outcome { RUN_FINISHED, RUN_DIVERGED, RUN_KILLED, RUN_FAILED };
@@ -29,10 +30,15 @@ void trainer_handle_signals(void);
 /* True once SIGINT or SIGTERM has arrived. */
 bool trainer_interrupted(void);
 
-/* Trains spec and records it in db. Returns 0 when the run was recorded, whatever its
- * outcome (see result), or -1 with a message when it could not be started or recorded;
- * a run whose recording failed midway is marked 'failed' if the database allows. */
-int trainer_run(sqlite3 *db, const struct spec *spec, bool show_progress,
+/* Trains spec on data, both from dataset_generate (which fitted the spec to its data),
+ * and records it in db. Returns 0 when the run was recorded, whatever its outcome (see
+ * result), or -1 with a message when it could not be started or recorded; a run whose
+ * recording failed midway is marked 'failed' if the database allows. */
+int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *data,
+		  bool show_progress, struct run_result *result);
+
+/* dataset_generate, then trainer_train: the spec is fitted to its data in place. */
+int trainer_run(sqlite3 *db, struct spec *spec, bool show_progress,
 		struct run_result *result);
 
 /* Prints a run's one-line summary to out, and its message unless it finished. */

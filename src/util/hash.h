@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define HASH_FNV1A64_START 0xcbf29ce484222325ULL
+
 uint64_t hash_fnv1a64(const void *data, size_t length);
+/* Continues a hash over more bytes: hashing a file chunk by chunk, starting from
+ * HASH_FNV1A64_START, gives hash_fnv1a64 of the whole. */
+uint64_t hash_fnv1a64_more(uint64_t hash, const void *data, size_t length);
 
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "util/file.h"
 #include "util/hash.h"
@@ -35,6 +36,16 @@ char *test_write_file(const char *dir, const char *name, const char *text)
 	fputs(text, file);
 	fclose(file);
 	return strbuf_detach(&path);
+}
+
+void test_write_gzip(const char *dir, const char *name, const void *bytes, size_t length)
+{
+	char path[2048];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	gzFile file = gzopen(path, "wb");
+	assert_non_null(file);
+	assert_int_equal(gzwrite(file, bytes, (unsigned)length), (int)length);
+	assert_int_equal(gzclose(file), Z_OK);
 }
 
 static char *read_all(int fd)

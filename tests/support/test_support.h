@@ -16,6 +16,8 @@
 const char *test_temp_dir(void);
 /* Writes text to dir/name and returns the full path (caller frees). */
 char *test_write_file(const char *dir, const char *name, const char *text);
+/* Writes bytes gzip-compressed to dir/name. */
+void test_write_gzip(const char *dir, const char *name, const void *bytes, size_t length);
 
 struct command_result {
 	int exit_code; /* -signal when killed by a signal */

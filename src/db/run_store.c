@@ -144,18 +144,16 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 			       -1, &statement, NULL) != SQLITE_OK)
 		return fail(store, "cannot prepare the layer rows");
 	for (int layer = 0; layer < store->layer_count; layer++) {
-		bool output = layer == store->layer_count - 1;
-		int64_t fan_in = layer == 0 ? spec->data.features : spec->model.width;
-		int64_t fan_out = output ? spec_output_size(spec) : spec->model.width;
+		struct layer_shape shape = spec_layer_shape(spec, layer);
 		sqlite3_bind_int64(statement, 1, store->run_id);
 		sqlite3_bind_int(statement, 2, layer);
-		sqlite3_bind_text(statement, 3, output ? "output" : "hidden", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(statement, 4, fan_in);
-		sqlite3_bind_int64(statement, 5, fan_out);
-		sqlite3_bind_text(statement, 6,
-				  output ? "linear" : activation_names[spec->model.activation.kind],
-				  -1, SQLITE_STATIC);
-		sqlite3_bind_int(statement, 7, spec_layer_is_residual(spec, layer));
+		sqlite3_bind_text(statement, 3, shape.output ? "output" : "hidden", -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(statement, 4, shape.fan_in);
+		sqlite3_bind_int64(statement, 5, shape.fan_out);
+		sqlite3_bind_text(statement, 6, activation_names[shape.activation], -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(statement, 7, shape.residual);
 		if (sqlite3_step(statement) != SQLITE_DONE) {
 			sqlite3_finalize(statement);
 			return fail(store, "cannot insert a layer row");
@@ -166,12 +164,11 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 	return 0;
 }
 
-struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int layer_count,
-				  int64_t *run_id)
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t *run_id)
 {
 	struct run_store *store = xcalloc(1, sizeof *store);
 	store->db = db;
-	store->layer_count = layer_count;
+	store->layer_count = (int)spec_layer_count(spec);
 
 	if (db_exec(db, "BEGIN IMMEDIATE"))
 		goto fail;
@@ -238,14 +235,14 @@ static int begin_if_needed(struct run_store *store)
 	return 0;
 }
 
-int run_store_checkpoint(struct run_store *store, int64_t step, const struct model *model)
+int run_store_checkpoint(struct run_store *store, int64_t step,
+			 const struct layer_parameters *layers)
 {
 	if (begin_if_needed(store))
 		return -1;
 	sqlite3_stmt *s = store->insert_checkpoint;
 	for (int layer = 0; layer < store->layer_count; layer++) {
-		struct layer_parameters p;
-		model_layer_parameters(model, layer, &p);
+		struct layer_parameters p = layers[layer];
 		sqlite3_bind_int64(s, 1, store->run_id);
 		sqlite3_bind_int64(s, 2, step);
 		sqlite3_bind_int(s, 3, layer);

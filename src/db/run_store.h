@@ -7,15 +7,15 @@
 #include <sqlite3.h>
 #include <stdint.h>
 
-#include "nn/model.h"
+#include "db/records.h"
 #include "spec/spec.h"
 
 struct run_store;
 
-/* Inserts the run (status 'running') and its layers. Returns the store, or NULL with a
- * message; *run_id receives the new id. The caller frees the store with run_store_free. */
-struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int layer_count,
-				  int64_t *run_id);
+/* Inserts the run (status 'running') and its layers (spec_layer_shape of a spec fitted
+ * to its data). Returns the store, or NULL with a message; *run_id receives the new id.
+ * The caller frees the store with run_store_free. */
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t *run_id);
 
 /* Queues the rows of one logged step, inside the open transaction. Returns -1 with a
  * message. */
@@ -23,9 +23,10 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		  double grad_norm, double grad_norm_clipped, double learning_rate,
 		  double elapsed_s, const struct layer_stats *layers);
 
-/* Stores the model's parameters as checkpoint `step`, inside the open transaction.
- * Returns -1 with a message. */
-int run_store_checkpoint(struct run_store *store, int64_t step, const struct model *model);
+/* Stores every layer's parameters (one entry per layer) as checkpoint `step`, inside the
+ * open transaction. Returns -1 with a message. */
+int run_store_checkpoint(struct run_store *store, int64_t step,
+			 const struct layer_parameters *layers);
 
 /* Queues an evaluation row: split is "train" or "validation". */
 int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,

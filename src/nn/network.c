@@ -32,7 +32,7 @@ static double norm(const real *x, size_t n)
 network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 {
 	network *net = xcalloc(1, sizeof *net);
-	int depth = (int)spec->model.depth, width = (int)spec->model.width;
+	int depth = (int)spec->model.depth;
 	net->batch = (int)spec->train.batch_size;
 	net->inputs = (int)spec->data.features;
 	net->outputs = (int)spec_output_size(spec);
@@ -60,12 +60,13 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	size_t activation_count = 0, norm_state_count = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
-		layer->is_output = l == depth;
-		layer->fan_in = l == 0 ? net->inputs : width;
-		layer->fan_out = layer->is_output ? net->outputs : width;
-		layer->activation = spec->model.activation.kind;
-		layer->residual = spec_layer_is_residual(spec, l);
-		bool normalised = !layer->is_output && net->norm != NORM_NONE;
+		struct layer_shape shape = spec_layer_shape(spec, l);
+		layer->is_output = shape.output;
+		layer->fan_in = (int)shape.fan_in;
+		layer->fan_out = (int)shape.fan_out;
+		layer->activation = shape.activation;
+		layer->residual = shape.residual;
+		bool normalised = shape.normalised;
 		net->parameter_count += (size_t)layer->fan_out * ((size_t)layer->fan_in + 1 +
 								  (normalised ? 2 : 0));
 		/* pre, plus act for hidden layers, plus out for residual ones, plus normed and

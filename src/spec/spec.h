@@ -197,8 +197,18 @@ bool spec_uses_labels(const struct spec *spec);
 /* True when the parameters used at step (or, for step == train.steps, the final ones)
  * are to be stored. */
 bool spec_is_checkpoint(const struct spec *spec, int64_t step);
-/* True when hidden layer `layer` (0-based) has a residual connection: residual is on and
- * the layer's input and output sizes match. */
-bool spec_layer_is_residual(const struct spec *spec, int64_t layer);
+/* One layer of the network. Layers are 0..depth: hidden layers, then the output layer. */
+struct layer_shape {
+	int64_t fan_in, fan_out;
+	bool output;     /* the last layer: linear (softmax belongs to the loss), no norm */
+	bool residual;   /* h <- h + alpha f(W h + b): residual on and fan_in == fan_out */
+	bool normalised; /* layernorm or batchnorm between the linear map and the activation */
+	int activation;  /* enum activation_kind; ACT_LINEAR for the output layer */
+};
+/* The shape of `layer`: the one place layer sizes are derived from a (fitted) spec, for
+ * the network's buffers, the layers rows and the memory estimate. */
+struct layer_shape spec_layer_shape(const struct spec *spec, int64_t layer);
+/* depth + 1 */
+int64_t spec_layer_count(const struct spec *spec);
 
 #endif

@@ -13,25 +13,45 @@
 #include "util/strbuf.h"
 #include "util/units.h"
 
+/* Parameters of one layer, and the activations the network keeps per example: the
+ * linear map's output, the activation's (hidden layers), the residual sum, the normalised
+ * values and their standardised copy, each with its gradient (see network_new). */
+static void layer_memory(const struct layer_shape *shape, double *parameters, double *values)
+{
+	double fan_in = (double)shape->fan_in, fan_out = (double)shape->fan_out;
+	*parameters = fan_out * (fan_in + 1 + (shape->normalised ? 2 : 0));
+	double copies = shape->output ? 1 : shape->residual ? 3 : 2;
+	*values = 2 * fan_out * (copies + (shape->normalised ? 2 : 0));
+}
+
 double spec_memory_bytes(const struct spec *spec)
 {
-	double depth = (double)spec->model.depth, width = (double)spec->model.width;
+	double depth = (double)spec->model.depth;
 	double inputs = (double)spec->data.features, outputs = (double)spec_output_size(spec);
 	double batch = (double)spec->train.batch_size, samples = (double)spec->data.samples;
 	double real_size = spec->train.dtype == DTYPE_FLOAT64 ? 8.0 : 4.0;
 
-	double parameters = (inputs + 1) * width + (depth - 1) * (width + 1) * width +
-			    (width + 1) * outputs;
-	double units = depth * width + outputs; /* every layer's outputs */
-	/* parameters, gradients and optimizer state (two buffers for adam); per unit and example: pre-activation and
-	 * activation (and the residual sum) with their gradients; the batch buffers */
-	double copies = (spec->model.residual.enabled ? 6 : 4) +
-			(spec->model.norm.kind != NORM_NONE ? 4 : 0);
+	/* layer 0, the depth - 1 hidden layers after it (all alike), the output layer: a
+	 * closed form, so an absurd depth is refused without walking it */
+	double parameters = 0, values = 0, p, v;
+	struct layer_shape first = spec_layer_shape(spec, 0);
+	layer_memory(&first, &p, &v);
+	parameters += p, values += v;
+	if (spec->model.depth > 1) {
+		struct layer_shape hidden = spec_layer_shape(spec, 1);
+		layer_memory(&hidden, &p, &v);
+		parameters += (depth - 1) * p, values += (depth - 1) * v;
+	}
+	struct layer_shape last = spec_layer_shape(spec, spec->model.depth);
+	layer_memory(&last, &p, &v);
+	parameters += p, values += v;
+
 	double state = spec->train.optimizer.kind == OPTIMIZER_SGD ? 1 : 2;
-	/* parameters, gradients, the snapshot for update ratios, optimizer state */
-	double network = real_size * ((3 + state) * parameters + copies * batch * units +
-				      batch * (inputs + outputs + 1));
-	/* the dataset is generated in double: features, targets, labels */
+	/* parameters, gradients, the snapshot for update ratios, optimizer state; the
+	 * activations; the batch buffers */
+	double network = real_size * ((3 + state) * parameters + batch * values +
+				      batch * (inputs + 2 * outputs + 1));
+	/* the dataset is held in double: features, targets, labels */
 	double data = 8.0 * samples * (inputs + outputs + 1);
 	return network + data;
 }

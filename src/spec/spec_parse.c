@@ -413,10 +413,20 @@ bool spec_is_checkpoint(const struct spec *spec, int64_t step)
 	return false;
 }
 
-bool spec_layer_is_residual(const struct spec *spec, int64_t layer)
+int64_t spec_layer_count(const struct spec *spec)
 {
-	if (!spec->model.residual.enabled || layer < 0 || layer >= spec->model.depth)
-		return false;
-	int64_t fan_in = layer == 0 ? spec->data.features : spec->model.width;
-	return fan_in == spec->model.width;
+	return spec->model.depth + 1;
+}
+
+struct layer_shape spec_layer_shape(const struct spec *spec, int64_t layer)
+{
+	struct layer_shape shape = {0};
+	shape.output = layer == spec->model.depth;
+	shape.fan_in = layer == 0 ? spec->data.features : spec->model.width;
+	shape.fan_out = shape.output ? spec_output_size(spec) : spec->model.width;
+	shape.activation = shape.output ? ACT_LINEAR : spec->model.activation.kind;
+	shape.residual = !shape.output && spec->model.residual.enabled &&
+			 shape.fan_in == shape.fan_out;
+	shape.normalised = !shape.output && spec->model.norm.kind != NORM_NONE;
+	return shape;
 }

@@ -80,6 +80,16 @@ static int evaluate(struct run_store *store, struct model *model, const struct d
 	return run_store_eval(store, step, "validation", loss, accuracy, held_out);
 }
 
+/* Stores the model's parameters as checkpoint `step`; parameters has one entry per
+ * layer. */
+static int store_checkpoint(struct run_store *store, const struct model *model,
+			    struct layer_parameters *parameters, int64_t step)
+{
+	for (int layer = 0; layer < model_layer_count(model); layer++)
+		model_layer_parameters(model, layer, &parameters[layer]);
+	return run_store_checkpoint(store, step, parameters);
+}
+
 static double layer_ratio(const struct layer_stats *layers, int count)
 {
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
@@ -106,6 +116,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	struct model *model = NULL;
 	struct run_store *store = NULL;
 	struct layer_stats *layers = NULL;
+	struct layer_parameters *parameters = NULL;
 	struct batch_order batches = {0};
 	int status = -1;
 
@@ -117,8 +128,9 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		goto done;
 	int layer_count = model_layer_count(model);
 	layers = xcalloc((size_t)layer_count, sizeof *layers);
+	parameters = xcalloc((size_t)layer_count, sizeof *parameters);
 	batch_order_init(&batches, spec, data->train_count);
-	if (!(store = run_store_begin(db, spec, layer_count, &result->run_id)))
+	if (!(store = run_store_begin(db, spec, &result->run_id)))
 		goto done;
 
 	struct progress bar;
@@ -136,7 +148,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 				 "interrupted before step %lld", (long long)step);
 			break;
 		}
-		if (spec_is_checkpoint(spec, step) && run_store_checkpoint(store, step, model)) {
+		if (spec_is_checkpoint(spec, step) &&
+		    store_checkpoint(store, model, parameters, step)) {
 			result->outcome = RUN_FAILED;
 			snprintf(result->message, sizeof result->message, "%s", error_last());
 			break;
@@ -204,7 +217,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	result->elapsed_s = monotonic_seconds() - started;
 	/* the final weights, after the last update, of a run that completed */
 	if (result->outcome == RUN_FINISHED && spec_is_checkpoint(spec, spec->train.steps) &&
-	    run_store_checkpoint(store, spec->train.steps, model)) {
+	    store_checkpoint(store, model, parameters, spec->train.steps)) {
 		result->outcome = RUN_FAILED;
 		snprintf(result->message, sizeof result->message, "%s", error_last());
 	}
@@ -217,6 +230,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 done:
 	run_store_free(store);
 	free(layers);
+	free(parameters);
 	batch_order_free(&batches);
 	model_free(model);
 	return status;

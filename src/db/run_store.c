@@ -2,6 +2,7 @@
 #include "db/run_store.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -38,91 +39,95 @@ static void bind_real(sqlite3_stmt *statement, int index, double value)
 		sqlite3_bind_double(statement, index, value);
 }
 
+/* Binds value to the statement's parameter ":column". */
+static int bind_value(struct run_store *store, sqlite3_stmt *statement, const char *column,
+		      struct spec_value value)
+{
+	char name[64];
+	snprintf(name, sizeof name, ":%s", column);
+	int index = sqlite3_bind_parameter_index(statement, name);
+	if (index == 0)
+		return error("database: the run row has no parameter %s", name);
+	int rc = SQLITE_OK;
+	switch (value.type) {
+	case SPEC_VALUE_NULL:
+		rc = sqlite3_bind_null(statement, index);
+		break;
+	case SPEC_VALUE_INTEGER:
+		rc = sqlite3_bind_int64(statement, index, value.integer);
+		break;
+	case SPEC_VALUE_REAL:
+		bind_real(statement, index, value.real);
+		break;
+	case SPEC_VALUE_TEXT:
+		rc = sqlite3_bind_text(statement, index, value.text, -1, SQLITE_STATIC);
+		break;
+	}
+	return rc == SQLITE_OK ? 0 : fail(store, "cannot bind the run row");
+}
+
+static struct spec_value text_value(const char *text)
+{
+	return (struct spec_value){.type = text ? SPEC_VALUE_TEXT : SPEC_VALUE_NULL,
+				   .text = text};
+}
+
+static struct spec_value integer_value(int64_t integer)
+{
+	return (struct spec_value){.type = SPEC_VALUE_INTEGER, .integer = integer};
+}
+
+/* The runs row: the columns that record provenance, named here, and one column per
+ * spec value, named by the spec field table (spec_columns); every value is bound by its
+ * column's name. */
 static int insert_run(struct run_store *store, const struct spec *spec)
 {
-	static const char sql[] =
-		"INSERT INTO runs (name, status, spec, overrides, resolved_spec, spec_hash, seed,"
-		" started_at, heartbeat_at, activation, activation_slope, depth, width, init,"
-		" init_gain, init_bias, residual, residual_alpha, optimizer, lr, momentum,"
-		" batch_size, steps, loss_fn, dataset, samples, features, outputs, dtype,"
-		" log_every, gtrack_version, hostname, pid, sweep_id, norm, schedule,"
-		" weight_decay, clip_norm, clip_value, validation, data_hash, uuid)"
-		" VALUES (?, 'running', ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'),"
-		" strftime('%Y-%m-%dT%H:%M:%fZ'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, lower(hex(randomblob(16))))";
+	static const char *const provenance[] = {"spec", "overrides", "resolved_spec",
+						 "spec_hash", "data_hash", "gtrack_version",
+						 "hostname", "pid", "sweep_id"};
+	const int provenance_count = (int)(sizeof provenance / sizeof *provenance);
 	sqlite3_stmt *statement = NULL;
-	struct strbuf resolved;
+	struct strbuf sql, resolved;
 	char hostname[256] = "";
-	int i = 1, result = -1;
+	int result = -1;
 
+	strbuf_init(&sql);
 	strbuf_init(&resolved);
+	strbuf_puts(&sql, "INSERT INTO runs (status, started_at, heartbeat_at, uuid");
+	for (int i = 0; i < provenance_count; i++)
+		strbuf_printf(&sql, ", %s", provenance[i]);
+	for (const struct spec_column *c = spec_columns(); c->column; c++)
+		strbuf_printf(&sql, ", %s", c->column);
+	strbuf_puts(&sql, ") VALUES ('running', strftime('%Y-%m-%dT%H:%M:%fZ'),"
+			  " strftime('%Y-%m-%dT%H:%M:%fZ'), lower(hex(randomblob(16)))");
+	for (int i = 0; i < provenance_count; i++)
+		strbuf_printf(&sql, ", :%s", provenance[i]);
+	for (const struct spec_column *c = spec_columns(); c->column; c++)
+		strbuf_printf(&sql, ", :%s", c->column);
+	strbuf_puts(&sql, ")");
+
 	spec_emit(spec, &resolved, true);
 	gethostname(hostname, sizeof hostname - 1);
-	if (sqlite3_prepare_v2(store->db, sql, -1, &statement, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(store->db, sql.text, -1, &statement, NULL) != SQLITE_OK) {
 		fail(store, "cannot prepare the run row");
 		goto done;
 	}
-	sqlite3_bind_text(statement, i++, spec->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, spec->source_text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, spec->overrides ? spec->overrides : "", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, resolved.text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, spec->spec_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(statement, i++, spec->seed);
-	sqlite3_bind_text(statement, i++, activation_names[spec->model.activation.kind], -1,
-			  SQLITE_STATIC);
-	if (spec->model.activation.kind == ACT_LEAKY_RELU)
-		sqlite3_bind_double(statement, i++, spec->model.activation.slope);
-	else
-		sqlite3_bind_null(statement, i++);
-	sqlite3_bind_int64(statement, i++, spec->model.depth);
-	sqlite3_bind_int64(statement, i++, spec->model.width);
-	sqlite3_bind_text(statement, i++, init_scheme_names[spec->model.init.scheme], -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_double(statement, i++, spec->model.init.gain);
-	sqlite3_bind_double(statement, i++, spec->model.init.bias);
-	sqlite3_bind_int(statement, i++, spec->model.residual.enabled);
-	if (spec->model.residual.enabled)
-		sqlite3_bind_double(statement, i++, spec->model.residual.alpha);
-	else
-		sqlite3_bind_null(statement, i++);
-	sqlite3_bind_text(statement, i++, optimizer_names[spec->train.optimizer.kind], -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_double(statement, i++, spec->train.optimizer.lr);
-	sqlite3_bind_double(statement, i++, spec->train.optimizer.momentum);
-	sqlite3_bind_int64(statement, i++, spec->train.batch_size);
-	sqlite3_bind_int64(statement, i++, spec->train.steps);
-	sqlite3_bind_text(statement, i++, loss_names[spec->train.loss], -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, data_kind_names[spec->data.kind], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(statement, i++, spec->data.samples);
-	sqlite3_bind_int64(statement, i++, spec->data.features);
-	sqlite3_bind_int64(statement, i++, spec_output_size(spec));
-	sqlite3_bind_text(statement, i++, dtype_names[spec->train.dtype], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(statement, i++, spec->log.every);
-	sqlite3_bind_text(statement, i++, GTRACK_VERSION, -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(statement, i++, (int64_t)getpid());
-	if (spec->sweep_id > 0)
-		sqlite3_bind_int64(statement, i++, spec->sweep_id);
-	else
-		sqlite3_bind_null(statement, i++);
-	sqlite3_bind_text(statement, i++, norm_names[spec->model.norm.kind], -1, SQLITE_STATIC);
-	sqlite3_bind_text(statement, i++, schedule_names[spec->train.schedule.kind], -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_double(statement, i++, spec->train.optimizer.weight_decay);
-	if (spec->train.clip_norm > 0)
-		sqlite3_bind_double(statement, i++, spec->train.clip_norm);
-	else
-		sqlite3_bind_null(statement, i++);
-	if (spec->train.clip_value > 0)
-		sqlite3_bind_double(statement, i++, spec->train.clip_value);
-	else
-		sqlite3_bind_null(statement, i++);
-	sqlite3_bind_double(statement, i++, spec->data.validation);
-	if (spec->data_hash[0])
-		sqlite3_bind_text(statement, i++, spec->data_hash, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(statement, i++);
+	if (bind_value(store, statement, "spec", text_value(spec->source_text)) ||
+	    bind_value(store, statement, "overrides",
+		       text_value(spec->overrides ? spec->overrides : "")) ||
+	    bind_value(store, statement, "resolved_spec", text_value(resolved.text)) ||
+	    bind_value(store, statement, "spec_hash", text_value(spec->spec_hash)) ||
+	    bind_value(store, statement, "data_hash",
+		       text_value(spec->data_hash[0] ? spec->data_hash : NULL)) ||
+	    bind_value(store, statement, "gtrack_version", text_value(GTRACK_VERSION)) ||
+	    bind_value(store, statement, "hostname", text_value(hostname)) ||
+	    bind_value(store, statement, "pid", integer_value((int64_t)getpid())) ||
+	    bind_value(store, statement, "sweep_id",
+		       spec->sweep_id > 0 ? integer_value(spec->sweep_id) : text_value(NULL)))
+		goto done;
+	for (const struct spec_column *c = spec_columns(); c->column; c++)
+		if (bind_value(store, statement, c->column, spec_column_value(spec, c)))
+			goto done;
 	if (sqlite3_step(statement) != SQLITE_DONE) {
 		fail(store, "cannot insert the run");
 		goto done;
@@ -132,6 +137,7 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 done:
 	sqlite3_finalize(statement);
 	strbuf_free(&resolved);
+	strbuf_free(&sql);
 	return result;
 }
 

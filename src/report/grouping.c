@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/spec.h"
+
 /* Whether field f takes part in grouping and legends for a figure. */
 static bool relevant(const struct report *report, int f, bool initial_only,
 		     bool (*skip)(const char *))
@@ -65,41 +67,23 @@ static bool varies(const struct report *report, const struct run_group *group, i
 /* "sigmoid", "d=20", "residual", "alpha 0.5", "gain 2", "lr=0.1", "w=64", ... */
 static void describe_value(const char *column, const char *value, struct strbuf *out)
 {
-	static const struct {
-		const char *column, *format;
-	} formats[] = {
-		{"depth", "d=%s"},        {"width", "w=%s"},         {"init_gain", "gain %s"},
-		{"init_bias", "bias %s"}, {"residual_alpha", "alpha %s"},
-		{"activation_slope", "slope %s"}, {"lr", "lr=%s"},  {"momentum", "momentum %s"},
-		{"batch_size", "batch %s"}, {"steps", "%s steps"},  {"samples", "%s samples"},
-		{"features", "%s features"}, {"outputs", "%s outputs"}, {"log_every", "every %s"},
-		{"weight_decay", "decay %s"}, {"clip_norm", "clip norm %s"},
-		{"clip_value", "clip value %s"}, {"validation", "validation %s"},
-	};
 	if (!*value)
 		return;
 	if (!strcmp(column, "residual")) {
 		strbuf_puts(out, strcmp(value, "0") ? "residual" : "plain");
 		return;
 	}
-	for (size_t i = 0; i < sizeof formats / sizeof *formats; i++) {
-		if (!strcmp(formats[i].column, column)) {
-			strbuf_printf(out, formats[i].format, value);
-			return;
-		}
-	}
-	bool known = false;
-	static const char *const bare[] = {"activation", "init", "dataset", "loss_fn", "dtype",
-					   "optimizer", "schedule", "norm"};
 	/* the default normalisation says nothing; a chosen one names itself */
 	if (!strcmp(column, "norm") && !strcmp(value, "none"))
 		return;
-	for (size_t i = 0; i < sizeof bare / sizeof *bare; i++)
-		known |= !strcmp(bare[i], column);
-	if (known)
-		strbuf_puts(out, value);
-	else
-		strbuf_printf(out, "%s=%s", column, value);
+	/* the legend format of the spec field table: "d=%s", or "%s" for names */
+	for (const struct spec_column *c = spec_columns(); c->column; c++) {
+		if (!strcmp(c->column, column) && c->legend) {
+			strbuf_printf(out, c->legend, value);
+			return;
+		}
+	}
+	strbuf_printf(out, "%s=%s", column, value);
 }
 
 /* Titles name the shared architecture and the main training knob; the full list of

@@ -7,24 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spec/spec.h"
 #include "util/error.h"
 
-/* The runs columns that tell runs apart, in legend order. */
-static const struct {
-	const char *column;
-	bool training_only;
-} default_fields[] = {
-	{"activation", false}, {"activation_slope", false}, {"depth", false},
-	{"residual", false},   {"residual_alpha", false},   {"norm", false},
-	{"init", false},
-	{"init_gain", false},  {"init_bias", false},        {"width", false},
-	{"dataset", false},    {"samples", false},          {"features", false},
-	{"outputs", false},    {"loss_fn", false},          {"dtype", false},
-	{"batch_size", false}, {"optimizer", true},         {"lr", true},
-	{"momentum", true},    {"steps", true},             {"log_every", true},
-	{"schedule", true},    {"weight_decay", true},      {"clip_norm", true},
-	{"clip_value", true},  {"validation", true},
-};
+static int by_legend_rank(const void *a, const void *b)
+{
+	const struct spec_column *x = *(const struct spec_column *const *)a;
+	const struct spec_column *y = *(const struct spec_column *const *)b;
+	return x->legend_rank - y->legend_rank;
+}
+
+/* The runs columns that tell runs apart, in legend order, from the spec field table;
+ * returns their number. The caller frees *sorted. */
+static int comparable_columns(const struct spec_column ***sorted)
+{
+	*sorted = xcalloc((size_t)spec_column_count(), sizeof **sorted);
+	int n = 0;
+	for (const struct spec_column *c = spec_columns(); c->column; c++)
+		if (c->legend_rank > 0)
+			(*sorted)[n++] = c;
+	qsort(*sorted, (size_t)n, sizeof **sorted, by_legend_rank);
+	return n;
+}
 
 static bool is_runs_column(sqlite3 *db, const char *column)
 {
@@ -49,18 +53,20 @@ static struct report_field *find_field(struct report *report, const char *column
 
 static int load_fields(struct report *report)
 {
-	int n = (int)(sizeof default_fields / sizeof *default_fields);
+	const struct spec_column **default_fields;
+	int n = comparable_columns(&default_fields);
 	const char *compare = report->options->compare;
 	int extra = 1;
 	for (const char *c = compare; c && *c; c++)
 		extra += *c == ',';
 	report->fields = xcalloc((size_t)(n + extra), sizeof *report->fields);
 	for (int i = 0; i < n; i++) {
-		report->fields[i].column = xstrdup(default_fields[i].column);
-		report->fields[i].training_only = default_fields[i].training_only;
+		report->fields[i].column = xstrdup(default_fields[i]->column);
+		report->fields[i].training_only = default_fields[i]->splits_figures;
 		/* by default everything but the training schedule varies within a figure */
-		report->fields[i].compared = compare == NULL && !default_fields[i].training_only;
+		report->fields[i].compared = compare == NULL && !default_fields[i]->splits_figures;
 	}
+	free(default_fields);
 	report->field_count = n;
 	if (!compare)
 		return 0;

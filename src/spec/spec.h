@@ -197,6 +197,40 @@ bool spec_uses_labels(const struct spec *spec);
 /* True when the parameters used at step (or, for step == train.steps, the final ones)
  * are to be stored. */
 bool spec_is_checkpoint(const struct spec *spec, int64_t step);
+/* A runs column that holds a spec value. The spec field table (spec_fields.c) says
+ * which key fills which column, so the runs INSERT binds by name and the report's field
+ * list is derived from the same rows. */
+struct spec_column {
+	const char *column; /* runs column */
+	const char *key;    /* "train.optimizer.lr"; NULL for outputs (spec_output_size) */
+	/* the value in legends: a printf format ("d=%s", "%s" for the value alone), or
+	 * NULL for "column=value" */
+	const char *legend;
+	/* position among the fields that tell runs apart, in legends and the report's runs
+	 * table; 0 for name and seed, which identify a run rather than describe it */
+	int legend_rank;
+	/* the training schedule (lr, steps, ...): no effect on the gradient at
+	 * initialisation, so by default runs that differ in it are put in different
+	 * figures rather than compared within one */
+	bool splits_figures;
+	const void *field; /* the key's row, internal to src/spec */
+};
+
+/* Every runs column a spec fills, ending with {NULL}. */
+const struct spec_column *spec_columns(void);
+/* The number of entries of spec_columns. */
+int spec_column_count(void);
+
+/* A column's value for one spec: SQL NULL (e.g. residual_alpha when residual is off),
+ * an integer (also booleans, 0 or 1), a real, or text (choice names). */
+struct spec_value {
+	enum { SPEC_VALUE_NULL, SPEC_VALUE_INTEGER, SPEC_VALUE_REAL, SPEC_VALUE_TEXT } type;
+	int64_t integer;
+	double real;
+	const char *text; /* owned by the spec or static */
+};
+struct spec_value spec_column_value(const struct spec *spec, const struct spec_column *column);
+
 /* One layer of the network. Layers are 0..depth: hidden layers, then the output layer. */
 struct layer_shape {
 	int64_t fan_in, fan_out;

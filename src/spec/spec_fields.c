@@ -26,26 +26,54 @@ const char *const dtype_names[] = {"float32", "float64", NULL};
 /* Sizes are capped at 2^31-1 so that BLAS's int dimensions hold them; memory is checked
  * separately, with the amount needed in the message. */
 #define SIZE_LIMIT 2147483647.0
-#define INT(name, member, def, lo, hi, text)                                               \
+/* The optional last arguments of a row say what the key becomes in the runs table and
+ * in reports: COLUMN(...), then SPLITS and STORED_WHEN(...) where they apply. */
+#define INT(name, member, def, lo, hi, text, ...)                                          \
 	{.key = name, .type = FIELD_INT, .offset = AT(member), .default_text = def,        \
-	 .min = lo, .max = hi, .doc = text}
-#define REAL(name, member, def, lo, hi, text)                                              \
+	 .min = lo, .max = hi, .doc = text, __VA_ARGS__}
+#define REAL(name, member, def, lo, hi, text, ...)                                         \
 	{.key = name, .type = FIELD_REAL, .offset = AT(member), .default_text = def,       \
-	 .min = lo, .max = hi, .doc = text}
-#define BOOL(name, member, def, text)                                                      \
+	 .min = lo, .max = hi, .doc = text, __VA_ARGS__}
+#define BOOL(name, member, def, text, ...)                                                 \
 	{.key = name, .type = FIELD_BOOL, .offset = AT(member), .default_text = def,       \
-	 .doc = text}
-#define STRING(name, member, text)                                                         \
-	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text}
+	 .doc = text, __VA_ARGS__}
+#define STRING(name, member, text, ...)                                                    \
+	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text, __VA_ARGS__}
 #define DATA_FILE(name, member, text)                                                      \
 	{.key = name, .type = FIELD_STRING, .offset = AT(member), .doc = text,             \
 	 .names_data_file = true}
-#define CHOICE(name, member, def, names, text)                                             \
+#define CHOICE(name, member, def, names, text, ...)                                        \
 	{.key = name, .type = FIELD_CHOICE, .offset = AT(member), .default_text = def,     \
-	 .choices = names, .doc = text}
+	 .choices = names, .doc = text, __VA_ARGS__}
+/* runs column, legend format (NULL: "column=value") and rank in legends (0: identity) */
+#define COLUMN(name, legend_format, rank)                                                  \
+	.column = name, .legend = legend_format, .legend_rank = rank
+#define SPLITS .splits_figures = true
+#define STORED_WHEN(predicate) .stored_when = predicate
 #define SECTION(name, member, keys, text, ...)                                             \
 	{.key = name, .type = FIELD_SECTION, .offset = AT(member), .fields = keys,         \
 	 .doc = text, __VA_ARGS__}
+/* Columns that only mean something in some specs hold NULL in the others. */
+static bool leaky_relu_only(const struct spec *spec)
+{
+	return spec->model.activation.kind == ACT_LEAKY_RELU;
+}
+
+static bool residual_only(const struct spec *spec)
+{
+	return spec->model.residual.enabled;
+}
+
+static bool clip_norm_on(const struct spec *spec)
+{
+	return spec->train.clip_norm > 0;
+}
+
+static bool clip_value_on(const struct spec *spec)
+{
+	return spec->train.clip_value > 0;
+}
+
 /* "> 0" for reals: the smallest positive bound that still reads as 0 in messages */
 #define POSITIVE 1e-300
 #define HUGE_VALUE 1e300
@@ -54,7 +82,8 @@ static const struct spec_field data_fields[] = {
 	CHOICE("kind", data.kind, "blobs", data_kind_names,
 	       "generator: gaussian (inputs N(0, variance), random labels), blobs (Gaussian "
 	       "class clusters), spirals (interleaved arms), teacher (targets from a random "
-	       "network); or a file: csv, idx (MNIST's format)"),
+	       "network); or a file: csv, idx (MNIST's format)",
+	       COLUMN("dataset", "%s", 11)),
 	DATA_FILE("path", data.path,
 	       "csv: the file (relative to the spec file), with a header line; .gz is read as "
 	       "gzip; its contents, not its name, enter spec_hash"),
@@ -68,13 +97,16 @@ static const struct spec_field data_fields[] = {
 	BOOL("standardize", data.standardize, "true",
 	     "csv, idx: z-score each feature with the mean and deviation of the training part"),
 	REAL("validation", data.validation, "0.0", 0, 0.9,
-	     "fraction of the examples held out for evaluation (log.eval_every)"),
+	     "fraction of the examples held out for evaluation (log.eval_every)",
+	     COLUMN("validation", "validation %s", 27), SPLITS),
 	BOOL("shuffle", data.shuffle, "true",
 	     "csv, idx: shuffle the examples (from the seed) before the validation split"),
 	INT("samples", data.samples, "2048", 1, SIZE_LIMIT,
-	    "number of examples (csv, idx: the file's; giving another is an error)"),
+	    "number of examples (csv, idx: the file's; giving another is an error)",
+	    COLUMN("samples", "%s samples", 12)),
 	INT("features", data.features, "16", 1, SIZE_LIMIT,
-	    "input dimension (csv, idx: the file's; giving another is an error)"),
+	    "input dimension (csv, idx: the file's; giving another is an error)",
+	    COLUMN("features", "%s features", 13)),
 	INT("classes", data.classes, "4", 2, SIZE_LIMIT,
 	    "number of classes (output size); csv, idx: the largest label + 1 unless given "
 	    "(at least 2), and a given value must exceed every label"),
@@ -95,30 +127,37 @@ static const struct spec_field data_fields[] = {
 static const struct spec_field activation_fields[] = {
 	CHOICE("kind", model.activation.kind, "relu", activation_names,
 	       "linear, sigmoid, tanh, relu, leaky_relu, elu (alpha 1), gelu (erf form), "
-	       "softplus (beta 1), silu"),
+	       "softplus (beta 1), silu",
+	       COLUMN("activation", "%s", 1)),
 	REAL("slope", model.activation.slope, "0.01", 0, HUGE_VALUE,
-	     "leaky_relu: slope for negative inputs"),
+	     "leaky_relu: slope for negative inputs",
+	     COLUMN("activation_slope", "slope %s", 2), STORED_WHEN(leaky_relu_only)),
 	{0},
 };
 
 static const struct spec_field init_fields[] = {
 	CHOICE("scheme", model.init.scheme, "xavier_normal", init_scheme_names,
 	       "xavier_uniform, xavier_normal (std sqrt(2/(fan_in+fan_out))), he_uniform, "
-	       "he_normal (std sqrt(2/fan_in)), lecun_normal (std sqrt(1/fan_in)), orthogonal"),
+	       "he_normal (std sqrt(2/fan_in)), lecun_normal (std sqrt(1/fan_in)), orthogonal",
+	       COLUMN("init", "%s", 7)),
 	REAL("gain", model.init.gain, "1.0", 0, HUGE_VALUE,
 	     "multiplies the scheme's standard deviation (below 1: too small, above: too "
-	     "large)"),
+	     "large)",
+	     COLUMN("init_gain", "gain %s", 8)),
 	REAL("bias", model.init.bias, "0.0", -HUGE_VALUE, HUGE_VALUE,
-	     "initial value of every bias"),
+	     "initial value of every bias",
+	     COLUMN("init_bias", "bias %s", 9)),
 	{0},
 };
 
 static const struct spec_field residual_fields[] = {
 	BOOL("enabled", model.residual.enabled, "false",
 	     "h <- h + alpha * act(W h + b) for every hidden layer whose input and output "
-	     "sizes match (all but layer 0 unless data.features equals model.width)"),
+	     "sizes match (all but layer 0 unless data.features equals model.width)",
+	     COLUMN("residual", NULL, 4)),
 	REAL("alpha", model.residual.alpha, "1.0", -HUGE_VALUE, HUGE_VALUE,
-	     "scale of the residual branch"),
+	     "scale of the residual branch",
+	     COLUMN("residual_alpha", "alpha %s", 5), STORED_WHEN(residual_only)),
 	{0},
 };
 
@@ -126,7 +165,8 @@ static const struct spec_field norm_fields[] = {
 	CHOICE("kind", model.norm.kind, "none", norm_names,
 	       "none; layernorm or batchnorm between every hidden layer's linear map and its "
 	       "activation, with a learned scale and shift, as torch.nn.LayerNorm and "
-	       "BatchNorm1d"),
+	       "BatchNorm1d",
+	       COLUMN("norm", "%s", 6)),
 	REAL("eps", model.norm.eps, "1e-5", POSITIVE, 1, "added to the variance"),
 	REAL("momentum", model.norm.momentum, "0.1", 0, 1,
 	     "batchnorm: weight of each batch in the running mean and variance, which "
@@ -136,8 +176,10 @@ static const struct spec_field norm_fields[] = {
 
 static const struct spec_field model_fields[] = {
 	INT("depth", model.depth, "10", 1, SIZE_LIMIT,
-	    "hidden layers; the output layer comes on top (layers 0..depth)"),
-	INT("width", model.width, "64", 1, SIZE_LIMIT, "units per hidden layer"),
+	    "hidden layers; the output layer comes on top (layers 0..depth)",
+	    COLUMN("depth", "d=%s", 3)),
+	INT("width", model.width, "64", 1, SIZE_LIMIT, "units per hidden layer",
+	COLUMN("width", "w=%s", 10)),
 	SECTION("activation", model.activation, activation_fields,
 		"a name (relu) or {kind: leaky_relu, slope: 0.1}", .shorthand = "kind"),
 	SECTION("init", model.init, init_fields,
@@ -154,11 +196,14 @@ static const struct spec_field model_fields[] = {
 
 static const struct spec_field optimizer_fields[] = {
 	CHOICE("kind", train.optimizer.kind, "sgd", optimizer_names,
-	       "sgd, adam, or adamw (decoupled weight decay), each as in torch.optim"),
+	       "sgd, adam, or adamw (decoupled weight decay), each as in torch.optim",
+	       COLUMN("optimizer", "%s", 18), SPLITS),
 	REAL("lr", train.optimizer.lr, "0.1", POSITIVE, HUGE_VALUE,
-	     "learning rate (the peak, when a schedule is set)"),
+	     "learning rate (the peak, when a schedule is set)",
+	     COLUMN("lr", "lr=%s", 19), SPLITS),
 	REAL("momentum", train.optimizer.momentum, "0.0", 0, 0.999999,
-	     "sgd: heavy-ball momentum as in PyTorch: v <- momentum v + g, w <- w - lr v"),
+	     "sgd: heavy-ball momentum as in PyTorch: v <- momentum v + g, w <- w - lr v",
+	     COLUMN("momentum", "momentum %s", 20), SPLITS),
 	BOOL("nesterov", train.optimizer.nesterov, "false",
 	     "sgd: Nesterov momentum, w <- w - lr (g + momentum v); needs momentum > 0"),
 	REAL("beta1", train.optimizer.beta1, "0.9", 0, 0.999999,
@@ -167,14 +212,16 @@ static const struct spec_field optimizer_fields[] = {
 	     "adam, adamw: decay of the second-moment average"),
 	REAL("eps", train.optimizer.eps, "1e-8", POSITIVE, 1, "adam, adamw: added to sqrt(v)"),
 	REAL("weight_decay", train.optimizer.weight_decay, "0.0", 0, HUGE_VALUE,
-	     "sgd, adam: L2 penalty added to the gradient; adamw: w <- w (1 - lr decay)"),
+	     "sgd, adam: L2 penalty added to the gradient; adamw: w <- w (1 - lr decay)",
+	     COLUMN("weight_decay", "decay %s", 24), SPLITS),
 	{0},
 };
 
 static const struct spec_field schedule_fields[] = {
 	CHOICE("kind", train.schedule.kind, "constant", schedule_names,
 	       "constant; step (lr gamma^floor(s / step_size)); cosine (from lr to min_lr over "
-	       "train.steps)"),
+	       "train.steps)",
+	       COLUMN("schedule", "%s", 23), SPLITS),
 	INT("warmup_steps", train.schedule.warmup_steps, "0", 0, SIZE_LIMIT,
 	    "linear warmup: step s < warmup_steps uses (s + 1) / warmup_steps of the rate"),
 	INT("step_size", train.schedule.step_size, "100", 1, SIZE_LIMIT,
@@ -186,9 +233,11 @@ static const struct spec_field schedule_fields[] = {
 
 static const struct spec_field train_fields[] = {
 	INT("steps", train.steps, "200", 1, SIZE_LIMIT,
-	    "optimizer steps; step s logs the gradient before the s-th update"),
+	    "optimizer steps; step s logs the gradient before the s-th update",
+	    COLUMN("steps", "%s steps", 21), SPLITS),
 	INT("batch_size", train.batch_size, "64", 1, SIZE_LIMIT,
-	    "examples per step, drawn without replacement, reshuffled every epoch"),
+	    "examples per step, drawn without replacement, reshuffled every epoch",
+	    COLUMN("batch_size", "batch %s", 17)),
 	SECTION("optimizer", train.optimizer, optimizer_fields,
 		"a name (sgd) or {kind: sgd, lr: 0.1, momentum: 0.9}", .shorthand = "kind"),
 	SECTION("schedule", train.schedule, schedule_fields,
@@ -196,21 +245,26 @@ static const struct spec_field train_fields[] = {
 		"gamma: 0.5, warmup_steps: 10}",
 		.shorthand = "kind"),
 	REAL("clip_norm", train.clip_norm, "0.0", 0, HUGE_VALUE,
-	     "clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0: off"),
+	     "clip the global gradient norm to this (torch.nn.utils.clip_grad_norm_); 0: off",
+	     COLUMN("clip_norm", "clip norm %s", 25), SPLITS, STORED_WHEN(clip_norm_on)),
 	REAL("clip_value", train.clip_value, "0.0", 0, HUGE_VALUE,
-	     "clip every gradient entry to [-v, v] (clip_grad_value_); 0: off"),
+	     "clip every gradient entry to [-v, v] (clip_grad_value_); 0: off",
+	     COLUMN("clip_value", "clip value %s", 26), SPLITS, STORED_WHEN(clip_value_on)),
 	CHOICE("loss", train.loss, "cross_entropy", loss_names,
 	       "cross_entropy (softmax, mean over the batch) or mse (mean over all outputs; "
-	       "class labels become one-hot targets)"),
+	       "class labels become one-hot targets)",
+	       COLUMN("loss_fn", "%s", 15)),
 	CHOICE("dtype", train.dtype, "float32", dtype_names,
 	       "float32 or float64 for parameters and activations (norms are always "
-	       "accumulated in double)"),
+	       "accumulated in double)",
+	       COLUMN("dtype", "%s", 16)),
 	{0},
 };
 
 static const struct spec_field log_fields[] = {
 	INT("every", log.every, "1", 1, SIZE_LIMIT,
-	    "log every k-th step; step 0 and the last step are always logged"),
+	    "log every k-th step; step 0 and the last step are always logged",
+	    COLUMN("log_every", "every %s", 22), SPLITS),
 	{.key = "checkpoints", .type = FIELD_STEPS, .offset = AT(log.checkpoints),
 	 .default_text = "none", .min = 0, .max = SIZE_LIMIT,
 	 .doc = "store the parameters used at these steps, e.g. [0, 100, final]; final is "
@@ -225,9 +279,11 @@ static const struct spec_field log_fields[] = {
 };
 
 const struct spec_field spec_root_fields[] = {
-	STRING("name", name, "run name; default: the spec file name without .yaml"),
+	STRING("name", name, "run name; default: the spec file name without .yaml",
+	       COLUMN("name", NULL, 0)),
 	INT("seed", seed, "1", 0, 9007199254740991.0,
-	    "seeds data, initial weights and batch order"),
+	    "seeds data, initial weights and batch order",
+	    COLUMN("seed", NULL, 0)),
 	SECTION("data", data, data_fields, "the dataset"),
 	SECTION("model", model, model_fields, "the network"),
 	SECTION("train", train, train_fields, "the training loop"),
@@ -413,4 +469,90 @@ const char *spec_origin_of(const struct spec *spec, const char *path)
 		if (!strcmp(spec->origins[i].path, path))
 			return spec->origins[i].location;
 	return spec->source_path;
+}
+
+/* The columns, gathered once from the table in its order, with the one column that no
+ * key fills: outputs, the output layer's size. */
+static struct spec_column columns[64];
+static char column_keys[64][160];
+static int column_count;
+
+static void gather_columns(const struct spec_field *fields, const char *prefix)
+{
+	for (; fields->key; fields++) {
+		char path[160];
+		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", fields->key);
+		if (fields->type == FIELD_SECTION) {
+			gather_columns(fields->fields, path);
+			continue;
+		}
+		if (!fields->column)
+			continue;
+		snprintf(column_keys[column_count], sizeof column_keys[column_count], "%s", path);
+		columns[column_count] = (struct spec_column){
+			.column = fields->column,
+			.key = column_keys[column_count],
+			.legend = fields->legend,
+			.legend_rank = fields->legend_rank,
+			.splits_figures = fields->splits_figures,
+			.field = fields,
+		};
+		column_count++;
+	}
+}
+
+const struct spec_column *spec_columns(void)
+{
+	if (column_count == 0) {
+		gather_columns(spec_root_fields, "");
+		columns[column_count++] = (struct spec_column){
+			.column = "outputs", .legend = "%s outputs", .legend_rank = 14};
+	}
+	return columns;
+}
+
+int spec_column_count(void)
+{
+	spec_columns();
+	return column_count;
+}
+
+struct spec_value spec_column_value(const struct spec *spec, const struct spec_column *column)
+{
+	const struct spec_field *field = column->field;
+	struct spec_value value = {.type = SPEC_VALUE_NULL};
+	if (!field) {
+		value.type = SPEC_VALUE_INTEGER;
+		value.integer = spec_output_size(spec);
+		return value;
+	}
+	if (field->stored_when && !field->stored_when(spec))
+		return value;
+	const void *member = (const char *)spec + field->offset;
+	switch (field->type) {
+	case FIELD_INT:
+		value.type = SPEC_VALUE_INTEGER;
+		value.integer = *(const int64_t *)member;
+		break;
+	case FIELD_BOOL:
+		value.type = SPEC_VALUE_INTEGER;
+		value.integer = *(const bool *)member;
+		break;
+	case FIELD_REAL:
+		value.type = SPEC_VALUE_REAL;
+		value.real = *(const double *)member;
+		break;
+	case FIELD_CHOICE:
+		value.type = SPEC_VALUE_TEXT;
+		value.text = field->choices[*(const int *)member];
+		break;
+	case FIELD_STRING:
+		value.type = SPEC_VALUE_TEXT;
+		value.text = *(char *const *)member ? *(char *const *)member : "";
+		break;
+	case FIELD_STEPS:
+	case FIELD_SECTION:
+		break;
+	}
+	return value;
 }

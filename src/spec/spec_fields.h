@@ -30,6 +30,12 @@ struct spec_field {
 	const struct spec_field *implied;     /* FIELD_SECTION: bool set true by a mapping */
 	bool names_data_file; /* a data file's path: its contents enter spec_hash, not the
 			       * path (spec_emit_canonical) */
+	/* What the key becomes in the runs table and in reports (struct spec_column). */
+	const char *column;         /* runs column; NULL: none */
+	const char *legend;         /* see struct spec_column */
+	int legend_rank;
+	bool splits_figures;
+	bool (*stored_when)(const struct spec *spec); /* NULL: always; else NULL otherwise */
 };
 
 /* The top-level keys, ending with {0}. */

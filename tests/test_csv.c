@@ -312,6 +312,16 @@ static void standardisation_holds_at_the_edges_of_the_range(void **state)
 	assert_int_equal(load_standardised(&data), 0);
 	assert_true(data.inputs[0] == 0 && data.inputs[3] == 0 && data.inputs[4] == 5);
 	dataset_free(&data);
+	/* eight 0.1s sum to 0.7999999999999999: the mean is not 0.1, and a deviation of
+	 * 1.4e-17 made every training value's z-score 1 */
+	static const char tenths[] = "a,y\n0.1,0\n0.1,1\n0.1,0\n0.1,1\n0.1,0\n0.1,1\n0.1,0\n"
+				     "0.1,1\n0.1,0\n0.1,1\n";
+	write_bytes(tenths, sizeof tenths - 1);
+	assert_int_equal(load_standardised(&data), 0);
+	assert_int_equal(data.train_count, 8);
+	for (int i = 0; i < 10; i++)
+		assert_true(data.inputs[i] == 0);
+	dataset_free(&data);
 }
 
 int main(void)

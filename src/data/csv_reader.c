@@ -258,6 +258,10 @@ static int feed(struct csv_state *state, struct csv_parser *parser, const char *
 		return error("%s:%ld: a record longer than %u bytes (is a quote left open?)",
 			     state->path, state->record_line, CSV_MAX_RECORD_BYTES);
 	state->row_ended = false;
+	/* libcsv grows a cell's buffer by a fixed block: make the block the buffer's size, so
+	 * a long cell costs doubling, not one copy of the whole cell per block */
+	size_t buffer_size = csv_get_buffer_size(parser);
+	csv_set_blk_size(parser, buffer_size > 4096 ? buffer_size : 4096);
 	if (csv_parse(parser, bytes, length, on_cell, on_record, state) != length) {
 		if (csv_error(parser) == CSV_EPARSE)
 			return error("%s:%ld: a quote inside a cell; quote the whole cell and double "
@@ -314,7 +318,6 @@ int csv_read(struct dataset *data, const struct spec *spec)
 	struct csv_parser parser;
 	/* Strict: a stray quote is an error, not a guess; APPEND_NULL: cells end in NUL. */
 	csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
-	csv_set_blk_size(&parser, 4096); /* libcsv grows a cell's buffer by this much */
 	size_t buffer_size = 1 << 16;
 	char *buffer = xmalloc(buffer_size);
 	bool first = true, pending_cr = false;

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake gcc make pkg-config libsqlite3-dev libyaml-dev libopenblas-dev zlib1g-dev
-          libcmocka-dev sqlite3 gnuplot-nox)
+          libcsv-dev libcmocka-dev sqlite3 gnuplot-nox)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

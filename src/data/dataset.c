@@ -124,25 +124,42 @@ static void shuffle_rows(struct dataset *data, struct rng *rng)
 	data->labels = labels;
 }
 
-/* z-scores each feature with the training part's mean and deviation (a constant feature
- * is only centred), so no statistic leaks from the validation split. */
+/* z-scores each feature with the training part's mean and deviation, so no statistic
+ * leaks from the validation split. A feature constant in the training part is only
+ * centred: its training values become exactly 0 (a deviation computed from rounding
+ * noise, as 0.1 + 0.1 + 0.1 gives, would blow that noise up into z-scores). The statistics
+ * are taken of the values divided by a power of two near the largest magnitude: scaled
+ * values lie within (-1, 1), so neither the sum nor the squares overflow (1e200 squared
+ * does) or underflow (1e-200 squared does), and since the scale is a power of two the
+ * division is exact and the z-scores equal the unscaled formula's where that one works. */
 static void standardize(struct dataset *data)
 {
 	size_t f = (size_t)data->features, n = (size_t)data->train_count;
 	for (size_t j = 0; j < f; j++) {
+		double lowest = data->inputs[j], highest = data->inputs[j];
+		for (size_t i = 1; i < n; i++) {
+			lowest = fmin(lowest, data->inputs[i * f + j]);
+			highest = fmax(highest, data->inputs[i * f + j]);
+		}
+		if (lowest == highest) {
+			for (size_t i = 0; i < (size_t)data->samples; i++)
+				data->inputs[i * f + j] -= lowest;
+			continue;
+		}
+		int exponent;
+		frexp(fmax(fabs(lowest), fabs(highest)), &exponent); /* = m 2^exponent, m < 1 */
 		double mean = 0, square = 0;
 		for (size_t i = 0; i < n; i++)
-			mean += data->inputs[i * f + j];
+			mean += ldexp(data->inputs[i * f + j], -exponent);
 		mean /= (double)n;
 		for (size_t i = 0; i < n; i++) {
-			double d = data->inputs[i * f + j] - mean;
+			double d = ldexp(data->inputs[i * f + j], -exponent) - mean;
 			square += d * d;
 		}
-		double deviation = sqrt(square / (double)n);
-		if (deviation == 0)
-			deviation = 1;
+		double deviation = sqrt(square / (double)n); /* > 0: two values differ */
 		for (size_t i = 0; i < (size_t)data->samples; i++)
-			data->inputs[i * f + j] = (data->inputs[i * f + j] - mean) / deviation;
+			data->inputs[i * f + j] =
+				(ldexp(data->inputs[i * f + j], -exponent) - mean) / deviation;
 	}
 }
 

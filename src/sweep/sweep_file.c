@@ -378,9 +378,10 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 	for (yaml_node_pair_t *pair = root->data.mapping.pairs.start;
 	     pair < root->data.mapping.pairs.top; pair++) {
 		const char *key = scalar(&p, pair->key);
-		if (key && !strcmp(key, "name") && scalar(&p, pair->value))
+		if (key && !strcmp(key, "name") && scalar(&p, pair->value)) {
+			free(sweep->name); /* a name given twice: the last one counts */
 			sweep->name = xstrdup(scalar(&p, pair->value));
-		else if (key && !strcmp(key, "base"))
+		} else if (key && !strcmp(key, "base"))
 			base = pair->value;
 		else if (key && !strcmp(key, "spec"))
 			inline_spec = pair->value;

@@ -439,6 +439,69 @@ static void a_single_step_renders_quietly(void **state)
 	command_result_free(&r);
 }
 
+/* Restores the locale variables a test cleared. */
+static const char *const locale_variables[] = {"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+					       "LC_MESSAGES", "LC_NUMERIC"};
+#define LOCALE_VARIABLE_COUNT (sizeof locale_variables / sizeof *locale_variables)
+
+static void clear_locale(char *saved[LOCALE_VARIABLE_COUNT])
+{
+	for (size_t i = 0; i < LOCALE_VARIABLE_COUNT; i++) {
+		const char *value = getenv(locale_variables[i]);
+		saved[i] = value ? strdup(value) : NULL;
+		unsetenv(locale_variables[i]);
+	}
+}
+
+static void restore_locale(char *saved[LOCALE_VARIABLE_COUNT])
+{
+	for (size_t i = 0; i < LOCALE_VARIABLE_COUNT; i++) {
+		if (saved[i])
+			setenv(locale_variables[i], saved[i], 1);
+		else
+			unsetenv(locale_variables[i]);
+		free(saved[i]);
+	}
+}
+
+/* A container, cron or a Slurm job has no locale (LANG unset) or LC_ALL=C: the report
+ * and a user's own 'gnuplot figure.gp' must still render without a word on stderr
+ * (gnuplot's "iconv failed to convert degree sign" came from 'set encoding utf8'). */
+static void renders_quietly_without_a_locale(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	static const char *const settings[] = {NULL, "C", "POSIX"};
+	for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+		const char *dir = fixture_dir();
+		char *saved[LOCALE_VARIABLE_COUNT];
+		clear_locale(saved);
+		if (settings[i])
+			setenv("LC_ALL", settings[i], 1);
+		struct command_result r;
+		REPORT(&r, dir, "--runs", "1");
+		char command[1200];
+		snprintf(command, sizeof command,
+			 "cd '%s/report' && gnuplot profile-weight_grad-1.gp 2> by-hand.err", dir);
+		int by_hand = system(command);
+		restore_locale(saved);
+		assert_int_equal(r.exit_code, 0);
+		const char *setting = settings[i] ? settings[i] : "unset";
+		if (r.err[0])
+			fail_msg("LC_ALL=%s: gtrack report said: %s", setting, r.err);
+		assert_contains(r.out, "figures rendered");
+		command_result_free(&r);
+		assert_int_equal(by_hand, 0);
+		snprintf(command, sizeof command, "%s/report/by-hand.err", dir);
+		char *said = read_file(command);
+		assert_non_null(said);
+		if (said[0])
+			fail_msg("LC_ALL=%s: gnuplot by hand said: %s", setting, said);
+		free(said);
+	}
+}
+
 static void without_gnuplot_the_scripts_are_still_written(void **state)
 {
 	(void)state;
@@ -490,6 +553,7 @@ int main(void)
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(normalisation_is_told_apart),
 		cmocka_unit_test(a_single_step_renders_quietly),
+		cmocka_unit_test(renders_quietly_without_a_locale),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 	};

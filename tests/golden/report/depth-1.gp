@@ -40,7 +40,7 @@ $depth2 << EOD
 EOD
 
 
-set title "gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4" font ",13" noenhanced
+set title 'gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4' font ",13" noenhanced
 set xlabel "depth (hidden layers)"
 set ylabel "||dL/dW|| layer 0 / output layer, step 0"
 set logscale y
@@ -52,6 +52,6 @@ set rmargin at screen 0.96
 set bmargin at screen 0.197
 set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 3 spacing 1.1 width 1 font ",9"
-plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title "sigmoid plain" noenhanced, \
-     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title "sigmoid residual alpha 1.0" noenhanced, \
-     $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title "relu plain" noenhanced
+plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title 'sigmoid plain' noenhanced, \
+     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title 'sigmoid residual alpha 1.0' noenhanced, \
+     $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title 'relu plain' noenhanced

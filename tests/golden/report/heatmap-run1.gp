@@ -36,7 +36,7 @@ $heat << EOD
 2 2 -0.22184874961635637 1.5 2.5
 EOD
 
-set title "run 1 sig-plain" font ",13" noenhanced
+set title 'run 1 sig-plain' font ",13" noenhanced
 set xlabel "step"
 set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"

@@ -36,7 +36,7 @@ $heat << EOD
 2 2 -0.18045606445813131 1.5 2.5
 EOD
 
-set title "run 2 sig-res" font ",13" noenhanced
+set title 'run 2 sig-res' font ",13" noenhanced
 set xlabel "step"
 set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"

@@ -39,7 +39,7 @@ $heat << EOD
 2 3 -0.22184874961635637 1.5 2.5
 EOD
 
-set title "run 4 sig-deep" font ",13" noenhanced
+set title 'run 4 sig-deep' font ",13" noenhanced
 set xlabel "step"
 set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"

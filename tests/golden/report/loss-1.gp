@@ -51,7 +51,7 @@ $loss4 << EOD
 EOD
 
 
-set title "training loss: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced
+set title 'training loss: xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (cross-entropy, on the batch)"
 set logscale y
@@ -63,7 +63,7 @@ set rmargin at screen 0.96
 set bmargin at screen 0.197
 set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
-plot $loss1 using 1:2 with lines lt 1 title "sigmoid d=2 plain" noenhanced, \
-     $loss2 using 1:2 with lines lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
-     $loss3 using 1:2 with lines lt 3 title "relu d=2 plain [diverged]" noenhanced, \
-     $loss4 using 1:2 with lines lt 4 title "sigmoid d=3 plain" noenhanced
+plot $loss1 using 1:2 with lines lt 1 title 'sigmoid d=2 plain' noenhanced, \
+     $loss2 using 1:2 with lines lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $loss3 using 1:2 with lines lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
+     $loss4 using 1:2 with lines lt 4 title 'sigmoid d=3 plain' noenhanced

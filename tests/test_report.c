@@ -334,7 +334,8 @@ static void selections_fail_clearly(void **state)
 	command_result_free(&r);
 	REPORT(&r, dir, "--where", "1); DROP TABLE runs; --");
 	assert_int_equal(r.exit_code, 2);
-	assert_contains(r.err, "--where \"1); DROP TABLE runs; --\": expected a condition");
+	assert_contains(r.err, "--where \"1); DROP TABLE runs; --\": near \")\": syntax error; "
+			       "expected a condition on runs columns, e.g.");
 	command_result_free(&r);
 	REPORT(&r, dir, "--where", "depth > 100");
 	assert_int_equal(r.exit_code, 6);
@@ -363,6 +364,46 @@ static void selections_fail_clearly(void **state)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 4);
 	sqlite3_close(db);
+}
+
+/* --where is one self-contained condition: it cannot reach past its parentheses, it
+ * only reads, and it has a time limit. */
+static void where_stays_a_bounded_condition(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	static const struct {
+		const char *where, *message;
+	} refused[] = {
+		/* would be "(id BETWEEN 1 AND 1) AND (1) OR (1)": every run */
+		{"1) OR (1", "--where \"1) OR (1\": near \")\": syntax error; expected a condition "
+			     "on runs columns"},
+		{"1 OR 1 ORDER BY id", "--where \"1 OR 1 ORDER BY id\": near \"ORDER\": syntax error"},
+		{"id IN (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3)"
+		 " SELECT x FROM c)",
+		 "a recursive WITH (it can run forever) is not allowed; expected a condition on runs "
+		 "columns"},
+		{"(SELECT count(*) FROM pragma_table_info('runs')) > 0",
+		 "anything but reading columns is not allowed"},
+		/* 4^20 rows: hours without the limit */
+		{"(SELECT count(*) FROM runs a, runs b, runs c, runs d, runs e, runs f, runs g,"
+		 " runs h, runs i, runs j, runs k, runs l, runs m, runs n, runs o, runs p, runs q,"
+		 " runs r, runs s, runs t) > 0",
+		 "still running after 5 s, stopped; expected a condition on runs columns"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		REPORT(&r, dir, "--no-render", "--runs", "1", "--where", refused[i].where);
+		assert_int_equal(r.exit_code, 2);
+		assert_contains(r.err, refused[i].message);
+		command_result_free(&r);
+	}
+	/* reading other tables is a condition too: the runs with a fourth layer */
+	REPORT(&r, dir, "--no-render", "--where",
+	       "id IN (SELECT run_id FROM layer_stats WHERE layer = 3)");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 1 runs");
+	command_result_free(&r);
 }
 
 static void selections_and_compare_shape_the_figures(void **state)
@@ -697,6 +738,7 @@ int main(void)
 		cmocka_unit_test(index_tells_the_story_in_numbers),
 		cmocka_unit_test(seeds_are_aggregated),
 		cmocka_unit_test(selections_fail_clearly),
+		cmocka_unit_test(where_stays_a_bounded_condition),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(normalisation_is_told_apart),
 		cmocka_unit_test(a_single_step_renders_quietly),

@@ -402,7 +402,34 @@ static void where_stays_a_bounded_condition(void **state)
 	REPORT(&r, dir, "--no-render", "--where",
 	       "id IN (SELECT run_id FROM layer_stats WHERE layer = 3)");
 	assert_int_equal(r.exit_code, 0);
-	assert_contains(r.out, "report: 1 runs");
+	assert_contains(r.out, "report: 1 run,");
+	command_result_free(&r);
+}
+
+/* "--out r/" prints r/index.html, not r//index.html; a --step past a run's last logged
+ * step is said, since its profiles show an earlier step than asked. */
+static void paths_and_steps_are_told_straight(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "r//");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.out, "report: 4 runs, 9 figures in r/ (open r/index.html)\n");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--runs", "1,2", "--step", "99");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "gtrack: warning: --step 99 is past the last logged step of "
+				   "runs 1 (2), 2 (2); their right-hand profiles show their last "
+				   "step\n");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--runs", "1", "--step", "3");
+	assert_string_equal(r.err, "gtrack: warning: --step 3 is past the last logged step of "
+				   "run 1 (2); its right-hand profiles show its last step\n");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--step", "2");
+	assert_string_equal(r.err, "");
 	command_result_free(&r);
 }
 
@@ -739,6 +766,7 @@ int main(void)
 		cmocka_unit_test(seeds_are_aggregated),
 		cmocka_unit_test(selections_fail_clearly),
 		cmocka_unit_test(where_stays_a_bounded_condition),
+		cmocka_unit_test(paths_and_steps_are_told_straight),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(normalisation_is_told_apart),
 		cmocka_unit_test(a_single_step_renders_quietly),

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/run_hint.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -167,10 +168,13 @@ static int check_tokens(sqlite3 *db, const struct token *tokens, int count)
 					  ? sqlite3_column_int64(statement, 0)
 					  : -1;
 		sqlite3_finalize(statement);
+		char hint[320] = "";
+		if (found == 0 && tokens[i].kind == TOKEN_NAME)
+			run_name_hint(db, tokens[i].text, hint, sizeof hint);
 		if (found == 0)
-			return error("--runs: no run %s '%s' (see 'gtrack ls')",
+			return error("--runs: no run %s '%s'%s",
 				     tokens[i].kind == TOKEN_NAME ? "named" : "with id",
-				     tokens[i].text),
+				     tokens[i].text, *hint ? hint : " (see 'gtrack ls')"),
 			       1;
 		if (found < 0)
 			return error("database: %s", sqlite3_errmsg(db));

@@ -3,7 +3,7 @@
 # solid, residual ones dashed. Points are runs (the geometric mean over seeds).
 @COMMON@
 @DATA@
-set title "@TITLE@" font ",13" noenhanced
+set title @TITLE@ font ",13" noenhanced
 set xlabel "depth (hidden layers)"
 set ylabel "||dL/dW|| layer 0 / output layer, step 0"
 set logscale y

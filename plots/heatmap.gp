@@ -3,7 +3,7 @@
 # that does not reach the first layers; white cells are not-a-number or zero.
 @COMMON@
 @DATA@
-set title "@TITLE@" font ",13" noenhanced
+set title @TITLE@ font ",13" noenhanced
 set xlabel "step"
 set ylabel "layer (0 = input side)"
 set cblabel "log_{10} @CBLABEL@"

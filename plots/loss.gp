@@ -2,7 +2,7 @@
 # diverged; its legend says so.
 @COMMON@
 @DATA@
-set title "@TITLE@" font ",13" noenhanced
+set title @TITLE@ font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (@LOSS@, on the batch)"
 @LOGSCALE@

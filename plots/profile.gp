@@ -3,7 +3,7 @@
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
 @COMMON@
 @DATA@
-set multiplot layout 1,2 title "@TITLE@" font ",13" noenhanced margins 0.07,0.98,@BOTTOM@,@TOP@ spacing 0.08
+set multiplot layout 1,2 title @TITLE@ font ",13" noenhanced margins 0.07,0.98,@BOTTOM@,@TOP@ spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "@YLABEL@"
 set logscale y

@@ -3,7 +3,7 @@
 # (dashed) at initialisation, and the weight gradient @LATER@ (dotted).
 @COMMON@
 @DATA@
-set multiplot layout 1,2 title "@TITLE@" font ",13" noenhanced margins 0.07,0.98,@BOTTOM@,@TOP@ spacing 0.08
+set multiplot layout 1,2 title @TITLE@ font ",13" noenhanced margins 0.07,0.98,@BOTTOM@,@TOP@ spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "gradient norm"
 set logscale y

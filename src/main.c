@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/error.h"
+#include "util/suggest.h"
 
 const struct command commands[] = {
 	{"run", cmd_run, "train specs and record every layer's gradient norms", cmd_run_usage},
@@ -25,6 +27,17 @@ const struct command *command_find(const char *name)
 	return NULL;
 }
 
+void command_hint(const char *typed, const char *also, char *hint, size_t size)
+{
+	struct suggestion suggestion;
+	suggestion_init(&suggestion, typed);
+	for (const struct command *c = commands; c->name; c++)
+		suggestion_consider(&suggestion, c->name);
+	suggestion_consider(&suggestion, also);
+	suggestion_hint(&suggestion, hint, size);
+	suggestion_free(&suggestion);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -42,7 +55,9 @@ int main(int argc, char **argv)
 
 	const struct command *command = command_find(name);
 	if (!command) {
-		fprintf(stderr, "gtrack: '%s' is not a command. See 'gtrack help'.\n", name);
+		char hint[96];
+		command_hint(name, NULL, hint, sizeof hint);
+		error("'%s' is not a command%s; see 'gtrack help'", name, hint);
 		return EXIT_USAGE;
 	}
 	return command->run(argc - 1, argv + 1);

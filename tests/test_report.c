@@ -300,7 +300,7 @@ static void seeds_are_aggregated(void **state)
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title \"sigmoid (2 seeds)\" noenhanced");
+	assert_contains(script, "title 'sigmoid (2 seeds)' noenhanced");
 	assert_contains(script, "with filledcurves");
 	/* layer 0 at step 0: runs 1 and 5 have 0.005 and 0.02: mean 0.01, band 0.005..0.02 */
 	double rows[8][3];
@@ -334,7 +334,8 @@ static void selections_fail_clearly(void **state)
 	command_result_free(&r);
 	REPORT(&r, dir, "--where", "1); DROP TABLE runs; --");
 	assert_int_equal(r.exit_code, 2);
-	assert_contains(r.err, "--where \"1); DROP TABLE runs; --\": expected a condition");
+	assert_contains(r.err, "--where \"1); DROP TABLE runs; --\": near \")\": syntax error; "
+			       "expected a condition on runs columns, e.g.");
 	command_result_free(&r);
 	REPORT(&r, dir, "--where", "depth > 100");
 	assert_int_equal(r.exit_code, 6);
@@ -365,6 +366,73 @@ static void selections_fail_clearly(void **state)
 	sqlite3_close(db);
 }
 
+/* --where is one self-contained condition: it cannot reach past its parentheses, it
+ * only reads, and it has a time limit. */
+static void where_stays_a_bounded_condition(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	static const struct {
+		const char *where, *message;
+	} refused[] = {
+		/* would be "(id BETWEEN 1 AND 1) AND (1) OR (1)": every run */
+		{"1) OR (1", "--where \"1) OR (1\": near \")\": syntax error; expected a condition "
+			     "on runs columns"},
+		{"1 OR 1 ORDER BY id", "--where \"1 OR 1 ORDER BY id\": near \"ORDER\": syntax error"},
+		{"id IN (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3)"
+		 " SELECT x FROM c)",
+		 "a recursive WITH (it can run forever) is not allowed; expected a condition on runs "
+		 "columns"},
+		{"(SELECT count(*) FROM pragma_table_info('runs')) > 0",
+		 "anything but reading columns is not allowed"},
+		/* 4^20 rows: hours without the limit */
+		{"(SELECT count(*) FROM runs a, runs b, runs c, runs d, runs e, runs f, runs g,"
+		 " runs h, runs i, runs j, runs k, runs l, runs m, runs n, runs o, runs p, runs q,"
+		 " runs r, runs s, runs t) > 0",
+		 "still running after 5 s, stopped; expected a condition on runs columns"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+		REPORT(&r, dir, "--no-render", "--runs", "1", "--where", refused[i].where);
+		assert_int_equal(r.exit_code, 2);
+		assert_contains(r.err, refused[i].message);
+		command_result_free(&r);
+	}
+	/* reading other tables is a condition too: the runs with a fourth layer */
+	REPORT(&r, dir, "--no-render", "--where",
+	       "id IN (SELECT run_id FROM layer_stats WHERE layer = 3)");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 1 run,");
+	command_result_free(&r);
+}
+
+/* "--out r/" prints r/index.html, not r//index.html; a --step past a run's last logged
+ * step is said, since its profiles show an earlier step than asked. */
+static void paths_and_steps_are_told_straight(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "r//");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.out, "report: 4 runs, 9 figures in r/ (open r/index.html)\n");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--runs", "1,2", "--step", "99");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "gtrack: warning: --step 99 is past the last logged step of "
+				   "runs 1 (2), 2 (2); their right-hand profiles show their last "
+				   "step\n");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--runs", "1", "--step", "3");
+	assert_string_equal(r.err, "gtrack: warning: --step 3 is past the last logged step of "
+				   "run 1 (2); its right-hand profiles show its last step\n");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--step", "2");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
 static void selections_and_compare_shape_the_figures(void **state)
 {
 	(void)state;
@@ -383,8 +451,8 @@ static void selections_and_compare_shape_the_figures(void **state)
 	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title \"sigmoid\" noenhanced");
-	assert_contains(script, "title \"relu [diverged]\" noenhanced");
+	assert_contains(script, "title 'sigmoid' noenhanced");
+	assert_contains(script, "title 'relu [diverged]' noenhanced");
 	assert_null(strstr(script, "run2_first")); /* the residual run is elsewhere */
 	free(script);
 	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-3.gp", dir);
@@ -413,8 +481,8 @@ static void normalisation_is_told_apart(void **state)
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title \"layernorm\" noenhanced");
-	assert_contains(script, "title \"n\" noenhanced"); /* the plain run, by its name */
+	assert_contains(script, "title 'layernorm' noenhanced");
+	assert_contains(script, "title 'n' noenhanced"); /* the plain run, by its name */
 	free(script);
 }
 
@@ -437,6 +505,216 @@ static void a_single_step_renders_quietly(void **state)
 		fail_msg("gnuplot said: %s", r.err);
 	assert_contains(r.out, "figures rendered");
 	command_result_free(&r);
+}
+
+/* Restores the locale variables a test cleared. */
+static const char *const locale_variables[] = {"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE",
+					       "LC_MESSAGES", "LC_NUMERIC"};
+#define LOCALE_VARIABLE_COUNT (sizeof locale_variables / sizeof *locale_variables)
+
+static void clear_locale(char *saved[LOCALE_VARIABLE_COUNT])
+{
+	for (size_t i = 0; i < LOCALE_VARIABLE_COUNT; i++) {
+		const char *value = getenv(locale_variables[i]);
+		saved[i] = value ? strdup(value) : NULL;
+		unsetenv(locale_variables[i]);
+	}
+}
+
+static void restore_locale(char *saved[LOCALE_VARIABLE_COUNT])
+{
+	for (size_t i = 0; i < LOCALE_VARIABLE_COUNT; i++) {
+		if (saved[i])
+			setenv(locale_variables[i], saved[i], 1);
+		else
+			unsetenv(locale_variables[i]);
+		free(saved[i]);
+	}
+}
+
+/* A container, cron or a Slurm job has no locale (LANG unset) or LC_ALL=C: the report
+ * and a user's own 'gnuplot figure.gp' must still render without a word on stderr
+ * (gnuplot's "iconv failed to convert degree sign" came from 'set encoding utf8'). */
+static void renders_quietly_without_a_locale(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	static const char *const settings[] = {NULL, "C", "POSIX"};
+	for (size_t i = 0; i < sizeof settings / sizeof *settings; i++) {
+		const char *dir = fixture_dir();
+		char *saved[LOCALE_VARIABLE_COUNT];
+		clear_locale(saved);
+		if (settings[i])
+			setenv("LC_ALL", settings[i], 1);
+		struct command_result r;
+		REPORT(&r, dir, "--runs", "1");
+		char command[1200];
+		snprintf(command, sizeof command,
+			 "cd '%s/report' && gnuplot profile-weight_grad-1.gp 2> by-hand.err", dir);
+		int by_hand = system(command);
+		restore_locale(saved);
+		assert_int_equal(r.exit_code, 0);
+		const char *setting = settings[i] ? settings[i] : "unset";
+		if (r.err[0])
+			fail_msg("LC_ALL=%s: gtrack report said: %s", setting, r.err);
+		assert_contains(r.out, "figures rendered");
+		command_result_free(&r);
+		assert_int_equal(by_hand, 0);
+		snprintf(command, sizeof command, "%s/report/by-hand.err", dir);
+		char *said = read_file(command);
+		assert_non_null(said);
+		if (said[0])
+			fail_msg("LC_ALL=%s: gnuplot by hand said: %s", setting, said);
+		free(said);
+	}
+}
+
+/* Fails when script has a backquote, 'system' or a shell escape ('!' starting a line)
+ * anywhere gnuplot would act on it: outside single-quoted strings, where gnuplot
+ * expands nothing (it expands backquotes inside double quotes), and outside comments. */
+static void assert_no_live_code(const char *name, const char *script)
+{
+	enum { CODE, SINGLE, DOUBLE, COMMENT } state = CODE;
+	int line = 1;
+	bool line_start = true;
+	for (const char *c = script; *c; c++) {
+		if (*c == '\n') {
+			if (state == SINGLE || state == DOUBLE)
+				fail_msg("%s:%d: a string runs over the end of the line", name, line);
+			state = CODE, line++, line_start = true;
+			continue;
+		}
+		if (state == SINGLE) {
+			if (*c == '\'' && c[1] == '\'')
+				c++;
+			else if (*c == '\'')
+				state = CODE;
+			continue;
+		}
+		if (state == COMMENT)
+			continue;
+		if (*c == '`')
+			fail_msg("%s:%d: a backquote gnuplot would run", name, line);
+		if (state == DOUBLE) {
+			if (*c == '\\' && c[1] && c[1] != '\n')
+				c++;
+			else if (*c == '"')
+				state = CODE;
+			continue;
+		}
+		if (line_start && *c == '!')
+			fail_msg("%s:%d: a line gnuplot would give to the shell", name, line);
+		if (!strncmp(c, "system", 6))
+			fail_msg("%s:%d: a call of system", name, line);
+		if (*c == '\'')
+			state = SINGLE;
+		else if (*c == '"')
+			state = DOUBLE;
+		else if (*c == '#')
+			state = COMMENT;
+		if (*c != ' ' && *c != '\t')
+			line_start = false;
+	}
+}
+
+/* Every title that is a quoted string (those are the ones carrying names) is marked
+ * noenhanced, so gnuplot's enhanced-text markup in a name prints as typed. */
+static void assert_titles_noenhanced(const char *name, const char *script)
+{
+	for (const char *line = script; *line;) {
+		const char *end = strchr(line, '\n');
+		size_t length = end ? (size_t)(end - line) : strlen(line);
+		char *copy = strndup(line, length);
+		if (strstr(copy, "title '") && !strstr(copy, "noenhanced"))
+			fail_msg("%s: a title without noenhanced: %s", name, copy);
+		free(copy);
+		line += length + (end != NULL);
+	}
+}
+
+/* Names, hyper-parameter values, statuses and the database path are data: a report on
+ * hostile ones runs nothing, when gtrack renders it or when a user runs 'gnuplot
+ * figure.gp', and index.html holds them as text. */
+static void hostile_names_stay_data(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024], sql[4096], database[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql,
+		 "UPDATE runs SET name = 'x`touch %s/marker-backquote`' WHERE id = 1;"
+		 "UPDATE runs SET name = 'y' || char(10) || '!touch %s/marker-shell' || char(10)"
+		 " || 'system(\"touch %s/marker-system\")' || char(13) || char(27) || '[31m'"
+		 " WHERE id = 2;"
+		 "UPDATE runs SET name = '<script>alert(1)</script>' WHERE id = 3;"
+		 "UPDATE runs SET init = 'he\"`touch %s/marker-field`\"{/Symbol a}@TITLE@',"
+		 " activation = 'sigmoid<b>' WHERE id = 4;",
+		 dir, dir, dir, dir);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	/* the path lands in every script's first comment; gnuplot runs in report/ */
+	snprintf(database, sizeof database, "f\n!touch marker-path\n.db");
+	char renamed[2048];
+	snprintf(renamed, sizeof renamed, "%s/%s", dir, database);
+	assert_int_equal(rename(path, renamed), 0);
+
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", database,
+					 gnuplot_available() ? "--out" : "--no-render", "report",
+					 NULL});
+	int report_exit_code = r.exit_code;
+	command_result_free(&r);
+	static const char *const scripts[] = {
+		"profile-weight_grad-1.gp", "heatmap-run1.gp", "heatmap-run2.gp", "heatmap-run4.gp",
+		"loss-1.gp", "depth-1.gp", "residual-1.gp",
+	};
+	int by_hand[sizeof scripts / sizeof *scripts] = {0};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts && gnuplot_available(); i++) {
+		char command[2048];
+		snprintf(command, sizeof command, "cd '%s/report' && gnuplot %s > /dev/null 2>&1",
+			 dir, scripts[i]);
+		by_hand[i] = system(command);
+	}
+	static const char *const markers[] = {"marker-backquote", "marker-shell", "marker-system",
+					      "marker-field", "report/marker-path"};
+	for (size_t i = 0; i < sizeof markers / sizeof *markers; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, markers[i]);
+		if (file_exists(path))
+			fail_msg("a name ran a command: %s was created", markers[i]);
+	}
+	assert_int_equal(report_exit_code, 0);
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		snprintf(path, sizeof path, "%s/report/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		if (!script)
+			fail_msg("%s was not written", scripts[i]);
+		assert_no_live_code(scripts[i], script);
+		assert_titles_noenhanced(scripts[i], script);
+		free(script);
+		if (by_hand[i])
+			fail_msg("gnuplot %s failed", scripts[i]);
+	}
+	snprintf(path, sizeof path, "%s/report/heatmap-run2.gp", dir);
+	char *script = read_file(path);
+	assert_contains(script, "set title 'run 2 y?!touch ");
+	free(script);
+
+	snprintf(path, sizeof path, "%s/report/index.html", dir);
+	char *html = read_file(path);
+	assert_non_null(html);
+	assert_null(strstr(html, "<script>"));
+	assert_null(strstr(html, "<b>"));
+	assert_null(strstr(html, "\x1b"));
+	assert_contains(html, "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>");
+	assert_contains(html, "Heatmap of run 3 (&lt;script&gt;alert(1)&lt;/script&gt;)");
+	assert_contains(html, "<td>sigmoid&lt;b&gt;</td>");
+	assert_contains(html, "y?!touch ");
+	free(html);
 }
 
 static void without_gnuplot_the_scripts_are_still_written(void **state)
@@ -487,9 +765,13 @@ int main(void)
 		cmocka_unit_test(index_tells_the_story_in_numbers),
 		cmocka_unit_test(seeds_are_aggregated),
 		cmocka_unit_test(selections_fail_clearly),
+		cmocka_unit_test(where_stays_a_bounded_condition),
+		cmocka_unit_test(paths_and_steps_are_told_straight),
 		cmocka_unit_test(selections_and_compare_shape_the_figures),
 		cmocka_unit_test(normalisation_is_told_apart),
 		cmocka_unit_test(a_single_step_renders_quietly),
+		cmocka_unit_test(renders_quietly_without_a_locale),
+		cmocka_unit_test(hostile_names_stay_data),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 	};

@@ -63,9 +63,12 @@ int cmd_help(int argc, char **argv)
 		return finish_output(EXIT_OK);
 	}
 	const struct command *command = command_find(argv[1]);
-	if (!command)
-		return usage_error("help", "no help for '%s'; topics are the commands and 'spec'",
-				   argv[1]);
+	if (!command) {
+		char hint[96];
+		command_hint(argv[1], "spec", hint, sizeof hint);
+		return usage_error("help", "no help for '%s'%s; topics are the commands and 'spec'",
+				   argv[1], hint);
+	}
 	fputs(command->usage, stdout);
 	return finish_output(EXIT_OK);
 }

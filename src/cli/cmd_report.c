@@ -11,6 +11,7 @@
 #include "db/db.h"
 #include "report/report.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 const char cmd_report_usage[] =
 	"usage: gtrack report [--db PATH] [--runs SELECTION] [--where CONDITION]\n"
@@ -26,10 +27,15 @@ const char cmd_report_usage[] =
 	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  --runs SELECTION   ids, ranges and names, e.g. 3,5-9,sigmoid-10 (default: all)\n"
 	"  --where CONDITION  SQL condition on runs columns, e.g.\n"
-	"                     \"activation IN ('relu','tanh') AND depth >= 10\"\n"
+	"                     \"activation IN ('relu','tanh') AND depth >= 10\"; one\n"
+	"                     condition that may read other tables, never write, and is\n"
+	"                     stopped after 5 s\n"
 	"  --compare FIELDS   runs columns that vary within a figure; runs that differ in\n"
-	"                     other hyper-parameters go to separate figures (default: all\n"
-	"                     but optimizer, lr, momentum, steps and log_every)\n"
+	"                     other hyper-parameters go to separate figures (default: every\n"
+	"                     column that shapes the network at initialisation; runs that\n"
+	"                     differ in training settings, i.e. optimizer, lr, momentum,\n"
+	"                     schedule, weight_decay, clip_norm, clip_value, validation,\n"
+	"                     steps or log_every, go to separate figures)\n"
 	"  --step N           right-hand profiles at step N (default: the last logged step)\n"
 	"  --out DIR          output directory (default: report)\n"
 	"  --format FORMAT    png (default), svg or pdf\n"
@@ -122,6 +128,11 @@ int cmd_report(int argc, char **argv)
 	}
 	if (optind < argc)
 		return usage_error("report", "unexpected argument '%s'", argv[optind]);
+	/* "r/" and "r" are one directory; messages and paths join with one slash */
+	char *out_dir = xstrdup(o.out_dir);
+	for (size_t length = strlen(out_dir); length > 1 && out_dir[length - 1] == '/';)
+		out_dir[--length] = '\0';
+	o.out_dir = out_dir;
 	o.db_path = db_path(db_option);
 
 	struct report report = {.options = &o};
@@ -155,10 +166,11 @@ int cmd_report(int argc, char **argv)
 	if (!code && o.terminal && report_show_in_terminal(&report))
 		code = EXIT_RUN_FAILED;
 	if (!code || code == EXIT_RUN_FAILED)
-		printf("report: %d runs, %d figures%s in %s/ (open %s/index.html)\n",
-		       report.run_count, report.script_count, rendered ? " rendered" : "",
-		       o.out_dir, o.out_dir);
+		printf("report: %d run%s, %d figures%s in %s/ (open %s/index.html)\n",
+		       report.run_count, report.run_count == 1 ? "" : "s", report.script_count,
+		       rendered ? " rendered" : "", o.out_dir, o.out_dir);
 done:
+	free(out_dir);
 	free(ids);
 	report_free(&report);
 	db_close(report.db);

@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "db/db.h"
+#include "db/run_hint.h"
 #include "util/error.h"
 
 const char cmd_show_usage[] =
@@ -202,8 +203,7 @@ int cmd_show(int argc, char **argv)
 	if (id < 0)
 		code = EXIT_DATABASE;
 	else if (id == 0)
-		code = (error("no run with id or name '%s' (see 'gtrack ls')", argv[optind]),
-			EXIT_NOT_FOUND);
+		code = (error_no_run(db, argv[optind]), EXIT_NOT_FOUND);
 	else if (print_header(db, id, &depth) || print_profile(db, id, depth) ||
 		 print_evaluation(db, id))
 		code = EXIT_DATABASE;

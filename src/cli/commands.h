@@ -45,6 +45,9 @@ extern const char cmd_help_usage[];
 /* The table in main.c, ending with {NULL}. */
 extern const struct command commands[];
 const struct command *command_find(const char *name);
+/* " (did you mean 'run'?)" for a mistyped command name (or `also`, when not NULL),
+ * else "". */
+void command_hint(const char *typed, const char *also, char *hint, size_t size);
 
 /* Shared by the subcommands (cli_common.c). */
 

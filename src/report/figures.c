@@ -56,10 +56,11 @@ static int write_script(struct report *report, const char *stem, const char *tem
 	const char *extension = report_format_extension(o->format);
 	struct strbuf script;
 	strbuf_init(&script);
-	strbuf_printf(&script,
-		      "# %s.gp: written by gtrack %s from '%s'. Self-contained: the data is\n"
-		      "# inline below, so 'gnuplot %s.gp' renders it anywhere; edit freely.\n",
-		      stem, GTRACK_VERSION, o->db_path, stem);
+	strbuf_printf(&script, "# %s.gp: written by gtrack %s from ", stem, GTRACK_VERSION);
+	report_gnuplot_string(&script, o->db_path); /* a newline must not end the comment */
+	strbuf_printf(&script, ". Self-contained: the data is\n"
+			       "# inline below, so 'gnuplot %s.gp' renders it anywhere; edit freely.\n",
+		      stem);
 	if (o->format == FORMAT_PNG)
 		strbuf_printf(&script, "set terminal pngcairo size %d,%d enhanced font 'sans,10'\n",
 			      width, height);
@@ -115,6 +116,7 @@ static void panel_layout(struct panel_layout *layout, int legend_rows)
 		 1.0 - (double)title / layout->height);
 }
 
+/* caption is plain text: names and values in it are escaped here. */
 static void figure_html(struct report *report, const char *stem, const char *caption)
 {
 	const char *extension = report_format_extension(report->options->format);
@@ -126,8 +128,9 @@ static void figure_html(struct report *report, const char *stem, const char *cap
 			      stem, stem, stem);
 	else
 		strbuf_printf(h, "<img src=\"%s.%s\" alt=\"%s\">", stem, extension, stem);
-	strbuf_printf(h, "<figcaption>%s <a href=\"%s.gp\">%s.gp</a></figcaption></figure>\n",
-		      caption, stem, stem);
+	strbuf_puts(h, "<figcaption>");
+	report_html_text(h, caption);
+	strbuf_printf(h, " <a href=\"%s.gp\">%s.gp</a></figcaption></figure>\n", stem, stem);
 }
 
 /* Tracks the positive range of what a figure plots, for a shared log axis. */
@@ -191,8 +194,6 @@ static int profile_block(struct report *report, struct strbuf *data, const char 
 	return rc == SQLITE_DONE ? 0 : error("database: %s", sqlite3_errmsg(report->db));
 }
 
-/* Titles are plain text, marked noenhanced in the scripts so that names such as
- * he_normal print as they are; only quotes and backslashes need care here. */
 /* A run's profile at its first and its later step, as $runID_first and $runID_later. */
 static int run_profile_blocks(struct report *report, struct strbuf *data,
 			      const struct report_run *run, struct range *range,
@@ -207,26 +208,23 @@ static int run_profile_blocks(struct report *report, struct strbuf *data,
 			     plottable[1]);
 }
 
-static void escape_title(struct strbuf *out, const char *text)
+/* A curve's legend: plain text, quoted for gnuplot and marked noenhanced so that names
+ * such as he_normal print as they are. */
+static void curve_title(struct strbuf *plot, const char *text)
 {
-	for (const char *c = text; *c; c++) {
-		if (*c == '"')
-			strbuf_puts(out, "'");
-		else if (*c == '\\')
-			strbuf_puts(out, "/");
-		else
-			strbuf_add(out, c, 1);
-	}
+	strbuf_puts(plot, " title ");
+	report_gnuplot_string(plot, text);
+	strbuf_puts(plot, " noenhanced");
 }
 
-/* "what: shared fields", the shared part made safe for a gnuplot string. */
+/* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
 static void figure_title(struct strbuf *out, const char *what, const struct strbuf *common)
 {
-	strbuf_puts(out, what);
-	if (common->length) {
-		strbuf_puts(out, ": ");
-		escape_title(out, common->text);
-	}
+	struct strbuf text;
+	strbuf_init(&text);
+	strbuf_printf(&text, "%s%s%s", what, common->length ? ": " : "", common->text);
+	report_gnuplot_string(out, text.text);
+	strbuf_free(&text);
 }
 
 static int max_depth(const struct report *report, const struct run_group *group)
@@ -355,10 +353,13 @@ static void seed_curve(struct strbuf *plot, const char *block, int colour, const
 		       int seeds, const char *with)
 {
 	strbuf_printf(plot, "%s$%s using 1:3:4 with filledcurves lt %d fs transparent solid 0.2 "
-			    "noborder notitle, \\\n     $%s using 1:2 with %s lt %d title \"",
+			    "noborder notitle, \\\n     $%s using 1:2 with %s lt %d",
 		      plot->length ? ", \\\n     " : "", block, colour, block, with, colour);
-	escape_title(plot, legend);
-	strbuf_printf(plot, " (%d seeds)\" noenhanced", seeds);
+	struct strbuf title;
+	strbuf_init(&title);
+	strbuf_printf(&title, "%s (%d seeds)", legend, seeds);
+	curve_title(plot, title.text);
+	strbuf_free(&title);
 }
 
 /* The legend of a seed set: what distinguishes its runs from the rest of the group. */
@@ -429,11 +430,10 @@ static int profile_figure(struct report *report, const struct run_group *group, 
 				if (!plottable[side][column - 2])
 					continue;
 				strbuf_printf(plot, "%s$%s using 1:($%d > 0 ? $%d : NaN) with "
-						    "linespoints lt %d title \"",
+						    "linespoints lt %d",
 					      plot->length ? ", \\\n     " : "",
 					      side ? later : first, column, column, k + 1);
-				escape_title(plot, legend_text);
-				strbuf_puts(plot, "\" noenhanced");
+				curve_title(plot, legend_text);
 			}
 		}
 		if (column == 2) {
@@ -550,10 +550,13 @@ static int heatmap_figure(struct report *report, const struct report_run *run)
 		error("database: %s", sqlite3_errmsg(report->db));
 		goto done;
 	}
-	strbuf_printf(&title, "run %lld ", run->id);
-	escape_title(&title, run->name);
+	struct strbuf plain_title;
+	strbuf_init(&plain_title);
+	strbuf_printf(&plain_title, "run %lld %s", run->id, run->name);
 	if (strcmp(run->status, "finished"))
-		strbuf_printf(&title, " [%s]", run->status);
+		strbuf_printf(&plain_title, " [%s]", run->status);
+	report_gnuplot_string(&title, plain_title.text);
+	strbuf_free(&plain_title);
 	char stem[64], xmin[32], xmax[32], ymax[32], ystep[32], cbmin[32], cbmax[32];
 	snprintf(stem, sizeof stem, "heatmap-run%lld", run->id);
 	snprintf(xmin, sizeof xmin, "%.1f", steps[0] - 0.5);
@@ -573,11 +576,13 @@ static int heatmap_figure(struct report *report, const struct report_run *run)
 	};
 	result = write_script(report, stem, "heatmap.gp", 900, 500, values, 10, false);
 	if (!result) {
-		char caption[512];
-		snprintf(caption, sizeof caption,
-			 "Heatmap of run %lld (%s): log<sub>10</sub> weight_grad_norm per layer and "
-			 "step, from %.1f to %.1f.", run->id, run->name, low, high);
-		figure_html(report, stem, caption);
+		struct strbuf caption;
+		strbuf_init(&caption);
+		strbuf_printf(&caption, "Heatmap of run %lld (%s): log10 weight_grad_norm per "
+					"layer and step, from %.1f to %.1f.", run->id, run->name,
+			      low, high);
+		figure_html(report, stem, caption.text);
+		strbuf_free(&caption);
 	}
 done:
 	sqlite3_finalize(s);
@@ -595,7 +600,7 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 	bool all_positive = true;
 	double low = INFINITY, high = -INFINITY;
 	long long first_step = -1, last_step = -1;
-	int result = -1;
+	int result = -1, curves = 0;
 	if (sqlite3_prepare_v2(report->db, "SELECT step, loss FROM steps WHERE run_id = ?"
 					   " ORDER BY step", -1, &s, NULL) != SQLITE_OK) {
 		error("database: %s", sqlite3_errmsg(report->db));
@@ -659,13 +664,13 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 		seed_set_legend(report, group, set, &legend);
 		char block[32];
 		snprintf(block, sizeof block, "loss%lld", run->id);
+		curves++;
 		if (set->count > 1) {
 			seed_curve(&plot, block, k + 1, legend.text, set->count, "lines");
 		} else {
-			strbuf_printf(&plot, "%s$%s using 1:2 with lines lt %d title \"",
+			strbuf_printf(&plot, "%s$%s using 1:2 with lines lt %d",
 				      plot.length ? ", \\\n     " : "", block, k + 1);
-			escape_title(&plot, legend.text);
-			strbuf_puts(&plot, "\" noenhanced");
+			curve_title(&plot, legend.text);
 		}
 		char loss[32];
 		strbuf_printf(&caption, "%s: final loss %s (%s%s). ", legend.text,
@@ -701,9 +706,6 @@ static int loss_figure(struct report *report, const struct run_group *group, int
 		snprintf(ymax, sizeof ymax, "%.17g", high + pad);
 	}
 	struct panel_layout layout;
-	int curves = 0;
-	for (const char *c = plot.text; (c = strstr(c, "noenhanced")); c++)
-		curves++;
 	panel_layout(&layout, (curves + 1) / 2);
 	struct template_value values[TEMPLATE_VALUES] = {
 		{"BOTTOM", layout.bottom},
@@ -853,14 +855,16 @@ static int depth_figure(struct report *report, const struct run_group *group, in
 			strbuf_printf(&plot, "%s$depth%d using 1:4:5 with filledcurves lt %d fs "
 					     "transparent solid 0.15 noborder notitle",
 				      plot.length ? ", \\\n     " : "", c, colour + 1);
-		strbuf_printf(&plot, "%s$depth%d using 1:2 with linespoints lt %d dt %d pt %d "
-				     "title \"",
+		strbuf_printf(&plot, "%s$depth%d using 1:2 with linespoints lt %d dt %d pt %d",
 			      plot.length ? ", \\\n     " : "", c, colour + 1, residual ? 2 : 1,
 			      point_types[c % 13]);
-		escape_title(&plot, labels[c]);
+		struct strbuf label;
+		strbuf_init(&label);
+		strbuf_puts(&label, labels[c]);
 		if (most_seeds > 1)
-			strbuf_printf(&plot, " (%d seeds)", most_seeds);
-		strbuf_puts(&plot, "\" noenhanced");
+			strbuf_printf(&label, " (%d seeds)", most_seeds);
+		curve_title(&plot, label.text);
+		strbuf_free(&label);
 	}
 	report_common(report, group, true, is_depth, &title);
 	struct strbuf escaped;
@@ -948,12 +952,14 @@ static int residual_figure(struct report *report, const struct run_group *group,
 		for (int k = 0; k < 3; k++) {
 			if (!curves[k].plottable)
 				continue;
-			strbuf_printf(p, "%s$%s using 1:($%d > 0 ? $%d : NaN) with %s lt %d dt %d "
-					 "title \"%s, step %lld%s\"",
+			strbuf_printf(p, "%s$%s using 1:($%d > 0 ? $%d : NaN) with %s lt %d dt %d",
 				      p->length ? ", \\\n     " : "", curves[k].block, curves[k].column,
 				      curves[k].column, k == 2 ? "lines" : "linespoints",
-				      k == 1 ? 2 : 1, curves[k].style, curves[k].what, curves[k].step,
-				      suffix);
+				      k == 1 ? 2 : 1, curves[k].style);
+			char legend[128];
+			snprintf(legend, sizeof legend, "%s, step %lld%s", curves[k].what,
+				 curves[k].step, suffix);
+			curve_title(p, legend);
 		}
 		ratios[side] = run->ratio_first;
 	}
@@ -994,6 +1000,7 @@ done:
 	return result;
 }
 
+/* heading and text are gtrack's own HTML. */
 static void section(struct report *report, const char *heading, const char *text)
 {
 	strbuf_printf(&report->figures_html, "<h2>%s</h2>\n<p>%s</p>\n", heading, text);

@@ -1,33 +1,12 @@
 /* index.html: the figures with their measured numbers and a table of the runs. One file
- * with inline style, no scripts, no network: it opens from the file system. */
+ * with inline style, no scripts, no network: it opens from the file system. Every value
+ * from the database goes through report_html_text. */
 #include "report/report.h"
 #include "util/file.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-static void escape_html(struct strbuf *out, const char *text)
-{
-	for (const char *c = text; *c; c++) {
-		switch (*c) {
-		case '<':
-			strbuf_puts(out, "&lt;");
-			break;
-		case '>':
-			strbuf_puts(out, "&gt;");
-			break;
-		case '&':
-			strbuf_puts(out, "&amp;");
-			break;
-		case '"':
-			strbuf_puts(out, "&quot;");
-			break;
-		default:
-			strbuf_add(out, c, 1);
-		}
-	}
-}
 
 static const char *value_of(const struct report *report, const struct report_run *run,
 			    const char *column)
@@ -36,6 +15,20 @@ static const char *value_of(const struct report *report, const struct report_run
 		if (!strcmp(report->fields[f].column, column))
 			return run->values[f];
 	return "";
+}
+
+/* <td>text</td>, with class="status-STATUS" when status is given. */
+static void table_cell(struct strbuf *html, const char *status, const char *text)
+{
+	strbuf_puts(html, "<td");
+	if (status) {
+		strbuf_puts(html, " class=\"status-");
+		report_html_text(html, status);
+		strbuf_puts(html, "\"");
+	}
+	strbuf_puts(html, ">");
+	report_html_text(html, text);
+	strbuf_puts(html, "</td>");
 }
 
 int report_write_index(struct report *report, bool rendered)
@@ -58,7 +51,7 @@ int report_write_index(struct report *report, bool rendered)
 		    ".status-diverged,.status-killed,.status-failed,.status-crashed{color:#b00}\n"
 		    "</style>\n</head>\n<body>\n<h1>gtrack report</h1>\n");
 	strbuf_puts(&html, "<p>Database <code>");
-	escape_html(&html, report->options->db_path);
+	report_html_text(&html, report->options->db_path);
 	strbuf_printf(&html, "</code>, %d run%s, written %s by gtrack %s.", report->run_count,
 		      report->run_count == 1 ? "" : "s", when, GTRACK_VERSION);
 	if (!rendered)
@@ -75,18 +68,27 @@ int report_write_index(struct report *report, bool rendered)
 		const struct report_run *run = &report->runs[r];
 		char loss[32], first[32], last[32];
 		const char *gain = value_of(report, run, "init_gain");
-		strbuf_printf(&html, "<tr><td>%lld</td><td>", run->id);
-		escape_html(&html, run->name);
-		strbuf_printf(&html, "</td><td>%s</td><td>%d</td><td>%s</td><td>%s%s%s</td>",
-			      value_of(report, run, "activation"), run->depth,
-			      value_of(report, run, "width"), value_of(report, run, "init"),
-			      strcmp(gain, "1.0") ? " &times; " : "", strcmp(gain, "1.0") ? gain : "");
+		strbuf_printf(&html, "<tr><td>%lld</td>", run->id);
+		table_cell(&html, NULL, run->name);
+		table_cell(&html, NULL, value_of(report, run, "activation"));
+		strbuf_printf(&html, "<td>%d</td>", run->depth);
+		table_cell(&html, NULL, value_of(report, run, "width"));
+		struct strbuf cell;
+		strbuf_init(&cell);
+		strbuf_puts(&cell, value_of(report, run, "init"));
+		if (strcmp(gain, "1.0"))
+			strbuf_printf(&cell, " \u00d7 %s", gain);
+		table_cell(&html, NULL, cell.text);
+		strbuf_reset(&cell);
 		const char *residual = value_of(report, run, "residual");
-		strbuf_printf(&html, "<td>%s%s</td>", strcmp(residual, "0") ? "&alpha; = " : "no",
-			      strcmp(residual, "0") ? value_of(report, run, "residual_alpha") : "");
-		strbuf_printf(&html, "<td class=\"status-%s\">%s</td><td>%s</td><td>%s</td>"
-				     "<td>%s</td></tr>\n",
-			      run->status, run->status,
+		if (strcmp(residual, "0"))
+			strbuf_printf(&cell, "\u03b1 = %s", value_of(report, run, "residual_alpha"));
+		else
+			strbuf_puts(&cell, "no");
+		table_cell(&html, NULL, cell.text);
+		strbuf_free(&cell);
+		table_cell(&html, run->status, run->status);
+		strbuf_printf(&html, "<td>%s</td><td>%s</td><td>%s</td></tr>\n",
 			      report_number(loss, sizeof loss, run->final_loss),
 			      report_number(first, sizeof first, run->ratio_first),
 			      report_number(last, sizeof last, run->ratio_later));

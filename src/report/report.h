@@ -104,6 +104,15 @@ int report_show_in_terminal(struct report *report);
 /* html.c: writes index.html. */
 int report_write_index(struct report *report, bool rendered);
 
+/* escape.c: the only ways a string from a spec, a name or a database enters a script or
+ * the page. report_gnuplot_string appends it as a single-quoted gnuplot string (no
+ * backquote or macro expansion there; a quote doubled); report_html_text appends it with
+ * HTML's special characters as entities. Both turn control characters (a newline
+ * included) and bytes that are not UTF-8 into '?'. Gnuplot titles holding such strings
+ * are also marked noenhanced, so enhanced-text markup in a name prints as typed. */
+void report_gnuplot_string(struct strbuf *out, const char *text);
+void report_html_text(struct strbuf *out, const char *text);
+
 /* Helpers shared by the report files. */
 const char *report_format_extension(enum report_format format);
 /* "1.2e-06"; "n/a" for NaN */

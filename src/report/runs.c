@@ -186,11 +186,27 @@ int report_load(struct report *report, const long long *ids, int count)
 	if (fields)
 		return fields;
 	report->runs = xcalloc((size_t)count, sizeof *report->runs);
+	struct strbuf short_runs;
+	strbuf_init(&short_runs);
 	for (int i = 0; i < count; i++) {
-		if (load_run(report, &report->runs[i], ids[i]))
+		if (load_run(report, &report->runs[i], ids[i])) {
+			strbuf_free(&short_runs);
 			return -1;
+		}
 		report->run_count++;
+		const struct report_run *run = &report->runs[i];
+		if (run->last_step >= 0 && report->options->step > run->last_step)
+			strbuf_printf(&short_runs, "%s%lld (%lld)", short_runs.length ? ", " : "",
+				      run->id, run->last_step);
 	}
+	/* the profiles silently showing an earlier step than asked would mislead */
+	if (short_runs.length) {
+		bool several = strchr(short_runs.text, ',') != NULL;
+		warning("--step %lld is past the last logged step of run%s %s; %s right-hand "
+			"profiles show %s last step", report->options->step, several ? "s" : "",
+			short_runs.text, several ? "their" : "its", several ? "their" : "its");
+	}
+	strbuf_free(&short_runs);
 	return 0;
 }
 

@@ -1,13 +1,84 @@
 /* Which runs a report covers: --runs (ids, ranges, names) and --where (a condition on
  * runs columns). Ids and names are bound as values; the --where text is SQL by design,
- * compiled as one read-only statement so it can neither chain nor write. */
+ * so it is held to one self-contained condition: it must parse on its own as the whole
+ * WHERE clause (so its parentheses balance and "1) OR (1" cannot reach past the
+ * parentheses it is put in), it may only read (an authorizer refuses writes, pragmas
+ * and recursive WITH), and it must finish within WHERE_TIME_LIMIT_S. */
 #include "report/report.h"
 
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/run_hint.h"
+#include "util/clock.h"
 #include "util/error.h"
+
+/* Selecting among runs takes milliseconds; a condition still running after this long is
+ * a mistake (a cross join of sub-selects) and would otherwise hang the report. */
+#define WHERE_TIME_LIMIT_S 5.0
+/* SQLite virtual-machine instructions between two looks at the clock. */
+#define WHERE_CLOCK_INTERVAL 10000
+
+#define WHERE_EXAMPLE "e.g. \"activation = 'relu' AND depth >= 10\""
+
+/* What the authorizer refused and when the time is up, while a --where is compiled and
+ * run. */
+struct where_guard {
+	const char *refused;
+	double deadline;
+	bool timed_out;
+};
+
+static int authorize_where(void *data, int action, const char *first, const char *second,
+			   const char *database, const char *trigger)
+{
+	(void)first, (void)second, (void)database, (void)trigger;
+	struct where_guard *guard = data;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+		return SQLITE_OK;
+	case SQLITE_RECURSIVE:
+		guard->refused = "a recursive WITH (it can run forever)";
+		return SQLITE_DENY;
+	default:
+		guard->refused = "anything but reading columns";
+		return SQLITE_DENY;
+	}
+}
+
+static int where_out_of_time(void *data)
+{
+	struct where_guard *guard = data;
+	guard->timed_out = monotonic_seconds() > guard->deadline;
+	return guard->timed_out;
+}
+
+/* Checks that where, on its own, is the whole WHERE clause of a statement on runs:
+ * one expression with nothing after it, every parenthesis and quote closed. */
+static int check_where_alone(sqlite3 *db, const char *where, struct where_guard *guard)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_printf(&sql, "SELECT id FROM runs WHERE %s", where);
+	sqlite3_stmt *statement = NULL;
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(db, sql.text, -1, &statement, &tail), result = 0;
+	if (rc != SQLITE_OK && guard->refused)
+		result = error("--where \"%s\": %s is not allowed; expected a condition on runs "
+			       "columns, " WHERE_EXAMPLE, where, guard->refused);
+	else if (rc != SQLITE_OK)
+		result = error("--where \"%s\": %s; expected a condition on runs columns, "
+			       WHERE_EXAMPLE, where, sqlite3_errmsg(db));
+	else if ((tail && *tail) || !sqlite3_stmt_readonly(statement))
+		result = error("--where \"%s\": expected a condition on runs columns, "
+			       WHERE_EXAMPLE, where);
+	sqlite3_finalize(statement);
+	strbuf_free(&sql);
+	return result;
+}
 
 enum token_kind { TOKEN_ID, TOKEN_RANGE, TOKEN_NAME };
 
@@ -97,10 +168,13 @@ static int check_tokens(sqlite3 *db, const struct token *tokens, int count)
 					  ? sqlite3_column_int64(statement, 0)
 					  : -1;
 		sqlite3_finalize(statement);
+		char hint[320] = "";
+		if (found == 0 && tokens[i].kind == TOKEN_NAME)
+			run_name_hint(db, tokens[i].text, hint, sizeof hint);
 		if (found == 0)
-			return error("--runs: no run %s '%s' (see 'gtrack ls')",
+			return error("--runs: no run %s '%s'%s",
 				     tokens[i].kind == TOKEN_NAME ? "named" : "with id",
-				     tokens[i].text),
+				     tokens[i].text, *hint ? hint : " (see 'gtrack ls')"),
 			       1;
 		if (found < 0)
 			return error("database: %s", sqlite3_errmsg(db));
@@ -118,8 +192,15 @@ int report_select(sqlite3 *db, const char *runs, const char *where, long long **
 	strbuf_init(&sql);
 	*ids = NULL;
 	*count = 0;
+	struct where_guard guard = {NULL, monotonic_seconds() + WHERE_TIME_LIMIT_S, false};
+	if (where) {
+		sqlite3_set_authorizer(db, authorize_where, &guard);
+		sqlite3_progress_handler(db, WHERE_CLOCK_INTERVAL, where_out_of_time, &guard);
+	}
 
 	if (parse_tokens(runs, &tokens, &token_count))
+		goto done;
+	if (where && check_where_alone(db, where, &guard))
 		goto done;
 	int missing = check_tokens(db, tokens, token_count);
 	if (missing) {
@@ -144,8 +225,8 @@ int report_select(sqlite3 *db, const char *runs, const char *where, long long **
 		goto done;
 	}
 	if ((tail && *tail) || !sqlite3_stmt_readonly(statement)) {
-		error("--where \"%s\": expected a condition on runs columns, e.g. "
-		      "\"activation = 'relu' AND depth >= 10\"", where);
+		error("--where \"%s\": expected a condition on runs columns, " WHERE_EXAMPLE,
+		      where);
 		goto done;
 	}
 	int index = 1;
@@ -164,6 +245,11 @@ int report_select(sqlite3 *db, const char *runs, const char *where, long long **
 			*ids = grown;
 		}
 		(*ids)[(*count)++] = sqlite3_column_int64(statement, 0);
+	}
+	if (rc != SQLITE_DONE && guard.timed_out) {
+		error("--where \"%s\": still running after %.0f s, stopped; expected a condition "
+		      "on runs columns, " WHERE_EXAMPLE, where, WHERE_TIME_LIMIT_S);
+		goto done;
 	}
 	if (rc != SQLITE_DONE) {
 		error("%s%s%s: %s", where ? "--where \"" : "database", where ? where : "",
@@ -184,6 +270,10 @@ done:
 		*count = 0;
 	}
 	sqlite3_finalize(statement);
+	if (where) { /* the rest of the report reads without these limits */
+		sqlite3_set_authorizer(db, NULL, NULL);
+		sqlite3_progress_handler(db, 0, NULL, NULL);
+	}
 	strbuf_free(&sql);
 	free(tokens);
 	return result;

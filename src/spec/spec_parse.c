@@ -14,6 +14,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/hash.h"
+#include "util/suggest.h"
 
 /* Largest spec file read; a spec is a few hundred bytes, anything near this is a mistake. */
 #define SPEC_MAX_BYTES (1 << 20)
@@ -44,33 +45,6 @@ static const char *node_kind(const yaml_node_t *node)
 	default:
 		return "a scalar";
 	}
-}
-
-/* Edit distance, for "did you mean" on unknown keys and values. */
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la > 63 || lb > 63)
-		return 64;
-	size_t row[64];
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diagonal = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t above = row[j];
-			size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			size_t best = diagonal + cost;
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diagonal = above;
-		}
-	}
-	return row[lb];
 }
 
 static const char *closest_key(const struct spec_field *fields, const char *key)

@@ -5,8 +5,10 @@ set output 'depth-1.png'
 # layer 0 at initialisation, against depth. One colour per activation; plain networks
 # solid, residual ones dashed. Points are runs (the geometric mean over seeds).
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
-# a light grid, axes on the left and bottom only.
-set encoding utf8
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
 set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
 set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
 set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
@@ -38,7 +40,7 @@ $depth2 << EOD
 EOD
 
 
-set title "gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4" font ",13" noenhanced
+set title 'gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4' font ",13" noenhanced
 set xlabel "depth (hidden layers)"
 set ylabel "||dL/dW|| layer 0 / output layer, step 0"
 set logscale y
@@ -50,6 +52,6 @@ set rmargin at screen 0.96
 set bmargin at screen 0.197
 set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 3 spacing 1.1 width 1 font ",9"
-plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title "sigmoid plain" noenhanced, \
-     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title "sigmoid residual alpha 1.0" noenhanced, \
-     $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title "relu plain" noenhanced
+plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title 'sigmoid plain' noenhanced, \
+     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title 'sigmoid residual alpha 1.0' noenhanced, \
+     $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title 'relu plain' noenhanced

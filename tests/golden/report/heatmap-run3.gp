@@ -5,8 +5,10 @@ set output 'heatmap-run3.png'
 # 0 = input side) and logged step (horizontal). A dark band at the bottom is a gradient
 # that does not reach the first layers; white cells are not-a-number or zero.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
-# a light grid, axes on the left and bottom only.
-set encoding utf8
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
 set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
 set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
 set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
@@ -34,7 +36,7 @@ $heat << EOD
 2 2 -0.18045606445813131 1.5 2.5
 EOD
 
-set title "run 3 relu-plain [diverged]" font ",13" noenhanced
+set title 'run 3 relu-plain [diverged]' font ",13" noenhanced
 set xlabel "step"
 set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"

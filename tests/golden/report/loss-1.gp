@@ -4,8 +4,10 @@ set output 'loss-1.png'
 # Training loss against step, one curve per run. A run that diverged ends where it
 # diverged; its legend says so.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
-# a light grid, axes on the left and bottom only.
-set encoding utf8
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
 set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
 set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
 set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
@@ -49,7 +51,7 @@ $loss4 << EOD
 EOD
 
 
-set title "training loss: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced
+set title 'training loss: xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (cross-entropy, on the batch)"
 set logscale y
@@ -61,7 +63,7 @@ set rmargin at screen 0.96
 set bmargin at screen 0.197
 set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
-plot $loss1 using 1:2 with lines lt 1 title "sigmoid d=2 plain" noenhanced, \
-     $loss2 using 1:2 with lines lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
-     $loss3 using 1:2 with lines lt 3 title "relu d=2 plain [diverged]" noenhanced, \
-     $loss4 using 1:2 with lines lt 4 title "sigmoid d=3 plain" noenhanced
+plot $loss1 using 1:2 with lines lt 1 title 'sigmoid d=2 plain' noenhanced, \
+     $loss2 using 1:2 with lines lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $loss3 using 1:2 with lines lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
+     $loss4 using 1:2 with lines lt 4 title 'sigmoid d=3 plain' noenhanced

@@ -5,8 +5,10 @@ set output 'profile-weight_grad-1.png'
 # initialisation (left) and at step 2 (the last logged) (right). Layer 0 is nearest the input; a curve
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
-# a light grid, axes on the left and bottom only.
-set encoding utf8
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
 set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
 set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
 set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
@@ -80,7 +82,7 @@ $run4_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title "weight gradient: xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.197,0.879 spacing 0.08
+set multiplot layout 1,2 title 'weight gradient: xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.197,0.879 spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "||dL/dW||_F"
 set logscale y
@@ -90,14 +92,14 @@ set yrange [1e-4:1e0]
 set xtics 0,1
 unset key
 set title "at initialisation (step 0)"
-plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title "sigmoid d=2 plain" noenhanced, \
-     $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
-     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title "relu d=2 plain [diverged]" noenhanced, \
-     $run4_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title "sigmoid d=3 plain" noenhanced
+plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title 'sigmoid d=2 plain' noenhanced, \
+     $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
+     $run4_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title 'sigmoid d=3 plain' noenhanced
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
 set title "at step 2 (the last logged)"
-plot $run1_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title "sigmoid d=2 plain" noenhanced, \
-     $run2_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title "sigmoid d=2 residual alpha 1.0" noenhanced, \
-     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title "relu d=2 plain [diverged]" noenhanced, \
-     $run4_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title "sigmoid d=3 plain" noenhanced
+plot $run1_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 title 'sigmoid d=2 plain' noenhanced, \
+     $run2_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
+     $run4_later using 1:($2 > 0 ? $2 : NaN) with linespoints lt 4 title 'sigmoid d=3 plain' noenhanced
 unset multiplot

@@ -5,8 +5,10 @@ set output 'residual-1.png'
 # gradient profiles side by side on the same scale: weight gradient (solid) and delta
 # (dashed) at initialisation, and the weight gradient at step 2 (the last logged) (dotted).
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
-# a light grid, axes on the left and bottom only.
-set encoding utf8
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
 set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
 set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
 set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
@@ -50,7 +52,7 @@ $run2_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title "residual connections: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1" font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
+set multiplot layout 1,2 title 'residual connections: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "gradient norm"
 set logscale y
@@ -60,12 +62,12 @@ set yrange [1e-3:1e0]
 set xtics 0,1
 unset key
 set title "plain"
-plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title "weight grad, step 0", \
-     $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title "delta, step 0", \
-     $run1_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title "weight grad, step 2"
+plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
+     $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
+     $run1_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced
 set key at screen 0.5,0.01 center bottom vertical maxrows 3 samplen 2 spacing 1.1 width 1 font ",9"
 set title "residual"
-plot $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title "weight grad, step 0", \
-     $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title "delta, step 0", \
-     $run2_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title "weight grad, step 2"
+plot $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
+     $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
+     $run2_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced
 unset multiplot

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/printable.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 
@@ -65,6 +66,20 @@ static void resolve_path(const struct spec *spec, char **path)
 	*path = strbuf_detach(&resolved);
 }
 
+int spec_check_name(const char *name, const char *where)
+{
+	size_t offset;
+	if (text_is_printable(name, &offset))
+		return 0;
+	/* where can hold the name too (--set name=...) */
+	char *shown = text_printable(name), *shown_where = text_printable(where);
+	error("%s: name '%s': byte %zu is a control character or not UTF-8; a name must be "
+	      "printable text", shown_where, shown, offset + 1);
+	free(shown);
+	free(shown_where);
+	return -1;
+}
+
 int spec_check(struct spec *spec)
 {
 	resolve_path(spec, &spec->data.path);
@@ -72,6 +87,9 @@ int spec_check(struct spec *spec)
 	resolve_path(spec, &spec->data.labels);
 	int errors = 0;
 	char message[512];
+
+	if (spec->name && spec_check_name(spec->name, spec_origin_of(spec, "name")))
+		errors++;
 
 	if (isnan(spec->data.noise)) {
 		spec->data.noise = spec->data.kind == DATA_BLOBS     ? 0.5

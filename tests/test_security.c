@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "spec/spec.h"
@@ -15,6 +17,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/printable.h"
+#include "util/strbuf.h"
 
 #define GTRACK(result, dir, ...)                                                           \
 	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
@@ -307,6 +310,96 @@ static void sweep_grid_aliases_are_bounded(void **state)
 	free(bomb);
 }
 
+
+static void run_gtrack_in_child(const char *dir, const char *const *argv, pid_t *pid)
+{
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		struct command_result r;
+		run_gtrack(&r, dir, NULL, argv);
+		_exit(r.exit_code);
+	}
+}
+
+static int wait_exit_code(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Before the fix each sweep trained every run it found pending when it started: 6 runs
+ * became 9 to 12. */
+static void concurrent_sweeps_train_each_run_once(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	free(test_write_file(dir, "six.yaml", "base: base.yaml\ngrid:\n  model.depth: [2, 3]\n"
+					      "  seed: [1, 2, 3]\n  train.steps: [400]\n"));
+	char *first = path_in(dir, "first"), *second = path_in(dir, "second");
+	assert_int_equal(mkdir(first, 0755), 0);
+	assert_int_equal(mkdir(second, 0755), 0);
+	const char *argv[] = {"sweep", "../six.yaml", "-j", "3", "--db", "../s.db", NULL};
+	pid_t a, b;
+	run_gtrack_in_child(first, argv, &a);
+	run_gtrack_in_child(second, argv, &b);
+	assert_int_equal(wait_exit_code(a), 0);
+	assert_int_equal(wait_exit_code(b), 0);
+
+	char *path = path_in(dir, "s.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs"), 6);
+	assert_int_equal(query_int(db, "SELECT count(DISTINCT spec_hash || seed) FROM runs"), 6);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE status = 'finished'"), 6);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM run_claims"), 0);
+	sqlite3_close(db);
+	free(path);
+
+	/* the two summaries add up: each run finished once, the rest were left to the other */
+	char *out_first = read_in(first, ".stdout"), *out_second = read_in(second, ".stdout");
+	int finished = 0;
+	for (char *out = out_first; out; out = out == out_first ? out_second : NULL) {
+		const char *summary = strstr(out, "sweep six: 6 runs: ");
+		assert_non_null(summary);
+		finished += atoi(summary + strlen("sweep six: 6 runs: "));
+	}
+	assert_int_equal(finished, 6);
+	free(out_first), free(out_second), free(first), free(second);
+}
+
+/* Before the fix such runs printed as "run 0 ...: finished, 0/2 steps, loss nan" and the
+ * sweep exited 0. */
+static void sweep_counts_runs_that_cannot_start_as_failed(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	struct strbuf csv;
+	strbuf_init(&csv);
+	strbuf_puts(&csv, "a,b,label\n");
+	for (int i = 0; i < 300; i++)
+		strbuf_printf(&csv, "%d.5,%d.25,%d\n", i % 7, i % 5, i % 2);
+	strbuf_puts(&csv, "1.0,oops,1\n"); /* past any header check: found when read */
+	free(test_write_file(dir, "bad.csv", csv.text));
+	strbuf_free(&csv);
+	free(test_write_file(dir, "csvbase.yaml", "name: csvbase\ndata: {kind: csv, path: bad.csv}\n"
+						  "model: {depth: 2, width: 4}\n"
+						  "train: {steps: 2, batch_size: 8}\n"));
+	free(test_write_file(dir, "csvsweep.yaml", "base: csvbase.yaml\ngrid:\n  seed: [1, 2]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "csvsweep.yaml", "--db", "f.db", "-j", "2", "--quiet");
+	assert_int_equal(r.exit_code, 1);
+	assert_contains(r.out, "csvsweep:seed=1: failed before training\n  bad.csv:");
+	assert_contains(r.out, "csvsweep:seed=2: failed before training\n  bad.csv:");
+	assert_contains(r.out, "oops");
+	assert_lacks(r.out, "finished, 0/2 steps");
+	assert_contains(r.out, "sweep csvsweep: 2 runs: 0 finished, 0 skipped (done before), "
+			       "0 diverged, 2 failed, 0 killed\n");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -317,6 +410,8 @@ int main(void)
 		cmocka_unit_test(ls_and_show_never_print_raw_control_bytes),
 		cmocka_unit_test(override_aliases_are_bounded),
 		cmocka_unit_test(sweep_grid_aliases_are_bounded),
+		cmocka_unit_test(concurrent_sweeps_train_each_run_once),
+		cmocka_unit_test(sweep_counts_runs_that_cannot_start_as_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

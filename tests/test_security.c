@@ -5,6 +5,8 @@
  * no reader. */
 #include "support/test_support.h"
 
+#include <grp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +402,185 @@ static void sweep_counts_runs_that_cannot_start_as_failed(void **state)
 	command_result_free(&r);
 }
 
+/* Runs gtrack like run_gtrack, in its own process group, and fails the test when it
+ * takes longer than `seconds` (the process group is then killed). */
+static void run_gtrack_within(struct command_result *r, const char *dir, int seconds,
+			      const char *const *argv)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		struct command_result child;
+		run_gtrack(&child, dir, NULL, argv);
+		_exit(child.exit_code);
+	}
+	setpgid(pid, pid);
+	for (int waited = 0;; waited++) {
+		int status;
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+			r->out = read_in(dir, ".stdout");
+			r->err = read_in(dir, ".stderr");
+			return;
+		}
+		if (waited == seconds * 20) {
+			kill(-pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			fail_msg("gtrack %s did not finish within %d s", argv[0], seconds);
+		}
+		usleep(50000);
+	}
+}
+
+/* The stopped writer of the next test, killed by its teardown whatever the test did. */
+static pid_t stopped_writer;
+
+static int kill_stopped_writer(void **state)
+{
+	(void)state;
+	if (stopped_writer > 0) {
+		kill(stopped_writer, SIGKILL);
+		waitpid(stopped_writer, NULL, 0);
+	}
+	stopped_writer = 0;
+	return 0;
+}
+
+/* Before the fix every ls and show waited the 60 s busy timeout for the stopped writer
+ * (to mark the stale run crashed) and then failed with "database is locked". */
+static void readers_do_not_wait_for_a_stopped_writer(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	struct command_result r;
+	for (int i = 0; i < 2; i++) {
+		GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet");
+		assert_int_equal(r.exit_code, 0);
+		command_result_free(&r);
+	}
+	char *path = path_in(dir, "w.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	/* run 2 died on another host a while ago: its heartbeat is stale */
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'running', hostname ="
+					  " 'elsewhere', heartbeat_at = '2020-01-01T00:00:00Z',"
+					  " finished_at = NULL WHERE id = 2",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	/* a writer holding the write lock, stopped as by Ctrl-Z */
+	pid_t writer = stopped_writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0) {
+		sqlite3 *held;
+		if (sqlite3_open(path, &held) != SQLITE_OK ||
+		    sqlite3_exec(held, "BEGIN IMMEDIATE; UPDATE runs SET message = 'held' WHERE"
+				       " id = 1", NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGSTOP);
+		sqlite3_exec(held, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(held);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(writer, &status, WUNTRACED), writer);
+	assert_true(WIFSTOPPED(status));
+
+	run_gtrack_within(&r, dir, 10, (const char *const[]){"ls", "--db", "w.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "   2  base                 crashed ");
+	assert_contains(r.out, "   1  base                 finished ");
+	command_result_free(&r);
+	run_gtrack_within(&r, dir, 10, (const char *const[]){"show", "2", "--db", "w.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "run 2: base (crashed)");
+	assert_contains(r.out, "message: no heartbeat since 2020-01-01T00:00:00Z");
+	command_result_free(&r);
+
+	kill(writer, SIGCONT);
+	assert_int_equal(waitpid(writer, &status, 0), writer);
+	assert_int_equal(WEXITSTATUS(status), 0);
+	stopped_writer = 0;
+	/* once the lock is free, the next reader marks it for good */
+	GTRACK(&r, dir, "ls", "--db", "w.db");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	char *message = query_text(db, "SELECT status || ': ' || message FROM runs WHERE id = 2");
+	assert_string_equal(message, "crashed: no heartbeat for a minute (last heartbeat "
+				     "2020-01-01T00:00:00Z)");
+	free(message);
+	sqlite3_close(db);
+	free(path);
+}
+
+/* Runs gtrack as a user who cannot write dir (nobody, when the tests run as root;
+ * otherwise dir is made read-only for the call), from a directory it can write. */
+static void run_gtrack_read_only(struct command_result *r, const char *dir,
+				 const char *const *argv)
+{
+	char *read_only = xstrdup(dir); /* test_temp_dir reuses its buffer */
+	char *work = xstrdup(test_temp_dir());
+	bool root = geteuid() == 0;
+	assert_int_equal(chmod(work, 0777), 0);
+	if (!root)
+		assert_int_equal(chmod(read_only, 0555), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (root && (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(126);
+		struct command_result child;
+		run_gtrack(&child, work, NULL, argv);
+		_exit(child.exit_code);
+	}
+	r->exit_code = wait_exit_code(pid);
+	r->out = read_in(work, ".stdout");
+	r->err = read_in(work, ".stderr");
+	if (!root)
+		assert_int_equal(chmod(read_only, 0700), 0);
+	free(read_only);
+	free(work);
+}
+
+/* Before the fix: "cannot read 'r.db': attempt to write a readonly database". */
+static void a_database_in_a_read_only_place_is_still_read(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "r.db", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char *path = path_in(dir, "r.db");
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(chmod(path, 0644), 0);
+	uint64_t before = file_fingerprint(path);
+	char db_option[700];
+	snprintf(db_option, sizeof db_option, "--db=%s", path);
+
+	run_gtrack_read_only(&r, dir, (const char *const[]){"ls", db_option, NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "   1  base                 finished ");
+	assert_contains(r.err, "is in a place gtrack cannot write");
+	command_result_free(&r);
+	run_gtrack_read_only(&r, dir, (const char *const[]){"show", "base", db_option, NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "run 1: base (finished)");
+	command_result_free(&r);
+	run_gtrack_read_only(&r, dir, (const char *const[]){"export", "1", "--format", "csv",
+							     db_option, NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "1,11,3,");
+	command_result_free(&r);
+	assert_int_equal(file_fingerprint(path), before);
+	free(path);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -412,6 +593,9 @@ int main(void)
 		cmocka_unit_test(sweep_grid_aliases_are_bounded),
 		cmocka_unit_test(concurrent_sweeps_train_each_run_once),
 		cmocka_unit_test(sweep_counts_runs_that_cannot_start_as_failed),
+		cmocka_unit_test_teardown(readers_do_not_wait_for_a_stopped_writer,
+					  kill_stopped_writer),
+		cmocka_unit_test(a_database_in_a_read_only_place_is_still_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,7 +58,7 @@ int cmd_ls(int argc, char **argv)
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
 	const char *sql =
-		"SELECT * FROM (SELECT id, name, status, activation, depth, width, residual,"
+		"SELECT * FROM (SELECT id, name, " DB_STATUS_SQL ", activation, depth, width, residual,"
 		" residual_alpha, init, init_gain, final_loss, steps_done, steps,"
 		" replace(substr(started_at, 1, 16), 'T', ' ')"
 		" FROM runs ORDER BY id DESC LIMIT ?) ORDER BY id";

@@ -27,8 +27,10 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT name, status, started_at, coalesce(finished_at, '-'),"
-			       " elapsed_s, steps_done, steps, final_loss, message, spec_hash, seed,"
+			       "SELECT name, " DB_STATUS_SQL ", started_at, coalesce(finished_at,"
+			       " '-'), elapsed_s, steps_done, steps, final_loss, coalesce(message,"
+			       " CASE WHEN status = 'running' AND " DB_STATUS_SQL " = 'crashed'"
+			       " THEN 'no heartbeat since ' || heartbeat_at END), spec_hash, seed,"
 			       " spec, overrides, depth, dtype, gtrack_version FROM runs WHERE id = ?",
 			       -1, &s, NULL) != SQLITE_OK)
 		return error("database: %s", sqlite3_errmsg(db));

@@ -352,7 +352,7 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	assert_non_null(script);
 	assert_contains(script, "#SBATCH --array=0-1%5\n");
 	assert_contains(script, "#SBATCH --time=00:10:00\n");
-	assert_contains(script, "--sweep \"em.yaml\"");
+	assert_contains(script, "--sweep 'em.yaml'");
 	free(script);
 	snprintf(path, sizeof path, "%s/out/tasks/00001.args", dir);
 	char *args = file_read_text(path, "file", 1 << 20, NULL);

@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "db/db.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 const char cmd_ls_usage[] =
 	"usage: gtrack ls [--db PATH] [--limit N]\n"
@@ -57,7 +58,7 @@ int cmd_ls(int argc, char **argv)
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
 	const char *sql =
-		"SELECT * FROM (SELECT id, name, status, activation, depth, width, residual,"
+		"SELECT * FROM (SELECT id, name, " DB_STATUS_SQL ", activation, depth, width, residual,"
 		" residual_alpha, init, init_gain, final_loss, steps_done, steps,"
 		" replace(substr(started_at, 1, 16), 'T', ' ')"
 		" FROM runs ORDER BY id DESC LIMIT ?) ORDER BY id";
@@ -89,13 +90,18 @@ int cmd_ls(int argc, char **argv)
 		snprintf(steps, sizeof steps, "%lld/%lld",
 			 (long long)sqlite3_column_int64(statement, 11),
 			 (long long)sqlite3_column_int64(statement, 12));
+		/* a database from elsewhere can hold anything: its text is escaped */
+		struct shown shown = {0};
 		printf("%4lld  %-20.20s %-9s %-10s %5lld %5lld %-8s %-18.18s %10s %13s  %s\n",
 		       (long long)sqlite3_column_int64(statement, 0),
-		       sqlite3_column_text(statement, 1), sqlite3_column_text(statement, 2),
-		       sqlite3_column_text(statement, 3),
+		       shown_text(&shown, sqlite3_column_text(statement, 1)),
+		       shown_text(&shown, sqlite3_column_text(statement, 2)),
+		       shown_text(&shown, sqlite3_column_text(statement, 3)),
 		       (long long)sqlite3_column_int64(statement, 4),
-		       (long long)sqlite3_column_int64(statement, 5), residual, init, loss, steps,
-		       sqlite3_column_text(statement, 13));
+		       (long long)sqlite3_column_int64(statement, 5), residual,
+		       shown_text(&shown, init), loss, steps,
+		       shown_text(&shown, sqlite3_column_text(statement, 13)));
+		shown_free(&shown);
 	}
 	if (rc != SQLITE_DONE) {
 		error("database: %s", sqlite3_errmsg(db));

@@ -84,6 +84,10 @@ int cmd_run(int argc, char **argv)
 		free(overrides);
 		return usage_error("run", "expected at least one SPEC file");
 	}
+	if (name && spec_check_name(name, "--name")) {
+		free(overrides);
+		return EXIT_BAD_SPEC;
+	}
 
 	specs = xcalloc((size_t)(argc - first_spec), sizeof *specs);
 	datasets = xcalloc((size_t)(argc - first_spec), sizeof *datasets);

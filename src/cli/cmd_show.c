@@ -10,6 +10,8 @@
 #include "db/db.h"
 #include "db/run_hint.h"
 #include "util/error.h"
+#include "util/printable.h"
+#include "util/strbuf.h"
 
 const char cmd_show_usage[] =
 	"usage: gtrack show RUN [--db PATH]\n"
@@ -26,8 +28,10 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 {
 	sqlite3_stmt *s = NULL;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT name, status, started_at, coalesce(finished_at, '-'),"
-			       " elapsed_s, steps_done, steps, final_loss, message, spec_hash, seed,"
+			       "SELECT name, " DB_STATUS_SQL ", started_at, coalesce(finished_at,"
+			       " '-'), elapsed_s, steps_done, steps, final_loss, coalesce(message,"
+			       " CASE WHEN status = 'running' AND " DB_STATUS_SQL " = 'crashed'"
+			       " THEN 'no heartbeat since ' || heartbeat_at END), spec_hash, seed,"
 			       " spec, overrides, depth, dtype, gtrack_version FROM runs WHERE id = ?",
 			       -1, &s, NULL) != SQLITE_OK)
 		return error("database: %s", sqlite3_errmsg(db));
@@ -36,8 +40,12 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 		sqlite3_finalize(s);
 		return error("database: %s", sqlite3_errmsg(db));
 	}
-	printf("run %lld: %s (%s)\n", id, sqlite3_column_text(s, 0), sqlite3_column_text(s, 1));
-	printf("started %s, finished %s", sqlite3_column_text(s, 2), sqlite3_column_text(s, 3));
+	/* a database from elsewhere can hold anything: its text is escaped */
+	struct shown shown = {0};
+	printf("run %lld: %s (%s)\n", id, shown_text(&shown, sqlite3_column_text(s, 0)),
+	       shown_text(&shown, sqlite3_column_text(s, 1)));
+	printf("started %s, finished %s", shown_text(&shown, sqlite3_column_text(s, 2)),
+	       shown_text(&shown, sqlite3_column_text(s, 3)));
 	if (sqlite3_column_type(s, 4) != SQLITE_NULL)
 		printf(", %.2f s", sqlite3_column_double(s, 4));
 	char loss[32];
@@ -47,20 +55,27 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 		snprintf(loss, sizeof loss, "%.6g", sqlite3_column_double(s, 7));
 	printf("\nsteps %lld/%lld, final loss %s, dtype %s, gtrack %s\n",
 	       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6), loss,
-	       sqlite3_column_text(s, 14), sqlite3_column_text(s, 15));
+	       shown_text(&shown, sqlite3_column_text(s, 14)),
+	       shown_text(&shown, sqlite3_column_text(s, 15)));
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL)
-		printf("message: %s\n", sqlite3_column_text(s, 8));
-	printf("spec_hash %s, seed %lld\n", sqlite3_column_text(s, 9),
+		printf("message: %s\n", shown_text(&shown, sqlite3_column_text(s, 8)));
+	printf("spec_hash %s, seed %lld\n", shown_text(&shown, sqlite3_column_text(s, 9)),
 	       (long long)sqlite3_column_int64(s, 10));
 	const char *overrides = (const char *)sqlite3_column_text(s, 12);
 	if (overrides && *overrides)
-		printf("overrides: %s\n", overrides);
+		printf("overrides: %s\n", shown_text(&shown, overrides));
+	shown_free(&shown);
 	printf("\nspec:\n");
 	const char *spec = (const char *)sqlite3_column_text(s, 11);
 	for (const char *line = spec; line && *line;) {
 		const char *end = strchr(line, '\n');
-		int length = end ? (int)(end - line) : (int)strlen(line);
-		printf("  %.*s\n", length, line);
+		size_t length = end ? (size_t)(end - line) : strlen(line);
+		char *text = xmalloc(length + 1);
+		memcpy(text, line, length);
+		text[length] = '\0';
+		printf("  %s\n", shown_text(&shown, text));
+		shown_free(&shown);
+		free(text);
 		line = end ? end + 1 : line + length;
 	}
 	*depth = sqlite3_column_int64(s, 13);
@@ -113,9 +128,12 @@ static int print_profile(sqlite3 *db, long long id, long long depth)
 			format_norm(v[c], sizeof v[c], sqlite3_column_double(s, 4 + c),
 				    sqlite3_column_type(s, 4 + c) == SQLITE_NULL);
 		long long layer = sqlite3_column_int64(s, 0);
+		struct shown shown = {0};
 		printf("%5lld  %-6s %7lld %7lld  %11s %11s  %11s %11s\n", layer,
-		       sqlite3_column_text(s, 1), (long long)sqlite3_column_int64(s, 2),
-		       (long long)sqlite3_column_int64(s, 3), v[0], v[1], v[2], v[3]);
+		       shown_text(&shown, sqlite3_column_text(s, 1)),
+		       (long long)sqlite3_column_int64(s, 2), (long long)sqlite3_column_int64(s, 3),
+		       v[0], v[1], v[2], v[3]);
+		shown_free(&shown);
 		for (int c = 0; c < 4; c++) {
 			double value = sqlite3_column_type(s, 4 + c) == SQLITE_NULL
 					       ? NAN
@@ -161,9 +179,11 @@ static int print_evaluation(sqlite3 *db, long long id)
 			snprintf(accuracy, sizeof accuracy, "-");
 		else
 			snprintf(accuracy, sizeof accuracy, "%.4f", sqlite3_column_double(s, 3));
+		struct shown shown = {0};
 		printf("  %-10s loss %-10s accuracy %-8s (%lld examples)\n",
-		       sqlite3_column_text(s, 1), loss, accuracy,
+		       shown_text(&shown, sqlite3_column_text(s, 1)), loss, accuracy,
 		       (long long)sqlite3_column_int64(s, 4));
+		shown_free(&shown);
 	}
 	sqlite3_finalize(s);
 	return 0;

@@ -154,9 +154,12 @@ int cmd_sweep(int argc, char **argv)
 			code = EXIT_DATABASE;
 		} else {
 			printf("sweep %s: %d runs: %d finished, %d skipped (done before), %d diverged, "
-			       "%d failed, %d killed\n",
+			       "%d failed, %d killed",
 			       sweep.name, sweep.run_count, tally.finished, tally.skipped, tally.diverged,
 			       tally.failed, tally.killed);
+			if (tally.elsewhere)
+				printf(", %d done by another process", tally.elsewhere);
+			printf("\n");
 			code = trainer_interrupted() || tally.killed ? EXIT_INTERRUPTED
 			       : tally.failed			      ? EXIT_RUN_FAILED
 			       : tally.diverged		      ? EXIT_DIVERGED

@@ -5,6 +5,7 @@
  * the header; so a foreign or newer database is refused untouched. */
 #include "db/db.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "util/embedded.h"
 #include "util/error.h"
+#include "util/strbuf.h"
 
 /* How long a writer waits for another process's transaction before giving up. Sweeps
  * run many writers; a commit takes milliseconds, so a minute means something is stuck. */
@@ -136,6 +138,62 @@ static int switch_to_wal(sqlite3 *db)
 	}
 }
 
+/* Appends path as an SQLite URI ("file:" and the path with every byte that could be
+ * read as URI syntax percent-encoded), then "?" and query. */
+static void append_uri(struct strbuf *uri, const char *path, const char *query)
+{
+	strbuf_puts(uri, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if (isalnum(*c) || strchr("/._-~", *c))
+			strbuf_add(uri, (const char *)c, 1);
+		else
+			strbuf_printf(uri, "%%%02X", *c);
+	}
+	strbuf_printf(uri, "?%s", query);
+}
+
+/* Whether this process may write the database and create its -wal and -shm files
+ * beside it. */
+static bool writable_place(const char *path)
+{
+	char *directory = xstrdup(path);
+	char *slash = strrchr(directory, '/');
+	if (slash)
+		slash[slash == directory] = '\0'; /* "/x.db" keeps "/" */
+	bool writable = access(path, W_OK) == 0 && access(slash ? directory : ".", W_OK) == 0;
+	free(directory);
+	return writable;
+}
+
+/* Opens path read-only, for a reader in a place it cannot write. In WAL mode SQLite
+ * needs the -shm file; when it cannot use one, the file is read as immutable, which
+ * sees what was checkpointed into it but not commits still in its -wal file. */
+static int open_read_only(sqlite3 **db, const char *path)
+{
+	struct strbuf uri;
+	strbuf_init(&uri);
+	append_uri(&uri, path, "mode=ro");
+	int rc = sqlite3_open_v2(uri.text, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(*db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+		sqlite3_close(*db);
+		*db = NULL;
+		strbuf_reset(&uri);
+		append_uri(&uri, path, "immutable=1");
+		rc = sqlite3_open_v2(uri.text, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+		if (rc == SQLITE_OK)
+			warning("'%s' is in a place gtrack cannot write, and SQLite cannot share it "
+				"with writers from there: reading it as it is on disk (commits still "
+				"in its -wal file, if any, are not seen)", path);
+	}
+	strbuf_free(&uri);
+	if (rc != SQLITE_OK && rc != SQLITE_NOTADB && rc != SQLITE_CORRUPT)
+		return error("cannot open database '%s' read-only: %s", path,
+			     *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+	return 0;
+}
+
 int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 {
 	sqlite3 *db = NULL;
@@ -149,11 +207,19 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	if (exists && S_ISDIR(info.st_mode))
 		return error("'%s' is a directory, not a database", path);
 
-	int flags = SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
-		error("cannot open database '%s': %s", path,
-		      db ? sqlite3_errmsg(db) : strerror(ENOMEM));
-		goto fail;
+	/* readers in a read-only place (a shared results directory, a read-only mount)
+	 * still read; they write nothing, not even the crashed marks */
+	bool read_only = mode == DB_EXISTING && !writable_place(path);
+	if (read_only) {
+		if (open_read_only(&db, path))
+			goto fail;
+	} else {
+		int flags = SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+		if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+			error("cannot open database '%s': %s", path,
+			      db ? sqlite3_errmsg(db) : strerror(ENOMEM));
+			goto fail;
+		}
 	}
 	sqlite3_extended_result_codes(db, 0);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
@@ -177,6 +243,17 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	if (empty && mode == DB_EXISTING) {
 		error("'%s' is an empty database with no runs yet", path);
 		goto fail;
+	}
+	if (read_only) {
+		if (id.user_version < db_schema_version()) {
+			error("'%s' has schema version %lld and this gtrack %d: it needs migrating, "
+			      "which needs write access to it and its directory (copy it somewhere "
+			      "writable, or open it once where it can be written)",
+			      path, id.user_version, db_schema_version());
+			goto fail;
+		}
+		*out = db;
+		return 0;
 	}
 
 	/* WAL lets readers (sqlite3, gtrack report) work while a run writes, and lets
@@ -240,7 +317,18 @@ int db_mark_crashed(sqlite3 *db)
 	if (!dead_count)
 		return 0;
 
-	if (db_exec(db, "BEGIN IMMEDIATE"))
+	/* Marking is a courtesy: whoever opens the database next does it too. So it never
+	 * waits for the write lock (a writer stopped with Ctrl-Z can hold it for hours, and
+	 * readers must not wait on writers); runs left unmarked read as crashed anyway
+	 * (DB_STATUS_SQL). */
+	sqlite3_busy_timeout(db, 0);
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_BUSY) {
+		result = 0;
+		goto done;
+	}
+	if (rc != SQLITE_OK)
 		goto done;
 	if (sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
 				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"

@@ -12,7 +12,8 @@
 
 enum db_mode {
 	DB_CREATE,   /* create the file if absent (run) */
-	DB_EXISTING, /* the file must exist (ls, show, report) */
+	DB_EXISTING, /* the file must exist (ls, show, report); only read, so where it
+		      * cannot be written it is opened read-only */
 };
 
 /* The database path: `option` if given, else $GTRACK_DB, else ./gtrack.db. */
@@ -32,10 +33,22 @@ int db_refresh_statistics(sqlite3 *db);
 /* A run whose process died (killed -9, a reboot) stays 'running' in the database. This
  * marks such runs 'crashed': those whose heartbeat is older than DB_STALE_HEARTBEAT_S,
  * and, at once, those started on this host by a process that no longer exists. Called
- * by db_open, so every command shows them as crashed. */
+ * by db_open, so every command shows them as crashed. It never waits for the write lock:
+ * when another process holds it, nothing is marked and 0 is returned. */
 int db_mark_crashed(sqlite3 *db);
 
 #define DB_STALE_HEARTBEAT_S 60
+#define DB_STRINGIFY(x) #x
+#define DB_STRING(x) DB_STRINGIFY(x)
+
+/* An SQL expression for runs.status as readers should show it: a 'running' run whose
+ * heartbeat is older than DB_STALE_HEARTBEAT_S reads 'crashed' even when db_mark_crashed
+ * could not write that (another process held the write lock, or the database is
+ * read-only here). */
+#define DB_STATUS_SQL                                                                      \
+	"(CASE WHEN status = 'running' AND heartbeat_at < strftime('%Y-%m-%dT%H:%M:%fZ',"  \
+	" 'now', '-" DB_STRING(DB_STALE_HEARTBEAT_S) " seconds') THEN 'crashed'"            \
+	" ELSE status END)"
 
 /* The run that key names: an id, or a name (the most recent run of that name). Returns
  * its id, 0 when there is none, or -1 with a message. */

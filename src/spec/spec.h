@@ -160,6 +160,11 @@ int spec_load_text(struct spec *spec, const char *text, const char *label,
 		   const char *const *overrides, int override_count);
 void spec_free(struct spec *spec);
 
+/* Names are data that lands in terminals, scripts and reports: a name (where says whose,
+ * e.g. "--name" or "spec.yaml:1:7") must be valid UTF-8 without control characters.
+ * Returns -1 with a message showing the name escaped, 0 when it is fine. */
+int spec_check_name(const char *name, const char *where);
+
 /* Writes the resolved spec as YAML with every key; with include_identity false, `name`
  * and `seed` are left out (that is the text spec_hash is computed from, so runs that
  * differ only in seed share a hash). */

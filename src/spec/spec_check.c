@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/error.h"
+#include "util/printable.h"
 #include "util/strbuf.h"
 #include "util/units.h"
 
@@ -125,6 +126,20 @@ int spec_check_memory(const struct spec *spec)
 	return fail_at(spec, path, message);
 }
 
+int spec_check_name(const char *name, const char *where)
+{
+	size_t offset;
+	if (text_is_printable(name, &offset))
+		return 0;
+	/* where can hold the name too (--set name=...) */
+	char *shown = text_printable(name), *shown_where = text_printable(where);
+	error("%s: name '%s': byte %zu is a control character or not UTF-8; a name must be "
+	      "printable text", shown_where, shown, offset + 1);
+	free(shown);
+	free(shown_where);
+	return -1;
+}
+
 int spec_check(struct spec *spec)
 {
 	if (resolve_path(spec, &spec->data.path) || resolve_path(spec, &spec->data.images) ||
@@ -132,6 +147,9 @@ int spec_check(struct spec *spec)
 		return -1;
 	int errors = 0;
 	char message[512];
+
+	if (spec->name && spec_check_name(spec->name, spec_origin_of(spec, "name")))
+		errors++;
 
 	if (isnan(spec->data.noise)) {
 		spec->data.noise = spec->data.kind == DATA_BLOBS     ? 0.5

@@ -3,7 +3,9 @@
 #include "spec/spec_document.h"
 #include "spec/spec_fields.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/error.h"
@@ -14,46 +16,75 @@ static yaml_node_t *node_at(struct spec_document *document, int index)
 	return yaml_document_get_node(&document->yaml, index);
 }
 
-/* Copies node `index` of `from` (and everything below it) into the spec document and
- * returns the new node's index, 0 on allocation failure. */
-static int copy_node(struct spec_document *document, yaml_document_t *from, int index)
+/* A --set value is copied node by node, which expands every alias: these bound what one
+ * value may become (an alias bomb of a few hundred bytes would otherwise expand to
+ * gigabytes) and how deep it may nest. A real value is a handful of nodes. */
+#define OVERRIDE_MAX_NODES 10000
+#define OVERRIDE_MAX_DEPTH 64
+
+struct copy {
+	yaml_document_t *from;
+	const char *assignment; /* for messages */
+	bool *visiting;         /* per node of `from`: being copied, to catch recursion */
+	int nodes_left;
+};
+
+/* Copies node `index` of copy->from (and everything below it) into the spec document
+ * and returns the new node's index; 0 with a message when the value contains itself,
+ * exceeds the bounds above, or memory runs out. */
+static int copy_node(struct spec_document *document, struct copy *copy, int index, int depth)
 {
-	yaml_node_t *node = yaml_document_get_node(from, index);
+	if (copy->visiting[index] || depth > OVERRIDE_MAX_DEPTH) {
+		error("--set %s: the value contains itself through an alias, or nests deeper "
+		      "than %d levels", copy->assignment, OVERRIDE_MAX_DEPTH);
+		return 0;
+	}
+	if (--copy->nodes_left < 0) {
+		error("--set %s: the value expands to more than %d nodes (aliases repeat it)",
+		      copy->assignment, OVERRIDE_MAX_NODES);
+		return 0;
+	}
+	yaml_node_t *node = yaml_document_get_node(copy->from, index);
+	int result = 0;
+	copy->visiting[index] = true;
 	switch (node->type) {
 	case YAML_SCALAR_NODE:
-		return yaml_document_add_scalar(&document->yaml, NULL, node->data.scalar.value,
-						(int)node->data.scalar.length,
-						node->data.scalar.style);
+		result = yaml_document_add_scalar(&document->yaml, NULL, node->data.scalar.value,
+						  (int)node->data.scalar.length,
+						  node->data.scalar.style);
+		break;
 	case YAML_SEQUENCE_NODE: {
-		int copy = yaml_document_add_sequence(&document->yaml, NULL,
-						      YAML_FLOW_SEQUENCE_STYLE);
+		result = yaml_document_add_sequence(&document->yaml, NULL,
+						    YAML_FLOW_SEQUENCE_STYLE);
 		int count = (int)(node->data.sequence.items.top - node->data.sequence.items.start);
-		for (int i = 0; copy && i < count; i++) {
-			node = yaml_document_get_node(from, index);
-			int item = copy_node(document, from, node->data.sequence.items.start[i]);
-			if (!item || !yaml_document_append_sequence_item(&document->yaml, copy, item))
-				return 0;
+		for (int i = 0; result && i < count; i++) {
+			node = yaml_document_get_node(copy->from, index);
+			int item = copy_node(document, copy, node->data.sequence.items.start[i],
+					     depth + 1);
+			if (!item || !yaml_document_append_sequence_item(&document->yaml, result, item))
+				result = 0;
 		}
-		return copy;
+		break;
 	}
 	case YAML_MAPPING_NODE: {
-		int copy = yaml_document_add_mapping(&document->yaml, NULL, YAML_FLOW_MAPPING_STYLE);
+		result = yaml_document_add_mapping(&document->yaml, NULL, YAML_FLOW_MAPPING_STYLE);
 		int count = (int)(node->data.mapping.pairs.top - node->data.mapping.pairs.start);
-		for (int i = 0; copy && i < count; i++) {
-			node = yaml_document_get_node(from, index);
+		for (int i = 0; result && i < count; i++) {
+			node = yaml_document_get_node(copy->from, index);
 			yaml_node_pair_t pair = node->data.mapping.pairs.start[i];
-			int key = copy_node(document, from, pair.key);
-			int value = copy_node(document, from, pair.value);
-			if (!key || !value ||
-			    !yaml_document_append_mapping_pair(&document->yaml, copy, key, value))
-				return 0;
+			int key = copy_node(document, copy, pair.key, depth + 1);
+			int value = key ? copy_node(document, copy, pair.value, depth + 1) : 0;
+			if (!value ||
+			    !yaml_document_append_mapping_pair(&document->yaml, result, key, value))
+				result = 0;
 		}
-		return copy;
+		break;
 	}
 	case YAML_NO_NODE:
 		break;
 	}
-	return 0;
+	copy->visiting[index] = false;
+	return result;
 }
 
 /* Reads VALUE as a YAML document and copies its root into the spec document. */
@@ -74,9 +105,13 @@ static int add_value(struct spec_document *document, const char *assignment,
 		yaml_parser_delete(&parser);
 		return 0;
 	}
-	if (yaml_document_get_root_node(&parsed))
-		added = copy_node(document, &parsed, 1);
-	else
+	if (yaml_document_get_root_node(&parsed)) {
+		struct copy copy = {&parsed, assignment, NULL, OVERRIDE_MAX_NODES};
+		copy.visiting = xcalloc((size_t)(parsed.nodes.top - parsed.nodes.start) + 1,
+					sizeof *copy.visiting);
+		added = copy_node(document, &copy, 1, 0);
+		free(copy.visiting);
+	} else
 		error("--set %s: empty value", assignment);
 	yaml_document_delete(&parsed);
 	yaml_parser_delete(&parser);

@@ -13,6 +13,7 @@
 
 #include "util/error.h"
 #include "util/file.h"
+#include "util/printable.h"
 #include "util/strbuf.h"
 
 static int make_dir(const char *path)
@@ -35,15 +36,62 @@ static void shell_quote(struct strbuf *out, const char *text)
 	strbuf_puts(out, "'");
 }
 
+/* Characters an #SBATCH line takes as they are: sbatch splits its lines at spaces and
+ * has its own quoting, so anything else there is refused (paths) or replaced (the job
+ * name, a label). */
+#define SBATCH_SAFE "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+,:@=-"
+
+/* Everything emit writes is line-based (task files, runs.tsv, the task list) or a
+ * script: a control character in a name, an override or an option would end a line and
+ * start another, so it is refused. Names are checked when a sweep is read; this also
+ * covers what reaches here by other ways. */
+static int check_line_safe(const char *text, const char *what)
+{
+	if (text_is_printable(text, NULL))
+		return 0;
+	char *shown = text_printable(text);
+	error("%s '%s' has a control character or bytes that are not UTF-8; it cannot be "
+	      "written into the sweep's task files", what, shown);
+	free(shown);
+	return -1;
+}
+
+/* The checks before anything is written: what emit writes must stay data. */
+static int check_emittable(const struct sweep *sweep, const struct emit_options *options)
+{
+	if (check_line_safe(sweep->name, "sweep name"))
+		return -1;
+	if (strchr(sweep->name, '/') || sweep->name[0] == '.' || !sweep->name[0])
+		return error("sweep name '%s': a name with '/' or a leading '.' cannot name the "
+			     "sweep's file; give the sweep another name", sweep->name);
+	for (int r = 0; r < sweep->run_count; r++) {
+		if (check_line_safe(sweep->runs[r].name, "run name"))
+			return -1;
+		for (int o = 0; o < sweep->runs[r].override_count; o++)
+			if (check_line_safe(sweep->runs[r].overrides[o], "override"))
+				return -1;
+	}
+	for (int i = 0; i < options->sbatch_count; i++)
+		if (check_line_safe(options->sbatch[i], "--sbatch option"))
+			return -1;
+	return 0;
+}
+
 int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 {
 	char dir[PATH_MAX], gtrack[PATH_MAX], name[PATH_MAX];
+	if (check_emittable(sweep, options))
+		return -1;
 	if (options->out_dir)
 		snprintf(name, sizeof name, "%s", options->out_dir);
 	else
 		snprintf(name, sizeof name, "%s.sweep", sweep->name);
 	if (make_dir(name) || !realpath(name, dir))
 		return error("cannot use '%s' for the sweep's files: %s", name, strerror(errno));
+	if (options->kind == EMIT_SLURM && strspn(dir, SBATCH_SAFE) != strlen(dir))
+		return error("'%s' cannot go into an #SBATCH line (spaces, quotes and other "
+			     "special characters are not read back as written); give --out a "
+			     "plain path", dir);
 	ssize_t length = readlink("/proc/self/exe", gtrack, sizeof gtrack - 1);
 	if (length <= 0)
 		return error("cannot find the gtrack binary: %s", strerror(errno));
@@ -116,27 +164,34 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 	} else {
 		struct strbuf script;
 		strbuf_init(&script);
-		strbuf_printf(&script, "#!/bin/bash\n#SBATCH --job-name=gtrack-%s\n", sweep->name);
-		strbuf_printf(&script, "#SBATCH --array=0-%d", sweep->run_count - 1);
+		/* #SBATCH lines are read by sbatch, not by a shell: the job name keeps only
+		 * characters that need no quoting there */
+		strbuf_puts(&script, "#!/bin/bash\n#SBATCH --job-name=gtrack-");
+		for (const char *c = sweep->name; *c; c++)
+			strbuf_add(&script, strchr(SBATCH_SAFE, *c) ? c : "_", 1);
+		strbuf_printf(&script, "\n#SBATCH --array=0-%d", sweep->run_count - 1);
 		if (options->array_max > 0)
 			strbuf_printf(&script, "%%%d", options->array_max);
 		strbuf_printf(&script, "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n"
 				       "#SBATCH --output=%s/logs/%%A_%%a.out\n", dir);
 		for (int i = 0; i < options->sbatch_count; i++)
 			strbuf_printf(&script, "#SBATCH %s\n", options->sbatch[i]);
+		/* below, every string is single-quoted for the shell that runs the script */
 		strbuf_printf(&script,
-			      "# Written by gtrack sweep --emit slurm for sweep '%s' (%d runs): one\n"
-			      "# array task per run, each writing its own shard database (SQLite must "
-			      "not\n# be shared over a network file system). Submit with sbatch; "
-			      "afterwards:\n#   gtrack merge %s/shards/*.db -o all.db\n"
+			      "# Written by gtrack sweep --emit slurm (%d runs): one array task per\n"
+			      "# run, each writing its own shard database (SQLite must not be shared\n"
+			      "# over a network file system). Submit with sbatch; afterwards:\n"
+			      "#   gtrack merge shards/*.db -o all.db   (in the directory below)\n"
 			      "set -euo pipefail\n"
-			      "GTRACK=\"${GTRACK:-%s}\"\n"
-			      "cd \"%s\"\n"
-			      "task=$(printf '%%05d' \"$SLURM_ARRAY_TASK_ID\")\n"
-			      "mapfile -t args < \"tasks/$task.args\"\n"
-			      "exec \"$GTRACK\" run base.yaml --db \"shards/$task.db\" --sweep \"%s\" "
-			      "--quiet \"${args[@]}\"\n",
-			      sweep->name, sweep->run_count, dir, gtrack, dir, sweep_file);
+			      "default_gtrack=", sweep->run_count);
+		shell_quote(&script, gtrack);
+		strbuf_puts(&script, "\nGTRACK=\"${GTRACK:-$default_gtrack}\"\ncd ");
+		shell_quote(&script, dir);
+		strbuf_puts(&script, "\ntask=$(printf '%05d' \"$SLURM_ARRAY_TASK_ID\")\n"
+				     "mapfile -t args < \"tasks/$task.args\"\n"
+				     "exec \"$GTRACK\" run base.yaml --db \"shards/$task.db\" --sweep ");
+		shell_quote(&script, sweep_file);
+		strbuf_puts(&script, " --quiet \"${args[@]}\"\n");
 		result = file_write_text(dir, "gtrack.sbatch", script.text, 0755);
 		strbuf_free(&script);
 		if (!result)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -25,28 +26,42 @@ struct worker {
 	double started;
 };
 
-/* In the worker: train one run, send the result to the parent, exit. */
+/* What a worker sends its parent. */
+struct worker_report {
+	bool skipped; /* finished meanwhile, or claimed by another live process */
+	struct run_result result;
+};
+
+/* In the worker: claim one run, train it, send the result to the parent, exit. */
 static void worker_main(const struct sweep *sweep, int run, int64_t sweep_id,
 			const char *db_path, int result_fd)
 {
-	struct run_result result;
-	memset(&result, 0, sizeof result);
-	result.outcome = RUN_FAILED;
+	struct worker_report report;
+	memset(&report, 0, sizeof report);
 	struct spec spec = sweep->runs[run].spec; /* a copy: only sweep_id changes */
 	spec.sweep_id = sweep_id;
 	sqlite3 *db = NULL;
-	if (db_open(&db, db_path, DB_CREATE) || trainer_run(db, &spec, false, &result))
-		snprintf(result.message, sizeof result.message, "%s", error_last());
+	int claimed = db_open(&db, db_path, DB_CREATE) ? -1 : sweep_claim_run(db, &spec);
+	if (claimed == 0) {
+		report.skipped = true;
+	} else if (claimed < 0 || trainer_run(db, &spec, false, &report.result)) {
+		/* a run that could not start (a missing data file) failed, whatever
+		 * trainer_run left in the result */
+		report.result.outcome = RUN_FAILED;
+		snprintf(report.result.message, sizeof report.result.message, "%s", error_last());
+	}
+	if (claimed > 0)
+		sweep_release_run(db, &spec);
 	db_close(db);
-	ssize_t written = write(result_fd, &result, sizeof result);
-	_exit(written == (ssize_t)sizeof result ? 0 : 1);
+	ssize_t written = write(result_fd, &report, sizeof report);
+	_exit(written == (ssize_t)sizeof report ? 0 : 1);
 }
 
 static void progress_line(const struct sweep *sweep, const struct sweep_tally *t, int running,
 			  int total, double started)
 {
 	int executed = t->finished + t->diverged + t->failed + t->killed;
-	int done = executed + t->skipped, remaining = total - done;
+	int done = executed + t->skipped + t->elsewhere, remaining = total - done;
 	double elapsed = monotonic_seconds() - started;
 	char eta[32];
 	/* wall time per run executed so far already reflects the parallelism */
@@ -133,25 +148,37 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 			slot++;
 		if (slot == jobs)
 			continue;
-		struct run_result result;
-		bool reported = read(workers[slot].result_fd, &result, sizeof result) ==
-				(ssize_t)sizeof result;
+		struct worker_report report;
+		bool reported = read(workers[slot].result_fd, &report, sizeof report) ==
+				(ssize_t)sizeof report;
 		close(workers[slot].result_fd);
 		const struct sweep_run *run = &sweep->runs[workers[slot].run];
+		struct run_result *result = &report.result;
 		if (!reported) {
-			memset(&result, 0, sizeof result);
-			result.outcome = RUN_FAILED;
-			snprintf(result.message, sizeof result.message, "worker %d died (%s %d)", (int)pid,
-				 WIFSIGNALED(status) ? "signal" : "exit status",
+			memset(&report, 0, sizeof report);
+			result->outcome = RUN_FAILED;
+			snprintf(result->message, sizeof result->message, "worker %d died (%s %d)",
+				 (int)pid, WIFSIGNALED(status) ? "signal" : "exit status",
 				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 		}
-		tally->finished += result.outcome == RUN_FINISHED;
-		tally->diverged += result.outcome == RUN_DIVERGED;
-		tally->failed += result.outcome == RUN_FAILED;
-		tally->killed += result.outcome == RUN_KILLED;
 		if (progress)
 			fputs("\r\033[K", stderr);
-		run_result_print(out, &run->spec, &result);
+		if (report.skipped) {
+			tally->elsewhere++;
+			fprintf(out, "%s: skipped, finished or being run by another process\n",
+				run->name);
+		} else {
+			tally->finished += result->outcome == RUN_FINISHED;
+			tally->diverged += result->outcome == RUN_DIVERGED;
+			tally->failed += result->outcome == RUN_FAILED;
+			tally->killed += result->outcome == RUN_KILLED;
+			if (result->run_id > 0)
+				run_result_print(out, &run->spec, result);
+			else
+				fprintf(out, "%s: failed before training\n  %s\n", run->name,
+					result->message);
+		}
+		fflush(out);
 		workers[slot].pid = 0;
 		running--;
 	}

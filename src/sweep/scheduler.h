@@ -9,6 +9,7 @@
 
 struct sweep_tally {
 	int skipped;  /* finished earlier (same spec_hash and seed) */
+	int elsewhere; /* finished meanwhile, or being run, by another process */
 	int finished;
 	int diverged;
 	int failed;   /* failed, or the worker died */

@@ -43,4 +43,12 @@ int sweep_record(sqlite3 *db, const struct sweep *sweep, int64_t *id);
  * a deterministic re-run would only repeat), 0 if none, -1 on error. */
 int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec);
 
+/* Claims the run for this process before it trains: in one write transaction, checks
+ * that no run with this spec_hash and seed finished (or diverged) and that no live
+ * process holds its claim, then records the claim. Returns 1 when claimed, 0 when the
+ * run is done or another live process has it, -1 with a message. */
+int sweep_claim_run(sqlite3 *db, const struct spec *spec);
+/* Drops this process's claim once its run is recorded (the runs row says the rest). */
+int sweep_release_run(sqlite3 *db, const struct spec *spec);
+
 #endif

@@ -4,6 +4,7 @@
 #include "sweep/sweep.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "util/error.h"
 #include "util/file.h"
 #include "util/hash.h"
+#include "util/printable.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
 
@@ -31,6 +33,8 @@ struct parser {
 	const char *path;
 	yaml_document_t document;
 	int errors;
+	bool *visiting; /* per node: being written out by node_text, to catch recursion */
+	const char *key; /* the grid key whose value node_text writes */
 };
 
 static yaml_node_t *node(struct parser *p, int index)
@@ -38,57 +42,96 @@ static yaml_node_t *node(struct parser *p, int index)
 	return yaml_document_get_node(&p->document, index);
 }
 
-static void fail_at(struct parser *p, int index, const char *fmt, const char *detail)
+static void fail_at(struct parser *p, int index, const char *fmt, ...) GT_PRINTF(3, 4);
+
+static void fail_at(struct parser *p, int index, const char *fmt, ...)
 {
 	yaml_node_t *n = node(p, index);
 	char message[512];
-	snprintf(message, sizeof message, fmt, detail);
+	va_list arguments;
+	va_start(arguments, fmt);
+	vsnprintf(message, sizeof message, fmt, arguments);
+	va_end(arguments);
 	error("%s:%zu:%zu: %s", p->path, n->start_mark.line + 1, n->start_mark.column + 1,
 	      message);
 	p->errors++;
 }
 
-/* Writes a node back as flow YAML, the form --set takes. */
-static void node_text(struct parser *p, int index, struct strbuf *out)
+/* Grid values are written back as text, which expands every alias: these bound what one
+ * value may become (an alias bomb of a few hundred bytes would otherwise expand to
+ * gigabytes) and how deep it may nest. A grid value is a few bytes. */
+#define SWEEP_VALUE_MAX_BYTES (64 * 1024)
+#define SWEEP_VALUE_MAX_DEPTH 64
+
+/* Writes a scalar for --set: plain as it was, quoted ones double-quoted with control
+ * characters as YAML escapes, so a value never carries a raw newline or escape sequence
+ * into a run name, a task file or a terminal. */
+static void scalar_text(const yaml_node_t *n, struct strbuf *out)
+{
+	const char *text = (const char *)n->data.scalar.value;
+	bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+		      n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+	if (!quoted && text_is_printable(text, NULL)) {
+		strbuf_puts(out, text);
+		return;
+	}
+	struct strbuf escaped;
+	strbuf_init(&escaped);
+	for (const char *c = text; *c; c++) {
+		if (*c == '"' || *c == '\\')
+			strbuf_add(&escaped, "\\", 1);
+		strbuf_add(&escaped, c, 1);
+	}
+	strbuf_puts(out, "\"");
+	text_escape_printable(out, escaped.text);
+	strbuf_puts(out, "\"");
+	strbuf_free(&escaped);
+}
+
+/* Writes a node back as flow YAML, the form --set takes. Returns -1 with a message at
+ * the grid value (top) when it is recursive or expands beyond the bounds above. */
+static int node_text(struct parser *p, int top, int index, int depth, struct strbuf *out)
 {
 	yaml_node_t *n = node(p, index);
+	if (depth > SWEEP_VALUE_MAX_DEPTH || p->visiting[index]) {
+		fail_at(p, top, "grid.%s: the value contains itself through an alias, or nests "
+				"deeper than %d levels",
+			p->key, SWEEP_VALUE_MAX_DEPTH);
+		return -1;
+	}
+	if (out->length > SWEEP_VALUE_MAX_BYTES) {
+		fail_at(p, top, "grid.%s: the value expands to more than %d bytes (aliases "
+				"repeat it)", p->key, SWEEP_VALUE_MAX_BYTES);
+		return -1;
+	}
+	int result = 0;
+	p->visiting[index] = true;
 	if (n->type == YAML_SCALAR_NODE) {
-		const char *text = (const char *)n->data.scalar.value;
-		bool quoted = n->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-			      n->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
-		if (!quoted) {
-			strbuf_puts(out, text);
-			return;
-		}
-		strbuf_puts(out, "\"");
-		for (const char *c = text; *c; c++) {
-			if (*c == '"' || *c == '\\')
-				strbuf_add(out, "\\", 1);
-			strbuf_add(out, c, 1);
-		}
-		strbuf_puts(out, "\"");
+		scalar_text(n, out);
 	} else if (n->type == YAML_SEQUENCE_NODE) {
 		strbuf_puts(out, "[");
 		for (yaml_node_item_t *item = n->data.sequence.items.start;
-		     item < n->data.sequence.items.top; item++) {
+		     !result && item < n->data.sequence.items.top; item++) {
 			if (item != n->data.sequence.items.start)
 				strbuf_puts(out, ", ");
-			node_text(p, *item, out);
-			n = node(p, index);
+			result = node_text(p, top, *item, depth + 1, out);
 		}
 		strbuf_puts(out, "]");
 	} else if (n->type == YAML_MAPPING_NODE) {
 		strbuf_puts(out, "{");
 		for (yaml_node_pair_t *pair = n->data.mapping.pairs.start;
-		     pair < n->data.mapping.pairs.top; pair++) {
+		     !result && pair < n->data.mapping.pairs.top; pair++) {
 			if (pair != n->data.mapping.pairs.start)
 				strbuf_puts(out, ", ");
-			node_text(p, pair->key, out);
+			result = node_text(p, top, pair->key, depth + 1, out);
 			strbuf_puts(out, ": ");
-			node_text(p, pair->value, out);
+			if (!result)
+				result = node_text(p, top, pair->value, depth + 1, out);
 		}
 		strbuf_puts(out, "}");
 	}
+	p->visiting[index] = false;
+	return result;
 }
 
 static const char *scalar(struct parser *p, int index)
@@ -112,7 +155,7 @@ static void read_grid(struct parser *p, int grid, struct axis **axes, int *count
 {
 	yaml_node_t *n = node(p, grid);
 	if (n->type != YAML_MAPPING_NODE) {
-		fail_at(p, grid, "grid: expected a mapping of spec keys to lists of values%s", "");
+		fail_at(p, grid, "grid: expected a mapping of spec keys to lists of values");
 		return;
 	}
 	int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
@@ -122,7 +165,7 @@ static void read_grid(struct parser *p, int grid, struct axis **axes, int *count
 		const char *key = scalar(p, pair.key);
 		yaml_node_t *values = node(p, pair.value);
 		if (!key) {
-			fail_at(p, pair.key, "grid: keys are spec keys such as model.depth%s", "");
+			fail_at(p, pair.key, "grid: keys are spec keys such as model.depth");
 			continue;
 		}
 		if (values->type != YAML_SEQUENCE_NODE ||
@@ -134,10 +177,15 @@ static void read_grid(struct parser *p, int grid, struct axis **axes, int *count
 		axis->key = xstrdup(key);
 		int items = (int)(values->data.sequence.items.top - values->data.sequence.items.start);
 		axis->values = xcalloc((size_t)items, sizeof *axis->values);
+		p->key = key;
 		for (int v = 0; v < items; v++) {
+			int value = node(p, pair.value)->data.sequence.items.start[v];
 			struct strbuf text;
 			strbuf_init(&text);
-			node_text(p, node(p, pair.value)->data.sequence.items.start[v], &text);
+			if (node_text(p, value, value, 0, &text)) {
+				strbuf_free(&text);
+				break;
+			}
 			axis->values[axis->count++] = strbuf_detach(&text);
 		}
 	}
@@ -170,7 +218,7 @@ static void read_random(struct parser *p, int random, int64_t *samples, uint64_t
 {
 	yaml_node_t *n = node(p, random);
 	if (n->type != YAML_MAPPING_NODE) {
-		fail_at(p, random, "random: expected a mapping with samples and key ranges%s", "");
+		fail_at(p, random, "random: expected a mapping with samples and key ranges");
 		return;
 	}
 	int pairs = (int)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
@@ -212,7 +260,7 @@ static void read_random(struct parser *p, int random, int64_t *samples, uint64_t
 		(*ranges)[(*count)++] = (struct range_axis){xstrdup(key), low, high, logarithmic};
 	}
 	if (*samples <= 0 && !p->errors)
-		fail_at(p, random, "random: expected samples: N, the number of draws%s", "");
+		fail_at(p, random, "random: expected samples: N, the number of draws");
 }
 
 /* The base spec: a file named by `base` (relative to the sweep file), or the `spec`
@@ -221,14 +269,13 @@ static void read_random(struct parser *p, int random, int64_t *samples, uint64_t
 static int read_base(struct parser *p, struct sweep *sweep, int base, int inline_spec)
 {
 	if (base && inline_spec) {
-		fail_at(p, inline_spec, "give either base (a spec file) or spec (inline), not both%s",
-			"");
+		fail_at(p, inline_spec, "give either base (a spec file) or spec (inline), not both");
 		return -1;
 	}
 	if (base) {
 		const char *file = scalar(p, base);
 		if (!file) {
-			fail_at(p, base, "base: expected the path of a spec file%s", "");
+			fail_at(p, base, "base: expected the path of a spec file");
 			return -1;
 		}
 		char resolved[4096];
@@ -249,7 +296,7 @@ static int read_base(struct parser *p, struct sweep *sweep, int base, int inline
 	}
 	yaml_node_t *n = node(p, inline_spec);
 	if (n->type != YAML_MAPPING_NODE) {
-		fail_at(p, inline_spec, "spec: expected a mapping, the spec itself%s", "");
+		fail_at(p, inline_spec, "spec: expected a mapping, the spec itself");
 		return -1;
 	}
 	size_t start = n->start_mark.index, end = n->end_mark.index;
@@ -335,6 +382,10 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		}
 		free(run->spec.name);
 		run->spec.name = xstrdup(run->name);
+		if (spec_check_name(run->name, sweep->path)) {
+			result = -1;
+			break;
+		}
 	}
 	free(position);
 	return result;
@@ -369,6 +420,8 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 		return -1;
 	}
 	yaml_parser_delete(&parser);
+	p.visiting = xcalloc((size_t)(p.document.nodes.top - p.document.nodes.start) + 1,
+			     sizeof *p.visiting);
 	yaml_node_t *root = yaml_document_get_root_node(&p.document);
 	if (!root || root->type != YAML_MAPPING_NODE) {
 		error("%s: expected a mapping with base (or spec) and grid", path);
@@ -381,6 +434,12 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 		if (key && !strcmp(key, "name") && scalar(&p, pair->value)) {
 			free(sweep->name); /* a name given twice: the last one counts */
 			sweep->name = xstrdup(scalar(&p, pair->value));
+			char where[4096 + 64];
+			yaml_node_t *value = node(&p, pair->value);
+			snprintf(where, sizeof where, "%s:%zu:%zu", path, value->start_mark.line + 1,
+				 value->start_mark.column + 1);
+			if (spec_check_name(sweep->name, where))
+				p.errors++;
 		} else if (key && !strcmp(key, "base"))
 			base = pair->value;
 		else if (key && !strcmp(key, "spec"))
@@ -399,6 +458,8 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 		char *dot = strrchr(sweep->name, '.');
 		if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml")))
 			*dot = '\0';
+		if (spec_check_name(sweep->name, path))
+			p.errors++;
 	}
 	if (grid)
 		read_grid(&p, grid, &axes, &axis_count);
@@ -419,6 +480,7 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 	result = 0;
 done:
 	yaml_document_delete(&p.document);
+	free(p.visiting);
 	axis_free(axes, axis_count);
 	for (int k = 0; k < range_count; k++)
 		free(ranges[k].key);

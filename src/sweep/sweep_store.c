@@ -1,5 +1,11 @@
-/* A sweep's row, and which of its runs are already done. */
+/* A sweep's row, which of its runs are already done, and the claims that keep two
+ * sweeps on one database from training a run twice. */
 #include "sweep/sweep.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "util/error.h"
@@ -59,4 +65,95 @@ int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec)
 		error("database: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	return id;
+}
+
+/* Whether the process holding a claim may still be training: on this host, whether it
+ * exists; on another, whether a run of its is still 'running' (a dead one is marked
+ * crashed when its heartbeat stops). */
+static int claim_is_live(sqlite3 *db, const struct spec *spec, const char *hostname,
+			 bool *live)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT c.hostname = ?3, c.pid, EXISTS (SELECT 1 FROM runs AS r"
+				    " WHERE r.spec_hash = c.spec_hash AND r.seed = c.seed AND"
+				    " r.hostname = c.hostname AND r.pid = c.pid AND"
+				    " r.status = 'running') FROM run_claims AS c"
+				    " WHERE c.spec_hash = ?1 AND c.seed = ?2",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, spec->spec_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, spec->seed);
+		sqlite3_bind_text(s, 3, hostname, -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+	}
+	*live = false;
+	if (rc == SQLITE_ROW) {
+		pid_t pid = (pid_t)sqlite3_column_int64(s, 1);
+		if (sqlite3_column_int(s, 0))
+			*live = pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM);
+		else
+			*live = sqlite3_column_int(s, 2);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int sweep_claim_run(sqlite3 *db, const struct spec *spec)
+{
+	char hostname[256] = "";
+	gethostname(hostname, sizeof hostname - 1);
+	sqlite3_stmt *s = NULL;
+	int result = -1;
+	bool live = false;
+	/* the write lock first: the check and the claim must be one step */
+	if (db_exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	int64_t done = sweep_finished_run(db, spec);
+	if (done < 0)
+		goto rollback;
+	if (done == 0 && claim_is_live(db, spec, hostname, &live))
+		goto fail;
+	if (done > 0 || live) {
+		result = 0;
+		goto rollback;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR REPLACE INTO run_claims (spec_hash, seed, hostname, pid,"
+			       " claimed_at) VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ'))",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(s, 1, spec->spec_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, spec->seed);
+	sqlite3_bind_text(s, 3, hostname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, (int64_t)getpid());
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	return db_exec(db, "COMMIT") ? -1 : 1;
+fail:
+	error("database: cannot claim run '%s': %s", spec->name, sqlite3_errmsg(db));
+	result = -1;
+rollback:
+	sqlite3_finalize(s);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return result;
+}
+
+int sweep_release_run(sqlite3 *db, const struct spec *spec)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "DELETE FROM run_claims WHERE spec_hash = ? AND seed = ? AND pid = ?",
+				    -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(s, 1, spec->spec_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, spec->seed);
+		sqlite3_bind_int64(s, 3, (int64_t)getpid());
+		rc = sqlite3_step(s);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : error("database: cannot release run '%s': %s",
+					     spec->name, sqlite3_errmsg(db));
 }

@@ -121,11 +121,23 @@ static void shuffle_rows(struct dataset *data, struct rng *rng)
 }
 
 /* z-scores each feature with the training part's mean and deviation (a constant feature
- * is only centred), so no statistic leaks from the validation split. */
+ * is only centred, to exactly 0), so no statistic leaks from the validation split. */
 static void standardize(struct dataset *data)
 {
 	size_t f = (size_t)data->features, n = (size_t)data->train_count;
 	for (size_t j = 0; j < f; j++) {
+		/* a constant is told by comparison, not by a zero deviation: a summed mean can
+		 * miss the value by a rounding error, which dividing by the deviation (that same
+		 * error) would turn into +-1, and a sum of 1e308s overflows */
+		bool constant = true;
+		for (size_t i = 1; i < n && constant; i++)
+			constant = data->inputs[i * f + j] == data->inputs[j];
+		if (constant) {
+			double value = data->inputs[j];
+			for (size_t i = 0; i < (size_t)data->samples; i++)
+				data->inputs[i * f + j] -= value;
+			continue;
+		}
 		double mean = 0, square = 0;
 		for (size_t i = 0; i < n; i++)
 			mean += data->inputs[i * f + j];

@@ -2,7 +2,6 @@
  * crashed runs, shard merging, and the files --emit writes. */
 #include "support/test_support.h"
 
-#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,36 +380,6 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	free(tasks);
 }
 
-/* Runs gtrack with argv in dir on a pseudo-terminal (stdout and stderr) and returns all
- * the terminal received (caller frees); *exit_code gets the exit status. */
-static char *run_on_terminal(const char *dir, const char *const *argv, int *exit_code)
-{
-	int terminal;
-	pid_t pid = forkpty(&terminal, NULL, NULL, NULL);
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		const char *args[16] = {GTRACK_BINARY};
-		for (int i = 0; argv[i] && i < 14; i++)
-			args[i + 1] = argv[i];
-		unsetenv("GTRACK_DB");
-		if (chdir(dir) == 0)
-			execv(GTRACK_BINARY, (char *const *)args);
-		_exit(127);
-	}
-	struct strbuf screen;
-	strbuf_init(&screen);
-	char chunk[4096];
-	ssize_t got;
-	/* read until the terminal closes with the process (EIO) */
-	while ((got = read(terminal, chunk, sizeof chunk)) > 0)
-		strbuf_add(&screen, chunk, (size_t)got);
-	close(terminal);
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	return strbuf_detach(&screen);
-}
-
 /* The progress line that starts with `start` on the screen, up to its erase-to-the-end
  * (ESC [ K), and what follows that in the next 40 characters. */
 static void assert_progress(const char *screen, const char *start, const char *eta,
@@ -446,7 +415,7 @@ static void progress_line_on_a_terminal(void **state)
 			     "train: {steps: 3, batch_size: 8, dtype: float64}\n"));
 	free(test_write_file(dir, "g.yaml", "base: relu.yaml\ngrid:\n  model.init.gain: [1, 1e300]\n"));
 	int code;
-	char *screen = run_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "-j", "1",
+	char *screen = run_gtrack_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "-j", "1",
 								  "--db", "g.db", NULL},
 				       &code);
 	assert_int_equal(code, 5);
@@ -458,7 +427,7 @@ static void progress_line_on_a_terminal(void **state)
 			NULL, "\r\033[Ksweep g: 2 runs: 1 finished, 0 skipped (done before), 1 diverged");
 	free(screen);
 
-	screen = run_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "--db", "g.db", NULL},
+	screen = run_gtrack_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "--db", "g.db", NULL},
 				 &code);
 	assert_int_equal(code, 0);
 	assert_progress(screen, "\rsweep g: 2/2 done, 0 running, 0 failed, 0 diverged, 2 skipped, ETA ",

@@ -14,7 +14,9 @@ re-synchronised from the checkout at every start, which keeps its build incremen
 """
 
 import argparse
+import fcntl
 import hashlib
+import json
 import os
 import random
 import re
@@ -255,6 +257,38 @@ def describe(mutant, text):
     return "%s:%d [%s] %s -> %s" % (mutant["file"], mutant["line"], mutant["kind"], before, after)
 
 
+def record_of(mutant, text):
+    """A mutant as saved by --save: its line's text and column rather than a file offset,
+    so it can be found again after the file changed elsewhere."""
+    line_start = text.rfind("\n", 0, mutant["start"]) + 1
+    line_end = text.find("\n", mutant["start"])
+    return {"file": mutant["file"], "line": mutant["line"], "kind": mutant["kind"],
+            "line_text": text[line_start:line_end if line_end >= 0 else len(text)],
+            "column": mutant["start"] - line_start,
+            "original": text[mutant["start"]:mutant["end"]],
+            "replacement": mutant["replacement"]}
+
+
+def locate(record, text):
+    """The saved mutant in today's text: on the line with the same text nearest its old
+    line number, or None when no such line holds the original."""
+    lines = text.split("\n")
+    offsets, total = [], 0
+    for line in lines:
+        offsets.append(total)
+        total += len(line) + 1
+    candidates = sorted((abs(i + 1 - record["line"]), i) for i, line in enumerate(lines)
+                        if line == record["line_text"])
+    for _, i in candidates:
+        start = offsets[i] + record["column"]
+        if text[start:start + len(record["original"])] == record["original"]:
+            return {"file": record["file"], "start": start,
+                    "end": start + len(record["original"]),
+                    "replacement": record["replacement"], "kind": record["kind"],
+                    "line": i + 1}
+    return None
+
+
 def checkout_files(repo):
     listed = subprocess.run(["git", "-C", repo, "ls-files", "-z", "--cached", "--others",
                              "--exclude-standard"], check=True, capture_output=True).stdout
@@ -359,6 +393,18 @@ def parse_arguments():
     parser.add_argument("--tests", metavar="REGEX", default=None,
                         help="run only the ctest tests matching REGEX (ctest -R)")
     parser.add_argument("--jobs", "-j", type=int, default=2, help="build and ctest jobs (2)")
+    parser.add_argument("--from", dest="first", type=int, default=1, metavar="K",
+                        help="start at the K-th mutant of the sample (to finish an "
+                             "interrupted run)")
+    parser.add_argument("--source", default=None, metavar="DIR",
+                        help="the git checkout to mutate (default: the one holding this "
+                             "script)")
+    parser.add_argument("--save", metavar="FILE",
+                        help="also write the sample to FILE (JSON), to replay it later")
+    parser.add_argument("--replay", metavar="FILE",
+                        help="test the sample saved in FILE instead of drawing one; each "
+                             "mutant is found again by its line's text, so edits elsewhere "
+                             "in the sources do not change the sample")
     parser.add_argument("--list", action="store_true",
                         help="print the sampled mutants and stop (no build)")
     return parser.parse_args()
@@ -367,7 +413,8 @@ def parse_arguments():
 def main():
     options = parse_arguments()
     repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
-                          text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+                          text=True,
+                          cwd=options.source or os.path.dirname(os.path.abspath(__file__)))
     if repo.returncode != 0:
         print("mutate: not inside a git checkout", file=sys.stderr)
         return 2
@@ -386,15 +433,42 @@ def main():
     if not mutants:
         print("mutate: no mutation matches the filters", file=sys.stderr)
         return 2
-    sample = random.Random(seed).sample(mutants, min(options.count, len(mutants)))
     texts = {}
-    for m in sample:
-        if m["file"] not in texts:
-            with open(os.path.join(repo, m["file"]), encoding="utf-8") as f:
-                texts[m["file"]] = f.read()
+
+    def source(path):
+        if path not in texts:
+            with open(os.path.join(repo, path), encoding="utf-8") as f:
+                texts[path] = f.read()
+        return texts[path]
+
     counts = {k: sum(1 for m in mutants if m["kind"] == k) for k in KINDS}
-    print("mutate: seed %d, %d of %d possible mutants (%s)" % (
-        seed, len(sample), len(mutants), ", ".join("%d %s" % (counts[k], k) for k in KINDS)))
+    if options.replay:
+        with open(options.replay, encoding="utf-8") as f:
+            saved = json.load(f)
+        seed = saved["seed"]
+        sample, missing = [], 0
+        for record in saved["mutants"]:
+            found = locate(record, source(record["file"]) if os.path.exists(
+                os.path.join(repo, record["file"])) else "")
+            if found:
+                sample.append(found)
+            else:
+                missing += 1
+                print("mutate: no longer in the sources: %s:%d %s" % (
+                    record["file"], record["line"], record["line_text"].strip()))
+        print("mutate: replaying %s (seed %d): %d mutants, %d no longer found" % (
+            options.replay, seed, len(sample), missing))
+    else:
+        sample = random.Random(seed).sample(mutants, min(options.count, len(mutants)))
+        print("mutate: seed %d, %d of %d possible mutants (%s)" % (
+            seed, len(sample), len(mutants),
+            ", ".join("%d %s" % (counts[k], k) for k in KINDS)))
+    for m in sample:
+        source(m["file"])
+    if options.save:
+        with open(options.save, "w", encoding="utf-8") as f:
+            json.dump({"seed": seed, "mutants": [record_of(m, texts[m["file"]])
+                                                 for m in sample]}, f, indent=1)
     if options.list:
         for number, m in enumerate(sample, 1):
             print("%3d %s" % (number, describe(m, texts[m["file"]])))
@@ -410,6 +484,14 @@ def main():
     log_path = os.path.join(work, "last.log")
     for d in (tree, build, scratch):
         os.makedirs(d, exist_ok=True)
+    # one run per work directory: two would mutate and build the same copy
+    lock = open(os.path.join(work, "lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        print("mutate: another run is using %s; wait for it or pass --work" % work,
+              file=sys.stderr)
+        return 2
 
     # Signals become an exception, so the finally below restores the copy on Ctrl-C too.
     def interrupt(signum, _frame):
@@ -446,6 +528,8 @@ def main():
               flush=True)
 
         for number, m in enumerate(sample, 1):
+            if number < options.first:
+                continue
             text = texts[m["file"]]
             target = os.path.join(tree, m["file"])
             original_objects = object_digests(build, m["file"])

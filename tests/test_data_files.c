@@ -151,6 +151,19 @@ static void write_idx(const char *images, const char *labels, uint32_t magic, ui
 	write_gzip(labels, label_bytes, 8 + label_count);
 }
 
+/* IDX headers only: count images of side x side pixels and count labels, no data. */
+static void write_idx_headers(uint32_t count, uint32_t side)
+{
+	unsigned char images[16], labels[8];
+	uint32_t image_header[4] = {0x803, count, side, side}, label_header[2] = {0x801, count};
+	for (int b = 0; b < 16; b++)
+		images[b] = (unsigned char)(image_header[b / 4] >> (24 - 8 * (b % 4)));
+	for (int b = 0; b < 8; b++)
+		labels[b] = (unsigned char)(label_header[b / 4] >> (24 - 8 * (b % 4)));
+	write_gzip("i.gz", images, sizeof images);
+	write_gzip("l.gz", labels, sizeof labels);
+}
+
 static const char idx_spec[] = "data: {kind: idx, images: i.gz, labels: l.gz, classes: 5}\n"
 			       "train: {batch_size: 2}\n";
 
@@ -181,6 +194,13 @@ static void idx_is_read_and_bad_idx_refused_with_the_offset(void **state)
 	assert_refused(idx_spec, "l.gz: label 9 at offset 11 is not below data.classes (5)");
 	free(test_write_file(dir, "i.gz", "\x1f\x8b\x08\x00garbage that is not deflate"));
 	assert_refused(idx_spec, "i.gz: ");
+	/* sizes beyond any real file are refused from the header, before allocating */
+	write_idx_headers(268435457u, 1); /* 2^28 + 1 images */
+	assert_refused(idx_spec, "i.gz: implausible sizes: 268435457 images of 1 x 1");
+	write_idx_headers(1, 4097); /* more than 2^24 pixels */
+	assert_refused(idx_spec, "i.gz: implausible sizes: 1 images of 4097 x 4097");
+	write_idx_headers(0, 3);
+	assert_refused(idx_spec, "i.gz: implausible sizes: 0 images of 3 x 3");
 }
 
 static void validation_must_leave_room(void **state)

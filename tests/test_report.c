@@ -321,6 +321,12 @@ static void seeds_are_aggregated(void **state)
 	snprintf(block, sizeof block, "%.6g %.6g %.6g", rows[0][0], rows[0][1], rows[0][2]);
 	assert_string_equal(block, "0.01 0.005 0.02");
 	free(script);
+	/* the depth figure's caption says its point is a mean */
+	snprintf(path, sizeof path, "%s/report/index.html", dir);
+	char *index = read_file(path);
+	assert_non_null(index);
+	assert_contains(index, "sigmoid: 0.01 at depth 2 (mean of 2). relu: 0.91 at depth 2.");
+	free(index);
 }
 
 static void selections_fail_clearly(void **state)

@@ -390,6 +390,10 @@ static void export_writes_safetensors_batches_and_csv(void **state)
 	assert_int_equal(r.exit_code, 6);
 	assert_contains(r.err, "run 2 has no checkpoints; set log.checkpoints");
 	command_result_free(&r);
+	GTRACK(&r, dir, "export", "nosuch", "--db", "x.db", "-o", "none.safetensors");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "no run with id or name 'nosuch' (see 'gtrack ls')");
+	command_result_free(&r);
 }
 
 static void every_command_has_help(void **state)

@@ -12,6 +12,8 @@
 #include "data/dataset.h"
 #include "spec/spec.h"
 #include "util/error.h"
+#include "util/file.h"
+#include "util/strbuf.h"
 
 static const char *dir;
 
@@ -145,6 +147,19 @@ static void write_idx(const char *images, const char *labels, uint32_t magic, ui
 	write_gzip(labels, label_bytes, 8 + label_count);
 }
 
+/* IDX headers only: count images of side x side pixels and count labels, no data. */
+static void write_idx_headers(uint32_t count, uint32_t side)
+{
+	unsigned char images[16], labels[8];
+	uint32_t image_header[4] = {0x803, count, side, side}, label_header[2] = {0x801, count};
+	for (int b = 0; b < 16; b++)
+		images[b] = (unsigned char)(image_header[b / 4] >> (24 - 8 * (b % 4)));
+	for (int b = 0; b < 8; b++)
+		labels[b] = (unsigned char)(label_header[b / 4] >> (24 - 8 * (b % 4)));
+	write_gzip("i.gz", images, sizeof images);
+	write_gzip("l.gz", labels, sizeof labels);
+}
+
 static const char idx_spec[] = "data: {kind: idx, images: i.gz, labels: l.gz, classes: 5}\n"
 			       "train: {batch_size: 2}\n";
 
@@ -175,6 +190,13 @@ static void idx_is_read_and_bad_idx_refused_with_the_offset(void **state)
 	assert_refused(idx_spec, "l.gz: example 4 has label 9, not below data.classes (5, given at ");
 	free(test_write_file(dir, "i.gz", "\x1f\x8b\x08\x00garbage that is not deflate"));
 	assert_refused(idx_spec, "i.gz: ");
+	/* sizes beyond any real file are refused from the header, before allocating */
+	write_idx_headers(268435457u, 1); /* 2^28 + 1 images */
+	assert_refused(idx_spec, "i.gz: implausible sizes: 268435457 images of 1 x 1");
+	write_idx_headers(1, 4097); /* more than 2^24 pixels */
+	assert_refused(idx_spec, "i.gz: implausible sizes: 1 images of 4097 x 4097");
+	write_idx_headers(0, 3);
+	assert_refused(idx_spec, "i.gz: implausible sizes: 0 images of 3 x 3");
 }
 
 static void validation_must_leave_room(void **state)
@@ -220,6 +242,81 @@ static void file_runs_record_evaluations(void **state)
 	command_result_free(&r);
 }
 
+/* batch.0.inputs of run 1 in work/d.db, as `gtrack export --batches` writes it: rows x
+ * columns float64 values (caller frees). */
+static double *first_batch_inputs(const char *work, int *rows, int *columns)
+{
+	struct command_result r;
+	run_gtrack(&r, work, NULL,
+		   (const char *const[]){"export", "1", "--batches", "1", "-o", "b.safetensors",
+					 "--db", "d.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/b.safetensors", work);
+	size_t length = 0, begin, end;
+	char *file = file_read_text(path, "file", 1 << 24, &length);
+	assert_non_null(file);
+	uint64_t header;
+	memcpy(&header, file, 8);
+	assert_true(8 + header <= length);
+	const char *entry = strstr(file + 8, "\"batch.0.inputs\":{\"dtype\":\"F64\",\"shape\":[");
+	assert_non_null(entry);
+	assert_int_equal(sscanf(strchr(entry, '[') + 1, "%d,%d],\"data_offsets\":[%zu,%zu]", rows,
+				columns, &begin, &end),
+			 4);
+	assert_int_equal(end - begin, sizeof(double) * (size_t)*rows * (size_t)*columns);
+	assert_true(8 + header + end <= length);
+	double *values = malloc(end - begin);
+	memcpy(values, file + 8 + header + begin, end - begin);
+	free(file);
+	return values;
+}
+
+/* A feature that is the same in every training example has no deviation to divide by:
+ * it is only centred, so it becomes exactly 0, whatever its value. Its mean computed by
+ * summing can differ from the value by a rounding error (0.1 ten times is not 1.0), and
+ * would then be divided by that error, giving +-1; 1e308 overflows a sum. */
+static void constant_feature_becomes_zero(void **state)
+{
+	(void)state;
+	const char *work = test_temp_dir();
+	struct strbuf csv;
+	strbuf_init(&csv);
+	strbuf_puts(&csv, "a,tenth,huge,negative,label\n");
+	for (int i = 0; i < 10; i++)
+		strbuf_printf(&csv, "%d,0.1,1e308,-0.3,%d\n", i * i, i % 2);
+	free(test_write_file(work, "c.csv", csv.text));
+	strbuf_free(&csv);
+	free(test_write_file(work, "c.yaml",
+			     "data: {kind: csv, path: c.csv, classes: 2, validation: 0.2}\n"
+			     "model: {depth: 1, width: 4}\n"
+			     "train: {steps: 2, batch_size: 8, dtype: float64}\n"));
+	struct command_result r;
+	run_gtrack(&r, work, NULL, (const char *const[]){"run", "c.yaml", "--db", "d.db", NULL});
+	if (r.exit_code != 0)
+		fail_msg("exit %d: %s%s", r.exit_code, r.out, r.err);
+	command_result_free(&r);
+
+	int rows, columns;
+	double *inputs = first_batch_inputs(work, &rows, &columns);
+	assert_int_equal(rows, 8); /* the whole training split */
+	assert_int_equal(columns, 4);
+	double sum = 0, squares = 0;
+	for (int i = 0; i < rows; i++) {
+		for (int j = 1; j < columns; j++)
+			if (inputs[i * columns + j] != 0)
+				fail_msg("example %d, constant feature %d: %g, expected 0", i, j,
+					 inputs[i * columns + j]);
+		sum += inputs[i * columns];
+		squares += inputs[i * columns] * inputs[i * columns];
+	}
+	/* the varying feature is z-scored as before */
+	assert_true(fabs(sum / rows) < 1e-12);
+	assert_true(fabs(squares / rows - 1) < 1e-12);
+	free(inputs);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -229,6 +326,7 @@ int main(void)
 		cmocka_unit_test(idx_is_read_and_bad_idx_refused_with_the_offset),
 		cmocka_unit_test(validation_must_leave_room),
 		cmocka_unit_test(file_runs_record_evaluations),
+		cmocka_unit_test(constant_feature_becomes_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

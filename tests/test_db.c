@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "db/db.h"
@@ -299,6 +300,69 @@ static void per_layer_series_use_the_layer_index(void **state)
 	free(path);
 }
 
+/* A pid no process has: a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+/* Every dead run found by one check is marked, each with its own reason; live ones and
+ * runs on other hosts with a fresh heartbeat are left running. */
+static void several_dead_runs_are_marked_crashed_at_once(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "r.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
+					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"run", "r.yaml", "r.yaml", "r.yaml", "r.yaml", "r.yaml",
+					 "r.yaml", "--db", "d.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+
+	char hostname[256] = "", sql[1024];
+	gethostname(hostname, sizeof hostname - 1);
+	char *path = path_in(dir, "d.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql,
+		 "UPDATE runs SET status = 'running', hostname = '%s', heartbeat_at ="
+		 " strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ'), pid = CASE id WHEN 5 THEN %d ELSE %d END"
+		 " WHERE id IN (1, 2, 3, 5);"
+		 "UPDATE runs SET status = 'running', hostname = 'elsewhere', heartbeat_at ="
+		 " '2020-01-01T00:00:00Z' WHERE id = 4;"
+		 "UPDATE runs SET status = 'running', hostname = 'elsewhere', heartbeat_at ="
+		 " strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ') WHERE id = 6",
+		 hostname, (int)getpid(), (int)dead_pid());
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+
+	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "d.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	char *statuses = query_text(db, "SELECT group_concat(status, ' ') FROM (SELECT status"
+					" FROM runs ORDER BY id)");
+	assert_string_equal(statuses, "crashed crashed crashed crashed running running");
+	free(statuses);
+	/* each message ends with the run's own last heartbeat */
+	char *messages = query_text(db, "SELECT group_concat(message, '|') FROM (SELECT"
+					" replace(message, heartbeat_at, 'T') AS message FROM runs"
+					" WHERE status = 'crashed' ORDER BY id)");
+	assert_string_equal(messages, "its process is gone (last heartbeat T)|its process is gone"
+				      " (last heartbeat T)|its process is gone (last heartbeat T)|no"
+				      " heartbeat for a minute (last heartbeat T)");
+	free(messages);
+	sqlite3_close(db);
+	free(path);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -310,6 +374,7 @@ int main(void)
 		cmocka_unit_test(missing_database_is_not_created_by_readers),
 		cmocka_unit_test(run_store_writes_rows_and_keeps_tiny_norms),
 		cmocka_unit_test(per_layer_series_use_the_layer_index),
+		cmocka_unit_test(several_dead_runs_are_marked_crashed_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

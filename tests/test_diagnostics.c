@@ -103,9 +103,17 @@ static void both_sides_of_clipping_are_recorded(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE grad_norm > 0.05 AND"
 				       " abs(grad_norm_clipped - 0.05) < 1e-6"),
 			 4);
+	/* every layer of every step has both sides, weight and bias */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE"
+				       " weight_grad_norm_clipped < weight_grad_norm AND"
+				       " bias_grad_norm_clipped < bias_grad_norm"),
+			 16);
 	/* every layer is scaled by the same factor */
 	assert_true(query_double(db, "SELECT max(abs(l.weight_grad_norm_clipped /"
 				     " l.weight_grad_norm - s.grad_norm_clipped / s.grad_norm)) FROM"
+				     " layer_stats l JOIN steps s USING (run_id, step)") < 1e-12);
+	assert_true(query_double(db, "SELECT max(abs(l.bias_grad_norm_clipped /"
+				     " l.bias_grad_norm - s.grad_norm_clipped / s.grad_norm)) FROM"
 				     " layer_stats l JOIN steps s USING (run_id, step)") < 1e-12);
 	sqlite3_close(db);
 }

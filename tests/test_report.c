@@ -321,6 +321,12 @@ static void seeds_are_aggregated(void **state)
 	snprintf(block, sizeof block, "%.6g %.6g %.6g", rows[0][0], rows[0][1], rows[0][2]);
 	assert_string_equal(block, "0.01 0.005 0.02");
 	free(script);
+	/* the depth figure's caption says its point is a mean */
+	snprintf(path, sizeof path, "%s/report/index.html", dir);
+	char *index = read_file(path);
+	assert_non_null(index);
+	assert_contains(index, "sigmoid: 0.01 at depth 2 (mean of 2). relu: 0.91 at depth 2.");
+	free(index);
 }
 
 static void selections_fail_clearly(void **state)
@@ -756,6 +762,89 @@ static void terminal_prints_text_plots(void **state)
 	command_result_free(&r);
 }
 
+/* The row of run `id` in the index's table of runs, from its id cell to </tr>. */
+static char *run_row(const char *index, int id)
+{
+	char cell[32];
+	snprintf(cell, sizeof cell, "<tr><td>%d</td>", id);
+	const char *start = strstr(index, cell);
+	if (!start)
+		fail_msg("no row for run %d in the index", id);
+	const char *end = strstr(start, "</tr>");
+	assert_non_null(end);
+	return strndup(start, (size_t)(end - start));
+}
+
+/* A run that crashed before logging a step and one that diverged at step 0 have no
+ * ratio and no loss: the report still succeeds and lists them, with their status. */
+static void runs_without_numbers_are_reported(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "r.yaml", "data: {samples: 64, features: 4, classes: 2}\n"
+					     "model: {depth: 2, width: 4, activation: relu}\n"
+					     "train: {steps: 3, batch_size: 8, dtype: float64}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"run", "r.yaml", "--db", "e.db", "--name", "fine", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	/* a gain of 1e300 overflows the first forward pass */
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"run", "r.yaml", "--db", "e.db", "--name", "zero", "--set",
+					 "model.init.gain=1e300", NULL});
+	assert_int_equal(r.exit_code, 5);
+	assert_contains(r.out, "run 2 zero: diverged, 1/3 steps");
+	command_result_free(&r);
+	/* a run killed before its first commit: the run and layer rows, nothing else */
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"run", "r.yaml", "--db", "e.db", "--name", "gone", "--set",
+					 "seed=2", NULL});
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/e.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM steps WHERE run_id = 3;"
+					  "DELETE FROM layer_stats WHERE run_id = 3;"
+					  "UPDATE runs SET status = 'crashed', steps_done = 0,"
+					  " final_loss = NULL, finished_at = NULL, message = 'its"
+					  " process is gone (last heartbeat never)' WHERE id = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", "e.db", "--out", "plain", "--no-render",
+					 NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 3 runs");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/plain/index.html", dir);
+	char *index = read_file(path);
+	assert_non_null(index);
+	char *row = run_row(index, 2);
+	assert_contains(row, "<td>zero</td>");
+	assert_contains(row, ">diverged</td><td>n/a</td><td>n/a</td><td>n/a</td>");
+	free(row);
+	row = run_row(index, 3);
+	assert_contains(row, "<td>gone</td>");
+	assert_contains(row, ">crashed</td><td>n/a</td><td>n/a</td><td>n/a</td>");
+	free(row);
+	row = run_row(index, 1);
+	assert_contains(row, ">finished</td>");
+	free(row);
+	free(index);
+
+	if (!gnuplot_available())
+		return;
+	run_gtrack(&r, dir, NULL, (const char *const[]){"report", "--db", "e.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 3 runs, ");
+	assert_contains(r.out, " figures rendered in ");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -774,6 +863,7 @@ int main(void)
 		cmocka_unit_test(hostile_names_stay_data),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
+		cmocka_unit_test(runs_without_numbers_are_reported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

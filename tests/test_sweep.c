@@ -12,6 +12,7 @@
 #include "sweep/sweep.h"
 #include "util/error.h"
 #include "util/file.h"
+#include "util/strbuf.h"
 
 #define GTRACK(result, dir, ...)                                                           \
 	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
@@ -379,6 +380,67 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	free(tasks);
 }
 
+/* The progress line that starts with `start` on the screen, up to its erase-to-the-end
+ * (ESC [ K), and what follows that in the next 40 characters. */
+static void assert_progress(const char *screen, const char *start, const char *eta,
+			    const char *then)
+{
+	const char *line = strstr(screen, start);
+	if (!line)
+		fail_msg("no progress line \"%s\" in \"%s\"", start, screen);
+	const char *end = strstr(line, "\033[K");
+	assert_non_null(end);
+	const char *shown_eta = line + strlen(start);
+	double seconds;
+	if (eta)
+		assert_true((size_t)(end - shown_eta) == strlen(eta) &&
+			    !strncmp(shown_eta, eta, strlen(eta)));
+	else if (sscanf(shown_eta, "%lf s", &seconds) != 1 || !(seconds >= 0))
+		fail_msg("ETA \"%.*s\" is not a duration", (int)(end - shown_eta), shown_eta);
+	/* the line is erased before a run's summary is printed over it */
+	if (strncmp(end + 3, then, strlen(then)))
+		fail_msg("after \"%s\": \"%.40s\", expected \"%s\"", start, end + 3, then);
+}
+
+/* On a terminal the sweep keeps one line of counts up to date, erases it before each
+ * run's summary, and leaves the screen with only the summaries. */
+static void progress_line_on_a_terminal(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	/* relu does not saturate: a gain of 1e300 diverges at step 0 */
+	free(test_write_file(dir, "relu.yaml",
+			     "data: {kind: blobs, samples: 64, features: 4, classes: 2}\n"
+			     "model: {depth: 2, width: 4, activation: relu}\n"
+			     "train: {steps: 3, batch_size: 8, dtype: float64}\n"));
+	free(test_write_file(dir, "g.yaml", "base: relu.yaml\ngrid:\n  model.init.gain: [1, 1e300]\n"));
+	int code;
+	char *screen = run_gtrack_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "-j", "1",
+								  "--db", "g.db", NULL},
+				       &code);
+	assert_int_equal(code, 5);
+	assert_progress(screen, "\rsweep g: 0/2 done, 1 running, 0 failed, 0 diverged, 0 skipped, ETA ",
+			"--:--", "\r\033[Krun 1 g:gain=1: finished, 3/3 steps in ");
+	assert_progress(screen, "\rsweep g: 1/2 done, 1 running, 0 failed, 0 diverged, 0 skipped, ETA ",
+			NULL, "\r\033[Krun 2 g:gain=1e300: diverged, 1/3 steps in ");
+	assert_progress(screen, "\rsweep g: 2/2 done, 0 running, 0 failed, 1 diverged, 0 skipped, ETA ",
+			NULL, "\r\033[Ksweep g: 2 runs: 1 finished, 0 skipped (done before), 1 diverged");
+	free(screen);
+
+	screen = run_gtrack_on_terminal(dir, (const char *const[]){"sweep", "g.yaml", "--db", "g.db", NULL},
+				 &code);
+	assert_int_equal(code, 0);
+	assert_progress(screen, "\rsweep g: 2/2 done, 0 running, 0 failed, 0 diverged, 2 skipped, ETA ",
+			"--:--", "\r\033[Ksweep g: 2 runs: 0 finished, 2 skipped (done before)");
+	free(screen);
+
+	/* and nothing of it when standard error is not a terminal */
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "g.yaml", "--db", "g.db");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -389,6 +451,7 @@ int main(void)
 		cmocka_unit_test(many_writers_lose_nothing),
 		cmocka_unit_test(sweep_runs_in_parallel_and_resumes),
 		cmocka_unit_test(killed_process_is_shown_as_crashed),
+		cmocka_unit_test(progress_line_on_a_terminal),
 		cmocka_unit_test(shards_merge_once_with_sweeps_kept_together),
 		cmocka_unit_test(emit_writes_a_job_array_and_a_task_list),
 	};

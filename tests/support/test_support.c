@@ -2,6 +2,7 @@
 #include "support/test_support.h"
 
 #include <fcntl.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,30 @@ static char *read_all(int fd)
 	while ((got = read(fd, chunk, sizeof chunk)) > 0)
 		strbuf_add(&text, chunk, (size_t)got);
 	return strbuf_detach(&text);
+}
+
+/* Like run_gtrack, but with stdout and stderr on a pseudo-terminal; see the header. */
+char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit_code)
+{
+	int terminal;
+	pid_t pid = forkpty(&terminal, NULL, NULL, NULL);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *args[16] = {GTRACK_BINARY};
+		for (int i = 0; argv[i] && i < 14; i++)
+			args[i + 1] = argv[i];
+		unsetenv("GTRACK_DB");
+		if (chdir(dir) == 0)
+			execv(GTRACK_BINARY, (char *const *)args);
+		_exit(127);
+	}
+	/* read_all stops when the terminal closes with the process (EIO) */
+	char *screen = read_all(terminal);
+	close(terminal);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	return screen;
 }
 
 void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,

@@ -30,6 +30,10 @@ struct command_result {
 void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,
 		const char *const *argv);
 void command_result_free(struct command_result *result);
+/* Runs the gtrack binary with argv in dir, GTRACK_DB unset, with its stdout and stderr on
+ * a pseudo-terminal; returns all the terminal received (caller frees) and sets
+ * *exit_code (-1 when killed by a signal). */
+char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit_code);
 
 /* Starts "gtrack run SPEC --db DB --set train.steps=100000000" in dir (stdout to
  * /dev/null) and waits until it has committed at least min_logged steps, which are

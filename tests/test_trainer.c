@@ -1,0 +1,248 @@
+/* The run loop seen from outside: what `gtrack run` prints and stores for runs that
+ * finish, diverge later or at step 0, and for normalised networks. Every number is
+ * checked against another public view of the same fact (the summary line against the
+ * stored norms, a gradient norm against the parameter change it caused), so the tests
+ * hold whatever the trainer's internals look like. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char blobs_spec[] =
+	"data: {kind: blobs, samples: 128, features: 8, classes: 3}\n"
+	"model: {depth: 3, width: 16, activation: tanh}\n"
+	"train: {steps: 5, batch_size: 32, dtype: float64}\n";
+
+/* relu does not saturate, so huge weights overflow instead of flattening out */
+static const char relu_spec[] =
+	"data: {kind: blobs, samples: 128, features: 8, classes: 3}\n"
+	"model: {depth: 3, width: 16, activation: relu}\n"
+	"train: {steps: 5, batch_size: 32, dtype: float64}\n";
+
+static void assert_contains(const char *text, const char *expected)
+{
+	if (!strstr(text, expected))
+		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
+}
+
+static void assert_relative(double actual, double expected, double tolerance, const char *what)
+{
+	if (!(fabs(actual - expected) <= tolerance * fabs(expected)))
+		fail_msg("%s: %.17g, expected %.17g", what, actual, expected);
+}
+
+/* Runs `gtrack run SPEC --db d.db --set OVERRIDE...` in dir (overrides NULL-terminated),
+ * checks its exit code and returns the database; *printed gets its stdout (caller frees). */
+static sqlite3 *train(const char *dir, const char *spec, const char *const *overrides,
+		      int expected_exit, char **printed)
+{
+	free(test_write_file(dir, "spec.yaml", spec));
+	const char *argv[32] = {"run", "spec.yaml", "--db", "d.db"};
+	int argc = 4;
+	for (; overrides && *overrides && argc < 30; overrides++) {
+		argv[argc++] = "--set";
+		argv[argc++] = *overrides;
+	}
+	argv[argc] = NULL;
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, argv);
+	if (r.exit_code != expected_exit)
+		fail_msg("exit %d, expected %d: %s%s", r.exit_code, expected_exit, r.out, r.err);
+	if (printed)
+		*printed = strdup(r.out);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/d.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	return db;
+}
+
+/* The summary's "layer 0/output gradient" ratios and losses are the stored ones. */
+static void assert_summary_matches_the_rows(const char *summary, sqlite3 *db, long long last)
+{
+	char sql[512];
+	double first_loss, final_loss, initial_ratio, final_ratio;
+	long long done, steps;
+	const char *numbers = strstr(summary, "steps in");
+	assert_non_null(numbers);
+	assert_int_equal(sscanf(strstr(summary, ": ") + 2, "%*s %lld/%lld", &done, &steps), 2);
+	assert_int_equal(done, last + 1);
+	assert_int_equal(sscanf(numbers, "steps in %*f s, loss %lf -> %lf, layer 0/output gradient"
+					 " %lf at step 0, %lf at the end",
+				&first_loss, &final_loss, &initial_ratio, &final_ratio),
+			 4);
+	/* printed with 4 significant digits */
+	assert_relative(first_loss, query_double(db, "SELECT loss FROM steps WHERE step = 0"), 1e-3,
+			"first loss");
+	snprintf(sql, sizeof sql, "SELECT loss FROM steps WHERE step = %lld", last);
+	assert_relative(final_loss, query_double(db, sql), 1e-3, "final loss");
+	static const char ratio[] =
+		"SELECT first.weight_grad_norm / output.weight_grad_norm FROM layer_stats first"
+		" JOIN layer_stats output USING (run_id, step) WHERE first.layer = 0 AND"
+		" output.layer = (SELECT max(layer) FROM layers) AND step = %lld";
+	snprintf(sql, sizeof sql, ratio, 0LL);
+	assert_relative(initial_ratio, query_double(db, sql), 1e-3, "ratio at step 0");
+	snprintf(sql, sizeof sql, ratio, last);
+	assert_relative(final_ratio, query_double(db, sql), 1e-3, "ratio at the end");
+}
+
+static void summary_ratio_is_the_ratio_of_the_stored_norms(void **state)
+{
+	(void)state;
+	/* depth 1 is the smallest network: layer 0 and the output layer next to it */
+	static const char *const depths[] = {"model.depth=1", "model.depth=3", "model.depth=6"};
+	for (size_t i = 0; i < sizeof depths / sizeof *depths; i++) {
+		const char *dir = test_temp_dir();
+		char *out = NULL;
+		sqlite3 *db = train(dir, blobs_spec, (const char *const[]){depths[i], NULL}, 0, &out);
+		assert_contains(out, "run 1 spec: finished, 5/5 steps in ");
+		assert_summary_matches_the_rows(out, db, 4);
+		free(out);
+		sqlite3_close(db);
+	}
+}
+
+/* lr 1e300 overflows the weights in the first update: step 1 has non-finite gradients. */
+static void diverging_step_has_no_update_ratio(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *out = NULL;
+	sqlite3 *db = train(dir, relu_spec, (const char *const[]){"train.optimizer.lr=1e300", NULL},
+			    5, &out);
+	assert_contains(out, "run 1 spec: diverged, 2/5 steps in ");
+	assert_contains(out, "\n  non-finite gradient at step 1, first at layer ");
+	free(out);
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"), 2);
+	char *status = query_text(db, "SELECT status || ': ' || message FROM runs");
+	assert_contains(status, "diverged: non-finite gradient at step 1, first at layer ");
+	free(status);
+	/* step 0 was followed by an update; the diverging step was not, so it has no ratio
+	 * (not the previous step's) */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE step = 0 AND"
+				       " update_ratio > 0"),
+			 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE step = 1 AND"
+				       " update_ratio IS NULL"),
+			 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats"), 8);
+	sqlite3_close(db);
+
+	/* a diverging step that is not a logged one is still recorded, in full */
+	dir = test_temp_dir();
+	db = train(dir, relu_spec,
+		   (const char *const[]){"train.optimizer.lr=1e300", "log.every=3", NULL}, 5, NULL);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps"), 2);
+	assert_int_equal(query_int(db, "SELECT max(step) FROM steps"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE step = 1 AND"
+				       " update_ratio IS NULL AND weight_norm > 0"),
+			 4);
+	sqlite3_close(db);
+}
+
+/* A gain of 1e300 overflows the forward pass of step 0: nothing was ever updated. */
+static void run_that_diverges_at_step_0(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *out = NULL;
+	sqlite3 *db = train(dir, relu_spec, (const char *const[]){"model.init.gain=1e300", NULL}, 5,
+			    &out);
+	assert_contains(out, "run 1 spec: diverged, 1/5 steps in ");
+	assert_contains(out, "layer 0/output gradient - at step 0, - at the end\n"
+			     "  non-finite gradient at step 0, first at layer ");
+	free(out);
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs WHERE status = 'diverged'"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE step = 0"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE step = 0 AND"
+				       " update_ratio IS NULL"),
+			 4);
+	sqlite3_close(db);
+}
+
+/* The parameters of one layer at one checkpoint step, as doubles (caller frees). */
+static double *checkpoint(sqlite3 *db, const char *column, int step, int layer, int *count)
+{
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT %s FROM checkpoints WHERE step = %d AND layer = %d",
+		 column, step, layer);
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int bytes = sqlite3_column_bytes(s, 0);
+	assert_true(bytes > 0 && bytes % (int)sizeof(double) == 0);
+	double *values = malloc((size_t)bytes);
+	memcpy(values, sqlite3_column_blob(s, 0), (size_t)bytes);
+	sqlite3_finalize(s);
+	*count = bytes / (int)sizeof(double);
+	return values;
+}
+
+/* ||p(step 1) - p(step 0)|| / lr: the norm of the step-0 gradient under plain SGD. */
+static double gradient_norm_from_update(sqlite3 *db, const char *column, int layer, double lr)
+{
+	int before_count, after_count;
+	double *before = checkpoint(db, column, 0, layer, &before_count);
+	double *after = checkpoint(db, column, 1, layer, &after_count);
+	assert_int_equal(before_count, after_count);
+	double sum = 0;
+	for (int i = 0; i < before_count; i++)
+		sum += (after[i] - before[i]) * (after[i] - before[i]);
+	free(before);
+	free(after);
+	return sqrt(sum) / lr;
+}
+
+/* The gamma and beta gradient columns hold gamma's and beta's gradient norms: each equals
+ * the change of its own parameter in the first plain SGD step over the learning rate. */
+static void norm_layer_gradient_columns(void **state)
+{
+	(void)state;
+	static const char *const kinds[] = {"model.norm=layernorm", "model.norm=batchnorm"};
+	for (size_t k = 0; k < 2; k++) {
+		const char *dir = test_temp_dir();
+		sqlite3 *db = train(dir, blobs_spec,
+				    (const char *const[]){kinds[k], "train.optimizer.lr=0.5",
+							  "log.checkpoints=[0, 1]", NULL},
+				    0, NULL);
+		for (int layer = 0; layer < 3; layer++) {
+			static const char *const columns[][2] = {
+				{"norm_weight_grad_norm", "norm_weight"},
+				{"norm_bias_grad_norm", "norm_bias"},
+				{"weight_grad_norm", "weight"},
+				{"bias_grad_norm", "bias"},
+			};
+			for (int c = 0; c < 4; c++) {
+				char sql[256];
+				snprintf(sql, sizeof sql, "SELECT %s FROM layer_stats WHERE step = 0"
+							  " AND layer = %d", columns[c][0], layer);
+				assert_relative(query_double(db, sql),
+						gradient_norm_from_update(db, columns[c][1], layer, 0.5),
+						1e-9, columns[c][0]);
+			}
+		}
+		/* the output layer has no normalisation */
+		assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE layer = 3 AND"
+					       " norm_weight_grad_norm IS NULL AND norm_bias_grad_norm"
+					       " IS NULL"),
+				 5);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE layer < 3 AND"
+					       " norm_weight_grad_norm > 0 AND norm_bias_grad_norm > 0"),
+				 15);
+		sqlite3_close(db);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(summary_ratio_is_the_ratio_of_the_stored_norms),
+		cmocka_unit_test(diverging_step_has_no_update_ratio),
+		cmocka_unit_test(run_that_diverges_at_step_0),
+		cmocka_unit_test(norm_layer_gradient_columns),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "util/utf8.h"
+#include "util/printable.h"
 
 /* Copies text to out a printable character at a time; special(c) names the
  * replacement of an ASCII character, or NULL to copy it. Anything unprintable becomes
@@ -14,7 +14,7 @@
 static void put_escaped(struct strbuf *out, const char *text, const char *(*special)(char))
 {
 	for (const char *c = text; *c;) {
-		size_t length = utf8_printable_length(c);
+		size_t length = text_printable_length(c);
 		const char *replacement = length == 1 ? special(*c) : NULL;
 		if (!length)
 			strbuf_puts(out, "?");

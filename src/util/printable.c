@@ -42,6 +42,13 @@ static bool is_control(uint32_t code_point)
 	return code_point < 0x20 || (code_point >= 0x7f && code_point <= 0x9f);
 }
 
+size_t text_printable_length(const char *text)
+{
+	uint32_t code_point;
+	int length = decode((const unsigned char *)text, &code_point);
+	return length && *text && !is_control(code_point) ? (size_t)length : 0;
+}
+
 bool text_is_printable(const char *text, size_t *offset)
 {
 	const unsigned char *at = (const unsigned char *)text;

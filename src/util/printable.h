@@ -14,6 +14,10 @@
  * false, with the byte offset of the first offending byte in *offset (if not NULL). */
 bool text_is_printable(const char *text, size_t *offset);
 
+/* The length in bytes of the printable character at text (1..4), or 0 when the bytes
+ * there are a control character or not well-formed UTF-8 (a NUL too). */
+size_t text_printable_length(const char *text);
+
 /* Appends text to out with every control character written as \xNN, its code point
  * (a tab or newline too; the form YAML's double quotes read back), and every byte that is
  * not part of valid UTF-8 as \xNN, the byte; so what is printed shows what is there

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "util/strbuf.h"
-#include "util/utf8.h"
+#include "util/printable.h"
 
 size_t edit_distance(const char *a, const char *b)
 {
@@ -44,7 +44,7 @@ void suggestion_init(struct suggestion *suggestion, const char *typed)
 
 void suggestion_consider(struct suggestion *suggestion, const char *candidate)
 {
-	if (!candidate || !strcmp(candidate, suggestion->typed) || !utf8_printable(candidate))
+	if (!candidate || !strcmp(candidate, suggestion->typed) || !text_is_printable(candidate, NULL))
 		return;
 	size_t distance = edit_distance(candidate, suggestion->typed);
 	if (distance >= suggestion->distance)

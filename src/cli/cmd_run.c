@@ -32,7 +32,8 @@ const char cmd_run_usage[] =
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 all runs finished, 3 invalid spec, 4 database problem, 5 a run\n"
-	"diverged, 1 a run failed, 130 interrupted (see 'gtrack help').\n";
+	"diverged, 1 a run failed (a failed write keeps the stored steps), 130 interrupted\n"
+	"(SIGINT, SIGTERM or SIGHUP: the run is recorded as killed; see 'gtrack help').\n";
 
 int cmd_run(int argc, char **argv)
 {

@@ -102,12 +102,9 @@ int cmd_run(int argc, char **argv)
 	/* Every dataset is read (or generated) and the spec fitted to it before anything
 	 * trains; only the first is kept, the others are read again when their turn comes
 	 * (and must not have changed), so memory holds one dataset at a time. */
-	for (int i = 0; i < spec_count && !code; i++) {
-		if (dataset_generate(&datasets[i], &specs[i]))
+	for (int i = 0; i < spec_count && !code; i++)
+		if (i == 0 ? dataset_generate(&datasets[i], &specs[i]) : dataset_check(&specs[i]))
 			code = EXIT_BAD_SPEC;
-		else if (i > 0)
-			dataset_free(&datasets[i]);
-	}
 	if (code)
 		goto done;
 

@@ -170,6 +170,25 @@ static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
 	sqlite3_close(db);
 }
 
+/* A run that cannot start (its data file is missing) failed: not 'finished' with 0
+ * steps, as a sweep used to print it. */
+static void a_run_that_cannot_start_failed(void **state)
+{
+	(void)state;
+	struct spec spec;
+	assert_int_equal(spec_load_text(&spec, "data: {kind: csv, path: /nonexistent/d.csv}\n",
+					"missing.yaml", NULL, 0),
+			 0);
+	struct run_result result;
+	assert_int_equal(trainer_run(NULL, &spec, false, &result), -1);
+	assert_int_equal(result.outcome, RUN_FAILED);
+	assert_int_equal(result.steps_done, 0);
+	assert_true(isnan(result.first_loss) && isnan(result.final_ratio));
+	assert_string_equal(result.message, "cannot open data file '/nonexistent/d.csv': No such "
+					    "file or directory");
+	spec_free(&spec);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -177,6 +196,7 @@ int main(void)
 		cmocka_unit_test(progress_is_stored_while_the_run_trains),
 		cmocka_unit_test(signals_end_the_run_as_killed),
 		cmocka_unit_test(a_full_database_fails_the_run_with_its_steps_counted),
+		cmocka_unit_test(a_run_that_cannot_start_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

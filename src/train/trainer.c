@@ -122,12 +122,20 @@ static double layer_ratio(const struct layer_stats *layers, int count)
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
 }
 
+/* A result before the run starts: a run that cannot start failed, with no numbers. */
+static void clear_result(struct run_result *result)
+{
+	memset(result, 0, sizeof *result);
+	result->outcome = RUN_FAILED;
+	result->first_loss = result->final_loss = NAN;
+	result->initial_ratio = result->final_ratio = NAN;
+}
+
 int trainer_run(sqlite3 *db, struct spec *spec, bool show_progress,
 		struct run_result *result)
 {
 	struct dataset data;
-	memset(result, 0, sizeof *result);
-	result->outcome = RUN_FAILED;
+	clear_result(result);
 	if (dataset_generate(&data, spec)) {
 		snprintf(result->message, sizeof result->message, "%s", error_last());
 		return -1;
@@ -147,10 +155,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	struct batch_order batches = {0};
 	int status = -1;
 
-	memset(result, 0, sizeof *result);
-	result->outcome = RUN_FAILED; /* until it starts: a run that cannot start failed */
-	result->first_loss = result->final_loss = NAN;
-	result->initial_ratio = result->final_ratio = NAN;
+	clear_result(result);
 	if (!(model = model_new(spec)))
 		goto done;
 	int layer_count = model_layer_count(model);

@@ -1,6 +1,9 @@
-/* The built-in data generators. Each draws from the data stream of the seed only, so the
- * same seed gives the same data whatever the model is, and runs that compare
- * activations or depths train on identical examples. */
+/* Datasets, and the spec fitted to them. The built-in generators each draw from the data
+ * stream of the seed only, so the same seed gives the same data whatever the model is,
+ * and runs that compare activations or depths train on identical examples. A csv or idx
+ * file is read, and the spec fitted to it (sizes, classes, the contents' hash in
+ * spec_hash) with the memory checked before the bulk is allocated, so that one resolved
+ * spec is what is hashed, recorded and trained. */
 #include "data/dataset.h"
 
 #include <errno.h>

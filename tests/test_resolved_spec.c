@@ -4,9 +4,11 @@
  * every spec and file on a command line is checked before anything trains. */
 #include "support/test_support.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/dataset.h"
 #include "spec/spec.h"
@@ -232,6 +234,73 @@ static void a_file_changed_after_its_check_is_refused(void **state)
 	spec_free(&spec);
 }
 
+/* dataset_check fits a spec as dataset_generate does (a sweep checks its runs with it),
+ * and reads a file it has read before only when the file changed. */
+static void check_fits_like_generate_and_reads_a_file_once(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	static const char spec_text[] = "data: {kind: csv, path: d.csv}\ntrain: {batch_size: 2}\n";
+	free(test_write_file(dir, "d.csv", three_classes));
+	struct spec generated, checked;
+	struct dataset data;
+	assert_int_equal(load(dir, spec_text, &generated, &data), 0);
+	dataset_free(&data);
+	char path[2048];
+	snprintf(path, sizeof path, "%s/spec.yaml", dir);
+	assert_int_equal(spec_load_file(&checked, path, NULL, 0), 0);
+	assert_int_equal(dataset_check(&checked), 0);
+	assert_string_equal(checked.spec_hash, generated.spec_hash);
+	assert_string_equal(checked.data_hash, generated.data_hash);
+	assert_int_equal(checked.data.classes, 3);
+	spec_free(&checked);
+
+	/* other contents of the same size and modification time, in the same inode: the
+	 * summary read before is used, so the file was not read again */
+	char data_path[2048];
+	snprintf(data_path, sizeof data_path, "%s/d.csv", dir);
+	struct stat before;
+	assert_int_equal(stat(data_path, &before), 0);
+	FILE *file = fopen(data_path, "r+");
+	assert_non_null(file);
+	fputs("a,b,y\n1,2,0\n3,4,1\n5,6,2\n7,8,1\n9,0,1\n", file);
+	fclose(file);
+	struct timespec times[2] = {before.st_atim, before.st_mtim};
+	assert_int_equal(utimensat(AT_FDCWD, data_path, times, 0), 0);
+	assert_int_equal(spec_load_file(&checked, path, NULL, 0), 0);
+	assert_int_equal(dataset_check(&checked), 0);
+	assert_string_equal(checked.data_hash, generated.data_hash);
+	spec_free(&checked);
+
+	/* a new modification time: read again, and the new contents are another hash */
+	struct timespec later[2] = {before.st_atim, {before.st_mtim.tv_sec + 5, 0}};
+	assert_int_equal(utimensat(AT_FDCWD, data_path, later, 0), 0);
+	assert_int_equal(spec_load_file(&checked, path, NULL, 0), 0);
+	assert_int_equal(dataset_check(&checked), 0);
+	assert_string_not_equal(checked.data_hash, generated.data_hash);
+	spec_free(&checked);
+	spec_free(&generated);
+}
+
+/* Generated data has no file: its specs' canonical text, and so their spec_hash, is what
+ * it was before file contents entered the hash (sigmoid-10's hash as gtrack 72ca224
+ * recorded it), so a sweep resumed across versions still finds its finished runs. */
+static void generated_specs_keep_their_hashes(void **state)
+{
+	(void)state;
+	char path[2048];
+	snprintf(path, sizeof path, "%s/sigmoid-10.yaml", EXPERIMENTS_DIR);
+	struct spec spec;
+	struct dataset data;
+	assert_int_equal(spec_load_file(&spec, path, NULL, 0), 0);
+	assert_string_equal(spec.spec_hash, "f859295105da95c4");
+	assert_int_equal(dataset_generate(&data, &spec), 0);
+	assert_string_equal(spec.spec_hash, "f859295105da95c4");
+	assert_string_equal(spec.data_hash, "");
+	dataset_free(&data);
+	spec_free(&spec);
+}
+
 static char *query(const char *dir, const char *db_name, const char *sql)
 {
 	char path[2048];
@@ -340,6 +409,8 @@ int main(void)
 		cmocka_unit_test(big_idx_is_refused_before_it_is_read),
 		cmocka_unit_test(contents_enter_the_hash_paths_do_not),
 		cmocka_unit_test(a_file_changed_after_its_check_is_refused),
+		cmocka_unit_test(check_fits_like_generate_and_reads_a_file_once),
+		cmocka_unit_test(generated_specs_keep_their_hashes),
 		cmocka_unit_test(resolved_spec_reruns_from_any_directory),
 		cmocka_unit_test(every_file_is_checked_before_training),
 	};

@@ -208,6 +208,33 @@ static void unknown_keys_and_names_get_suggestions(void **state)
 			"spec.yaml:3:3: model.depth: key given twice");
 }
 
+/* A key given in the wrong section is found where it lives, in a file and in --set. */
+static void misplaced_keys_suggest_their_full_path(void **state)
+{
+	(void)state;
+	const char *lr[] = {"train.lr=0.01"};
+	assert_rejected("{}\n", lr, 1,
+			"--set train.lr=0.01: train.lr: unknown key; expected one of steps, "
+			"batch_size, optimizer, schedule, clip_norm, clip_value, loss, dtype (did "
+			"you mean 'train.optimizer.lr'?)");
+	const char *bare[] = {"lr=0.01"};
+	assert_rejected("{}\n", bare, 1, "lr: unknown key; expected one of name, seed, data, "
+					"model, train, log (did you mean 'train.optimizer.lr'?)");
+	/* within the section the user chose first, then anywhere */
+	assert_rejected("train:\n  momentum: 0.9\n", NULL, 0,
+			"(did you mean 'train.optimizer.momentum'?)");
+	assert_rejected("data:\n  momentum: 0.9\n", NULL, 0,
+			"(did you mean 'model.norm.momentum' or 'train.optimizer.momentum'?)");
+	const char *section[] = {"optimizer.kind=adam"};
+	assert_rejected("{}\n", section, 1, "(did you mean 'train.optimizer'?)");
+	/* a misspelling of a key elsewhere */
+	assert_rejected("model:\n  slope: 0.1\n", NULL, 0,
+			"spec.yaml:2:3: model.slope: unknown key; expected one of depth, width, "
+			"activation, init, residual, norm (did you mean "
+			"'model.activation.slope'?)");
+	assert_rejected("train:\n  lrr: 0.1\n", NULL, 0, "(did you mean 'train.optimizer.lr'?)");
+}
+
 static void cross_key_rules_are_checked(void **state)
 {
 	(void)state;
@@ -293,6 +320,7 @@ int main(void)
 		cmocka_unit_test(unknown_keys_and_names_get_suggestions),
 		cmocka_unit_test(cross_key_rules_are_checked),
 		cmocka_unit_test(absurd_sizes_are_refused_with_the_memory_needed),
+		cmocka_unit_test(misplaced_keys_suggest_their_full_path),
 		cmocka_unit_test(canonical_dump_round_trips_and_hash_ignores_seed),
 		cmocka_unit_test(missing_file_is_reported),
 		cmocka_unit_test(every_experiment_loads),

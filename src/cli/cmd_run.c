@@ -32,7 +32,8 @@ const char cmd_run_usage[] =
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 all runs finished, 3 invalid spec, 4 database problem, 5 a run\n"
-	"diverged, 1 a run failed, 130 interrupted (see 'gtrack help').\n";
+	"diverged, 1 a run failed (a failed write keeps the stored steps), 130 interrupted\n"
+	"(SIGINT, SIGTERM or SIGHUP: the run is recorded as killed; see 'gtrack help').\n";
 
 int cmd_run(int argc, char **argv)
 {
@@ -105,12 +106,9 @@ int cmd_run(int argc, char **argv)
 	/* Every dataset is read (or generated) and the spec fitted to it before anything
 	 * trains; only the first is kept, the others are read again when their turn comes
 	 * (and must not have changed), so memory holds one dataset at a time. */
-	for (int i = 0; i < spec_count && !code; i++) {
-		if (dataset_generate(&datasets[i], &specs[i]))
+	for (int i = 0; i < spec_count && !code; i++)
+		if (i == 0 ? dataset_generate(&datasets[i], &specs[i]) : dataset_check(&specs[i]))
 			code = EXIT_BAD_SPEC;
-		else if (i > 0)
-			dataset_free(&datasets[i]);
-	}
 	if (code)
 		goto done;
 

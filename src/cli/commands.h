@@ -14,7 +14,7 @@ enum exit_code {
 	EXIT_DATABASE = 4,   /* the database is missing, foreign, newer or unreadable */
 	EXIT_DIVERGED = 5,   /* a run diverged: non-finite loss or gradient */
 	EXIT_NOT_FOUND = 6,  /* no run matches */
-	EXIT_INTERRUPTED = 130, /* SIGINT or SIGTERM: the run is recorded as killed */
+	EXIT_INTERRUPTED = 130, /* SIGINT, SIGTERM or SIGHUP: the run is recorded as killed */
 };
 
 struct command {

@@ -1,6 +1,9 @@
-/* The built-in data generators. Each draws from the data stream of the seed only, so the
- * same seed gives the same data whatever the model is, and runs that compare
- * activations or depths train on identical examples. */
+/* Datasets, and the spec fitted to them. The built-in generators each draw from the data
+ * stream of the seed only, so the same seed gives the same data whatever the model is,
+ * and runs that compare activations or depths train on identical examples. A csv or idx
+ * file is read, and the spec fitted to it (sizes, classes, the contents' hash in
+ * spec_hash) with the memory checked before the bulk is allocated, so that one resolved
+ * spec is what is hashed, recorded and trained. */
 #include "data/dataset.h"
 
 #include <errno.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "data/csv_reader.h"
@@ -204,51 +208,69 @@ static int fit_size(struct spec *spec, const char *key, int64_t *value, int64_t 
 	return 0;
 }
 
-/* Fits the spec to the file just read: sizes, classes, contents' hash (see
- * dataset_generate). */
-static int fit_spec(struct spec *spec, const struct dataset *data)
+/* What fitting a spec needs to know of a data file: its sizes, its largest label and
+ * where, and its contents' hash. */
+struct file_summary {
+	int64_t samples, features;
+	int64_t largest_label, largest_at; /* the label and its example (0-based) */
+	char data_hash[17];
+};
+
+static int summarize(struct file_summary *summary, const struct spec *spec,
+		     const struct dataset *data)
 {
 	uint64_t hash = HASH_FNV1A64_START;
-	char data_hash[sizeof spec->data_hash];
 	if (hash_contents(examples_file(spec), &hash) ||
 	    (spec->data.kind == DATA_IDX && hash_contents(spec->data.labels, &hash)))
 		return -1;
-	snprintf(data_hash, sizeof data_hash, "%016llx", (unsigned long long)hash);
-	if (spec->data_hash[0] && strcmp(spec->data_hash, data_hash))
-		return error("'%s' changed since it was checked: its contents' hash was %s, now %s",
-			     examples_file(spec), spec->data_hash, data_hash);
-	if (fit_size(spec, "data.samples", &spec->data.samples, data->samples, "examples") ||
-	    fit_size(spec, "data.features", &spec->data.features, data->features, "features"))
-		return -1;
-
-	int64_t largest = 0;
+	snprintf(summary->data_hash, sizeof summary->data_hash, "%016llx",
+		 (unsigned long long)hash);
+	summary->samples = data->samples;
+	summary->features = data->features;
+	summary->largest_at = 0;
 	for (int64_t i = 0; i < data->samples; i++)
-		if (data->labels[i] > data->labels[largest])
-			largest = i;
-	int64_t label = data->labels[largest];
+		if (data->labels[i] > data->labels[summary->largest_at])
+			summary->largest_at = i;
+	summary->largest_label = data->labels[summary->largest_at];
+	return 0;
+}
+
+/* Fits the spec to its file: sizes, classes, contents' hash (see dataset_generate),
+ * then checks memory on those sizes. */
+static int fit_spec(struct spec *spec, const struct file_summary *summary)
+{
+	if (spec->data_hash[0] && strcmp(spec->data_hash, summary->data_hash))
+		return error("'%s' changed since it was checked: its contents' hash was %s, now %s",
+			     examples_file(spec), spec->data_hash, summary->data_hash);
+	if (fit_size(spec, "data.samples", &spec->data.samples, summary->samples, "examples") ||
+	    fit_size(spec, "data.features", &spec->data.features, summary->features,
+		     "features"))
+		return -1;
+	int64_t label = summary->largest_label;
 	if (spec_key_given(spec, "data.classes")) {
 		if (label >= spec->data.classes)
 			return error("%s: example %lld has label %lld, not below data.classes (%lld, "
 				     "given at %s)",
-				     labels_file(spec), (long long)largest + 1, (long long)label,
-				     (long long)spec->data.classes,
+				     labels_file(spec), (long long)summary->largest_at + 1,
+				     (long long)label, (long long)spec->data.classes,
 				     spec_origin_of(spec, "data.classes"));
 	} else {
 		spec->data.classes = label + 1 < 2 ? 2 : label + 1;
 	}
-	snprintf(spec->data_hash, sizeof spec->data_hash, "%s", data_hash);
+	snprintf(spec->data_hash, sizeof spec->data_hash, "%s", summary->data_hash);
 	spec_rehash(spec);
-	return 0;
+	return spec_check_memory(spec);
 }
 
 /* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
- * pixels) is allocated. */
-static int read_file(struct dataset *data, struct spec *spec)
+ * pixels) is allocated; *summary receives what the fit used. */
+static int read_file(struct dataset *data, struct spec *spec, struct file_summary *summary)
 {
 	struct idx_source source = {0};
+	memset(data, 0, sizeof *data); /* the readers may fail before they clear it */
 	if (spec->data.kind == DATA_CSV ? csv_read(data, spec) : idx_open(data, &source, spec))
 		return -1;
-	if (fit_spec(spec, data) || spec_check_memory(spec) ||
+	if (summarize(summary, spec, data) || fit_spec(spec, summary) ||
 	    (spec->data.kind == DATA_IDX && idx_read_pixels(data, &source))) {
 		idx_close(&source);
 		dataset_free(data);
@@ -265,7 +287,8 @@ int dataset_generate(struct dataset *data, struct spec *spec)
 	bool from_file = spec_reads_file(spec);
 
 	if (from_file) {
-		if (read_file(data, spec))
+		struct file_summary summary;
+		if (read_file(data, spec, &summary))
 			return -1;
 		data->outputs = spec->data.classes;
 		if (spec->data.shuffle)
@@ -330,4 +353,88 @@ void dataset_free(struct dataset *data)
 	free(data->labels);
 	free(data->targets);
 	memset(data, 0, sizeof *data);
+}
+
+/* Summaries of the files this process has read, by the files' identity (device, inode,
+ * size, modification time) and the label column, so that checking the many runs of a
+ * sweep over one file reads it once. */
+#define SUMMARY_CACHE_SIZE 8
+static struct {
+	char *examples, *labels, *label_column;
+	struct stat examples_stat, labels_stat;
+	struct file_summary summary;
+} summary_cache[SUMMARY_CACHE_SIZE];
+static int summary_cache_next;
+
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static const char *or_empty(const char *text)
+{
+	return text ? text : "";
+}
+
+/* Reads the identity of spec's files into *examples_stat and *labels_stat; false when
+ * one cannot be found (reading it will say why). */
+static bool identify(const struct spec *spec, struct stat *examples_stat,
+		     struct stat *labels_stat)
+{
+	memset(examples_stat, 0, sizeof *examples_stat);
+	memset(labels_stat, 0, sizeof *labels_stat);
+	return stat(examples_file(spec), examples_stat) == 0 &&
+	       (spec->data.kind != DATA_IDX || stat(spec->data.labels, labels_stat) == 0);
+}
+
+/* The cache slot for spec's files as identified, or -1. */
+static int cached_summary(const struct spec *spec, const struct stat *examples_stat,
+			  const struct stat *labels_stat)
+{
+	for (int i = 0; i < SUMMARY_CACHE_SIZE; i++) {
+		if (summary_cache[i].examples &&
+		    !strcmp(summary_cache[i].examples, examples_file(spec)) &&
+		    !strcmp(summary_cache[i].labels, or_empty(spec->data.labels)) &&
+		    !strcmp(summary_cache[i].label_column, or_empty(spec->data.label)) &&
+		    same_file(&summary_cache[i].examples_stat, examples_stat) &&
+		    same_file(&summary_cache[i].labels_stat, labels_stat))
+			return i;
+	}
+	return -1;
+}
+
+int dataset_check(struct spec *spec)
+{
+	if (!spec_reads_file(spec)) {
+		struct dataset data;
+		if (dataset_generate(&data, spec))
+			return -1;
+		dataset_free(&data);
+		return 0;
+	}
+	struct stat examples_stat, labels_stat;
+	bool identified = identify(spec, &examples_stat, &labels_stat);
+	int slot = identified ? cached_summary(spec, &examples_stat, &labels_stat) : -1;
+	if (slot >= 0)
+		return fit_spec(spec, &summary_cache[slot].summary);
+
+	struct dataset data;
+	struct file_summary summary;
+	int result = read_file(&data, spec, &summary);
+	dataset_free(&data);
+	if (result || !identified)
+		return result;
+	slot = summary_cache_next;
+	summary_cache_next = (summary_cache_next + 1) % SUMMARY_CACHE_SIZE;
+	free(summary_cache[slot].examples);
+	free(summary_cache[slot].labels);
+	free(summary_cache[slot].label_column);
+	summary_cache[slot].examples = xstrdup(examples_file(spec));
+	summary_cache[slot].labels = xstrdup(or_empty(spec->data.labels));
+	summary_cache[slot].label_column = xstrdup(or_empty(spec->data.label));
+	summary_cache[slot].examples_stat = examples_stat;
+	summary_cache[slot].labels_stat = labels_stat;
+	summary_cache[slot].summary = summary;
+	return 0;
 }

@@ -29,4 +29,11 @@ struct dataset {
 int dataset_generate(struct dataset *data, struct spec *spec);
 void dataset_free(struct dataset *data);
 
+/* The checks and the fit of dataset_generate without keeping the data: what gtrack run
+ * does for every spec before anything trains, for callers that train later (a sweep
+ * checking all its runs, whose spec_hash is final only once the file is read). A file
+ * this process has read before, unchanged (same inode, size and modification time), is
+ * not read again. Returns 0, or -1 with a message. */
+int dataset_check(struct spec *spec);
+
 #endif

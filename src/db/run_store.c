@@ -18,16 +18,32 @@ struct run_store {
 	int layer_count;
 	sqlite3_stmt *insert_step;
 	sqlite3_stmt *insert_layer_stats;
-	sqlite3_stmt *heartbeat;
+	sqlite3_stmt *progress; /* heartbeat, steps_done and final_loss, at every commit */
 	sqlite3_stmt *insert_checkpoint;
 	sqlite3_stmt *insert_eval;
 	bool in_transaction;
 	double last_commit;
+	int64_t steps_done;   /* as last told by run_store_tick */
+	double last_loss;
+	int64_t steps_stored; /* steps_done at the last commit that succeeded */
 };
 
 static int fail(struct run_store *store, const char *what)
 {
 	return error("database: %s: %s", what, sqlite3_errmsg(store->db));
+}
+
+/* A write of the open transaction failed (a full disk, an I/O error): reports it once,
+ * with what is kept, and rolls the transaction back (SQLite may already have), so that
+ * nothing later commits half a step or fails again on a transaction that is gone. */
+static int write_failed(struct run_store *store, const char *what)
+{
+	error("database: %s: %s; the run's first %lld steps are stored", what,
+	      sqlite3_errmsg(store->db), (long long)store->steps_stored);
+	if (!sqlite3_get_autocommit(store->db))
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	store->in_transaction = false;
+	return -1;
 }
 
 /* NaN is not a number SQLite can store; it becomes NULL (infinities are kept). */
@@ -195,9 +211,9 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_layer_stats, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
-			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ')"
-			       " WHERE id = ?",
-			       -1, &store->heartbeat, NULL) != SQLITE_OK ||
+			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ'),"
+			       " steps_done = ?2, final_loss = ?3 WHERE id = ?1",
+			       -1, &store->progress, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias,"
 			       " norm_weight, norm_bias) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -217,18 +233,35 @@ fail:
 	return NULL;
 }
 
+/* Commits the open transaction with the run's progress, so steps_done always counts
+ * the steps whose rows are stored. */
 static int commit(struct run_store *store)
 {
 	if (!store->in_transaction)
 		return 0;
-	sqlite3_bind_int64(store->heartbeat, 1, store->run_id);
-	int rc = sqlite3_step(store->heartbeat);
-	sqlite3_reset(store->heartbeat);
-	if (rc != SQLITE_DONE || db_exec(store->db, "COMMIT"))
-		return fail(store, "cannot commit logged steps");
+	sqlite3_bind_int64(store->progress, 1, store->run_id);
+	sqlite3_bind_int64(store->progress, 2, store->steps_done);
+	bind_real(store->progress, 3, store->last_loss);
+	int rc = sqlite3_step(store->progress);
+	sqlite3_reset(store->progress);
+	if (rc != SQLITE_DONE)
+		return write_failed(store, "cannot record the run's progress");
+	if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return write_failed(store, "cannot commit logged steps");
 	store->in_transaction = false;
+	store->steps_stored = store->steps_done;
 	store->last_commit = monotonic_seconds();
 	return 0;
+}
+
+int run_store_commit(struct run_store *store)
+{
+	return commit(store);
+}
+
+int64_t run_store_steps_stored(const struct run_store *store)
+{
+	return store->steps_stored;
 }
 
 static int begin_if_needed(struct run_store *store)
@@ -264,7 +297,7 @@ int run_store_checkpoint(struct run_store *store, int64_t step,
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
-			return fail(store, "cannot store a checkpoint");
+			return write_failed(store, "cannot store a checkpoint");
 	}
 	return 0;
 }
@@ -283,7 +316,7 @@ int run_store_eval(struct run_store *store, int64_t step, const char *split, dou
 	sqlite3_bind_int64(s, 6, examples);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail(store, "cannot insert an evaluation row");
+	return rc == SQLITE_DONE ? 0 : write_failed(store, "cannot insert an evaluation row");
 }
 
 int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
@@ -304,7 +337,7 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
-		return fail(store, "cannot insert a step row");
+		return write_failed(store, "cannot insert a step row");
 
 	s = store->insert_layer_stats;
 	for (int layer = 0; layer < store->layer_count; layer++) {
@@ -326,13 +359,15 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
-			return fail(store, "cannot insert a layer_stats row");
+			return write_failed(store, "cannot insert a layer_stats row");
 	}
 	return 0;
 }
 
-int run_store_tick(struct run_store *store)
+int run_store_tick(struct run_store *store, int64_t steps_done, double last_loss)
 {
+	store->steps_done = steps_done;
+	store->last_loss = last_loss;
 	/* A commit costs a WAL append and (with synchronous=NORMAL) no fsync: committing
 	 * four times a second bounds what a crash loses at no cost to speed. */
 	double idle = monotonic_seconds() - store->last_commit;
@@ -388,7 +423,7 @@ void run_store_free(struct run_store *store)
 		sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
 	sqlite3_finalize(store->insert_step);
 	sqlite3_finalize(store->insert_layer_stats);
-	sqlite3_finalize(store->heartbeat);
+	sqlite3_finalize(store->progress);
 	sqlite3_finalize(store->insert_checkpoint);
 	sqlite3_finalize(store->insert_eval);
 	free(store);

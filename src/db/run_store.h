@@ -32,16 +32,26 @@ int run_store_checkpoint(struct run_store *store, int64_t step,
 int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,
 		   double accuracy, int64_t examples);
 
-/* Called once per step: commits queued rows every RUN_STORE_COMMIT_S (so an interrupted
- * run keeps all but the last moment) and otherwise refreshes the heartbeat every
- * RUN_STORE_HEARTBEAT_S, by which other processes tell a live run from a dead one. Cheap
- * when there is nothing to do (one clock read). Returns -1 with a message. */
-int run_store_tick(struct run_store *store);
+/* Called once per step with the steps done so far and the last loss: commits queued
+ * rows every RUN_STORE_COMMIT_S, with steps_done and final_loss in the runs row (so an
+ * interrupted, crashed or running run shows how far it got), and otherwise refreshes
+ * the heartbeat every RUN_STORE_HEARTBEAT_S, by which other processes tell a live run
+ * from a dead one. Cheap when there is nothing to do (one clock read). Returns -1 with a
+ * message. */
+int run_store_tick(struct run_store *store, int64_t steps_done, double last_loss);
+
+/* Commits what is queued now. Returns -1 with a message. */
+int run_store_commit(struct run_store *store);
+
+/* The steps whose rows are stored: after a failed write (a full disk), what is left of
+ * the run. When a write fails, the message says this number and the queued rows are
+ * rolled back, so later calls start clean. */
+int64_t run_store_steps_stored(const struct run_store *store);
 
 #define RUN_STORE_COMMIT_S 0.25
 #define RUN_STORE_HEARTBEAT_S 5.0
 
-/* Commits what is pending and records the outcome: status ("finished", "diverged",
+/* Commits what is queued and records the outcome: status ("finished", "diverged",
  * "killed", "failed"), message (may be NULL), steps done, final loss and time. */
 int run_store_finish(struct run_store *store, const char *status, const char *message,
 		     int64_t steps_done, double final_loss, double elapsed_s);

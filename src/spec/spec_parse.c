@@ -47,10 +47,12 @@ static const char *node_kind(const yaml_node_t *node)
 	}
 }
 
-static const char *closest_key(const struct spec_field *fields, const char *key)
+/* The key of fields nearest to `key` within max_distance edits, or NULL. */
+static const char *closest_key(const struct spec_field *fields, const char *key,
+			       size_t max_distance)
 {
 	const char *best = NULL;
-	size_t best_distance = 3; /* suggest only close misspellings */
+	size_t best_distance = max_distance + 1;
 	for (; fields->key; fields++) {
 		size_t d = edit_distance(fields->key, key);
 		if (d < best_distance) {
@@ -59,6 +61,52 @@ static const char *closest_key(const struct spec_field *fields, const char *key)
 		}
 	}
 	return best;
+}
+
+/* Adds to suggestions the full path of every key in the tree whose own name is within
+ * max_distance edits of name ("lr" finds "train.optimizer.lr"). */
+static void find_elsewhere(const struct spec_field *fields, const char *prefix,
+			   const char *name, size_t max_distance, struct strbuf *suggestions,
+			   int *count)
+{
+	for (; fields->key; fields++) {
+		char path[160];
+		snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", fields->key);
+		if (edit_distance(fields->key, name) <= max_distance && *count < 3) {
+			strbuf_printf(suggestions, "%s'%s'", *count ? " or " : "", path);
+			(*count)++;
+		}
+		if (fields->type == FIELD_SECTION)
+			find_elsewhere(fields->fields, path, name, max_distance, suggestions, count);
+	}
+}
+
+/* "did you mean" for an unknown key `name` in the section `fields` (at `prefix`): a
+ * near miss in the same section first (a bare key, "width"), then a key of that name
+ * deeper in the section or elsewhere, where the user's path went wrong ("train.lr":
+ * 'train.optimizer.lr'), then a weaker near miss in the section, then a near miss
+ * anywhere. Writes nothing when nothing is close. */
+static void suggest_key(const struct spec_field *fields, const char *prefix,
+			const char *name, struct strbuf *out)
+{
+	const char *near = closest_key(fields, name, 1);
+	if (near) {
+		strbuf_printf(out, " (did you mean '%s'?)", near);
+		return;
+	}
+	struct strbuf elsewhere;
+	strbuf_init(&elsewhere);
+	int count = 0;
+	find_elsewhere(fields, prefix, name, 0, &elsewhere, &count);
+	if (count == 0)
+		find_elsewhere(spec_root_fields, "", name, 0, &elsewhere, &count);
+	if (count == 0 && (near = closest_key(fields, name, 2)))
+		strbuf_printf(&elsewhere, "'%s'", near), count = 1;
+	if (count == 0)
+		find_elsewhere(spec_root_fields, "", name, 1, &elsewhere, &count);
+	if (count)
+		strbuf_printf(out, " (did you mean %s?)", elsewhere.text);
+	strbuf_free(&elsewhere);
 }
 
 struct walk {
@@ -208,18 +256,14 @@ static void walk_section(struct walk *walk, int mapping, const struct spec_field
 
 		const struct spec_field *field = spec_field_find(fields, name);
 		if (!field) {
-			char message[512];
-			const char *suggestion = closest_key(fields, name);
-			size_t used = (size_t)snprintf(message, sizeof message,
-						       "unknown key; expected one of ");
-			for (const struct spec_field *f = fields; f->key && used < sizeof message;
-			     f++)
-				used += (size_t)snprintf(message + used, sizeof message - used,
-							 "%s%s", f == fields ? "" : ", ", f->key);
-			if (suggestion && used < sizeof message)
-				snprintf(message + used, sizeof message - used,
-					 " (did you mean '%s'?)", suggestion);
-			walk_error(walk, pair.key, path, message);
+			struct strbuf message;
+			strbuf_init(&message);
+			strbuf_puts(&message, "unknown key; expected one of ");
+			for (const struct spec_field *f = fields; f->key; f++)
+				strbuf_printf(&message, "%s%s", f == fields ? "" : ", ", f->key);
+			suggest_key(fields, prefix, name, &message);
+			walk_error(walk, pair.key, path, message.text);
+			strbuf_free(&message);
 			continue;
 		}
 		bool duplicate = false;

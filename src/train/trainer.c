@@ -23,12 +23,12 @@
 /* The runs.status value of each outcome, indexed by enum run_outcome. */
 static const char *const outcome_names[] = {"finished", "diverged", "killed", "failed"};
 
+/* The signal that asked the run to stop, 0 until one does. */
 static volatile sig_atomic_t interrupted;
 
 static void on_signal(int signal_number)
 {
-	(void)signal_number;
-	interrupted = 1;
+	interrupted = signal_number;
 }
 
 void trainer_handle_signals(void)
@@ -40,6 +40,24 @@ void trainer_handle_signals(void)
 	action.sa_flags = SA_RESETHAND; /* a second Ctrl-C ends the process at once */
 	sigaction(SIGINT, &action, NULL);
 	sigaction(SIGTERM, &action, NULL);
+	/* an SSH session or terminal that goes away sends SIGHUP; the run still records
+	 * itself as killed, with what it logged */
+	sigaction(SIGHUP, &action, NULL);
+}
+
+/* How the message names the signal that stopped a run. */
+static const char *signal_description(int signal_number)
+{
+	switch (signal_number) {
+	case SIGINT:
+		return "SIGINT (Ctrl-C)";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP (the terminal or SSH session closed)";
+	default:
+		return "a signal";
+	}
 }
 
 bool trainer_interrupted(void)
@@ -90,17 +108,34 @@ static int store_checkpoint(struct run_store *store, const struct model *model,
 	return run_store_checkpoint(store, step, parameters);
 }
 
+/* A write to the database failed: the run fails with the store's message (what failed
+ * and how many steps are stored), and counts only the stored steps. */
+static void store_failed(struct run_result *result, const struct run_store *store)
+{
+	result->outcome = RUN_FAILED;
+	result->steps_done = run_store_steps_stored(store);
+	snprintf(result->message, sizeof result->message, "%s", error_last());
+}
+
 static double layer_ratio(const struct layer_stats *layers, int count)
 {
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
+}
+
+/* A result before the run starts: a run that cannot start failed, with no numbers. */
+static void clear_result(struct run_result *result)
+{
+	memset(result, 0, sizeof *result);
+	result->outcome = RUN_FAILED;
+	result->first_loss = result->final_loss = NAN;
+	result->initial_ratio = result->final_ratio = NAN;
 }
 
 int trainer_run(sqlite3 *db, struct spec *spec, bool show_progress,
 		struct run_result *result)
 {
 	struct dataset data;
-	memset(result, 0, sizeof *result);
-	result->outcome = RUN_FAILED;
+	clear_result(result);
 	if (dataset_generate(&data, spec)) {
 		snprintf(result->message, sizeof result->message, "%s", error_last());
 		return -1;
@@ -120,10 +155,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	struct batch_order batches = {0};
 	int status = -1;
 
-	memset(result, 0, sizeof *result);
-	result->outcome = RUN_FAILED; /* until it starts: a run that cannot start failed */
-	result->first_loss = result->final_loss = NAN;
-	result->initial_ratio = result->final_ratio = NAN;
+	clear_result(result);
 	if (!(model = model_new(spec)))
 		goto done;
 	int layer_count = model_layer_count(model);
@@ -145,20 +177,16 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		if (interrupted) {
 			result->outcome = RUN_KILLED;
 			snprintf(result->message, sizeof result->message,
-				 "interrupted before step %lld", (long long)step);
+				 "interrupted before step %lld by %s", (long long)step,
+				 signal_description(interrupted));
 			break;
 		}
-		if (spec_is_checkpoint(spec, step) &&
-		    store_checkpoint(store, model, parameters, step)) {
-			result->outcome = RUN_FAILED;
-			snprintf(result->message, sizeof result->message, "%s", error_last());
-			break;
-		}
-		if (spec->log.eval_every > 0 &&
-		    (step % spec->log.eval_every == 0 || step == last) &&
-		    evaluate(store, model, data, step)) {
-			result->outcome = RUN_FAILED;
-			snprintf(result->message, sizeof result->message, "%s", error_last());
+		if ((spec_is_checkpoint(spec, step) &&
+		     store_checkpoint(store, model, parameters, step)) ||
+		    (spec->log.eval_every > 0 &&
+		     (step % spec->log.eval_every == 0 || step == last) &&
+		     evaluate(store, model, data, step))) {
+			store_failed(result, store);
 			break;
 		}
 		struct step_stats stats;
@@ -204,9 +232,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		}
 		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
 					     monotonic_seconds() - started, layers)) ||
-		    run_store_tick(store)) {
-			result->outcome = RUN_FAILED;
-			snprintf(result->message, sizeof result->message, "%s", error_last());
+		    run_store_tick(store, step + 1, stats.loss)) {
+			store_failed(result, store);
 			break;
 		}
 		if (diverged)
@@ -217,10 +244,11 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	result->elapsed_s = monotonic_seconds() - started;
 	/* the final weights, after the last update, of a run that completed */
 	if (result->outcome == RUN_FINISHED && spec_is_checkpoint(spec, spec->train.steps) &&
-	    store_checkpoint(store, model, parameters, spec->train.steps)) {
-		result->outcome = RUN_FAILED;
-		snprintf(result->message, sizeof result->message, "%s", error_last());
-	}
+	    store_checkpoint(store, model, parameters, spec->train.steps))
+		store_failed(result, store);
+	/* what is queued is committed before the outcome, so a failure says what is kept */
+	if (result->outcome != RUN_FAILED && run_store_commit(store))
+		store_failed(result, store);
 
 	if (run_store_finish(store, outcome_names[result->outcome],
 			     result->outcome == RUN_FINISHED ? NULL : result->message,

@@ -1,6 +1,7 @@
 /* Training one spec into the database: generate data, build the model, and at every
  * step compute gradients, log the logged steps (step 0 before any update), stop on a
- * non-finite loss or gradient (diverged) or on SIGINT/SIGTERM (killed), update. */
+ * non-finite loss or gradient (diverged), on SIGINT, SIGTERM or SIGHUP (killed) or on a
+ * failed write (failed, with the stored steps counted), update. */
 #ifndef GT_TRAINER_H
 #define GT_TRAINER_H
 
@@ -24,10 +25,10 @@ struct run_result {
 	char message[256]; /* why a run diverged, was killed or failed */
 };
 
-/* Makes SIGINT and SIGTERM end the current run as 'killed' after the step in progress;
- * a second SIGINT kills the process at once. */
+/* Makes SIGINT, SIGTERM and SIGHUP end the current run as 'killed' after the step in
+ * progress, with a message naming the signal; a second one kills the process at once. */
 void trainer_handle_signals(void);
-/* True once SIGINT or SIGTERM has arrived. */
+/* True once SIGINT, SIGTERM or SIGHUP has arrived. */
 bool trainer_interrupted(void);
 
 /* Trains spec on data, both from dataset_generate (which fitted the spec to its data),

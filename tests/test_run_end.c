@@ -1,0 +1,202 @@
+/* How a run ends when it does not finish: its progress (steps_done, the last loss) is
+ * stored at every commit, so a running, killed or crashed run shows how far it got;
+ * SIGINT, SIGTERM and SIGHUP end it as 'killed' naming the signal; a database that
+ * fills up ends it as 'failed' with what happened and the steps that are stored, and
+ * the error is printed once. */
+#include "support/test_support.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "data/dataset.h"
+#include "db/db.h"
+#include "spec/spec.h"
+#include "train/trainer.h"
+#include "util/error.h"
+#include "util/file.h"
+
+static const char long_spec[] = "name: long\n"
+				"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
+				"model: {depth: 6, width: 32}\n"
+				"train: {steps: 100000000, batch_size: 16}\n";
+
+static void assert_contains(const char *text, const char *expected)
+{
+	if (!strstr(text, expected))
+		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
+}
+
+static sqlite3 *open_db(const char *path)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	return db;
+}
+
+/* A running run's row says how far it got, before it ends. */
+static void progress_is_stored_while_the_run_trains(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "long.yaml", long_spec));
+	long long logged;
+	pid_t pid = start_long_run(dir, "long.yaml", "p.db", 200, &logged);
+	char path[2048];
+	snprintf(path, sizeof path, "%s/p.db", dir);
+	sqlite3 *db = open_db(path);
+	/* read in one transaction: steps_done is committed with the rows it counts */
+	assert_int_equal(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
+	long long done = query_int(db, "SELECT steps_done FROM runs");
+	long long stored = query_int(db, "SELECT count(*) FROM steps");
+	double loss = query_double(db, "SELECT final_loss FROM runs");
+	char *status = query_text(db, "SELECT status FROM runs");
+	sqlite3_close(db);
+	/* the run ends before anything is asserted, so a failure leaves no process behind */
+	kill(pid, SIGKILL);
+	int wait_status;
+	waitpid(pid, &wait_status, 0);
+	assert_true(done >= 200);
+	assert_int_equal(done, stored);
+	assert_false(isnan(loss));
+	assert_string_equal(status, "running");
+	free(status);
+
+	/* a run that dies without a word (SIGKILL) keeps that progress */
+	db = open_db(path);
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"),
+			 query_int(db, "SELECT count(*) FROM steps"));
+	sqlite3_close(db);
+}
+
+/* Each of SIGINT, SIGTERM and SIGHUP ends the run as 'killed', keeps every logged step
+ * in steps_done and names the signal. */
+static void signals_end_the_run_as_killed(void **state)
+{
+	(void)state;
+	static const struct {
+		int number;
+		const char *name;
+	} signals[] = {{SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}, {SIGHUP, "SIGHUP"}};
+	for (size_t i = 0; i < sizeof signals / sizeof *signals; i++) {
+		const char *dir = test_temp_dir();
+		free(test_write_file(dir, "long.yaml", long_spec));
+		long long logged;
+		pid_t pid = start_long_run(dir, "long.yaml", "k.db", 50, &logged);
+		kill(pid, signals[i].number);
+		int wait_status;
+		assert_int_equal(waitpid(pid, &wait_status, 0), pid);
+		assert_true(WIFEXITED(wait_status));
+		assert_int_equal(WEXITSTATUS(wait_status), 130);
+		char path[2048];
+		snprintf(path, sizeof path, "%s/k.db", dir);
+		sqlite3 *db = open_db(path);
+		char *row = query_text(db, "SELECT status || ': ' || message FROM runs");
+		char expected[128];
+		snprintf(expected, sizeof expected, " by %s", signals[i].name);
+		assert_contains(row, "killed: interrupted before step ");
+		assert_contains(row, expected);
+		free(row);
+		assert_int_equal(query_int(db, "SELECT steps_done FROM runs"),
+				 query_int(db, "SELECT count(*) FROM steps"));
+		assert_true(query_int(db, "SELECT steps_done FROM runs") >= 50);
+		sqlite3_close(db);
+	}
+}
+
+/* A database that cannot grow (PRAGMA max_page_count, as a full disk) ends the run as
+ * 'failed' saying so, with the stored steps counted; the error is printed once. The run
+ * trains in a child whose stderr goes to a file, so the test can count the lines. */
+static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char db_path[2048], err_path[2048];
+	snprintf(db_path, sizeof db_path, "%s/full.db", dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+	struct spec spec;
+	assert_int_equal(spec_load_text(&spec, long_spec, "long.yaml", NULL, 0), 0);
+
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		error_set_quiet(false);
+		sqlite3 *db = NULL;
+		if (db_open(&db, db_path, DB_CREATE))
+			_exit(10);
+		/* room for the schema and a few thousand logged steps (several commits), then
+		 * no more */
+		long long pages = query_int(db, "PRAGMA page_count");
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", pages + 2000);
+		if (db_exec(db, pragma))
+			_exit(11);
+		struct run_result result;
+		int status = trainer_run(db, &spec, false, &result);
+		run_result_print(stdout, &spec, &result);
+		db_close(db);
+		_exit(status == 0 && result.outcome == RUN_FAILED ? 0 : 12);
+	}
+	int wait_status;
+	assert_int_equal(waitpid(pid, &wait_status, 0), pid);
+	spec_free(&spec);
+	char *err = file_read_text(err_path, "stderr", 1 << 20, NULL);
+	assert_non_null(err);
+	if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0)
+		fail_msg("the child ended with %d; its stderr: %s", wait_status, err);
+	/* one error line, and it says what happened */
+	assert_contains(err, "database or disk is full");
+	assert_null(strstr(err, "no transaction is active"));
+	assert_null(strchr(err, '\n') ? strchr(strchr(err, '\n') + 1, '\n') : NULL);
+	free(err);
+
+	sqlite3 *db = open_db(db_path);
+	char *row = query_text(db, "SELECT status || ': ' || message FROM runs");
+	assert_contains(row, "failed: database: ");
+	assert_contains(row, "database or disk is full");
+	assert_contains(row, " steps are stored");
+	free(row);
+	long long stored = query_int(db, "SELECT count(*) FROM steps");
+	assert_true(stored > 0);
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"), stored);
+	sqlite3_close(db);
+}
+
+/* A run that cannot start (its data file is missing) failed: not 'finished' with 0
+ * steps, as a sweep used to print it. */
+static void a_run_that_cannot_start_failed(void **state)
+{
+	(void)state;
+	struct spec spec;
+	assert_int_equal(spec_load_text(&spec, "data: {kind: csv, path: /nonexistent/d.csv}\n",
+					"missing.yaml", NULL, 0),
+			 0);
+	struct run_result result;
+	assert_int_equal(trainer_run(NULL, &spec, false, &result), -1);
+	assert_int_equal(result.outcome, RUN_FAILED);
+	assert_int_equal(result.steps_done, 0);
+	assert_true(isnan(result.first_loss) && isnan(result.final_ratio));
+	assert_string_equal(result.message, "cannot open data file '/nonexistent/d.csv': No such "
+					    "file or directory");
+	spec_free(&spec);
+}
+
+int main(void)
+{
+	error_set_quiet(true);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(progress_is_stored_while_the_run_trains),
+		cmocka_unit_test(signals_end_the_run_as_killed),
+		cmocka_unit_test(a_full_database_fails_the_run_with_its_steps_counted),
+		cmocka_unit_test(a_run_that_cannot_start_failed),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -49,7 +49,7 @@ for target in "${targets[@]}"; do
     -rss_limit_mb=2048 -max_len="$(max_len "$target")" -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$corpus" "tests/fuzz/corpus/$target" \
     </dev/null >"$log" 2>&1 || status=$?
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [ "$status" -ne 0 ]; then
     failed+=("$target")
     echo "fuzz $target: FAILED after ${runs:-?} executions (exit $status); log $log:"

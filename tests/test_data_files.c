@@ -199,6 +199,20 @@ static void idx_is_read_and_bad_idx_refused_with_the_offset(void **state)
 	assert_refused(idx_spec, "i.gz: implausible sizes: 0 images of 3 x 3");
 }
 
+/* A header claiming 2^28 images of 4096 x 4096 pixels in a 16-byte file: the reader
+ * allocated the 2^52 bytes claimed before reading any, and gtrack aborted. */
+static void idx_header_claiming_more_than_the_file_is_refused(void **state)
+{
+	(void)state;
+	dir = test_temp_dir();
+	static const unsigned char images[] = {0, 0, 8, 3, 16, 0, 0, 0, 0, 0, 16, 0, 0, 0, 16, 0};
+	static const unsigned char labels[] = {0, 0, 8, 1, 16, 0, 0, 0};
+	write_gzip("i.gz", images, sizeof images);
+	write_gzip("l.gz", labels, sizeof labels);
+	assert_refused(idx_spec, "i.gz: truncated at offset 16: expected 4503599627370496 bytes "
+				 "of pixels, found 0");
+}
+
 static void validation_must_leave_room(void **state)
 {
 	(void)state;
@@ -324,6 +338,7 @@ int main(void)
 		cmocka_unit_test(csv_is_read_split_and_standardised),
 		cmocka_unit_test(bad_csv_files_are_refused_with_their_line),
 		cmocka_unit_test(idx_is_read_and_bad_idx_refused_with_the_offset),
+		cmocka_unit_test(idx_header_claiming_more_than_the_file_is_refused),
 		cmocka_unit_test(validation_must_leave_room),
 		cmocka_unit_test(file_runs_record_evaluations),
 		cmocka_unit_test(constant_feature_becomes_zero),

@@ -151,6 +151,20 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 			      "random.train.optimizer.lr: expected {uniform: [low, high]}");
 }
 
+/* Found by tests/fuzz/fuzz_sweep: random.samples alone was not held to the run limit
+ * (10^12 draws asked for 10 PB and gtrack aborted), and a saturated count times a grid
+ * axis overflowed to a negative run count. */
+static void huge_random_samples_are_refused(void **state)
+{
+	(void)state;
+	assert_sweep_rejected("base: base.yaml\nrandom:\n  samples: 1000000000000\n"
+			      "  train.optimizer.lr: {uniform: [0.1, 0.2]}\n",
+			      "bad.yaml: the sweep expands to more than 100000 runs");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  seed: [1, 2]\nrandom:\n  samples: "
+			      "99999999999999999999999\n  train.optimizer.lr: {uniform: [0.1, 0.2]}\n",
+			      "bad.yaml: the sweep expands to more than 100000 runs");
+}
+
 /* Eight processes write eight runs into one database at once: nothing is lost, nothing
  * fails with "database is locked". */
 static void many_writers_lose_nothing(void **state)
@@ -448,6 +462,7 @@ int main(void)
 		cmocka_unit_test(grid_expands_in_order_with_names_and_overrides),
 		cmocka_unit_test(random_draws_are_reproducible_and_in_range),
 		cmocka_unit_test(bad_sweeps_are_reported_with_their_location),
+		cmocka_unit_test(huge_random_samples_are_refused),
 		cmocka_unit_test(many_writers_lose_nothing),
 		cmocka_unit_test(sweep_runs_in_parallel_and_resumes),
 		cmocka_unit_test(killed_process_is_shown_as_crashed),

@@ -10,14 +10,27 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Reads exactly `count` bytes at `offset`; -1 with a message on a short read. */
-static int read_exactly(gzFile file, const char *path, void *buffer, size_t count,
-			size_t offset, const char *what)
+/* Reads exactly `count` bytes at `offset` into *buffer; -1 with a message on a short read.
+ * With capacity (NULL for a buffer of count bytes), *buffer is grown here as the bytes
+ * arrive, so a header that claims more than the file holds costs what the file holds,
+ * not an allocation of what it claims; the caller frees *buffer either way. */
+static int read_exactly(gzFile file, const char *path, unsigned char **buffer,
+			size_t *capacity, size_t count, size_t offset, const char *what)
 {
 	size_t done = 0;
 	while (done < count) {
-		unsigned chunk = count - done > (1u << 30) ? (1u << 30) : (unsigned)(count - done);
-		int got = gzread(file, (char *)buffer + done, chunk);
+		if (capacity && done == *capacity) {
+			size_t size = *capacity ? 2 * *capacity : (size_t)1 << 24;
+			unsigned char *grown = realloc(*buffer, size < count ? size : count);
+			if (!grown)
+				return error("%s: out of memory reading %zu bytes of %s", path, count,
+					     what);
+			*buffer = grown;
+			*capacity = size < count ? size : count;
+		}
+		size_t room = (capacity ? *capacity : count) - done;
+		unsigned chunk = room > (1u << 30) ? (1u << 30) : (unsigned)room;
+		int got = gzread(file, *buffer + done, chunk);
 		if (got < 0) {
 			int code;
 			return error("%s: gzip error at offset %zu: %s", path, offset + done,
@@ -47,7 +60,8 @@ static gzFile open_idx(const char *path, uint32_t magic, uint32_t *dims, int dim
 	}
 	unsigned char header[16];
 	size_t bytes = 4 + 4 * (size_t)dim_count;
-	if (read_exactly(file, path, header, bytes, 0, "header")) {
+	unsigned char *header_bytes = header;
+	if (read_exactly(file, path, &header_bytes, NULL, bytes, 0, "header")) {
 		gzclose(file);
 		return NULL;
 	}
@@ -86,9 +100,9 @@ int idx_open(struct dataset *data, struct idx_source *source, const struct spec 
 		      image_dims[1], image_dims[2]);
 		goto done;
 	}
-	/* the labels are one byte per example, a small part of what the pixels need */
-	labels = xmalloc(count);
-	if (read_exactly(label_file, labels_path, labels, count, 8, "labels"))
+	/* grown as bytes arrive: a header claiming more than the file holds costs what it holds */
+	size_t label_capacity = 0;
+	if (read_exactly(label_file, labels_path, &labels, &label_capacity, count, 8, "labels"))
 		goto done;
 	data->samples = (int64_t)count;
 	data->features = (int64_t)features;
@@ -113,9 +127,10 @@ done:
 int idx_read_pixels(struct dataset *data, struct idx_source *source)
 {
 	size_t count = (size_t)data->samples, features = (size_t)data->features;
-	unsigned char *pixels = xmalloc(count * features);
-	int result = read_exactly(source->images, source->images_path, pixels, count * features,
-				  16, "pixels");
+	unsigned char *pixels = NULL;
+	size_t capacity = 0;
+	int result = read_exactly(source->images, source->images_path, &pixels, &capacity,
+				  count * features, 16, "pixels");
 	if (result == 0) {
 		data->inputs = xmalloc(sizeof(double) * count * features);
 		for (size_t i = 0; i < count * features; i++)

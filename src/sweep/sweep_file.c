@@ -322,13 +322,14 @@ static const char *short_key(const char *key)
 static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		  struct range_axis *ranges, int range_count, int64_t samples, uint64_t seed)
 {
+	/* checked before each product too: random.samples alone may exceed the limit, and
+	 * a product of unchecked counts may overflow */
 	int64_t total = samples > 0 ? samples : 1;
-	for (int a = 0; a < axis_count; a++) {
+	for (int a = 0; a < axis_count && total <= SWEEP_MAX_RUNS; a++)
 		total *= axes[a].count;
-		if (total > SWEEP_MAX_RUNS)
-			return error("%s: the sweep expands to more than %d runs", sweep->path,
-				     SWEEP_MAX_RUNS);
-	}
+	if (total > SWEEP_MAX_RUNS)
+		return error("%s: the sweep expands to more than %d runs", sweep->path,
+			     SWEEP_MAX_RUNS);
 	sweep->runs = xcalloc((size_t)total, sizeof *sweep->runs);
 	int *position = xcalloc((size_t)axis_count + 1, sizeof(int));
 	struct rng rng;

@@ -568,6 +568,24 @@ static void renders_quietly_without_a_locale(void **state)
 			fail_msg("LC_ALL=%s: gnuplot by hand said: %s", setting, said);
 		free(said);
 	}
+	/* and with nothing from this environment at all, as .ci/run does it */
+	const char *dir = fixture_dir();
+	char command[2048], path[1024];
+	snprintf(command, sizeof command,
+		 "cd '%s' && env -i PATH=/usr/bin:/bin HOME=/nonexistent '%s' report --db fixture.db"
+		 " > bare.out 2> bare.err",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	snprintf(path, sizeof path, "%s/bare.err", dir);
+	char *said = read_file(path);
+	assert_non_null(said);
+	if (said[0])
+		fail_msg("env -i: gtrack report said: %s", said);
+	free(said);
+	snprintf(path, sizeof path, "%s/bare.out", dir);
+	char *out = read_file(path);
+	assert_contains(out, "9 figures rendered in report/");
+	free(out);
 }
 
 /* Fails when script has a backquote, 'system' or a shell escape ('!' starting a line)

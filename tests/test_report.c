@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/db.h"
+#include "report/report.h"
 #include "util/file.h"
 #include "util/strbuf.h"
 
@@ -574,6 +575,24 @@ static void renders_quietly_without_a_locale(void **state)
 			fail_msg("LC_ALL=%s: gnuplot by hand said: %s", setting, said);
 		free(said);
 	}
+	/* and with nothing from this environment at all, as .ci/run does it */
+	const char *dir = fixture_dir();
+	char command[2048], path[1024];
+	snprintf(command, sizeof command,
+		 "cd '%s' && env -i PATH=/usr/bin:/bin HOME=/nonexistent '%s' report --db fixture.db"
+		 " > bare.out 2> bare.err",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	snprintf(path, sizeof path, "%s/bare.err", dir);
+	char *said = read_file(path);
+	assert_non_null(said);
+	if (said[0])
+		fail_msg("env -i: gtrack report said: %s", said);
+	free(said);
+	snprintf(path, sizeof path, "%s/bare.out", dir);
+	char *out = read_file(path);
+	assert_contains(out, "9 figures rendered in report/");
+	free(out);
 }
 
 /* Fails when script has a backquote, 'system' or a shell escape ('!' starting a line)
@@ -723,6 +742,40 @@ static void hostile_names_stay_data(void **state)
 	free(html);
 }
 
+static char *escaped(void (*escape)(struct strbuf *, const char *), const char *text)
+{
+	struct strbuf out;
+	strbuf_init(&out);
+	escape(&out, text);
+	return out.text;
+}
+
+#define ASSERT_ESCAPED(escape, text, expected)                                              \
+	do {                                                                               \
+		char *result = escaped(escape, text);                                      \
+		assert_string_equal(result, expected);                                     \
+		free(result);                                                              \
+	} while (0)
+
+/* The two escapes, byte by byte: what is special in each language, control characters
+ * and broken UTF-8 as '?', printable UTF-8 as it is. */
+static void escapes_are_exact(void **state)
+{
+	(void)state;
+	ASSERT_ESCAPED(report_gnuplot_string, "sigmoid-10", "'sigmoid-10'");
+	ASSERT_ESCAPED(report_gnuplot_string, "it's", "'it''s'");
+	ASSERT_ESCAPED(report_gnuplot_string, "a`b`\"c\\d@e", "'a`b`\"c\\d@e'");
+	ASSERT_ESCAPED(report_gnuplot_string, "x\n!rm\r\t\x1b[2J\x7f", "'x?!rm?\?\?[2J?'");
+	ASSERT_ESCAPED(report_gnuplot_string, "r\xc3\xa9seau \xce\xb1", "'r\xc3\xa9seau \xce\xb1'");
+	/* C1 control, lone continuation, truncated sequence, overlong '/', surrogate */
+	ASSERT_ESCAPED(report_gnuplot_string, "\xc2\x9b|\x80|\xe2\x82|\xc0\xaf|\xed\xa0\x80",
+		       "'?\?|?|?\?|?\?|?\?\?'"); /* \? as ?? would start a trigraph */
+	ASSERT_ESCAPED(report_gnuplot_string, "", "''");
+	ASSERT_ESCAPED(report_html_text, "<script>&\"x'</script>",
+		       "&lt;script&gt;&amp;&quot;x'&lt;/script&gt;");
+	ASSERT_ESCAPED(report_html_text, "a\nb\xff", "a?b?");
+}
+
 static void without_gnuplot_the_scripts_are_still_written(void **state)
 {
 	(void)state;
@@ -861,6 +914,7 @@ int main(void)
 		cmocka_unit_test(a_single_step_renders_quietly),
 		cmocka_unit_test(renders_quietly_without_a_locale),
 		cmocka_unit_test(hostile_names_stay_data),
+		cmocka_unit_test(escapes_are_exact),
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 		cmocka_unit_test(runs_without_numbers_are_reported),

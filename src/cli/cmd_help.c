@@ -37,7 +37,7 @@ static void print_overview(void)
 	       "  3    invalid spec or --set\n"
 	       "  4    database missing, not gtrack's, from a newer gtrack, or unreadable\n"
 	       "  5    a run diverged (non-finite loss or gradient; recorded as 'diverged')\n"
-	       "  6    no such run\n"
+	       "  6    no such run, or no runs match a report's selection\n"
 	       "  130  interrupted (the run is recorded as 'killed' with what it logged)\n");
 }
 

@@ -139,7 +139,7 @@ static int switch_to_wal(sqlite3 *db)
 }
 
 /* Appends path as an SQLite URI ("file:" and the path with every byte that could be
- * read as URI syntax percent-encoded), then "?" and query. */
+ * read as URI syntax percent-encoded), then "?" and query unless it is empty. */
 static void append_uri(struct strbuf *uri, const char *path, const char *query)
 {
 	strbuf_puts(uri, "file:");
@@ -149,7 +149,8 @@ static void append_uri(struct strbuf *uri, const char *path, const char *query)
 		else
 			strbuf_printf(uri, "%%%02X", *c);
 	}
-	strbuf_printf(uri, "?%s", query);
+	if (*query)
+		strbuf_printf(uri, "?%s", query);
 }
 
 /* Whether this process may write the database and create its -wal and -shm files
@@ -214,8 +215,15 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 		if (open_read_only(&db, path))
 			goto fail;
 	} else {
-		int flags = SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
-		if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		/* opened by URI so that ATTACH takes URIs too (db_attach_read_only) */
+		int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
+			    (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+		struct strbuf uri;
+		strbuf_init(&uri);
+		append_uri(&uri, path, "");
+		int rc = sqlite3_open_v2(uri.text, &db, flags, NULL);
+		strbuf_free(&uri);
+		if (rc != SQLITE_OK) {
 			error("cannot open database '%s': %s", path,
 			      db ? sqlite3_errmsg(db) : strerror(ENOMEM));
 			goto fail;
@@ -270,6 +278,32 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 fail:
 	sqlite3_close(db);
 	return -1;
+}
+
+int db_attach_read_only(sqlite3 *db, const char *path, const char *schema)
+{
+	struct stat info;
+	if (stat(path, &info))
+		return error("no database at '%s': %s", path, strerror(errno));
+	if (S_ISDIR(info.st_mode))
+		return error("'%s' is a directory, not a database", path);
+	struct strbuf uri;
+	strbuf_init(&uri);
+	append_uri(&uri, path, "mode=ro");
+	sqlite3_stmt *attach = NULL;
+	int rc = sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS ?2", -1, &attach, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(attach, 1, uri.text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(attach, 2, schema, -1, SQLITE_STATIC);
+		rc = sqlite3_step(attach);
+	}
+	sqlite3_finalize(attach);
+	strbuf_free(&uri);
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return error("'%s' is not a gtrack database (%s)", path, sqlite3_errmsg(db));
+	if (rc != SQLITE_DONE)
+		return error("cannot open '%s': %s", path, sqlite3_errmsg(db));
+	return 0;
 }
 
 int db_refresh_statistics(sqlite3 *db)

@@ -577,6 +577,11 @@ static void a_database_in_a_read_only_place_is_still_read(void **state)
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "1,11,3,");
 	command_result_free(&r);
+	/* a shard there merges too (into a database where it can write) */
+	run_gtrack_read_only(&r, dir, (const char *const[]){"merge", path, "-o", "all.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "r.db: 1 run added, 0 already present\n");
+	command_result_free(&r);
 	assert_int_equal(file_fingerprint(path), before);
 	free(path);
 }

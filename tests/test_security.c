@@ -578,8 +578,79 @@ static void a_database_in_a_read_only_place_is_still_read(void **state)
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "1,11,3,");
 	command_result_free(&r);
+	/* a shard there merges too (into a database where it can write) */
+	run_gtrack_read_only(&r, dir, (const char *const[]){"merge", path, "-o", "all.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "r.db: 1 run added, 0 already present\n");
+	command_result_free(&r);
 	assert_int_equal(file_fingerprint(path), before);
 	free(path);
+}
+
+/* Before the fix the copy of a running run stayed truncated for good: merging again
+ * after it ended said "already present". */
+static void merging_again_completes_a_run_copied_while_running(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	long long logged = 0;
+	pid_t pid = start_long_run(dir, "base.yaml", "shard.db", 5, &logged);
+	struct command_result r;
+	GTRACK(&r, dir, "merge", "shard.db", "-o", "all.db");
+	kill(pid, SIGTERM); /* ends the run as killed, with what it logged */
+	assert_int_equal(wait_exit_code(pid), 130);
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "shard.db: 1 run added, 0 already present\n"
+			       "  1 run is still running there: merge again once it has ended");
+	command_result_free(&r);
+
+	char *all_path = path_in(dir, "all.db"), *shard_path = path_in(dir, "shard.db");
+	sqlite3 *all, *shard;
+	assert_int_equal(sqlite3_open_v2(shard_path, &shard, SQLITE_OPEN_READONLY, NULL),
+			 SQLITE_OK);
+	long long stored = query_int(shard, "SELECT count(*) FROM steps");
+	sqlite3_close(shard);
+	assert_int_equal(sqlite3_open_v2(all_path, &all, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	long long copied = query_int(all, "SELECT count(*) FROM steps");
+	sqlite3_close(all);
+	assert_true(copied >= logged && copied < stored);
+
+	GTRACK(&r, dir, "merge", "shard.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "shard.db: 0 runs added, 0 already present, 1 updated (copied "
+			       "earlier while running)\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "merge", "shard.db", "-o", "all.db");
+	assert_contains(r.out, "shard.db: 0 runs added, 1 already present\n");
+	command_result_free(&r);
+
+	assert_int_equal(sqlite3_open_v2(all_path, &all, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(query_int(all, "SELECT count(*) FROM runs"), 1);
+	char *status = query_text(all, "SELECT id || ' ' || status FROM runs");
+	assert_string_equal(status, "1 killed");
+	free(status);
+	assert_int_equal(query_int(all, "SELECT count(*) FROM steps WHERE run_id = 1"), stored);
+	assert_int_equal(query_int(all, "SELECT count(*) FROM layer_stats WHERE run_id = 1"),
+			 stored * 4);
+	assert_int_equal(query_int(all, "SELECT count(*) FROM layers WHERE run_id = 1"), 4);
+	sqlite3_close(all);
+	free(all_path), free(shard_path);
+}
+
+/* Before the fix ATTACH created the missing shard as an empty file. */
+static void merge_never_creates_a_missing_shard(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	struct command_result r;
+	GTRACK(&r, dir, "merge", "nonexist.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "no database at 'nonexist.db'");
+	command_result_free(&r);
+	char *missing = path_in(dir, "nonexist.db");
+	assert_false(file_exists(missing));
+	free(missing);
 }
 
 int main(void)
@@ -597,6 +668,8 @@ int main(void)
 		cmocka_unit_test_teardown(readers_do_not_wait_for_a_stopped_writer,
 					  kill_stopped_writer),
 		cmocka_unit_test(a_database_in_a_read_only_place_is_still_read),
+		cmocka_unit_test(merging_again_completes_a_run_copied_while_running),
+		cmocka_unit_test(merge_never_creates_a_missing_shard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

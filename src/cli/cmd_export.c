@@ -9,6 +9,7 @@
 #include "db/db.h"
 #include "train/batches.h"
 #include "util/error.h"
+#include "util/printable.h"
 #include "util/safetensors.h"
 #include "util/strbuf.h"
 
@@ -109,10 +110,14 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 	sqlite3_finalize(s);
 	if (count == 0)
 		error("run %lld has no checkpoint at step %lld", run, step), code = EXIT_NOT_FOUND;
-	else if (!safetensors_write(path, tensors, count))
-		code = EXIT_OK, printf("%s: run %lld, step %lld, %d layers (%s)\n", path, run, step,
-				       layers, dtype);
-	else
+	else if (!safetensors_write(path, tensors, count)) {
+		/* dtype is the database's text, which can hold anything */
+		struct shown shown = {0};
+		printf("%s: run %lld, step %lld, %d layers (%s)\n", path, run, step, layers,
+		       shown_text(&shown, dtype));
+		shown_free(&shown);
+		code = EXIT_OK;
+	} else
 		code = EXIT_RUN_FAILED;
 	for (int i = 0; i < count; i++)
 		free(copies[i]);

@@ -17,7 +17,9 @@ const char cmd_merge_usage[] =
 	"ALL.db, created if needed. Run ids are renumbered; sweeps are matched by their hash,\n"
 	"so the runs of one sweep stay together; a run already present (the same run, or a\n"
 	"finished run with the same spec_hash and seed) is kept once. Merging the same shard\n"
-	"twice changes nothing. Each shard is merged in one transaction and only read.\n"
+	"twice changes nothing. A run still running in a shard is copied as it is so far;\n"
+	"merging again after it ended replaces that copy. Each shard is merged in one\n"
+	"transaction and only read.\n"
 	"\n"
 	"  -o, --out PATH   the merged database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help       this help\n";
@@ -54,7 +56,7 @@ int cmd_merge(int argc, char **argv)
 	char target[PATH_MAX], shard[PATH_MAX];
 	if (!realpath(path, target))
 		target[0] = '\0';
-	int code = EXIT_OK, added = 0, skipped = 0;
+	int code = EXIT_OK, added = 0, updated = 0, skipped = 0;
 	for (int i = optind; i < argc; i++) {
 		if (realpath(argv[i], shard) && !strcmp(shard, target)) {
 			error("'%s' is the database being merged into", argv[i]);
@@ -66,14 +68,27 @@ int cmd_merge(int argc, char **argv)
 			code = EXIT_DATABASE;
 			continue;
 		}
-		printf("%s: %d run%s added, %d already present\n", argv[i], counts.runs_added,
+		printf("%s: %d run%s added, %d already present", argv[i], counts.runs_added,
 		       counts.runs_added == 1 ? "" : "s", counts.runs_skipped);
+		if (counts.runs_updated)
+			printf(", %d updated (copied earlier while running)", counts.runs_updated);
+		printf("\n");
+		if (counts.runs_running)
+			printf("  %d run%s still running there: merge again once %s ended to "
+			       "complete %s\n", counts.runs_running, counts.runs_running == 1 ? " is" : "s are",
+			       counts.runs_running == 1 ? "it has" : "they have",
+			       counts.runs_running == 1 ? "it" : "them");
 		added += counts.runs_added;
+		updated += counts.runs_updated;
 		skipped += counts.runs_skipped;
 	}
-	if (argc - optind > 1)
-		printf("merged %d shards into %s: %d runs added, %d already present\n", argc - optind,
+	if (argc - optind > 1) {
+		printf("merged %d shards into %s: %d runs added, %d already present", argc - optind,
 		       path, added, skipped);
+		if (updated)
+			printf(", %d updated", updated);
+		printf("\n");
+	}
 	if (db_refresh_statistics(db) && !code)
 		code = EXIT_DATABASE;
 	db_close(db);

@@ -139,17 +139,19 @@ static int switch_to_wal(sqlite3 *db)
 }
 
 /* Appends path as an SQLite URI ("file:" and the path with every byte that could be
- * read as URI syntax percent-encoded), then "?" and query. */
+ * read as URI syntax percent-encoded), then "?" and query unless it is empty. */
 static void append_uri(struct strbuf *uri, const char *path, const char *query)
 {
-	strbuf_puts(uri, "file:");
+	/* an absolute path gets an empty authority, so "//x" is never read as a host */
+	strbuf_puts(uri, path[0] == '/' ? "file://" : "file:");
 	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
 		if (isalnum(*c) || strchr("/._-~", *c))
 			strbuf_add(uri, (const char *)c, 1);
 		else
 			strbuf_printf(uri, "%%%02X", *c);
 	}
-	strbuf_printf(uri, "?%s", query);
+	if (*query)
+		strbuf_printf(uri, "?%s", query);
 }
 
 /* Whether this process may write the database and create its -wal and -shm files
@@ -164,6 +166,11 @@ static bool writable_place(const char *path)
 	free(directory);
 	return writable;
 }
+
+#define READ_AS_IMMUTABLE                                                                  \
+	"'%s' is in a place gtrack cannot write, and SQLite cannot share it with writers "   \
+	"from there: reading it as it is on disk (commits still in its -wal file, if any, "  \
+	"are not seen)"
 
 /* Opens path read-only, for a reader in a place it cannot write. In WAL mode SQLite
  * needs the -shm file; when it cannot use one, the file is read as immutable, which
@@ -183,9 +190,7 @@ static int open_read_only(sqlite3 **db, const char *path)
 		append_uri(&uri, path, "immutable=1");
 		rc = sqlite3_open_v2(uri.text, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
 		if (rc == SQLITE_OK)
-			warning("'%s' is in a place gtrack cannot write, and SQLite cannot share it "
-				"with writers from there: reading it as it is on disk (commits still "
-				"in its -wal file, if any, are not seen)", path);
+			warning(READ_AS_IMMUTABLE, path);
 	}
 	strbuf_free(&uri);
 	if (rc != SQLITE_OK && rc != SQLITE_NOTADB && rc != SQLITE_CORRUPT)
@@ -214,8 +219,15 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 		if (open_read_only(&db, path))
 			goto fail;
 	} else {
-		int flags = SQLITE_OPEN_READWRITE | (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
-		if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+		/* opened by URI so that ATTACH takes URIs too (db_attach_read_only) */
+		int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
+			    (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+		struct strbuf uri;
+		strbuf_init(&uri);
+		append_uri(&uri, path, "");
+		int rc = sqlite3_open_v2(uri.text, &db, flags, NULL);
+		strbuf_free(&uri);
+		if (rc != SQLITE_OK) {
 			error("cannot open database '%s': %s", path,
 			      db ? sqlite3_errmsg(db) : strerror(ENOMEM));
 			goto fail;
@@ -270,6 +282,58 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 fail:
 	sqlite3_close(db);
 	return -1;
+}
+
+/* ATTACHes path as schema with the URI query given, and reads its schema once, since
+ * SQLite opens the file lazily. Returns the SQLite result code. */
+static int attach_and_read(sqlite3 *db, const char *path, const char *query,
+			   const char *schema)
+{
+	struct strbuf uri, probe;
+	strbuf_init(&uri);
+	strbuf_init(&probe);
+	append_uri(&uri, path, query);
+	strbuf_printf(&probe, "SELECT count(*) FROM \"%s\".sqlite_schema", schema);
+	sqlite3_stmt *attach = NULL;
+	int rc = sqlite3_prepare_v2(db, "ATTACH DATABASE ?1 AS ?2", -1, &attach, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(attach, 1, uri.text, -1, SQLITE_STATIC);
+		sqlite3_bind_text(attach, 2, schema, -1, SQLITE_STATIC);
+		rc = sqlite3_step(attach);
+	}
+	sqlite3_finalize(attach);
+	if (rc == SQLITE_DONE) {
+		rc = sqlite3_exec(db, probe.text, NULL, NULL, NULL);
+		if (rc != SQLITE_OK) {
+			strbuf_reset(&probe);
+			strbuf_printf(&probe, "DETACH DATABASE \"%s\"", schema);
+			sqlite3_exec(db, probe.text, NULL, NULL, NULL);
+		}
+	}
+	strbuf_free(&uri);
+	strbuf_free(&probe);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int db_attach_read_only(sqlite3 *db, const char *path, const char *schema)
+{
+	struct stat info;
+	if (stat(path, &info))
+		return error("no database at '%s': %s", path, strerror(errno));
+	if (S_ISDIR(info.st_mode))
+		return error("'%s' is a directory, not a database", path);
+	int rc = attach_and_read(db, path, "mode=ro", schema);
+	/* as in open_read_only: where SQLite cannot use a -shm file, read it as it is */
+	if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY) {
+		rc = attach_and_read(db, path, "immutable=1", schema);
+		if (rc == SQLITE_OK)
+			warning(READ_AS_IMMUTABLE, path);
+	}
+	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+		return error("'%s' is not a gtrack database (%s)", path, sqlite3_errmsg(db));
+	if (rc != SQLITE_OK)
+		return error("cannot open '%s': %s", path, sqlite3_errmsg(db));
+	return 0;
 }
 
 int db_refresh_statistics(sqlite3 *db)

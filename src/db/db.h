@@ -25,6 +25,10 @@ const char *db_path(const char *option);
 int db_open(sqlite3 **db, const char *path, enum db_mode mode);
 void db_close(sqlite3 *db);
 
+/* Attaches the existing database at path to db as `schema`, read-only: a missing path
+ * is an error, never a new empty file. Returns -1 with a message. */
+int db_attach_read_only(sqlite3 *db, const char *path, const char *schema);
+
 /* Refreshes the query planner's statistics (a bounded ANALYZE, milliseconds even on
  * large databases), so that per-layer series use layer_stats_by_layer rather than
  * scanning the run. Called after writing runs. */

@@ -66,23 +66,37 @@ static int check_shard(sqlite3 *db, const char *path)
 	return 0;
 }
 
+/* Appends the tables whose rows belong to a run (a foreign key to runs), so tables added
+ * later are carried along too, one name after another, NUL-separated. */
+static int run_tables(sqlite3 *db, struct strbuf *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT DISTINCT m.name FROM main.sqlite_schema AS m,"
+				    " pragma_foreign_key_list(m.name) AS f WHERE m.type = 'table' AND"
+				    " f.\"table\" = 'runs' AND m.name <> 'runs' ORDER BY m.name",
+				    -1, &s, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		strbuf_add(out, name, strlen(name) + 1);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : error("database: %s", sqlite3_errmsg(db));
+}
+
 int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *counts)
 {
 	memset(counts, 0, sizeof *counts);
-	sqlite3_stmt *attach = NULL;
-	if (sqlite3_prepare_v2(db, "ATTACH DATABASE ? AS shard", -1, &attach, NULL) != SQLITE_OK)
-		return error("database: %s", sqlite3_errmsg(db));
-	sqlite3_bind_text(attach, 1, shard_path, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(attach);
-	sqlite3_finalize(attach);
-	if (rc != SQLITE_DONE)
-		return error("'%s' is not a gtrack database (%s)", shard_path, sqlite3_errmsg(db));
+	if (db_attach_read_only(db, shard_path, "shard"))
+		return -1;
 
-	struct strbuf sql, columns, prefixed;
-	strbuf_init(&sql), strbuf_init(&columns), strbuf_init(&prefixed);
+	struct strbuf sql, columns, prefixed, tables;
+	strbuf_init(&sql), strbuf_init(&columns), strbuf_init(&prefixed), strbuf_init(&tables);
 	int result = -1;
 	bool in_transaction = false;
-	if (check_shard(db, shard_path) || db_exec(db, "BEGIN IMMEDIATE"))
+	if (check_shard(db, shard_path) || run_tables(db, &tables) ||
+	    db_exec(db, "BEGIN IMMEDIATE"))
 		goto done;
 	in_transaction = true;
 
@@ -91,47 +105,68 @@ int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *cou
 		goto done;
 	counts->sweeps_added = sqlite3_changes(db);
 
-	/* the runs to copy, and where they land */
+	/* The runs to copy, and where they land: new runs, and runs copied earlier while
+	 * they were running (still 'running' here, or marked 'crashed' since) of which the
+	 * shard now has a later state; those replace their copy and keep its id. */
 	if (db_exec(db, "CREATE TEMP TABLE merge_map (old_id INTEGER PRIMARY KEY, uuid TEXT"
-			" NOT NULL, new_id INTEGER)") ||
-	    db_exec(db, "INSERT INTO temp.merge_map (old_id, uuid) SELECT r.id, r.uuid"
-			" FROM shard.runs AS r"
-			" WHERE NOT EXISTS (SELECT 1 FROM main.runs AS m WHERE m.uuid = r.uuid)"
-			" AND NOT (r.status = 'finished' AND EXISTS (SELECT 1 FROM main.runs AS m"
-			"  WHERE m.spec_hash = r.spec_hash AND m.seed = r.seed AND"
-			"  m.status = 'finished'))"))
+			" NOT NULL, replaced_id INTEGER, new_id INTEGER)") ||
+	    db_exec(db, "INSERT INTO temp.merge_map (old_id, uuid, replaced_id)"
+			" SELECT r.id, r.uuid, m.id FROM shard.runs AS r"
+			" LEFT JOIN main.runs AS m ON m.uuid = r.uuid"
+			" WHERE (m.id IS NULL OR (m.status IN ('running', 'crashed') AND"
+			"  r.heartbeat_at > m.heartbeat_at))"
+			" AND NOT (r.status = 'finished' AND EXISTS (SELECT 1 FROM main.runs AS f"
+			"  WHERE f.spec_hash = r.spec_hash AND f.seed = r.seed AND"
+			"  f.status = 'finished'))"))
 		goto done;
 	bool ok;
-	counts->runs_added = (int)single_int(db, "SELECT count(*) FROM temp.merge_map", &ok);
-	counts->runs_skipped =
-		(int)single_int(db, "SELECT count(*) FROM shard.runs", &ok) - counts->runs_added;
+	counts->runs_updated = (int)single_int(
+		db, "SELECT count(*) FROM temp.merge_map WHERE replaced_id IS NOT NULL", &ok);
+	counts->runs_added =
+		(int)single_int(db, "SELECT count(*) FROM temp.merge_map", &ok) - counts->runs_updated;
+	counts->runs_skipped = (int)single_int(db, "SELECT count(*) FROM shard.runs", &ok) -
+			       counts->runs_added - counts->runs_updated;
+	counts->runs_running = (int)single_int(
+		db, "SELECT count(*) FROM shard.runs AS r JOIN temp.merge_map AS map ON"
+		    " map.old_id = r.id WHERE r.status = 'running'", &ok);
+
+	/* the older copies go first, with their rows */
+	for (const char *table = tables.text; *table; table += strlen(table) + 1) {
+		strbuf_reset(&sql);
+		strbuf_printf(&sql, "DELETE FROM main.\"%s\" WHERE run_id IN (SELECT replaced_id"
+				    " FROM temp.merge_map)", table);
+		if (db_exec(db, sql.text))
+			goto done;
+	}
+	if (db_exec(db, "DELETE FROM main.runs WHERE id IN (SELECT replaced_id FROM"
+			" temp.merge_map)"))
+		goto done;
 
 	static const char *const run_skip[] = {"id", "sweep_id", NULL};
 	if (column_list(db, "runs", run_skip, "", &columns) ||
 	    column_list(db, "runs", run_skip, "r.", &prefixed))
 		goto done;
-	strbuf_printf(&sql, "INSERT INTO main.runs (%s, sweep_id) SELECT %s, (SELECT m.id FROM"
-			    " main.sweeps AS m JOIN shard.sweeps AS s ON s.sweep_hash = m.sweep_hash"
-			    " WHERE s.id = r.sweep_id) FROM shard.runs AS r JOIN temp.merge_map AS"
-			    " map ON map.old_id = r.id ORDER BY r.id",
+	strbuf_reset(&sql);
+	strbuf_printf(&sql, "INSERT INTO main.runs (id, %s, sweep_id) SELECT map.replaced_id, %s,"
+			    " (SELECT m.id FROM main.sweeps AS m JOIN shard.sweeps AS s ON"
+			    " s.sweep_hash = m.sweep_hash WHERE s.id = r.sweep_id) FROM shard.runs"
+			    " AS r JOIN temp.merge_map AS map ON map.old_id = r.id ORDER BY r.id",
 		      columns.text, prefixed.text);
 	if (db_exec(db, sql.text) ||
 	    db_exec(db, "UPDATE temp.merge_map SET new_id = (SELECT id FROM main.runs WHERE"
 			" main.runs.uuid = temp.merge_map.uuid)"))
 		goto done;
 
-	static const char *const tables[] = {"layers", "steps", "layer_stats", "checkpoints",
-					     "evals"};
 	static const char *const row_skip[] = {"run_id", NULL};
-	for (int t = 0; t < 5; t++) {
+	for (const char *table = tables.text; *table; table += strlen(table) + 1) {
 		strbuf_reset(&columns), strbuf_reset(&prefixed), strbuf_reset(&sql);
-		if (column_list(db, tables[t], row_skip, "", &columns) ||
-		    column_list(db, tables[t], row_skip, "x.", &prefixed))
+		if (column_list(db, table, row_skip, "", &columns) ||
+		    column_list(db, table, row_skip, "x.", &prefixed))
 			goto done;
-		strbuf_printf(&sql, "INSERT INTO main.%s (run_id, %s) SELECT map.new_id, %s FROM"
-				    " shard.%s AS x JOIN temp.merge_map AS map ON map.old_id ="
-				    " x.run_id",
-			      tables[t], columns.text, prefixed.text, tables[t]);
+		strbuf_printf(&sql, "INSERT INTO main.\"%s\" (run_id, %s) SELECT map.new_id, %s"
+				    " FROM shard.\"%s\" AS x JOIN temp.merge_map AS map ON"
+				    " map.old_id = x.run_id",
+			      table, columns.text, prefixed.text, table);
 		if (db_exec(db, sql.text))
 			goto done;
 	}
@@ -145,7 +180,7 @@ done:
 		sqlite3_exec(db, "DROP TABLE IF EXISTS temp.merge_map", NULL, NULL, NULL);
 	}
 	sqlite3_exec(db, "DETACH DATABASE shard", NULL, NULL, NULL);
-	strbuf_free(&sql), strbuf_free(&columns), strbuf_free(&prefixed);
+	strbuf_free(&sql), strbuf_free(&columns), strbuf_free(&prefixed), strbuf_free(&tables);
 	if (result)
 		memset(counts, 0, sizeof *counts);
 	return result;

@@ -50,6 +50,8 @@ static void worker_main(const struct sweep *sweep, int run, int64_t sweep_id,
 		report.result.outcome = RUN_FAILED;
 		snprintf(report.result.message, sizeof report.result.message, "%s", error_last());
 	}
+	/* a claim left behind (the release failed, and said so) is harmless: the run is
+	 * recorded, and a claim whose process is gone is taken over */
 	if (claimed > 0)
 		sweep_release_run(db, &spec);
 	db_close(db);
@@ -174,9 +176,9 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 			tally->killed += result->outcome == RUN_KILLED;
 			if (result->run_id > 0)
 				run_result_print(out, &run->spec, result);
-			else
-				fprintf(out, "%s: failed before training\n  %s\n", run->name,
-					result->message);
+			else /* no runs row: it never started, or its worker died */
+				fprintf(out, "%s: failed%s\n  %s\n", run->name,
+					reported ? " before training" : "", result->message);
 		}
 		fflush(out);
 		workers[slot].pid = 0;

@@ -395,6 +395,16 @@ static void every_file_is_checked_before_training(void **state)
 	assert_contains(r.err, "cannot open data file '");
 	assert_contains(r.err, "/nowhere.csv': No such file or directory");
 	command_result_free(&r);
+	/* a batch larger than the file's training part, found by the check too */
+	free(test_write_file(dir, "ok.csv", "a,y\n1,0\n2,1\n3,0\n"));
+	free(test_write_file(dir, "batch.yaml", "data: {kind: csv, path: ok.csv}\n"
+						"train: {steps: 2, batch_size: 8}\n"));
+	GTRACK(&r, dir, "run", "good.yaml", "batch.yaml", "--db", "c.db", "-q");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "batch.yaml: data.validation 0 of 3 examples leaves 3 for "
+			       "training and 0 for validation; training needs at least "
+			       "train.batch_size (8)");
+	command_result_free(&r);
 	char path[1024];
 	snprintf(path, sizeof path, "%s/c.db", dir);
 	assert_false(file_exists(path));

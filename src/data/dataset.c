@@ -167,6 +167,23 @@ static void standardize(struct dataset *data)
 	}
 }
 
+/* The examples that train, the first *train_count of samples; the rest validates. -1
+ * with a message when either part is too small. */
+static int split(const struct spec *spec, int64_t samples, int64_t *train_count)
+{
+	int64_t held_out = (int64_t)llround((double)samples * spec->data.validation);
+	*train_count = samples - held_out;
+	if ((spec->data.validation > 0 && held_out == 0) ||
+	    *train_count < spec->train.batch_size)
+		return error("%s: data.validation %g of %lld examples leaves %lld for training and "
+			     "%lld for validation; training needs at least train.batch_size "
+			     "(%lld) and validation at least one",
+			     spec->source_path, spec->data.validation, (long long)samples,
+			     (long long)*train_count, (long long)held_out,
+			     (long long)spec->train.batch_size);
+	return 0;
+}
+
 /* Continues *hash over the contents of path as gtrack reads them (gzip decompressed),
  * so a file and its gzipped copy are the same data. */
 static int hash_contents(const char *path, uint64_t *hash)
@@ -236,7 +253,7 @@ static int summarize(struct file_summary *summary, const struct spec *spec,
 }
 
 /* Fits the spec to its file: sizes, classes, contents' hash (see dataset_generate),
- * then checks memory on those sizes. */
+ * then checks the validation split and memory on those sizes. */
 static int fit_spec(struct spec *spec, const struct file_summary *summary)
 {
 	if (spec->data_hash[0] && strcmp(spec->data_hash, summary->data_hash))
@@ -259,7 +276,8 @@ static int fit_spec(struct spec *spec, const struct file_summary *summary)
 	}
 	snprintf(spec->data_hash, sizeof spec->data_hash, "%s", summary->data_hash);
 	spec_rehash(spec);
-	return spec_check_memory(spec);
+	int64_t train_count;
+	return split(spec, summary->samples, &train_count) || spec_check_memory(spec) ? -1 : 0;
 }
 
 /* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
@@ -327,16 +345,7 @@ int dataset_generate(struct dataset *data, struct spec *spec)
 		for (int64_t i = 0; i < data->samples; i++)
 			data->targets[i * data->outputs + data->labels[i]] = 1.0;
 
-	int64_t held_out = (int64_t)llround((double)data->samples * spec->data.validation);
-	data->train_count = data->samples - held_out;
-	if ((spec->data.validation > 0 && held_out == 0) ||
-	    data->train_count < spec->train.batch_size) {
-		error("%s: data.validation %g of %lld examples leaves %lld for training and %lld "
-		      "for validation; training needs at least train.batch_size (%lld) and "
-		      "validation at least one",
-		      spec->source_path, spec->data.validation, (long long)data->samples,
-		      (long long)data->train_count, (long long)held_out,
-		      (long long)spec->train.batch_size);
+	if (split(spec, data->samples, &data->train_count)) {
 		dataset_free(data);
 		return -1;
 	}

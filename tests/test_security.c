@@ -373,8 +373,9 @@ static void concurrent_sweeps_train_each_run_once(void **state)
 }
 
 /* Before the fix such runs printed as "run 0 ...: finished, 0/2 steps, loss nan" and the
- * sweep exited 0. */
-static void sweep_counts_runs_that_cannot_start_as_failed(void **state)
+ * sweep exited 0. The data of every run is now read when the sweep is loaded, so a bad
+ * file stops the sweep before anything trains, with the file and line. */
+static void sweep_with_bad_data_stops_before_training(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
@@ -392,14 +393,13 @@ static void sweep_counts_runs_that_cannot_start_as_failed(void **state)
 	free(test_write_file(dir, "csvsweep.yaml", "base: csvbase.yaml\ngrid:\n  seed: [1, 2]\n"));
 	struct command_result r;
 	GTRACK(&r, dir, "sweep", "csvsweep.yaml", "--db", "f.db", "-j", "2", "--quiet");
-	assert_int_equal(r.exit_code, 1);
+	assert_int_equal(r.exit_code, 3);
 	/* the message names the file by its absolute path, as the resolved spec does */
-	assert_contains(r.out, "csvsweep:seed=1: failed before training\n  /");
-	assert_contains(r.out, "csvsweep:seed=2: failed before training\n  /");
-	assert_contains(r.out, "/bad.csv:302: column 'b': expected a number, found 'oops'\n");
-	assert_lacks(r.out, "finished, 0/2 steps");
-	assert_contains(r.out, "sweep csvsweep: 2 runs: 0 finished, 0 skipped (done before), "
-			       "0 diverged, 2 failed, 0 killed\n");
+	assert_contains(r.err, "/bad.csv:302: column 'b': expected a number, found 'oops'\n");
+	assert_lacks(r.out, "finished");
+	char *db = path_in(dir, "f.db");
+	assert_false(file_exists(db)); /* nothing trained, nothing recorded */
+	free(db);
 	command_result_free(&r);
 }
 
@@ -664,7 +664,7 @@ int main(void)
 		cmocka_unit_test(override_aliases_are_bounded),
 		cmocka_unit_test(sweep_grid_aliases_are_bounded),
 		cmocka_unit_test(concurrent_sweeps_train_each_run_once),
-		cmocka_unit_test(sweep_counts_runs_that_cannot_start_as_failed),
+		cmocka_unit_test(sweep_with_bad_data_stops_before_training),
 		cmocka_unit_test_teardown(readers_do_not_wait_for_a_stopped_writer,
 					  kill_stopped_writer),
 		cmocka_unit_test(a_database_in_a_read_only_place_is_still_read),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "data/dataset.h"
 #include "util/error.h"
 #include "util/file.h"
 #include "util/hash.h"
@@ -373,8 +374,12 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 			strbuf_printf(&name, ",draw=%lld", (long long)(r % samples));
 		run->name = strbuf_detach(&name);
 		sweep->run_count++;
+		/* the data is read and the spec fitted now: a bad file stops the sweep before
+		 * anything trains, and spec_hash (which holds the data's hash) is final for the
+		 * resume check */
 		if (spec_load_text(&run->spec, sweep->base_text, sweep->base_label,
-				   (const char *const *)run->overrides, run->override_count)) {
+				   (const char *const *)run->overrides, run->override_count) ||
+		    dataset_check(&run->spec)) {
 			/* the first invalid run is enough: a bad base spec would repeat its error
 			 * for every run */
 			error("%s: run %lld (%s) is invalid", sweep->path, (long long)r, run->name);

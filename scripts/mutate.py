@@ -428,6 +428,7 @@ def parse_arguments():
 
 def main():
     options = parse_arguments()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `--list | head` ends quietly
     repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
                           text=True,
                           cwd=options.source or os.path.dirname(os.path.abspath(__file__)))

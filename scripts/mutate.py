@@ -135,9 +135,25 @@ def operator_mutants(tok):
         yield start, end, OPERATOR_FLIPS[value]
 
 
+def is_array_size(tok, index):
+    """Whether the number at tok[index] is a size in an array declaration (char buf[32],
+    int grid[4][8], char a[8], b[16]): a bigger buffer changes nothing a test could see.
+    A literal index after a comma (f(a, b[3])) is skipped too; a small loss."""
+    if not (index >= 3 and index + 1 < len(tok) and tok[index - 1][1] == "["
+            and tok[index + 1][1] == "]"):
+        return False
+    k = index - 2
+    while k > 0 and tok[k][1] == "]":  # an earlier dimension: back over [ ... ]
+        while k > 0 and tok[k][1] != "[":
+            k -= 1
+        k -= 1
+    return k > 0 and tok[k][0] == "ident" and (tok[k - 1][0] == "ident" or
+                                               tok[k - 1][1] in ("*", ","))
+
+
 def constant_mutants(tok):
-    for kind, value, start, end in tok:
-        if kind == "number":
+    for index, (kind, value, start, end) in enumerate(tok):
+        if kind == "number" and not is_array_size(tok, index):
             replacement = changed_constant(value)
             if replacement and replacement != value:
                 yield start, end, replacement
@@ -412,6 +428,7 @@ def parse_arguments():
 
 def main():
     options = parse_arguments()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `--list | head` ends quietly
     repo = subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
                           text=True,
                           cwd=options.source or os.path.dirname(os.path.abspath(__file__)))

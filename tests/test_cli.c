@@ -394,6 +394,18 @@ static void export_writes_safetensors_batches_and_csv(void **state)
 	assert_int_equal(r.exit_code, 6);
 	assert_contains(r.err, "no run with id or name 'nosuch' (see 'gtrack ls')");
 	command_result_free(&r);
+	/* a stored spec that no longer parses is named as the run's */
+	snprintf(path, sizeof path, "%s/x.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET resolved_spec = 'model: {depth: zero}'"
+					  " WHERE id = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	GTRACK(&r, dir, "export", "1", "--db", "x.db", "--batches", "1", "-o", "b.safetensors");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "gtrack: run 1's spec:1:16: model.depth: expected an integer");
+	command_result_free(&r);
 }
 
 static void every_command_has_help(void **state)

@@ -94,6 +94,11 @@ static void bad_csv_files_are_refused_with_their_line(void **state)
 	assert_refused(csv_spec, "cannot open data file '");
 	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1\n"));
 	assert_refused(csv_spec, "d.csv:3: expected 3 columns, as the header has, found 2");
+	/* a label index must name one of the columns: 0, 1 or 2 here */
+	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1,4\n"));
+	assert_refused("data: {kind: csv, path: d.csv, classes: 3, label: 3}\n"
+		       "train: {batch_size: 2}\n",
+		       "d.csv:1: data.label: no column named '3' (and it is not an index below 3)");
 	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2,4\n"));
 	assert_refused(csv_spec, "d.csv:2: expected 3 columns, as the header has, found 4");
 	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1,abc\n"));

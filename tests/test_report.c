@@ -462,6 +462,13 @@ static void selections_and_compare_shape_the_figures(void **state)
 	assert_contains(script, "title 'relu [diverged]' noenhanced");
 	assert_null(strstr(script, "run2_first")); /* the residual run is elsewhere */
 	free(script);
+	/* any runs column may be compared, beyond the hyper-parameters shown by default */
+	REPORT(&r, dir, "--no-render", "--compare", "activation,gtrack_version,hostname,pid",
+	       "--out", "by-host");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 4 runs, ");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
 	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-3.gp", dir);
 	assert_true(file_exists(path));
 }

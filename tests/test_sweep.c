@@ -144,6 +144,24 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 	assert_contains(r.err, "inline.yaml:2:18: model.depth: expected an integer");
 	assert_null(strstr(r.err, "run 1")); /* reported once, not per run */
 	command_result_free(&r);
+	free(test_write_file(dir, "both.yaml", "base: base.yaml\nspec:\n  model: {depth: 2}\n"
+					       "grid:\n  seed: [1]\n"));
+	GTRACK(&r, dir, "sweep", "both.yaml", "--dry-run");
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(r.err, "gtrack: both.yaml:3:3: give either base (a spec file) or spec"
+				   " (inline), not both\n");
+	command_result_free(&r);
+	free(test_write_file(dir, "list.yaml", "base: [base.yaml]\ngrid:\n  seed: [1]\n"));
+	GTRACK(&r, dir, "sweep", "list.yaml", "--dry-run");
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(r.err, "gtrack: list.yaml:1:7: base: expected the path of a spec file\n");
+	command_result_free(&r);
+	free(test_write_file(dir, "items.yaml", "- base.yaml\n- seed: [1]\n"));
+	GTRACK(&r, dir, "sweep", "items.yaml", "--dry-run");
+	assert_int_equal(r.exit_code, 3);
+	assert_string_equal(r.err, "gtrack: items.yaml: expected a mapping with base (or spec) and"
+				   " grid\n");
+	command_result_free(&r);
 	assert_sweep_rejected("base: missing.yaml\ngrid:\n  seed: [1]\n",
 			      "cannot open spec");
 	assert_sweep_rejected("base: base.yaml\nrandom:\n  samples: 2\n  train.optimizer.lr: "

@@ -236,6 +236,60 @@ static void norm_layer_gradient_columns(void **state)
 	}
 }
 
+/* After a first run, installs `trigger` (it makes SQLite refuse some rows of run 2, with
+ * its own error, as a full disk would) and runs again with train.steps=6 and `extra`;
+ * checks that run 2 failed with `message` and a summary containing `summary`. */
+static sqlite3 *refused_write(const char *dir, const char *trigger, const char *extra,
+			      const char *summary, const char *message)
+{
+	sqlite3 *db = train(dir, relu_spec, NULL, 0, NULL);
+	assert_int_equal(sqlite3_exec(db, trigger, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	char *out = NULL;
+	db = train(dir, relu_spec, (const char *const[]){"train.steps=6", extra, NULL}, 1, &out);
+	assert_contains(out, summary);
+	assert_contains(out, message);
+	free(out);
+	char *row = query_text(db, "SELECT status || ': ' || message FROM runs WHERE id = 2");
+	assert_contains(row, "failed: ");
+	assert_contains(row, message);
+	free(row);
+	return db;
+}
+
+/* A write the database refuses ends the run at once as failed, with SQLite's message,
+ * keeping what was stored before it. */
+static void refused_write_ends_the_run_as_failed(void **state)
+{
+	(void)state;
+	sqlite3 *db = refused_write(test_temp_dir(),
+				    "CREATE TRIGGER full BEFORE INSERT ON steps WHEN NEW.run_id = 2"
+				    " AND NEW.step = 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+				    "log.every=1", "run 2 spec: failed, 3/6 steps in ",
+				    "database: cannot insert a step row: disk full");
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs WHERE id = 2"), 3);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 2"), 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE run_id = 2"), 8);
+	sqlite3_close(db);
+
+	db = refused_write(test_temp_dir(),
+			   "CREATE TRIGGER full BEFORE INSERT ON checkpoints WHEN NEW.run_id = 2"
+			   " AND NEW.step = 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+			   "log.checkpoints=[0, 4]", "run 2 spec: failed, 4/6 steps in ",
+			   "database: cannot store a checkpoint: disk full");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 2"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM checkpoints WHERE run_id = 2"), 4);
+	sqlite3_close(db);
+
+	db = refused_write(test_temp_dir(),
+			   "CREATE TRIGGER full BEFORE INSERT ON evals WHEN NEW.run_id = 2"
+			   " AND NEW.step = 3 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+			   "log.eval_every=3", "run 2 spec: failed, 3/6 steps in ",
+			   "database: cannot insert an evaluation row: disk full");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM evals WHERE run_id = 2"), 1);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +297,7 @@ int main(void)
 		cmocka_unit_test(diverging_step_has_no_update_ratio),
 		cmocka_unit_test(run_that_diverges_at_step_0),
 		cmocka_unit_test(norm_layer_gradient_columns),
+		cmocka_unit_test(refused_write_ends_the_run_as_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

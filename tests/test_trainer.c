@@ -257,37 +257,45 @@ static sqlite3 *refused_write(const char *dir, const char *trigger, const char *
 	return db;
 }
 
-/* A write the database refuses ends the run at once as failed, with SQLite's message,
- * keeping what was stored before it. */
+/* A write the database refuses ends the run at once as failed, with SQLite's message
+ * and the number of steps stored. The open transaction is rolled back (SQLite's advice
+ * for SQLITE_FULL, which may already have undone it), so what is stored is what the last
+ * commit stored, never half a step: a 6-step run commits once, at its end, so here
+ * nothing of it is stored and steps_done says so. */
 static void refused_write_ends_the_run_as_failed(void **state)
 {
 	(void)state;
-	sqlite3 *db = refused_write(test_temp_dir(),
-				    "CREATE TRIGGER full BEFORE INSERT ON steps WHEN NEW.run_id = 2"
-				    " AND NEW.step = 2 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-				    "log.every=1", "run 2 spec: failed, 3/6 steps in ",
-				    "database: cannot insert a step row: disk full");
-	assert_int_equal(query_int(db, "SELECT steps_done FROM runs WHERE id = 2"), 3);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 2"), 2);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE run_id = 2"), 8);
-	sqlite3_close(db);
-
-	db = refused_write(test_temp_dir(),
-			   "CREATE TRIGGER full BEFORE INSERT ON checkpoints WHEN NEW.run_id = 2"
-			   " AND NEW.step = 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-			   "log.checkpoints=[0, 4]", "run 2 spec: failed, 4/6 steps in ",
-			   "database: cannot store a checkpoint: disk full");
-	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 2"), 4);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM checkpoints WHERE run_id = 2"), 4);
-	sqlite3_close(db);
-
-	db = refused_write(test_temp_dir(),
-			   "CREATE TRIGGER full BEFORE INSERT ON evals WHEN NEW.run_id = 2"
-			   " AND NEW.step = 3 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-			   "log.eval_every=3", "run 2 spec: failed, 3/6 steps in ",
-			   "database: cannot insert an evaluation row: disk full");
-	assert_int_equal(query_int(db, "SELECT count(*) FROM evals WHERE run_id = 2"), 1);
-	sqlite3_close(db);
+	static const char *const triggers[] = {
+		"CREATE TRIGGER full BEFORE INSERT ON steps WHEN NEW.run_id = 2 AND NEW.step = 2"
+		" BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+		"CREATE TRIGGER full BEFORE INSERT ON checkpoints WHEN NEW.run_id = 2 AND"
+		" NEW.step = 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+		"CREATE TRIGGER full BEFORE INSERT ON evals WHEN NEW.run_id = 2 AND NEW.step = 3"
+		" BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+	};
+	static const char *const settings[] = {"log.every=1", "log.checkpoints=[0, 4]",
+					       "log.eval_every=3"};
+	static const char *const messages[] = {
+		"database: cannot insert a step row: disk full; the run's first 0 steps are stored",
+		"database: cannot store a checkpoint: disk full; the run's first 0 steps are stored",
+		"database: cannot insert an evaluation row: disk full; the run's first 0 steps are "
+		"stored",
+	};
+	for (int i = 0; i < 3; i++) {
+		sqlite3 *db = refused_write(test_temp_dir(), triggers[i], settings[i],
+					    "run 2 spec: failed, 0/6 steps in ", messages[i]);
+		assert_int_equal(query_int(db, "SELECT steps_done FROM runs WHERE id = 2"), 0);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE run_id = 2"), 0);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM layer_stats WHERE run_id = 2"),
+				 0);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM checkpoints WHERE run_id = 2"),
+				 0);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM evals WHERE run_id = 2"), 0);
+		/* run 1, trained before, is untouched */
+		assert_int_equal(query_int(db, "SELECT status = 'finished' FROM runs WHERE id = 1"),
+				 1);
+		sqlite3_close(db);
+	}
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "util/error.h"
+#include "util/printable.h"
 #include "util/strbuf.h"
 
 #define MAX_COLUMNS 100000
@@ -46,17 +47,14 @@ struct csv_state {
  * terminal escape), cut after SHOWN_CELL_BYTES. The caller frees it. */
 static char *printable(const char *text, size_t length)
 {
-	struct strbuf shown;
+	struct strbuf cut, shown;
+	strbuf_init(&cut);
 	strbuf_init(&shown);
-	for (size_t i = 0; i < length && i < SHOWN_CELL_BYTES; i++) {
-		unsigned char c = (unsigned char)text[i];
-		if (c < 0x20 || c == 0x7f)
-			strbuf_printf(&shown, "\\x%02x", c);
-		else
-			strbuf_add(&shown, (const char *)&c, 1);
-	}
+	strbuf_add(&cut, text, length < SHOWN_CELL_BYTES ? length : SHOWN_CELL_BYTES);
+	text_escape_printable(&shown, cut.text);
 	if (length > SHOWN_CELL_BYTES)
 		strbuf_puts(&shown, "...");
+	strbuf_free(&cut);
 	return strbuf_detach(&shown);
 }
 

@@ -20,9 +20,6 @@ static const char small_spec[] =
 	"train: {steps: 10, batch_size: 16}\n"
 	"log: {every: 3}\n";
 
-#define GTRACK(result, dir, ...)                                                           \
-	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
-
 static sqlite3 *open_db(const char *dir, const char *name)
 {
 	char path[1024];
@@ -30,12 +27,6 @@ static sqlite3 *open_db(const char *dir, const char *name)
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	return db;
-}
-
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
 }
 
 static void run_records_every_logged_step_and_layer(void **state)

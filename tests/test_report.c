@@ -40,12 +40,6 @@ static const char *fixture_dir(void)
 	run_gtrack(result, dir, NULL,                                                       \
 		   (const char *const[]){"report", "--db", "fixture.db", __VA_ARGS__, NULL})
 
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
 static const char *const expected_scripts[] = {
 	"profile-weight_grad-1.gp", "profile-delta-1.gp", "heatmap-run1.gp", "heatmap-run2.gp",
 	"heatmap-run3.gp",          "heatmap-run4.gp",    "loss-1.gp",       "depth-1.gp",

@@ -14,15 +14,6 @@
 #include "spec/spec.h"
 #include "util/error.h"
 
-#define GTRACK(result, dir, ...)                                                           \
-	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
-
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
 /* Writes spec_text as dir/spec.yaml, loads it and its data; the spec stays loaded (the
  * caller frees it) so the test can look at what was fitted. */
 static int load(const char *dir, const char *spec_text, struct spec *spec,

@@ -26,12 +26,6 @@ static const char long_spec[] = "name: long\n"
 				"model: {depth: 6, width: 32}\n"
 				"train: {steps: 100000000, batch_size: 16}\n";
 
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
 static sqlite3 *open_db(const char *path)
 {
 	sqlite3 *db;

@@ -21,26 +21,11 @@
 #include "util/printable.h"
 #include "util/strbuf.h"
 
-#define GTRACK(result, dir, ...)                                                           \
-	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
-
 static const char base_spec[] =
 	"name: base\n"
 	"data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
 	"model: {depth: 3, width: 8, activation: tanh}\n"
 	"train: {steps: 12, batch_size: 16}\n";
-
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
-static void assert_lacks(const char *text, const char *unexpected)
-{
-	if (strstr(text, unexpected))
-		fail_msg("\"%s\" contains \"%s\"", text, unexpected);
-}
 
 static char *path_in(const char *dir, const char *name)
 {

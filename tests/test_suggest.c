@@ -7,12 +7,6 @@
 
 #include "util/suggest.h"
 
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
 static void edit_distance_counts_edits(void **state)
 {
 	(void)state;

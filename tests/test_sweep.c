@@ -14,20 +14,11 @@
 #include "util/file.h"
 #include "util/strbuf.h"
 
-#define GTRACK(result, dir, ...)                                                           \
-	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
-
 static const char base_spec[] =
 	"name: base\n"
 	"data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
 	"model: {depth: 3, width: 8, activation: tanh}\n"
 	"train: {steps: 12, batch_size: 16}\n";
-
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
 
 static sqlite3 *open_db(const char *dir, const char *name)
 {

@@ -21,12 +21,6 @@ static const char relu_spec[] =
 	"model: {depth: 3, width: 16, activation: relu}\n"
 	"train: {steps: 5, batch_size: 32, dtype: float64}\n";
 
-static void assert_contains(const char *text, const char *expected)
-{
-	if (!strstr(text, expected))
-		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
-}
-
 static void assert_relative(double actual, double expected, double tolerance, const char *what)
 {
 	if (!(fabs(actual - expected) <= tolerance * fabs(expected)))

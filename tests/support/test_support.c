@@ -212,3 +212,15 @@ pid_t start_long_run(const char *dir, const char *spec, const char *db, long lon
 	assert_true(*logged >= min_logged);
 	return pid;
 }
+
+void assert_contains(const char *text, const char *expected)
+{
+	if (!strstr(text, expected))
+		fail_msg("\"%s\" does not contain \"%s\"", text, expected);
+}
+
+void assert_lacks(const char *text, const char *unexpected)
+{
+	if (strstr(text, unexpected))
+		fail_msg("\"%s\" contains \"%s\"", text, unexpected);
+}

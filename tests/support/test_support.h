@@ -30,6 +30,13 @@ struct command_result {
 void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,
 		const char *const *argv);
 void command_result_free(struct command_result *result);
+/* GTRACK(&result, dir, "run", "spec.yaml", ...): run_gtrack with the arguments listed. */
+#define GTRACK(result, dir, ...)                                                           \
+	run_gtrack(result, dir, NULL, (const char *const[]){__VA_ARGS__, NULL})
+
+/* Fail the test, showing both texts, unless text contains (lacks) the other. */
+void assert_contains(const char *text, const char *expected);
+void assert_lacks(const char *text, const char *unexpected);
 /* Runs the gtrack binary with argv in dir, GTRACK_DB unset, with its stdout and stderr on
  * a pseudo-terminal; returns all the terminal received (caller frees) and sets
  * *exit_code (-1 when killed by a signal). */

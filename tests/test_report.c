@@ -321,6 +321,9 @@ static void seeds_are_aggregated(void **state)
 	char *index = read_file(path);
 	assert_non_null(index);
 	assert_contains(index, "sigmoid: 0.01 at depth 2 (mean of 2). relu: 0.91 at depth 2.");
+	/* a set's loss curve is its first seed's; a single run's is its own */
+	assert_contains(index, "sigmoid: final loss 1.1 (finished, first seed). relu [diverged]:"
+			       " final loss 1.4 (diverged). ");
 	free(index);
 }
 

@@ -395,6 +395,9 @@ static void where_stays_a_bounded_condition(void **state)
 		 " runs h, runs i, runs j, runs k, runs l, runs m, runs n, runs o, runs p, runs q,"
 		 " runs r, runs s, runs t) > 0",
 		 "still running after 5 s, stopped; expected a condition on runs columns"},
+		/* one call that would run for minutes between two looks at the clock */
+		{"randomblob(1000000000) IS NULL", "string or blob too big"},
+		{"name LIKE printf('%.*c', 2000, '%') || 'x'", "LIKE or GLOB pattern too complex"},
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
 		REPORT(&r, dir, "--no-render", "--runs", "1", "--where", refused[i].where);

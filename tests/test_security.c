@@ -112,7 +112,8 @@ static void slurm_script_quotes_every_string_for_the_shell(void **state)
 	GTRACK(&r, dir, "sweep", "newline.yaml", "--emit", "slurm", "--out", "out2");
 	assert_int_equal(r.exit_code, 3);
 	assert_contains(r.err, "newline.yaml:1:7: name 'x\\x0a#SBATCH --x\\x0atouch pwned': "
-			       "byte 2 is a control character or not UTF-8");
+			       "byte 2 is a control character, a bidirectional override or "
+			       "not UTF-8");
 	command_result_free(&r);
 	char *out2 = path_in(dir, "out2");
 	assert_false(file_exists(out2));
@@ -148,6 +149,7 @@ static void names_with_control_bytes_are_refused(void **state)
 		{"del\x7f", "del\\x7f"},
 		{"c1\xc2\x9b" "31m", "c1\\x9b31m"},
 		{"latin1 \xe9t\xe9", "latin1 \\xe9t\\xe9"},
+		{"evil\xe2\x80\xaegp.txt", "evil\\u202egp.txt"}, /* shows as "eviltxt.pg" */
 	};
 	struct command_result r;
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -169,6 +171,10 @@ static void names_with_control_bytes_are_refused(void **state)
 	assert_int_equal(r.exit_code, 3);
 	assert_contains(r.err, "--set name=\"x\\ty\": name 'x\\x09y': byte 2");
 	command_result_free(&r);
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "n.db", "--name", "");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "--name: name: empty");
+	command_result_free(&r);
 	char *db = path_in(dir, "n.db");
 	assert_false(file_exists(db));
 	free(db);
@@ -182,6 +188,31 @@ static void names_with_control_bytes_are_refused(void **state)
 
 /* A database from elsewhere can hold anything; before the fix ls and show passed its
  * escape sequences to the terminal. */
+/* Error messages quote keys, values and paths from files and the command line: what
+ * reaches the terminal has no raw control character (ESC ] 0 ; retitles a terminal). */
+static void error_messages_escape_control_bytes(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "k.yaml", "name: k\n\"bad\\e]0;T\\akey\": 1\n"));
+	free(test_write_file(dir, "base.yaml", base_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "k.yaml", "--db", "e.db");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "k.yaml:2:1: bad\\x1b]0;T\\x07key: unknown key");
+	assert_null(strchr(r.err, '\x1b'));
+	assert_null(strchr(r.err, '\a'));
+	command_result_free(&r);
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "e.db", "--set", "model.depth\x1b[2J=3");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "model.depth\\x1b[2J");
+	assert_null(strchr(r.err, '\x1b'));
+	command_result_free(&r);
+	GTRACK(&r, dir, "show", "a\x1b[31m", "--db", "e.db");
+	assert_null(strchr(r.err, '\x1b'));
+	command_result_free(&r);
+}
+
 static void ls_and_show_never_print_raw_control_bytes(void **state)
 {
 	(void)state;
@@ -645,6 +676,7 @@ int main(void)
 		cmocka_unit_test(printable_text_is_valid_utf8_without_controls),
 		cmocka_unit_test(slurm_script_quotes_every_string_for_the_shell),
 		cmocka_unit_test(names_with_control_bytes_are_refused),
+		cmocka_unit_test(error_messages_escape_control_bytes),
 		cmocka_unit_test(ls_and_show_never_print_raw_control_bytes),
 		cmocka_unit_test(override_aliases_are_bounded),
 		cmocka_unit_test(sweep_grid_aliases_are_bounded),

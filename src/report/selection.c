@@ -19,6 +19,10 @@
 #define WHERE_TIME_LIMIT_S 5.0
 /* SQLite virtual-machine instructions between two looks at the clock. */
 #define WHERE_CLOCK_INTERVAL 10000
+/* The longest string or blob, and LIKE pattern, a condition may make: far above any spec
+ * or name, small enough that one function call takes milliseconds. */
+#define WHERE_MAX_BYTES (1 << 20)
+#define WHERE_MAX_PATTERN_BYTES 1000
 
 #define WHERE_EXAMPLE "e.g. \"activation = 'relu' AND depth >= 10\""
 
@@ -193,9 +197,16 @@ int report_select(sqlite3 *db, const char *runs, const char *where, long long **
 	*ids = NULL;
 	*count = 0;
 	struct where_guard guard = {NULL, monotonic_seconds() + WHERE_TIME_LIMIT_S, false};
+	int length_limit = 0, pattern_limit = 0;
 	if (where) {
 		sqlite3_set_authorizer(db, authorize_where, &guard);
 		sqlite3_progress_handler(db, WHERE_CLOCK_INTERVAL, where_out_of_time, &guard);
+		/* the clock is read between VM steps, so no single step may take long: bound the
+		 * strings and blobs a function can make (randomblob(1e9) runs for minutes) and
+		 * LIKE patterns (their matching backtracks) */
+		length_limit = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, WHERE_MAX_BYTES);
+		pattern_limit = sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH,
+					      WHERE_MAX_PATTERN_BYTES);
 	}
 
 	if (parse_tokens(runs, &tokens, &token_count))
@@ -273,6 +284,8 @@ done:
 	if (where) { /* the rest of the report reads without these limits */
 		sqlite3_set_authorizer(db, NULL, NULL);
 		sqlite3_progress_handler(db, 0, NULL, NULL);
+		sqlite3_limit(db, SQLITE_LIMIT_LENGTH, length_limit);
+		sqlite3_limit(db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, pattern_limit);
 	}
 	strbuf_free(&sql);
 	free(tokens);

@@ -129,12 +129,18 @@ int spec_check_memory(const struct spec *spec)
 int spec_check_name(const char *name, const char *where)
 {
 	size_t offset;
+	if (!*name) {
+		char *shown_where = text_printable(where);
+		error("%s: name: empty; a run needs a name to be found by", shown_where);
+		free(shown_where);
+		return -1;
+	}
 	if (text_is_printable(name, &offset))
 		return 0;
 	/* where can hold the name too (--set name=...) */
 	char *shown = text_printable(name), *shown_where = text_printable(where);
-	error("%s: name '%s': byte %zu is a control character or not UTF-8; a name must be "
-	      "printable text", shown_where, shown, offset + 1);
+	error("%s: name '%s': byte %zu is a control character, a bidirectional override or not "
+	      "UTF-8; a name must be printable text", shown_where, shown, offset + 1);
 	free(shown);
 	free(shown_where);
 	return -1;

@@ -37,9 +37,14 @@ static int decode(const unsigned char *text, uint32_t *code_point)
 	return length;
 }
 
+/* C0, DEL and C1, and the invisible marks that reorder text (a right-to-left override
+ * makes "evil\u202egp.txt" show as "eviltxt.pg": Unicode's Trojan Source characters) */
 static bool is_control(uint32_t code_point)
 {
-	return code_point < 0x20 || (code_point >= 0x7f && code_point <= 0x9f);
+	return code_point < 0x20 || (code_point >= 0x7f && code_point <= 0x9f) ||
+	       code_point == 0x061c || code_point == 0x200e || code_point == 0x200f ||
+	       (code_point >= 0x202a && code_point <= 0x202e) ||
+	       (code_point >= 0x2066 && code_point <= 0x2069);
 }
 
 size_t text_printable_length(const char *text)
@@ -78,7 +83,10 @@ void text_escape_printable(struct strbuf *out, const char *text)
 		}
 		/* a control character as its code point (C1 ones take two bytes), which is also
 		 * how YAML's double-quoted style writes it; a stray byte as itself */
-		strbuf_printf(out, "\\x%02x", length ? (unsigned)code_point : at[0]);
+		if (length && code_point > 0xff)
+			strbuf_printf(out, "\\u%04x", (unsigned)code_point);
+		else
+			strbuf_printf(out, "\\x%02x", length ? (unsigned)code_point : at[0]);
 		at += length ? length : 1;
 	}
 }

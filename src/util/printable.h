@@ -10,7 +10,7 @@
 
 #include "util/strbuf.h"
 
-/* True when text is valid UTF-8 with no control character (C0, DEL, C1). Otherwise
+/* True when text is valid UTF-8 with no control character (C0, DEL, C1, bidi). Otherwise
  * false, with the byte offset of the first offending byte in *offset (if not NULL). */
 bool text_is_printable(const char *text, size_t *offset);
 
@@ -19,7 +19,8 @@ bool text_is_printable(const char *text, size_t *offset);
 size_t text_printable_length(const char *text);
 
 /* Appends text to out with every control character written as \xNN, its code point
- * (a tab or newline too; the form YAML's double quotes read back), and every byte that is
+ * (a tab or newline too; \uNNNN for a bidirectional mark; the forms YAML's double
+ * quotes read back), and every byte that is
  * not part of valid UTF-8 as \xNN, the byte; so what is printed shows what is there
  * and cannot move the cursor, recolour or retitle the terminal. */
 void text_escape_printable(struct strbuf *out, const char *text);

@@ -208,7 +208,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 			result->initial_ratio = layer_ratio(layers, layer_count);
 		}
 		result->final_loss = stats.loss;
-		result->final_ratio = layer_ratio(layers, layer_count);
+		/* a diverging step's norms are partly non-finite: its ratio is no measurement */
+		result->final_ratio = diverged ? NAN : layer_ratio(layers, layer_count);
 		result->steps_done = step + 1;
 		if (diverged) {
 			result->outcome = RUN_DIVERGED;

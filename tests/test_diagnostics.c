@@ -118,6 +118,27 @@ static void both_sides_of_clipping_are_recorded(void **state)
 	sqlite3_close(db);
 }
 
+/* clip_value clips every entry; the step's norm after clipping is the norm of all the
+ * clipped parameters' gradients, layer by layer */
+static void value_clipping_norms_add_up(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	sqlite3 *db = train(dir, "value.yaml",
+			    "data: {kind: blobs, samples: 128, features: 8, classes: 3}\n"
+			    "model: {depth: 3, width: 16, activation: relu}\n"
+			    "train: {steps: 4, batch_size: 32, dtype: float64, clip_value: 0.01}\n");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM steps WHERE grad_norm_clipped <"
+				       " grad_norm"),
+			 4);
+	assert_true(query_double(db, "SELECT max(abs(s.grad_norm_clipped - sqrt(l.total)) /"
+				     " s.grad_norm_clipped) FROM steps s JOIN (SELECT step,"
+				     " sum(weight_grad_norm_clipped * weight_grad_norm_clipped +"
+				     " bias_grad_norm_clipped * bias_grad_norm_clipped) AS total FROM"
+				     " layer_stats GROUP BY step) l USING (step)") < 1e-12);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +146,7 @@ int main(void)
 		cmocka_unit_test(saturated_sigmoids),
 		cmocka_unit_test(update_ratio_is_the_step_over_the_weights),
 		cmocka_unit_test(both_sides_of_clipping_are_recorded),
+		cmocka_unit_test(value_clipping_norms_add_up),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

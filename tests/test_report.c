@@ -283,7 +283,7 @@ static void seeds_are_aggregated(void **state)
 				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
 				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
 				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
-				      " activation, residual FROM layers WHERE run_id = 1;"
+				      " activation, residual, block FROM layers WHERE run_id = 1;"
 				      "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
 				      " elapsed_s) SELECT 5, step, 4 * loss, accuracy, grad_norm, lr,"
 				      " elapsed_s FROM steps WHERE run_id = 1;"

@@ -162,7 +162,7 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 	sqlite3_stmt *statement = NULL;
 	if (sqlite3_prepare_v2(store->db,
 			       "INSERT INTO layers (run_id, layer, kind, fan_in, fan_out,"
-			       " activation, residual) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " activation, residual, block) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return fail(store, "cannot prepare the layer rows");
 	for (int layer = 0; layer < store->layer_count; layer++) {
@@ -176,6 +176,10 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 		sqlite3_bind_text(statement, 6, activation_names[shape.activation], -1,
 				  SQLITE_STATIC);
 		sqlite3_bind_int(statement, 7, shape.residual);
+		if (shape.block >= 0)
+			sqlite3_bind_int64(statement, 8, shape.block);
+		else
+			sqlite3_bind_null(statement, 8);
 		if (sqlite3_step(statement) != SQLITE_DONE) {
 			sqlite3_finalize(statement);
 			return fail(store, "cannot insert a layer row");

@@ -7,6 +7,8 @@ ALTER TABLE runs ADD COLUMN residual_form TEXT;         -- branch, post, pre; NU
 ALTER TABLE runs ADD COLUMN residual_learn_alpha INTEGER; -- 1: one trained alpha per block
 ALTER TABLE runs ADD COLUMN residual_init TEXT;         -- default, fixup, zero_last
 ALTER TABLE layers ADD COLUMN block INTEGER;            -- the layer's block, from 0; NULL outside
+-- a trained alpha (learn_alpha), on the row of its block's last layer, in the run's dtype
+ALTER TABLE checkpoints ADD COLUMN alpha BLOB;
 
 -- One row per block and logged step: the block's alpha (constant unless
 -- model.residual.learn_alpha) and dL/dalpha at that step, before the update.
@@ -14,7 +16,7 @@ CREATE TABLE block_stats (
   run_id     INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   step       INTEGER NOT NULL,
   block      INTEGER NOT NULL,
-  alpha      REAL    NOT NULL,
-  alpha_grad REAL,              -- NULL when not finite
+  alpha      REAL,              -- NULL when NaN, as every measurement
+  alpha_grad REAL,
   PRIMARY KEY (run_id, step, block)
 ) STRICT, WITHOUT ROWID;

@@ -1,14 +1,18 @@
 /* Residual setups outside the numeric core (test_network checks their gradients,
  * test_reference their numbers against PyTorch): the spec rules that refuse a setup
- * that does not fit the network, with the key's line and column, and that the keys
- * added with them leave older specs' spec_hash alone. */
+ * that does not fit the network, with the key's line and column; that the keys added
+ * with them leave older specs' spec_hash alone; block_stats, and the trained alphas in
+ * checkpoints and gtrack export. */
 #include "support/test_support.h"
 
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "spec/spec.h"
 #include "util/error.h"
+#include "util/file.h"
 
 static void assert_rejected(const char *text, const char *expected)
 {
@@ -96,6 +100,111 @@ static void new_keys_enter_the_hash_only_when_set(void **state)
 	spec_free(&plain), spec_free(&same), spec_free(&other);
 }
 
+static const char rezero_spec[] =
+	"name: rezero\n"
+	"data: {kind: blobs, samples: 128, features: 6, classes: 3}\n"
+	"model: {depth: 5, width: 8, activation: tanh,"
+	" residual: {alpha: 0.0, block: 2, form: pre, learn_alpha: true}}\n"
+	"train: {steps: 4, batch_size: 16, optimizer: {kind: sgd, lr: 0.5}, dtype: float64}\n"
+	"log: {checkpoints: [0, final]}\n";
+
+static void run_spec(const char *dir, const char *text, const char *const *extra)
+{
+	free(test_write_file(dir, "spec.yaml", text));
+	const char *argv[8] = {"run", "spec.yaml", "--db", "r.db"};
+	for (int i = 0; extra && extra[i]; i++)
+		argv[4 + i] = extra[i];
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, argv);
+	if (r.exit_code)
+		fail_msg("gtrack run: %s", r.err);
+	command_result_free(&r);
+}
+
+/* With plain SGD, each step's alpha is the last one minus lr times the gradient
+ * block_stats recorded for it: the alphas are trained with the gradient that is logged. */
+static void trained_alphas_are_logged_and_exported(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	run_spec(dir, rezero_spec, NULL);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/r.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM block_stats"), 4 * 2);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM block_stats WHERE step = 0 AND"
+				       " alpha = 0 AND alpha_grad <> 0"), 2);
+	double worst = query_double(db, "SELECT max(abs(b.alpha - (a.alpha - 0.5 * a.alpha_grad)))"
+					" FROM block_stats a JOIN block_stats b ON b.block = a.block"
+					" AND b.step = a.step + 1");
+	assert_true(worst < 1e-15);
+	/* the final checkpoint holds the alphas after the last update, on each block's
+	 * last layer (layers 2 and 4), and export names them blocks.B.alpha */
+	assert_int_equal(query_int(db, "SELECT group_concat(layer, '') FROM checkpoints WHERE step = 4"
+				       " AND alpha IS NOT NULL"), 24);
+	double final_alpha = query_double(db, "SELECT alpha - 0.5 * alpha_grad FROM block_stats"
+					      " WHERE step = 3 AND block = 1");
+	sqlite3_close(db);
+
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"export", "rezero", "--db", "r.db", "-o", "a.safetensors",
+					 NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/a.safetensors", dir);
+	size_t length = 0;
+	char *file = file_read_text(path, "file", 1 << 24, &length);
+	assert_non_null(file);
+	uint64_t header;
+	memcpy(&header, file, 8);
+	char *json = strndup(file + 8, header);
+	char *entry = strstr(json, "\"blocks.1.alpha\":{\"dtype\":\"F64\",\"shape\":[],");
+	assert_non_null(entry);
+	assert_non_null(strstr(json, "\"blocks.0.alpha\""));
+	size_t begin = 0;
+	assert_int_equal(sscanf(strstr(entry, "data_offsets"), "data_offsets\":[%zu", &begin), 1);
+	double exported;
+	memcpy(&exported, file + 8 + header + begin, sizeof exported);
+	assert_true(fabs(exported - final_alpha) < 1e-15);
+	free(json);
+	free(file);
+}
+
+/* A fixed alpha is logged as it is, with its gradient, and is not exported. */
+static void fixed_alphas_are_logged_not_exported(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	run_spec(dir, "name: fixed\nmodel: {depth: 4, width: 8, residual: {alpha: 0.25}}\n"
+		      "train: {steps: 5}\nlog: {every: 2, checkpoints: [final]}\n",
+		 NULL);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/r.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	/* steps 0, 2, 4 are logged; blocks 0..2 of one layer */
+	char *rows = query_text(db, "SELECT group_concat(step || ':' || block || ':' || alpha, ' ')"
+				    " FROM block_stats WHERE alpha_grad IS NOT NULL");
+	assert_string_equal(rows, "0:0:0.25 0:1:0.25 0:2:0.25 2:0:0.25 2:1:0.25 2:2:0.25 "
+				  "4:0:0.25 4:1:0.25 4:2:0.25");
+	free(rows);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM checkpoints WHERE alpha IS NOT NULL"), 0);
+	sqlite3_close(db);
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"export", "fixed", "--db", "r.db", "-o", "f.safetensors",
+					 NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/f.safetensors", dir);
+	char *file = file_read_text(path, "file", 1 << 24, NULL);
+	assert_non_null(file);
+	assert_null(strstr(file + 8, "blocks."));
+	free(file);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -103,6 +212,8 @@ int main(void)
 		cmocka_unit_test(setups_that_do_not_fit_are_refused_where_they_are_written),
 		cmocka_unit_test(residual_shorthands_keep_their_meaning),
 		cmocka_unit_test(new_keys_enter_the_hash_only_when_set),
+		cmocka_unit_test(trained_alphas_are_logged_and_exported),
+		cmocka_unit_test(fixed_alphas_are_logged_not_exported),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -621,6 +621,21 @@ static void layer_parameters(const void *opaque, int l, struct layer_parameters 
 	p->norm_weight = layer->gamma;
 	p->norm_bias = layer->beta;
 	p->norm_bytes = layer->gamma ? p->bias_bytes : 0;
+	bool trained = layer->residual && ((const network *)opaque)->learn_alpha;
+	p->alpha = trained ? &((const network *)opaque)->alpha[layer->block] : NULL;
+	p->alpha_bytes = trained ? sizeof(real) : 0;
+}
+
+static int block_count(const void *net)
+{
+	return ((const network *)net)->block_count;
+}
+
+static void measure_blocks(const void *opaque, struct block_stats *blocks)
+{
+	const network *net = opaque;
+	for (int b = 0; b < net->block_count; b++)
+		blocks[b] = (struct block_stats){net->alpha[b], net->alpha_grad[b]};
 }
 
 const struct model_ops RNAME(model_ops) = {
@@ -635,4 +650,6 @@ const struct model_ops RNAME(model_ops) = {
 	.update_ratios = update_ratios,
 	.update = update,
 	.layer_parameters = layer_parameters,
+	.block_count = block_count,
+	.measure_blocks = measure_blocks,
 };

@@ -121,6 +121,17 @@ static void run_spec(const char *dir, const char *text, const char *const *extra
 	command_result_free(&r);
 }
 
+/* The text of dir/name, which must exist (caller frees). */
+static char *read_in(const char *dir, const char *name, size_t *length)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	char *text = file_read_text(path, "file", 1 << 24, length);
+	if (!text)
+		fail_msg("%s: %s", name, error_last());
+	return text;
+}
+
 /* With plain SGD, each step's alpha is the last one minus lr times the gradient
  * block_stats recorded for it: the alphas are trained with the gradient that is logged. */
 static void trained_alphas_are_logged_and_exported(void **state)
@@ -153,10 +164,7 @@ static void trained_alphas_are_logged_and_exported(void **state)
 					 NULL});
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
-	snprintf(path, sizeof path, "%s/a.safetensors", dir);
-	size_t length = 0;
-	char *file = file_read_text(path, "file", 1 << 24, &length);
-	assert_non_null(file);
+	char *file = read_in(dir, "a.safetensors", NULL);
 	uint64_t header;
 	memcpy(&header, file, 8);
 	char *json = strndup(file + 8, header);
@@ -198,11 +206,51 @@ static void fixed_alphas_are_logged_not_exported(void **state)
 					 NULL});
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
-	snprintf(path, sizeof path, "%s/f.safetensors", dir);
-	char *file = file_read_text(path, "file", 1 << 24, NULL);
-	assert_non_null(file);
+	char *file = read_in(dir, "f.safetensors", NULL);
 	assert_null(strstr(file + 8, "blocks."));
 	free(file);
+}
+
+/* Four setups that differ in nothing else: the residual figure puts plain on the left and
+ * names each setup on the right; the profile legends name them too. */
+static void reports_name_the_setups(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	static const char *const setups[] = {
+		"false", "{block: 2, form: pre}", "{block: 2, form: post, init: fixup}",
+		"{alpha: 0.0, learn_alpha: true}"};
+	for (int i = 0; i < 4; i++) {
+		char text[512];
+		snprintf(text, sizeof text,
+			 "name: setup-%d\nmodel: {depth: 5, width: 8, activation: tanh, residual: %s}\n"
+			 "train: {steps: 3}\n",
+			 i, setups[i]);
+		run_spec(dir, text, NULL);
+	}
+	struct command_result r;
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", "r.db", "--no-render", "--out", "rep",
+					 NULL});
+	if (r.exit_code)
+		fail_msg("gtrack report: %s", r.err);
+	command_result_free(&r);
+	char *script = read_in(dir, "rep/residual-1.gp", NULL);
+	assert_non_null(strstr(script, "set title 'plain' noenhanced\nplot $run1_first"));
+	assert_non_null(strstr(script, "set title 'residual setups' noenhanced"));
+	assert_non_null(strstr(script, "title 'pre k=2: weight grad, step 0' noenhanced"));
+	assert_non_null(strstr(script, "title 'post k=2 fixup: delta, step 0' noenhanced"));
+	assert_non_null(strstr(script, "title 'rezero: weight grad, step 2' noenhanced"));
+	free(script);
+	char *html = read_in(dir, "rep/index.html", NULL);
+	assert_non_null(strstr(html, "at initialisation: plain "));
+	assert_non_null(strstr(html, "; post k=2 fixup "));
+	assert_non_null(strstr(html, "<td>pre k=2, \u03b1 = 1.0</td>"));
+	free(html);
+	script = read_in(dir, "rep/profile-weight_grad-1.gp", NULL);
+	assert_non_null(strstr(script, "title 'post k=2 fixup"));
+	assert_non_null(strstr(script, "title 'rezero"));
+	free(script);
 }
 
 int main(void)
@@ -214,6 +262,7 @@ int main(void)
 		cmocka_unit_test(new_keys_enter_the_hash_only_when_set),
 		cmocka_unit_test(trained_alphas_are_logged_and_exported),
 		cmocka_unit_test(fixed_alphas_are_logged_not_exported),
+		cmocka_unit_test(reports_name_the_setups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

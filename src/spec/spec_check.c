@@ -40,6 +40,9 @@ double spec_memory_bytes(const struct spec *spec)
 	parameters += p, values += v;
 	if (spec->model.depth > 1) {
 		struct layer_shape hidden = spec_layer_shape(spec, 1);
+		/* the residual sum, kept on a block's last layer, counted on every one: a
+		 * bound, which blocks of one layer reach */
+		hidden.residual = spec->model.residual.enabled;
 		layer_memory(&hidden, &p, &v);
 		parameters += (depth - 1) * p, values += (depth - 1) * v;
 	}

@@ -152,7 +152,16 @@ static void residual_matches_finite_differences(void **state)
 	real x[N], a[N], g[N], h[N], dx[N] = {0}, da[N] = {0};
 	real alpha = (real)0.7;
 	fill(x, N, 1), fill(a, N, 1), fill(g, N, 1);
-	RNAME(residual_backward)(dx, da, g, alpha, N);
+	double dalpha = RNAME(residual_backward)(dx, da, g, a, alpha, N);
+	real saved_alpha = alpha;
+	alpha = saved_alpha + (real)STEP;
+	RNAME(residual_forward)(h, x, a, alpha, N);
+	double alpha_plus = dot(g, h, N);
+	alpha = saved_alpha - (real)STEP;
+	RNAME(residual_forward)(h, x, a, alpha, N);
+	double alpha_minus = dot(g, h, N);
+	alpha = saved_alpha;
+	assert_gradient("residual dalpha", 0, dalpha, (alpha_plus - alpha_minus) / (2 * STEP));
 	for (int which = 0; which < 2; which++) {
 		real *values = which ? a : x, *gradient = which ? da : dx;
 		for (size_t i = 0; i < N; i++) {

@@ -18,6 +18,21 @@ static const char *const references[] = {
 	"softplus-orthogonal-f64", "relu-he-f32", "sigmoid-residual-f32", "leaky-relu-f32",
 	"adam-decay-f64", "adamw-cosine-warmup-f32", "sgd-nesterov-f64",
 	"clip-norm-f64", "clip-value-f32", "csv-flowers-f64", "layernorm-f64", "batchnorm-f64",
+	/* residual setups: each form, block lengths 1 to 3, trained alphas, each init */
+	"residual-branch-k2-f64", "residual-post-k2-layernorm-f64",
+	"residual-pre-k3-batchnorm-f32", "rezero-adam-f64", "learn-alpha-post-k2-sgd-f32",
+	"learn-alpha-pre-k2-batchnorm-f64", "fixup-post-k2-f64", "zero-last-pre-layernorm-f32",
+	/* every form x init x learn_alpha, blocks of 1 to 3 and the norms across them */
+	"setup-branch-k1-default-f64", "setup-branch-k2-default-learned-layernorm-f32",
+	"setup-branch-k2-fixup-f32", "setup-branch-k3-fixup-learned-f64",
+	"setup-branch-k3-zero-last-layernorm-f64",
+	"setup-branch-k1-zero-last-learned-batchnorm-f32",
+	"setup-post-k2-default-layernorm-f32", "setup-post-k3-default-learned-batchnorm-f64",
+	"setup-post-k3-fixup-f64", "setup-post-k1-fixup-learned-f32",
+	"setup-post-k1-zero-last-batchnorm-f32", "setup-post-k2-zero-last-learned-f64",
+	"setup-pre-k3-default-batchnorm-f64", "setup-pre-k1-default-learned-f32",
+	"setup-pre-k1-fixup-f32", "setup-pre-k2-fixup-learned-f64",
+	"setup-pre-k2-zero-last-f64", "setup-pre-k3-zero-last-learned-layernorm-f32",
 };
 
 static void compare(const char *name)
@@ -68,7 +83,8 @@ static void compare(const char *name)
 		for (int c = 0; c < 5; c++) {
 			double got = sqlite3_column_double(s, c);
 			/* batchnorm subtracts the batch mean, so the bias in front of it has a
-			 * gradient of exactly zero; both sides hold rounding noise there, which
+			 * gradient of exactly zero (in the pre form too: every path from a bias
+			 * is affine up to a batchnorm); both sides hold rounding noise there, which
 			 * must be small against the weight gradient, and is not compared */
 			if (c == 1 && batchnorm && layer < depth) {
 				double noise = (float64 ? 1e-12 : 1e-5) * expected[0];

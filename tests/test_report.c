@@ -248,8 +248,8 @@ static void index_tells_the_story_in_numbers(void **state)
 	/* sigmoid plain: 0.5e-2 / 0.5 at step 0 */
 	assert_contains(html, "sigmoid d=2 plain: layer 0 gets 0.01 of the output layer's weight "
 			      "gradient at initialisation");
-	assert_contains(html, "the weight gradient at layer 0 is 0.01 of the output layer's at "
-			      "initialisation; with residual connections 0.91.");
+	assert_contains(html, "the weight gradient at layer 0 relative to the output layer's at "
+			      "initialisation: plain 0.01; residual 0.91.");
 	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3.");
 	assert_null(strstr(html, "http")); /* opens without a network */
 	free(html);
@@ -277,7 +277,7 @@ static void seeds_are_aggregated(void **state)
 				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
 				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
 				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
-				      " activation, residual FROM layers WHERE run_id = 1;"
+				      " activation, residual, block FROM layers WHERE run_id = 1;"
 				      "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
 				      " elapsed_s) SELECT 5, step, 4 * loss, accuracy, grad_norm, lr,"
 				      " elapsed_s FROM steps WHERE run_id = 1;"

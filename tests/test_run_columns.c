@@ -19,11 +19,11 @@ static const char every_key[] =
 	"seed: 42\n"
 	"data: {kind: gaussian, samples: 300, features: 7, classes: 5, validation: 0.25}\n"
 	"model:\n"
-	"  depth: 3\n"
+	"  depth: 5\n"
 	"  width: 9\n"
 	"  activation: {kind: leaky_relu, slope: 0.2}\n"
 	"  init: {scheme: he_uniform, gain: 1.5, bias: 0.03}\n"
-	"  residual: {alpha: 0.7}\n"
+	"  residual: {alpha: 0.7, block: 2, form: pre, learn_alpha: true, init: zero_last}\n"
 	"  norm: layernorm\n"
 	"train:\n"
 	"  steps: 77\n"
@@ -48,7 +48,7 @@ static const struct {
 	{"features", "7"},
 	{"outputs", "5"},
 	{"validation", "0.25"},
-	{"depth", "3"},
+	{"depth", "5"},
 	{"width", "9"},
 	{"activation", "'leaky_relu'"},
 	{"activation_slope", "0.2"},
@@ -57,6 +57,10 @@ static const struct {
 	{"init_bias", "0.03"},
 	{"residual", "1"},
 	{"residual_alpha", "0.7"},
+	{"residual_block", "2"},
+	{"residual_form", "'pre'"},
+	{"residual_learn_alpha", "1"},
+	{"residual_init", "'zero_last'"},
 	{"norm", "'layernorm'"},
 	{"optimizer", "'adamw'"},
 	{"lr", "0.0123"},
@@ -162,17 +166,19 @@ static void every_key_lands_in_its_own_column(void **state)
 	}
 	sqlite3_finalize(statement);
 
-	/* the layers rows: layer 0 maps 7 features to 9 units and has no residual path
-	 * (its sizes differ), the output layer is linear */
+	/* the layers rows: layer 0 (the stem) maps 7 features to 9 units outside the
+	 * blocks, layers 1..4 form blocks 0 and 1 of 2 layers, the skip connection added on
+	 * each block's last layer; the output layer is linear */
 	char sql[256];
 	snprintf(sql, sizeof sql,
 		 "SELECT group_concat(fan_in || 'x' || fan_out || ' ' || kind || ' ' ||"
-		 " activation || ' ' || residual, ', ') FROM (SELECT * FROM layers WHERE"
+		 " activation || ' ' || residual || ' ' || ifnull(block, '-'), ', ') FROM (SELECT * FROM layers WHERE"
 		 " run_id = %lld ORDER BY layer)",
 		 (long long)run_id);
 	char *layers = query_text(db, sql);
-	assert_string_equal(layers, "7x9 hidden leaky_relu 0, 9x9 hidden leaky_relu 1, "
-				    "9x9 hidden leaky_relu 1, 9x5 output linear 0");
+	assert_string_equal(layers, "7x9 hidden leaky_relu 0 -, 9x9 hidden leaky_relu 0 0, "
+				    "9x9 hidden leaky_relu 1 0, 9x9 hidden leaky_relu 0 1, "
+				    "9x9 hidden leaky_relu 1 1, 9x5 output linear 0 -");
 	free(layers);
 	db_close(db);
 	spec_free(&spec);
@@ -188,6 +194,8 @@ static void columns_that_do_not_apply_are_null(void **state)
 	sqlite3 *db = open_new_db();
 	int64_t run_id = store_run(db, &spec);
 	static const char *const null_columns[] = {"activation_slope", "residual_alpha",
+						   "residual_block", "residual_form",
+						   "residual_learn_alpha", "residual_init",
 						   "clip_norm", "clip_value", "data_hash",
 						   "sweep_id"};
 	for (size_t i = 0; i < sizeof null_columns / sizeof *null_columns; i++) {

@@ -21,8 +21,10 @@ const char cmd_export_usage[] =
 	"RUN is a run id or name. By default writes the parameters stored at step N (default:\n"
 	"the latest checkpoint; runs store them when the spec sets log.checkpoints) as\n"
 	"safetensors with PyTorch's conventions: layers.L.weight of shape [fan_out, fan_in] and\n"
-	"layers.L.bias, in the run's dtype, as torch.nn.Linear keeps them (Debian's torch 1.13\n"
-	"cannot read safetensors: scripts/load_safetensors.py in the source tree reads them).\n"
+	"layers.L.bias, in the run's dtype, as torch.nn.Linear keeps them, norms.L.weight and\n"
+	"norms.L.bias with model.norm, blocks.B.alpha (a scalar) with residual.learn_alpha\n"
+	"(Debian's torch 1.13 cannot read safetensors: scripts/load_safetensors.py in the\n"
+	"source tree reads them).\n"
 	"\n"
 	"  --step N        the checkpoint to export\n"
 	"  --batches K     instead, the first K training batches, regenerated from the run's\n"
@@ -72,7 +74,8 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 			       EXIT_NOT_FOUND;
 	}
 	if (sqlite3_prepare_v2(db, "SELECT c.layer, l.fan_in, l.fan_out, c.weight, c.bias,"
-				   " c.norm_weight, c.norm_bias FROM checkpoints c JOIN layers l ON l.run_id = c.run_id AND"
+				   " c.norm_weight, c.norm_bias, c.alpha, l.block FROM checkpoints c JOIN layers l"
+				   " ON l.run_id = c.run_id AND"
 				   " l.layer = c.layer WHERE c.run_id = ? AND c.step = ?"
 				   " ORDER BY c.layer", -1, &s, NULL) != SQLITE_OK)
 		return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
@@ -84,20 +87,21 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 	void **copies = xcalloc(MAX_TENSORS, sizeof *copies);
 	int count = 0, layers = 0;
 	/* layers.L.{weight,bias}: torch.nn.Linear; norms.L.{weight,bias}: LayerNorm or
-	 * BatchNorm1d scale and shift */
+	 * BatchNorm1d scale and shift; blocks.B.alpha: a trained residual scale, a scalar */
 	static const char *const parts[] = {"layers.%d.weight", "layers.%d.bias",
-					    "norms.%d.weight", "norms.%d.bias"};
-	while (sqlite3_step(s) == SQLITE_ROW && count + 4 <= MAX_TENSORS) {
+					    "norms.%d.weight", "norms.%d.bias", "blocks.%d.alpha"};
+	while (sqlite3_step(s) == SQLITE_ROW && count + 5 <= MAX_TENSORS) {
 		int layer = sqlite3_column_int(s, 0);
 		layers++;
-		for (int part = 0; part < 4; part++) {
+		for (int part = 0; part < 5; part++) {
 			if (sqlite3_column_type(s, 3 + part) == SQLITE_NULL)
 				continue;
 			struct tensor *t = &tensors[count];
-			snprintf(names[count], sizeof names[count], parts[part], layer);
+			snprintf(names[count], sizeof names[count], parts[part],
+				 part == 4 ? sqlite3_column_int(s, 8) : layer);
 			t->name = names[count];
 			t->dtype = !strcmp(dtype, "float64") ? "F64" : "F32";
-			t->rank = part == 0 ? 2 : 1;
+			t->rank = part == 0 ? 2 : part == 4 ? 0 : 1;
 			t->shape[0] = sqlite3_column_int64(s, 2);
 			t->shape[1] = sqlite3_column_int64(s, 1);
 			t->bytes = (size_t)sqlite3_column_bytes(s, 3 + part);

@@ -22,7 +22,7 @@ const char cmd_report_usage[] =
 	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
 	"the measured numbers. Figures: gradient-flow profiles (weight_grad_norm and\n"
 	"delta_norm against layer), a heatmap per run, training loss, the layer-0 ratio\n"
-	"against depth, and runs that differ only in residual connections side by side.\n"
+	"against depth, and runs that differ only in their residual setup side by side.\n"
 	"\n"
 	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  --runs SELECTION   ids, ranges and names, e.g. 3,5-9,sigmoid-10 (default: all)\n"

@@ -34,6 +34,14 @@ struct step_stats {
 struct layer_parameters {
 	const void *weight, *bias, *norm_weight, *norm_bias;
 	size_t weight_bytes, bias_bytes, norm_bytes;
+	const void *alpha; /* the block's trained alpha on its last layer; else NULL */
+	size_t alpha_bytes;
+};
+
+/* A residual block at a logged step: its alpha (the one the step used) and dL/dalpha,
+ * before clipping. */
+struct block_stats {
+	double alpha, alpha_grad;
 };
 
 #endif

@@ -21,6 +21,7 @@ struct run_store {
 	sqlite3_stmt *progress; /* heartbeat, steps_done and final_loss, at every commit */
 	sqlite3_stmt *insert_checkpoint;
 	sqlite3_stmt *insert_eval;
+	sqlite3_stmt *insert_block_stats;
 	bool in_transaction;
 	double last_commit;
 	int64_t steps_done;   /* as last told by run_store_tick */
@@ -162,7 +163,7 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 	sqlite3_stmt *statement = NULL;
 	if (sqlite3_prepare_v2(store->db,
 			       "INSERT INTO layers (run_id, layer, kind, fan_in, fan_out,"
-			       " activation, residual) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " activation, residual, block) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &statement, NULL) != SQLITE_OK)
 		return fail(store, "cannot prepare the layer rows");
 	for (int layer = 0; layer < store->layer_count; layer++) {
@@ -176,6 +177,10 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 		sqlite3_bind_text(statement, 6, activation_names[shape.activation], -1,
 				  SQLITE_STATIC);
 		sqlite3_bind_int(statement, 7, shape.residual);
+		if (shape.block >= 0)
+			sqlite3_bind_int64(statement, 8, shape.block);
+		else
+			sqlite3_bind_null(statement, 8);
 		if (sqlite3_step(statement) != SQLITE_DONE) {
 			sqlite3_finalize(statement);
 			return fail(store, "cannot insert a layer row");
@@ -216,12 +221,16 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 			       -1, &store->progress, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT OR REPLACE INTO checkpoints (run_id, step, layer, weight, bias,"
-			       " norm_weight, norm_bias) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       " norm_weight, norm_bias, alpha) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_checkpoint, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO evals (run_id, step, split, loss, accuracy, examples)"
 			       " VALUES (?, ?, ?, ?, ?, ?)",
-			       -1, &store->insert_eval, NULL) != SQLITE_OK) {
+			       -1, &store->insert_eval, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			       " VALUES (?, ?, ?, ?, ?)",
+			       -1, &store->insert_block_stats, NULL) != SQLITE_OK) {
 		fail(store, "cannot prepare the step rows");
 		goto fail;
 	}
@@ -294,6 +303,10 @@ int run_store_checkpoint(struct run_store *store, int64_t step,
 			sqlite3_bind_null(s, 6);
 			sqlite3_bind_null(s, 7);
 		}
+		if (p.alpha)
+			sqlite3_bind_blob64(s, 8, p.alpha, p.alpha_bytes, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 8);
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
@@ -364,6 +377,26 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 	return 0;
 }
 
+int run_store_log_blocks(struct run_store *store, int64_t step, const struct block_stats *blocks,
+			 int count)
+{
+	if (begin_if_needed(store))
+		return -1;
+	sqlite3_stmt *s = store->insert_block_stats;
+	for (int block = 0; block < count; block++) {
+		sqlite3_bind_int64(s, 1, store->run_id);
+		sqlite3_bind_int64(s, 2, step);
+		sqlite3_bind_int(s, 3, block);
+		bind_real(s, 4, blocks[block].alpha);
+		bind_real(s, 5, blocks[block].alpha_grad);
+		int rc = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return write_failed(store, "cannot insert a block_stats row");
+	}
+	return 0;
+}
+
 int run_store_tick(struct run_store *store, int64_t steps_done, double last_loss)
 {
 	store->steps_done = steps_done;
@@ -426,5 +459,6 @@ void run_store_free(struct run_store *store)
 	sqlite3_finalize(store->progress);
 	sqlite3_finalize(store->insert_checkpoint);
 	sqlite3_finalize(store->insert_eval);
+	sqlite3_finalize(store->insert_block_stats);
 	free(store);
 }

@@ -23,6 +23,11 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 		  double grad_norm, double grad_norm_clipped, double learning_rate,
 		  double elapsed_s, const struct layer_stats *layers);
 
+/* Queues the block_stats rows of one logged step (count blocks), inside the open
+ * transaction. Returns -1 with a message. */
+int run_store_log_blocks(struct run_store *store, int64_t step, const struct block_stats *blocks,
+			 int count);
+
 /* Stores every layer's parameters (one entry per layer) as checkpoint `step`, inside the
  * open transaction. Returns -1 with a message. */
 int run_store_checkpoint(struct run_store *store, int64_t step,

@@ -6,7 +6,11 @@
  *   he_normal       N(0, s^2), s = gain sqrt(2 / fan_in)
  *   lecun_normal    N(0, s^2), s = gain sqrt(1 / fan_in)
  *   orthogonal      gain Q, Q from the QR decomposition (LAPACK) of a Gaussian matrix
- * Draws are made in double from the init stream, layer by layer, then rounded. */
+ * Draws are made in double from the init stream, layer by layer, then rounded.
+ * model.residual.init then adjusts residual networks, after the draws (so the draws stay
+ * those of model.init): zero_last zeroes each block's last map, weight and bias; fixup
+ * (Zhang et al. 2019) also zeroes the output layer and scales the block's other maps by
+ * L^(-1/(2k-2)), L blocks of k maps. */
 #include "nn/network.h"
 
 #include <math.h>
@@ -61,6 +65,30 @@ fail:
 	return error("orthogonal initialisation: LAPACK failed (info %d)", info);
 }
 
+static void residual_init(struct RNAME(network) *net, const struct spec *spec)
+{
+	int kind = spec->model.residual.init;
+	if (kind == RESIDUAL_INIT_DEFAULT)
+		return;
+	double block = (double)spec->model.residual.block;
+	/* block 1 has no other maps to scale: its only map is the zeroed last one */
+	real fixup_scale = block > 1 ? (real)pow(net->block_count, -1 / (2 * block - 2)) : 1;
+	for (int l = 0; l < net->layer_count; l++) {
+		struct RNAME(dense_layer) *layer = &net->layers[l];
+		size_t count = (size_t)layer->fan_in * layer->fan_out;
+		bool zeroed = layer->residual || (kind == RESIDUAL_INIT_FIXUP && layer->is_output);
+		if (zeroed) {
+			for (size_t i = 0; i < count; i++)
+				layer->weight[i] = 0;
+			for (int j = 0; j < layer->fan_out; j++)
+				layer->bias[j] = 0;
+		} else if (kind == RESIDUAL_INIT_FIXUP && layer->block >= 0) {
+			for (size_t i = 0; i < count; i++)
+				layer->weight[i] *= fixup_scale;
+		}
+	}
+}
+
 int RNAME(network_init_parameters)(struct RNAME(network) *net, const struct spec *spec,
 				   struct rng *rng)
 {
@@ -106,5 +134,6 @@ int RNAME(network_init_parameters)(struct RNAME(network) *net, const struct spec
 		for (int j = 0; layer->running_var && j < layer->fan_out; j++)
 			layer->running_var[j] = 1;
 	}
+	residual_init(net, spec);
 	return 0;
 }

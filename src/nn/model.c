@@ -79,6 +79,16 @@ void model_update_ratios(const struct model *model, struct layer_stats *layers)
 	model->ops->update_ratios(model->network, layers);
 }
 
+int model_block_count(const struct model *model)
+{
+	return model->ops->block_count(model->network);
+}
+
+void model_measure_blocks(const struct model *model, struct block_stats *blocks)
+{
+	model->ops->measure_blocks(model->network, blocks);
+}
+
 void model_evaluate(struct model *model, const struct dataset *data, int64_t first,
 		    int64_t count, double *loss, double *accuracy)
 {

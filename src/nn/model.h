@@ -53,6 +53,12 @@ void model_update_ratios(const struct model *model, struct layer_stats *layers);
 void model_layer_parameters(const struct model *model, int layer,
 			    struct layer_parameters *parameters);
 
+/* Residual blocks (0 without residual connections). */
+int model_block_count(const struct model *model);
+/* Each block's alpha and dL/dalpha of the last model_compute_gradients, before clipping
+ * (model_block_count entries). */
+void model_measure_blocks(const struct model *model, struct block_stats *blocks);
+
 /* Applies one optimizer step with the gradients of the last model_compute_gradients. */
 void model_update(struct model *model, double learning_rate);
 

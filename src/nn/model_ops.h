@@ -25,6 +25,8 @@ struct model_ops {
 	void (*update_ratios)(const void *network, struct layer_stats *layers);
 	void (*layer_parameters)(const void *network, int layer,
 				 struct layer_parameters *parameters);
+	int (*block_count)(const void *network);
+	void (*measure_blocks)(const void *network, struct block_stats *blocks);
 };
 
 extern const struct model_ops model_ops_f32;

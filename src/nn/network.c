@@ -29,6 +29,53 @@ static double norm(const real *x, size_t n)
 #endif
 }
 
+/* The stages after a hidden layer's linear map, in forward order (see dense_layer). */
+enum stage { STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL };
+static const enum stage stage_order[3][3] = {
+	[RESIDUAL_BRANCH] = {STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL},
+	[RESIDUAL_POST] = {STAGE_NORM, STAGE_RESIDUAL, STAGE_ACTIVATION},
+	[RESIDUAL_PRE] = {STAGE_RESIDUAL, STAGE_NORM, STAGE_ACTIVATION},
+};
+
+real *RNAME(network_grad_of)(const network *net, const real *view)
+{
+	return net->activation_grads + (view - net->activations);
+}
+
+/* Points a hidden layer's stage views at its buffers (pre, then normed and xhat with
+ * norms, act, sum on a block's last layer), following the form's stage order: each stage
+ * reads the previous one's output. */
+static void wire_stages(network *net, dense_layer *layer, real *next, size_t units)
+{
+	real *current = layer->pre;
+	for (int i = 0; i < 3; i++) {
+		switch (stage_order[net->form][i]) {
+		case STAGE_NORM:
+			layer->norm_in = layer->normed = current;
+			if (layer->gamma) {
+				layer->normed = next, next += units;
+				layer->xhat = next, next += units;
+			}
+			current = layer->normed;
+			break;
+		case STAGE_ACTIVATION:
+			layer->act_in = current;
+			layer->act = next, next += units;
+			current = layer->act;
+			break;
+		case STAGE_RESIDUAL:
+			layer->operand = layer->sum = current;
+			if (layer->residual)
+				layer->sum = next, next += units;
+			current = layer->sum;
+			break;
+		}
+	}
+	layer->out = current;
+	/* the pre form's skip path carries the sum, before the norm and the activation */
+	layer->carry = net->form == RESIDUAL_PRE ? layer->sum : layer->out;
+}
+
 network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 {
 	network *net = xcalloc(1, sizeof *net);
@@ -38,7 +85,9 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->outputs = (int)spec_output_size(spec);
 	net->layer_count = depth + 1;
 	net->slope = (real)spec->model.activation.slope;
-	net->alpha = (real)spec->model.residual.alpha;
+	net->form = spec->model.residual.form;
+	net->block_count = (int)spec_block_count(spec);
+	net->learn_alpha = spec->model.residual.learn_alpha;
 	net->optimizer = spec->train.optimizer.kind;
 	net->momentum = (real)spec->train.optimizer.momentum;
 	net->nesterov = spec->train.optimizer.nesterov;
@@ -66,11 +115,12 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		layer->fan_out = (int)shape.fan_out;
 		layer->activation = shape.activation;
 		layer->residual = shape.residual;
+		layer->block = (int)shape.block;
 		bool normalised = shape.normalised;
 		net->parameter_count += (size_t)layer->fan_out * ((size_t)layer->fan_in + 1 +
 								  (normalised ? 2 : 0));
-		/* pre, plus act for hidden layers, plus out for residual ones, plus normed and
-		 * xhat for normalised ones */
+		/* pre, plus act for hidden layers, plus the sum for a block's last layer, plus
+		 * normed and xhat for normalised ones */
 		size_t copies = layer->is_output ? 1 : layer->residual ? 3 : 2;
 		copies += normalised ? 2 : 0;
 		activation_count += copies * (size_t)net->batch * (size_t)layer->fan_out;
@@ -79,6 +129,9 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 										 : layer->fan_out) +
 					    2 * (size_t)layer->fan_out;
 	}
+	size_t alpha_count = (size_t)net->block_count;
+	if (net->learn_alpha)
+		net->parameter_count += alpha_count;
 	net->parameters = xcalloc(net->parameter_count, sizeof(real));
 	net->gradients = xcalloc(net->parameter_count, sizeof(real));
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
@@ -95,7 +148,16 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->ones = net->probs + (size_t)net->batch * net->outputs;
 	net->labels = xcalloc((size_t)net->batch, sizeof(int32_t));
 	net->norm_state = norm_state_count ? xcalloc(norm_state_count, sizeof(real)) : NULL;
-	net->norm_scratch = xcalloc(4 * (size_t)net->layer_count, sizeof(double));
+	net->norm_scratch = xcalloc(4 * (size_t)net->layer_count + 1, sizeof(double));
+	if (net->learn_alpha) {
+		net->alpha = net->parameters + net->parameter_count - alpha_count;
+		net->alpha_grad = net->gradients + net->parameter_count - alpha_count;
+	} else if (alpha_count) {
+		net->alpha = xcalloc(2 * alpha_count, sizeof(real));
+		net->alpha_grad = net->alpha + alpha_count;
+	}
+	for (size_t b = 0; b < alpha_count; b++)
+		net->alpha[b] = (real)spec->model.residual.alpha;
 	for (int i = 0; i < net->batch; i++)
 		net->ones[i] = 1;
 
@@ -126,27 +188,19 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 			norm_offset += 2 * (size_t)layer->fan_out;
 		}
 
-		real *next = net->activations + activation_offset;
-		real *next_grad = net->activation_grads + activation_offset;
-		layer->pre = next, layer->pre_grad = next_grad;
-		layer->normed = layer->pre, layer->normed_grad = layer->pre_grad;
-		if (normalised) {
-			next += units, next_grad += units;
-			layer->normed = next, layer->normed_grad = next_grad;
-			next += units, next_grad += units;
-			layer->xhat = next;
+		layer->pre = net->activations + activation_offset;
+		layer->pre_grad = RNAME(network_grad_of)(net, layer->pre);
+		activation_offset += units;
+		if (layer->is_output) {
+			layer->norm_in = layer->normed = layer->act_in = layer->act = layer->pre;
+			layer->operand = layer->sum = layer->out = layer->carry = layer->pre;
+			continue;
 		}
-		layer->act = layer->pre, layer->act_grad = layer->pre_grad;
-		if (!layer->is_output) {
-			next += units, next_grad += units;
-			layer->act = next, layer->act_grad = next_grad;
-		}
-		layer->out = layer->act, layer->out_grad = layer->act_grad;
-		if (layer->residual) {
-			next += units, next_grad += units;
-			layer->out = next, layer->out_grad = next_grad;
-		}
-		activation_offset = (size_t)(next - net->activations) + units;
+		wire_stages(net, layer, layer->pre + units, units);
+		activation_offset += (layer->residual ? 2 : 1) * units + (layer->gamma ? 2 : 0) * units;
+		/* the block's input: what the layer before its first layer carried */
+		if (layer->residual)
+			layer->skip = net->layers[l - spec->model.residual.block].carry;
 	}
 
 	if (RNAME(network_init_parameters)(net, spec, rng)) {
@@ -172,6 +226,8 @@ void RNAME(network_free)(network *net)
 	free(net->labels);
 	free(net->norm_scratch);
 	free(net->norm_state);
+	if (!net->learn_alpha)
+		free(net->alpha);
 	free(net);
 }
 
@@ -203,28 +259,75 @@ void RNAME(network_load_batch)(network *net, const struct dataset *data, const u
 		load_row(net, data, i, rows[i]);
 }
 
+static void stage_forward(network *net, dense_layer *layer, enum stage stage)
+{
+	size_t units = (size_t)net->active * layer->fan_out;
+	switch (stage) {
+	case STAGE_NORM:
+		if (layer->gamma && net->norm == NORM_LAYERNORM)
+			RNAME(layernorm_forward)(layer->normed, layer->xhat, layer->rstd,
+						 layer->norm_in, layer->gamma, layer->beta,
+						 net->active, layer->fan_out, net->norm_eps);
+		if (layer->gamma && net->norm == NORM_BATCHNORM)
+			RNAME(batchnorm_forward)(layer->normed, layer->xhat, layer->rstd,
+						 layer->norm_in, layer->gamma, layer->beta,
+						 layer->running_mean, layer->running_var, net->active,
+						 layer->fan_out, net->norm_eps, net->norm_momentum,
+						 net->training);
+		break;
+	case STAGE_ACTIVATION:
+		RNAME(activation_forward)(layer->act, layer->act_in, units, layer->activation,
+					  net->slope);
+		break;
+	case STAGE_RESIDUAL:
+		if (layer->residual)
+			RNAME(residual_forward)(layer->sum, layer->skip, layer->operand,
+						net->alpha[layer->block], units);
+		break;
+	}
+}
+
+static void stage_backward(network *net, dense_layer *layer, enum stage stage)
+{
+	size_t units = (size_t)net->batch * layer->fan_out;
+	real *norm_in_grad = RNAME(network_grad_of)(net, layer->norm_in);
+	real *normed_grad = RNAME(network_grad_of)(net, layer->normed);
+	switch (stage) {
+	case STAGE_NORM:
+		if (layer->gamma && net->norm == NORM_LAYERNORM)
+			RNAME(layernorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
+						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
+						  net->batch, layer->fan_out);
+		if (layer->gamma && net->norm == NORM_BATCHNORM)
+			RNAME(batchnorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
+						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
+						  net->batch, layer->fan_out);
+		break;
+	case STAGE_ACTIVATION:
+		RNAME(activation_backward)(RNAME(network_grad_of)(net, layer->act_in),
+					   RNAME(network_grad_of)(net, layer->act), layer->act_in,
+					   layer->act, units, layer->activation, net->slope);
+		break;
+	case STAGE_RESIDUAL:
+		if (layer->residual)
+			net->alpha_grad[layer->block] += RNAME(residual_backward)(
+				RNAME(network_grad_of)(net, layer->skip),
+				RNAME(network_grad_of)(net, layer->operand),
+				RNAME(network_grad_of)(net, layer->sum), layer->operand,
+				net->alpha[layer->block], units);
+		break;
+	}
+}
+
 double RNAME(network_forward)(network *net)
 {
 	const real *x = net->input;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
-		size_t units = (size_t)net->active * layer->fan_out;
 		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->active,
 				     layer->fan_in, layer->fan_out);
-		if (layer->gamma && net->norm == NORM_LAYERNORM)
-			RNAME(layernorm_forward)(layer->normed, layer->xhat, layer->rstd, layer->pre,
-						 layer->gamma, layer->beta, net->active,
-						 layer->fan_out, net->norm_eps);
-		if (layer->gamma && net->norm == NORM_BATCHNORM)
-			RNAME(batchnorm_forward)(layer->normed, layer->xhat, layer->rstd, layer->pre,
-						 layer->gamma, layer->beta, layer->running_mean,
-						 layer->running_var, net->active, layer->fan_out,
-						 net->norm_eps, net->norm_momentum, net->training);
-		if (!layer->is_output)
-			RNAME(activation_forward)(layer->act, layer->normed, units, layer->activation,
-						  net->slope);
-		if (layer->residual)
-			RNAME(residual_forward)(layer->out, x, layer->act, net->alpha, units);
+		for (int i = 0; !layer->is_output && i < 3; i++)
+			stage_forward(net, layer, stage_order[net->form][i]);
 		x = layer->out;
 	}
 	const real *scores = net->layers[net->layer_count - 1].out;
@@ -239,6 +342,8 @@ void RNAME(network_backward)(network *net)
 	dense_layer *output = &net->layers[net->layer_count - 1];
 	memset(net->gradients, 0, net->parameter_count * sizeof(real));
 	memset(net->activation_grads, 0, net->activation_count * sizeof(real));
+	if (!net->learn_alpha && net->block_count)
+		memset(net->alpha_grad, 0, (size_t)net->block_count * sizeof(real));
 
 	if (net->loss == LOSS_CROSS_ENTROPY)
 		RNAME(softmax_cross_entropy_backward)(output->pre_grad, net->probs, net->labels,
@@ -247,26 +352,15 @@ void RNAME(network_backward)(network *net)
 		RNAME(mse_backward)(output->pre_grad, output->out, net->targets,
 				    (size_t)net->batch * net->outputs);
 
+	/* Layers in reverse, each layer's stages in reverse: a buffer's gradient is complete
+	 * before it is read, since everything that reads the buffer comes later. */
 	for (int l = net->layer_count - 1; l >= 0; l--) {
 		dense_layer *layer = &net->layers[l];
-		size_t units = (size_t)net->batch * layer->fan_out;
 		const real *x = l ? net->layers[l - 1].out : net->input;
-		real *dx = l ? net->layers[l - 1].out_grad : NULL; /* no gradient for the data */
-		if (layer->residual)
-			RNAME(residual_backward)(dx, layer->act_grad, layer->out_grad, net->alpha,
-						 units);
-		if (!layer->is_output)
-			RNAME(activation_backward)(layer->normed_grad, layer->act_grad, layer->normed,
-						   layer->act, units, layer->activation,
-						   net->slope);
-		if (layer->gamma && net->norm == NORM_LAYERNORM)
-			RNAME(layernorm_backward)(layer->pre_grad, layer->gamma_grad, layer->beta_grad,
-						  layer->normed_grad, layer->xhat, layer->rstd,
-						  layer->gamma, net->batch, layer->fan_out);
-		if (layer->gamma && net->norm == NORM_BATCHNORM)
-			RNAME(batchnorm_backward)(layer->pre_grad, layer->gamma_grad, layer->beta_grad,
-						  layer->normed_grad, layer->xhat, layer->rstd,
-						  layer->gamma, net->batch, layer->fan_out);
+		/* no gradient for the data */
+		real *dx = l ? RNAME(network_grad_of)(net, net->layers[l - 1].out) : NULL;
+		for (int i = 2; !layer->is_output && i >= 0; i--)
+			stage_backward(net, layer, stage_order[net->form][i]);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				      layer->weight, net->ones, net->batch, layer->fan_in,
 				      layer->fan_out);
@@ -283,7 +377,7 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 		for (int j = 0; j < units; j++) {
 			bool active = false;
 			for (int b = 0; b < batch && !active; b++)
-				active = layer->normed[(size_t)b * units + j] > 0;
+				active = layer->act_in[(size_t)b * units + j] > 0;
 			dead += !active;
 		}
 		s->dead_fraction = (double)dead / units;
@@ -298,6 +392,16 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 		}
 		s->saturated_fraction = (double)saturated / (double)n;
 	}
+}
+
+/* The global gradient norm from the per-layer norms in norm_scratch and the trained
+ * alphas' gradient; combined with scaling, so that 1e-200 is not squared to zero. */
+static double global_norm(network *net)
+{
+	size_t layers = 4 * (size_t)net->layer_count;
+	net->norm_scratch[layers] = net->learn_alpha ? norm(net->alpha_grad, (size_t)net->block_count)
+						     : 0;
+	return norm_combine(net->norm_scratch, layers + 1);
 }
 
 double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
@@ -332,8 +436,7 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		scratch[2] = layer->gamma ? s->norm_weight_grad_norm : 0;
 		scratch[3] = layer->gamma ? s->norm_bias_grad_norm : 0;
 	}
-	/* combined with scaling, so that a global norm of 1e-200 is not squared to zero */
-	return norm_combine(net->norm_scratch, 4 * (size_t)net->layer_count);
+	return global_norm(net);
 }
 
 double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_norm)
@@ -369,7 +472,7 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 			scratch[2] = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out) : 0;
 			scratch[3] = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out) : 0;
 		}
-		after = norm_combine(net->norm_scratch, 4 * (size_t)net->layer_count);
+		after = global_norm(net);
 	}
 	return after;
 }
@@ -518,6 +621,21 @@ static void layer_parameters(const void *opaque, int l, struct layer_parameters 
 	p->norm_weight = layer->gamma;
 	p->norm_bias = layer->beta;
 	p->norm_bytes = layer->gamma ? p->bias_bytes : 0;
+	bool trained = layer->residual && ((const network *)opaque)->learn_alpha;
+	p->alpha = trained ? &((const network *)opaque)->alpha[layer->block] : NULL;
+	p->alpha_bytes = trained ? sizeof(real) : 0;
+}
+
+static int block_count(const void *net)
+{
+	return ((const network *)net)->block_count;
+}
+
+static void measure_blocks(const void *opaque, struct block_stats *blocks)
+{
+	const network *net = opaque;
+	for (int b = 0; b < net->block_count; b++)
+		blocks[b] = (struct block_stats){net->alpha[b], net->alpha_grad[b]};
 }
 
 const struct model_ops RNAME(model_ops) = {
@@ -532,4 +650,6 @@ const struct model_ops RNAME(model_ops) = {
 	.update_ratios = update_ratios,
 	.update = update,
 	.layer_parameters = layer_parameters,
+	.block_count = block_count,
+	.measure_blocks = measure_blocks,
 };

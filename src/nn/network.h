@@ -13,30 +13,41 @@
 #include "spec/spec.h"
 #include "util/rng.h"
 
-/* One dense layer and its views into the network's buffers. */
+/* One dense layer and its views into the network's buffers.
+ *
+ * After the linear map z = W x + b a hidden layer applies up to three stages: the norm N,
+ * the activation A, and, on the last layer of a residual block, the addition R: sum =
+ * skip + alpha operand, skip being what the layer before the block carried on. The form
+ * orders them (branch: N A R, post: N R A, pre: R N A) and so decides which buffer each
+ * stage reads; a stage that does not apply leaves its output aliased to its input. Every
+ * view points into net->activations, so its gradient is at the same offset in
+ * net->activation_grads (network_grad_of). */
 struct RNAME(dense_layer) {
 	int fan_in, fan_out;
 	int activation; /* enum activation_kind; unused for the output layer */
 	bool is_output;
-	bool residual;
+	bool residual;  /* the last layer of a block: R applies */
+	int block;      /* the residual block, from 0; -1 outside blocks */
 	real *weight, *bias;               /* (fan_out, fan_in), (fan_out) */
 	real *weight_grad, *bias_grad;     /* same shapes */
 	real *gamma, *beta;                /* (fan_out) normalisation scale and shift, or NULL */
 	real *gamma_grad, *beta_grad;
 	real *weight_velocity, *bias_velocity;
 	real *pre;      /* z (B, fan_out), the linear map's output */
-	real *normed;   /* normalised z (B, fan_out), the activation's input; = pre without norm */
-	real *xhat;     /* (B, fan_out) z standardised, for the norm's backward; NULL without */
+	real *pre_grad; /* dL/dz (B, fan_out): the back-propagated delta */
+	real *norm_in;  /* N's input: z, or the residual sum in the pre form */
+	real *normed;   /* N's output; = norm_in without norm */
+	real *xhat;     /* (B, fan_out) norm_in standardised, for the norm's backward; NULL without */
 	real *rstd;     /* layernorm (B), batchnorm (fan_out): 1 / sqrt(var + eps) */
 	real *running_mean, *running_var; /* batchnorm (fan_out) */
-	real *act;      /* f(z) (B, fan_out); = pre for the output layer */
-	real *out;      /* layer output (B, fan_out); = act without residual */
-	real *pre_grad; /* dL/dz (B, fan_out): the back-propagated delta */
-	real *normed_grad; /* dL/d(normed); = pre_grad without norm */
-	real *act_grad; /* dL/da; = pre_grad for the output layer */
-	real *out_grad; /* dL/dh; = act_grad without residual */
+	real *act_in;   /* A's input: normed, or the residual sum in the post form */
+	real *act;      /* f(act_in) (B, fan_out); = pre for the output layer */
+	real *operand;  /* what R scales by alpha: act (branch), normed (post), z (pre) */
+	real *skip;     /* R's identity path: the carry of layer l - block */
+	real *sum;      /* R's output; = operand where R does not apply */
+	real *out;      /* what the next layer's linear map reads */
+	real *carry;    /* what the skip connection carries past the next block */
 };
-
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
 	int active; /* rows of the loaded batch: batch when training, fewer in evaluation */
@@ -44,7 +55,13 @@ struct RNAME(network) {
 	int norm;      /* enum norm_kind */
 	real norm_eps, norm_momentum;
 	real *norm_state; /* rstd and running statistics of every normalised layer */
-	real slope, alpha;
+	real slope;
+	int form;        /* enum residual_form */
+	int block_count; /* residual blocks */
+	/* one alpha per block, and dL/dalpha; views into the tails of parameters and
+	 * gradients when trained (learn_alpha), so the optimizer updates them as weights */
+	real *alpha, *alpha_grad;
+	bool learn_alpha;
 	/* the optimizer, as torch.optim's sgd, adam and adamw */
 	int optimizer; /* enum optimizer_kind */
 	real momentum, beta1, beta2, eps, weight_decay;
@@ -65,7 +82,7 @@ struct RNAME(network) {
 	real *probs;   /* (B, outputs), cross_entropy only */
 	int32_t *labels; /* (B) */
 	real *ones;      /* (B) of 1, for bias gradients through gemv */
-	double *norm_scratch; /* (4 layer_count) per-layer norms for the global norm */
+	double *norm_scratch; /* (4 layer_count + 1) per-layer norms, then the alphas' */
 };
 
 /* Allocates the network for spec and initialises its weights from rng. NULL + message on
@@ -94,6 +111,9 @@ double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layer
 /* One optimizer step at this learning rate: SGD (momentum, Nesterov, weight decay) as
  * torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
+
+/* The gradient buffer of a view into net->activations. */
+real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);
 
 /* Initial weights (init.c): the spec's scheme and gain for every layer's weights, the
  * constant bias. Returns -1 with a message if LAPACK fails (orthogonal). */

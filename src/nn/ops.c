@@ -169,11 +169,15 @@ void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, 
 		h[i] = x[i] + alpha * a[i];
 }
 
-void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, size_t n)
+double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
+				size_t n)
 {
-	if (dx)
-		BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
+	BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
 	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
+	double dalpha = 0;
+	for (size_t i = 0; i < n; i++)
+		dalpha += (double)dh[i] * a[i];
+	return dalpha;
 }
 
 void RNAME(layernorm_forward)(real *y, real *xhat, real *rstd, const real *z,

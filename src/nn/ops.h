@@ -29,8 +29,9 @@ void RNAME(activation_backward)(real *dz, const real *da, const real *z, const r
 
 /* h = x + alpha * a */
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);
-/* dx += dh (skipped when dx is NULL); da += alpha * dh */
-void RNAME(residual_backward)(real *dx, real *da, const real *dh, real alpha, size_t n);
+/* dx += dh; da += alpha * dh; returns dL/dalpha = sum of dh * a, accumulated in double */
+double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
+				size_t n);
 
 /* Layer normalisation of each row of z (B, n): xhat = (z - mean) rstd, y = gamma xhat +
  * beta, with the row's mean and rstd = 1 / sqrt(var + eps) (var biased, as PyTorch).

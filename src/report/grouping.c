@@ -64,15 +64,50 @@ static bool varies(const struct report *report, const struct run_group *group, i
 	return false;
 }
 
+const char *report_value(const struct report *report, const struct report_run *run,
+			 const char *column)
+{
+	for (int f = 0; f < report->field_count; f++)
+		if (!strcmp(report->fields[f].column, column))
+			return run->values[f];
+	return "";
+}
+
+bool report_is_residual_column(const char *column)
+{
+	return !strncmp(column, "residual", strlen("residual"));
+}
+
+void report_setup_name(const struct report *report, const struct report_run *run,
+		       struct strbuf *out)
+{
+	if (!strcmp(report_value(report, run, "residual"), "0")) {
+		strbuf_puts(out, "plain");
+		return;
+	}
+	const char *form = report_value(report, run, "residual_form");
+	const char *block = report_value(report, run, "residual_block");
+	const char *init = report_value(report, run, "residual_init");
+	bool learned = !strcmp(report_value(report, run, "residual_learn_alpha"), "1");
+	bool classic = (!*form || !strcmp(form, "branch")) && (!*block || !strcmp(block, "1"));
+	size_t start = out->length;
+	if (!classic)
+		strbuf_printf(out, "%s k=%s", *form ? form : "branch", *block ? block : "1");
+	else if (!learned)
+		strbuf_puts(out, "residual");
+	if (learned)
+		strbuf_printf(out, "%s%s", out->length > start ? " " : "",
+			      atof(report_value(report, run, "residual_alpha")) == 0 ? "rezero"
+										  : "learned alpha");
+	if (*init && strcmp(init, "default"))
+		strbuf_printf(out, " %s", init);
+}
+
 /* "sigmoid", "d=20", "residual", "alpha 0.5", "gain 2", "lr=0.1", "w=64", ... */
 static void describe_value(const char *column, const char *value, struct strbuf *out)
 {
 	if (!*value)
 		return;
-	if (!strcmp(column, "residual")) {
-		strbuf_puts(out, strcmp(value, "0") ? "residual" : "plain");
-		return;
-	}
 	/* the default normalisation says nothing; a chosen one names itself */
 	if (!strcmp(column, "norm") && !strcmp(value, "none"))
 		return;
@@ -98,22 +133,44 @@ static bool in_title(const char *column)
 	return false;
 }
 
+/* Whether any column of the residual setup but alpha varies in group: the setup is then
+ * named as a whole at the residual column. */
+static bool setup_varies(const struct report *report, const struct run_group *group)
+{
+	for (int f = 0; f < report->field_count; f++)
+		if (report_is_residual_column(report->fields[f].column) &&
+		    strcmp(report->fields[f].column, "residual_alpha") && varies(report, group, f))
+			return true;
+	return false;
+}
+
 static void describe_fields(const struct report *report, const struct run_group *group,
 			    int member, bool initial_only, bool (*skip)(const char *),
 			    bool want_varying, struct strbuf *out)
 {
 	const struct report_run *run = &report->runs[group->members[member]];
 	size_t start = out->length;
+	bool setup_differs = setup_varies(report, group);
 	for (int f = 0; f < report->field_count; f++) {
-		if (!relevant(report, f, initial_only, skip) ||
-		    varies(report, group, f) != want_varying || !*run->values[f] ||
-		    (!want_varying && !in_title(report->fields[f].column)))
+		const char *column = report->fields[f].column;
+		/* the setup is named as one phrase at the residual column, its other columns
+		 * folded into it (alpha stays a field of its own) */
+		bool folded = report_is_residual_column(column) &&
+			      strcmp(column, "residual_alpha") && strcmp(column, "residual");
+		bool setup = !strcmp(column, "residual");
+		bool differs = setup ? setup_differs : varies(report, group, f);
+		if (folded || !relevant(report, f, initial_only, skip) ||
+		    differs != want_varying || !*run->values[f] ||
+		    (!want_varying && !in_title(column)))
 			continue;
 		size_t before = out->length;
 		if (out->length > start)
 			strbuf_puts(out, want_varying ? " " : ", ");
 		size_t mark = out->length;
-		describe_value(report->fields[f].column, run->values[f], out);
+		if (setup)
+			report_setup_name(report, run, out);
+		else
+			describe_value(column, run->values[f], out);
 		if (out->length == mark) { /* nothing said: drop the separator */
 			out->length = before;
 			out->text[before] = '\0';

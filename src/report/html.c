@@ -11,10 +11,7 @@
 static const char *value_of(const struct report *report, const struct report_run *run,
 			    const char *column)
 {
-	for (int f = 0; f < report->field_count; f++)
-		if (!strcmp(report->fields[f].column, column))
-			return run->values[f];
-	return "";
+	return report_value(report, run, column);
 }
 
 /* <td>text</td>, with class="status-STATUS" when status is given. */
@@ -81,10 +78,15 @@ int report_write_index(struct report *report, bool rendered)
 		table_cell(&html, NULL, cell.text);
 		strbuf_reset(&cell);
 		const char *residual = value_of(report, run, "residual");
-		if (strcmp(residual, "0"))
-			strbuf_printf(&cell, "\u03b1 = %s", value_of(report, run, "residual_alpha"));
-		else
+		if (strcmp(residual, "0")) {
+			report_setup_name(report, run, &cell);
+			if (!strcmp(cell.text, "residual"))
+				strbuf_reset(&cell);
+			strbuf_printf(&cell, "%s\u03b1 = %s", cell.length ? ", " : "",
+				      value_of(report, run, "residual_alpha"));
+		} else {
 			strbuf_puts(&cell, "no");
+		}
 		table_cell(&html, NULL, cell.text);
 		strbuf_free(&cell);
 		table_cell(&html, run->status, run->status);

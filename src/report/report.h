@@ -89,6 +89,17 @@ void report_legend(const struct report *report, const struct run_group *group, i
  * a report draws each set as one curve, the mean with a band for the spread. */
 int report_seed_sets(const struct report *report, const struct run_group *group,
 		     bool initial_only, bool (*skip)(const char *), struct run_group **sets);
+/* A run's value of a runs column ("" for NULL or a column the report did not load). */
+const char *report_value(const struct report *report, const struct report_run *run,
+			 const char *column);
+/* Whether column is one of the residual setup's: residual and residual_*. */
+bool report_is_residual_column(const char *column);
+/* Appends the run's residual setup: "plain", "residual" (today's branch form, blocks of
+ * one), else the form and block length, "rezero" for a trained alpha (from 0; "learned
+ * alpha" from another value) and the init unless default, e.g. "pre k=2", "post k=2
+ * fixup", "rezero". alpha itself is its own field. */
+void report_setup_name(const struct report *report, const struct report_run *run,
+		       struct strbuf *out);
 /* Appends the fields shared by the whole group, for a title. */
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);

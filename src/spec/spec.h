@@ -33,6 +33,9 @@ enum init_scheme {
 	INIT_ORTHOGONAL,
 };
 enum norm_kind { NORM_NONE, NORM_LAYERNORM, NORM_BATCHNORM };
+/* where the activation sits around a residual block (see model.residual.form) */
+enum residual_form { RESIDUAL_BRANCH, RESIDUAL_POST, RESIDUAL_PRE };
+enum residual_init { RESIDUAL_INIT_DEFAULT, RESIDUAL_INIT_FIXUP, RESIDUAL_INIT_ZERO_LAST };
 enum optimizer_kind { OPTIMIZER_SGD, OPTIMIZER_ADAM, OPTIMIZER_ADAMW };
 enum schedule_kind { SCHEDULE_CONSTANT, SCHEDULE_STEP, SCHEDULE_COSINE };
 enum loss_kind { LOSS_CROSS_ENTROPY, LOSS_MSE };
@@ -46,6 +49,8 @@ extern const char *const init_scheme_names[];
 extern const char *const optimizer_names[];
 extern const char *const schedule_names[];
 extern const char *const norm_names[];
+extern const char *const residual_form_names[];
+extern const char *const residual_init_names[];
 extern const char *const loss_names[];
 extern const char *const dtype_names[];
 
@@ -100,7 +105,11 @@ struct spec {
 		} init;
 		struct {
 			bool enabled;
-			double alpha;
+			double alpha;       /* the branch's scale; the start value when learned */
+			int64_t block;      /* linear layers per residual branch */
+			int form;           /* enum residual_form */
+			bool learn_alpha;   /* one trained alpha per block (ReZero) */
+			int init;           /* enum residual_init */
 		} residual;
 		struct {
 			int kind; /* enum norm_kind */
@@ -240,13 +249,18 @@ struct spec_value spec_column_value(const struct spec *spec, const struct spec_c
 struct layer_shape {
 	int64_t fan_in, fan_out;
 	bool output;     /* the last layer: linear (softmax belongs to the loss), no norm */
-	bool residual;   /* h <- h + alpha f(W h + b): residual on and fan_in == fan_out */
+	/* Residual blocks: layer 0 (the stem) and the output layer are outside every block;
+	 * hidden layers 1..depth-1 form consecutive blocks of model.residual.block layers. */
+	int64_t block;   /* the layer's block, from 0; -1 outside blocks */
+	bool residual;   /* the last layer of a block: the skip connection is added here */
 	bool normalised; /* layernorm or batchnorm between the linear map and the activation */
 	int activation;  /* enum activation_kind; ACT_LINEAR for the output layer */
 };
 /* The shape of `layer`: the one place layer sizes are derived from a (fitted) spec, for
  * the network's buffers, the layers rows and the memory estimate. */
 struct layer_shape spec_layer_shape(const struct spec *spec, int64_t layer);
+/* Residual blocks of the network: (depth - 1) / block when residual is on, else 0. */
+int64_t spec_block_count(const struct spec *spec);
 /* depth + 1 */
 int64_t spec_layer_count(const struct spec *spec);
 

@@ -40,6 +40,9 @@ double spec_memory_bytes(const struct spec *spec)
 	parameters += p, values += v;
 	if (spec->model.depth > 1) {
 		struct layer_shape hidden = spec_layer_shape(spec, 1);
+		/* the residual sum, kept on a block's last layer, counted on every one: a
+		 * bound, which blocks of one layer reach */
+		hidden.residual = spec->model.residual.enabled;
 		layer_memory(&hidden, &p, &v);
 		parameters += (depth - 1) * p, values += (depth - 1) * v;
 	}
@@ -146,6 +149,53 @@ int spec_check_name(const char *name, const char *where)
 	return -1;
 }
 
+/* Residual keys that do not fit the network; returns the number of errors. A resolved
+ * spec gives every key, so a setting is refused by its value, not by its presence. */
+static int check_residual(const struct spec *spec)
+{
+	char message[256];
+	int errors = 0;
+	int64_t block = spec->model.residual.block;
+	if (!spec->model.residual.enabled) {
+		const char *key = spec->model.residual.learn_alpha ? "model.residual.learn_alpha"
+				  : block != 1 ? "model.residual.block"
+				  : spec->model.residual.form != RESIDUAL_BRANCH ? "model.residual.form"
+				  : spec->model.residual.init != RESIDUAL_INIT_DEFAULT ? "model.residual.init"
+										      : NULL;
+		if (!key)
+			return 0;
+		snprintf(message, sizeof message, "'%s' needs residual blocks (model.residual: true)",
+			 key + strlen("model.residual."));
+		fail_at(spec, key, message);
+		return 1;
+	}
+	int64_t hidden = spec->model.depth - 1; /* the layers after the stem */
+	if (block > hidden) {
+		snprintf(message, sizeof message,
+			 "a block of %lld layers is longer than the %lld hidden layers after the "
+			 "stem (model.depth - 1)",
+			 (long long)block, (long long)hidden);
+		fail_at(spec, spec_key_given(spec, "model.residual.block") ? "model.residual.block"
+									   : "model.depth",
+			message);
+		errors++;
+	} else if (hidden % block) {
+		snprintf(message, sizeof message,
+			 "the %lld hidden layers after the stem (model.depth - 1) do not divide "
+			 "into blocks of %lld (model.residual.block)",
+			 (long long)hidden, (long long)block);
+		fail_at(spec, "model.depth", message);
+		errors++;
+	}
+	if (spec->model.residual.init == RESIDUAL_INIT_FIXUP &&
+	    spec->model.norm.kind != NORM_NONE) {
+		fail_at(spec, "model.residual.init",
+			"'fixup' initialises networks without norms (model.norm: none)");
+		errors++;
+	}
+	return errors;
+}
+
 int spec_check(struct spec *spec)
 {
 	if (resolve_path(spec, &spec->data.path) || resolve_path(spec, &spec->data.images) ||
@@ -186,6 +236,7 @@ int spec_check(struct spec *spec)
 		fail_at(spec, "train.optimizer.nesterov", "Nesterov momentum needs sgd with momentum > 0");
 		errors++;
 	}
+	errors += check_residual(spec);
 	if (errors)
 		return -1;
 

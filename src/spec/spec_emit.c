@@ -40,7 +40,9 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 			strbuf_printf(out, "%*s%s: \"\"\n", indent, "", fields->key);
 			continue;
 		}
+		size_t start = out->length;
 		strbuf_printf(out, "%*s%s:", indent, "", fields->key);
+		size_t value_start = out->length;
 		switch (fields->type) {
 		case FIELD_INT:
 			strbuf_printf(out, " %lld\n", (long long)*(const int64_t *)value);
@@ -86,6 +88,15 @@ static void emit_fields(const struct spec *spec, const struct spec_field *fields
 			strbuf_puts(out, "\n");
 			emit_fields(spec, fields->fields, out, indent + 2, purpose);
 			break;
+		}
+		/* a key added after runs were recorded enters the hash only when set to
+		 * something else than its default, so those runs keep their spec_hash */
+		if (purpose == EMIT_CANONICAL && fields->hashed_unless_default &&
+		    out->length - value_start == strlen(fields->default_text) + 2 &&
+		    !strncmp(out->text + value_start + 1, fields->default_text,
+			     strlen(fields->default_text))) {
+			out->length = start;
+			out->text[start] = '\0';
 		}
 	}
 }

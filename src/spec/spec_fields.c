@@ -19,6 +19,8 @@ const char *const init_scheme_names[] = {"xavier_uniform", "xavier_normal", "he_
 const char *const optimizer_names[] = {"sgd", "adam", "adamw", NULL};
 const char *const schedule_names[] = {"constant", "step", "cosine", NULL};
 const char *const norm_names[] = {"none", "layernorm", "batchnorm", NULL};
+const char *const residual_form_names[] = {"branch", "post", "pre", NULL};
+const char *const residual_init_names[] = {"default", "fixup", "zero_last", NULL};
 const char *const loss_names[] = {"cross_entropy", "mse", NULL};
 const char *const dtype_names[] = {"float32", "float64", NULL};
 
@@ -49,6 +51,7 @@ const char *const dtype_names[] = {"float32", "float64", NULL};
 #define COLUMN(name, legend_format, rank)                                                  \
 	.column = name, .legend = legend_format, .legend_rank = rank
 #define SPLITS .splits_figures = true
+#define NEWER .hashed_unless_default = true
 #define STORED_WHEN(predicate) .stored_when = predicate
 #define SECTION(name, member, keys, text, ...)                                             \
 	{.key = name, .type = FIELD_SECTION, .offset = AT(member), .fields = keys,         \
@@ -152,20 +155,43 @@ static const struct spec_field init_fields[] = {
 
 static const struct spec_field residual_fields[] = {
 	BOOL("enabled", model.residual.enabled, "false",
-	     "h <- h + alpha * act(W h + b) for every hidden layer whose input and output "
-	     "sizes match (all but layer 0 unless data.features equals model.width)",
+	     "residual blocks: layer 0 (the stem, data.features -> width) and the output layer "
+	     "are outside every block; hidden layers 1..depth-1 form consecutive blocks of "
+	     "`block` layers (layers.block records each layer's block, NULL outside)",
 	     COLUMN("residual", NULL, 4)),
 	REAL("alpha", model.residual.alpha, "1.0", -HUGE_VALUE, HUGE_VALUE,
-	     "scale of the residual branch",
+	     "scale of the residual branch (the start value when learn_alpha)",
 	     COLUMN("residual_alpha", "alpha %s", 5), STORED_WHEN(residual_only)),
+	INT("block", model.residual.block, "1", 1, SIZE_LIMIT,
+	    "linear layers per residual branch; depth - 1 must be a multiple of it",
+	    COLUMN("residual_block", "k=%s", 5), STORED_WHEN(residual_only), NEWER),
+	CHOICE("form", model.residual.form, "branch", residual_form_names,
+	       "where the activation f and the norm N sit, for a block of maps W1..Wk and "
+	       "input h: branch, every map followed by N then f, h <- h + alpha f(N(Wk ... "
+	       "f(N(W1 h)))); post (He et al. 2016a), the last map followed by N only and f "
+	       "after the addition, h <- f(h + alpha N(Wk ... f(N(W1 h)))); pre (He et al. "
+	       "2016b), N then f before every map, h <- h + alpha Wk f(N(... W1 f(N(h)))), "
+	       "the stem neither normalised nor activated, N then f once more before the "
+	       "output layer",
+	       COLUMN("residual_form", "%s", 4), STORED_WHEN(residual_only), NEWER),
+	BOOL("learn_alpha", model.residual.learn_alpha, "false",
+	     "one alpha per block, trained by the optimizer like a weight (ReZero: alpha 0); "
+	     "block_stats records it and its gradient",
+	     COLUMN("residual_learn_alpha", NULL, 5), STORED_WHEN(residual_only), NEWER),
+	CHOICE("init", model.residual.init, "default", residual_init_names,
+	       "default: model.init for every layer; zero_last: each branch's last map (weight "
+	       "and bias) starts at zero (SkipInit); fixup (Zhang et al. 2019, without norms): "
+	       "the output layer and each branch's last map start at zero, the other branch "
+	       "maps are scaled by L^(-1/(2k-2)) for L blocks of k maps",
+	       COLUMN("residual_init", "%s", 5), STORED_WHEN(residual_only), NEWER),
 	{0},
 };
 
 static const struct spec_field norm_fields[] = {
 	CHOICE("kind", model.norm.kind, "none", norm_names,
-	       "none; layernorm or batchnorm between every hidden layer's linear map and its "
-	       "activation, with a learned scale and shift, as torch.nn.LayerNorm and "
-	       "BatchNorm1d",
+	       "none; layernorm or batchnorm right before every hidden activation (after the "
+	       "linear map; model.residual.form says where that is in a block), with a learned "
+	       "scale and shift, as torch.nn.LayerNorm and BatchNorm1d",
 	       COLUMN("norm", "%s", 6)),
 	REAL("eps", model.norm.eps, "1e-5", POSITIVE, 1, "added to the variance"),
 	REAL("momentum", model.norm.momentum, "0.1", 0, 1,
@@ -186,7 +212,7 @@ static const struct spec_field model_fields[] = {
 		"a scheme name (he_normal) or {scheme: ..., gain: ..., bias: ...}",
 		.shorthand = "scheme"),
 	SECTION("residual", model.residual, residual_fields,
-		"false, true, or {alpha: 0.5} (a mapping turns it on)", .shorthand = "enabled",
+		"false, true, or {alpha: 0.5, block: 2, form: pre} (a mapping turns it on)", .shorthand = "enabled",
 		.implied = &residual_fields[0]),
 	SECTION("norm", model.norm, norm_fields,
 		"a name (layernorm) or {kind: batchnorm, eps: 1e-5, momentum: 0.1}",

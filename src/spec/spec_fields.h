@@ -28,6 +28,8 @@ struct spec_field {
 	const struct spec_field *fields;      /* FIELD_SECTION: its keys, ending with {0} */
 	const char *shorthand;                /* FIELD_SECTION: key a scalar value sets */
 	const struct spec_field *implied;     /* FIELD_SECTION: bool set true by a mapping */
+	/* added after runs were recorded: in spec_hash's text only when not the default */
+	bool hashed_unless_default;
 	bool names_data_file; /* a data file's path: its contents enter spec_hash, not the
 			       * path (spec_emit_canonical) */
 	/* What the key becomes in the runs table and in reports (struct spec_column). */

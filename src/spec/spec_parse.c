@@ -431,6 +431,12 @@ bool spec_is_checkpoint(const struct spec *spec, int64_t step)
 	return false;
 }
 
+int64_t spec_block_count(const struct spec *spec)
+{
+	return spec->model.residual.enabled ? (spec->model.depth - 1) / spec->model.residual.block
+					    : 0;
+}
+
 int64_t spec_layer_count(const struct spec *spec)
 {
 	return spec->model.depth + 1;
@@ -443,8 +449,9 @@ struct layer_shape spec_layer_shape(const struct spec *spec, int64_t layer)
 	shape.fan_in = layer == 0 ? spec->data.features : spec->model.width;
 	shape.fan_out = shape.output ? spec_output_size(spec) : spec->model.width;
 	shape.activation = shape.output ? ACT_LINEAR : spec->model.activation.kind;
-	shape.residual = !shape.output && spec->model.residual.enabled &&
-			 shape.fan_in == shape.fan_out;
+	bool in_block = spec->model.residual.enabled && layer > 0 && !shape.output;
+	shape.block = in_block ? (layer - 1) / spec->model.residual.block : -1;
+	shape.residual = in_block && layer % spec->model.residual.block == 0;
 	shape.normalised = !shape.output && spec->model.norm.kind != NORM_NONE;
 	return shape;
 }

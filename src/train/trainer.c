@@ -152,6 +152,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	struct run_store *store = NULL;
 	struct layer_stats *layers = NULL;
 	struct layer_parameters *parameters = NULL;
+	struct block_stats *blocks = NULL;
 	struct batch_order batches = {0};
 	int status = -1;
 
@@ -161,6 +162,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	int layer_count = model_layer_count(model);
 	layers = xcalloc((size_t)layer_count, sizeof *layers);
 	parameters = xcalloc((size_t)layer_count, sizeof *parameters);
+	int block_count = model_block_count(model);
+	blocks = xcalloc((size_t)block_count + 1, sizeof *blocks);
 	batch_order_init(&batches, spec, data->train_count);
 	if (!(store = run_store_begin(db, spec, &result->run_id)))
 		goto done;
@@ -200,6 +203,9 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 			logged = true;
 			grad_norm = model_measure(model, layers, true);
 		}
+		/* the alphas this step used and their gradient, before clipping and update */
+		if (logged)
+			model_measure_blocks(model, blocks);
 		double clipped_norm = NAN;
 		if (!diverged && (spec->train.clip_norm > 0 || spec->train.clip_value > 0))
 			clipped_norm = model_clip(model, layers, grad_norm);
@@ -233,6 +239,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		}
 		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
 					     monotonic_seconds() - started, layers)) ||
+		    (logged && run_store_log_blocks(store, step, blocks, block_count)) ||
 		    run_store_tick(store, step + 1, stats.loss)) {
 			store_failed(result, store);
 			break;
@@ -260,6 +267,7 @@ done:
 	run_store_free(store);
 	free(layers);
 	free(parameters);
+	free(blocks);
 	batch_order_free(&batches);
 	model_free(model);
 	return status;

@@ -11,7 +11,7 @@ struct tensor {
 	const char *name;  /* e.g. "layers.0.weight" */
 	const char *dtype; /* "F32", "F64" or "I64" */
 	int64_t shape[2];
-	int rank;          /* 1 or 2 */
+	int rank;          /* 0 (a scalar), 1 or 2 */
 	const void *data;  /* little-endian, shape product x dtype size bytes */
 	size_t bytes;
 };

@@ -64,6 +64,54 @@ def rate(step, train):
     return lr
 
 
+def forward_hidden(residual, blocks, depth, linear, norms, act, alphas, x):
+    """The hidden layers as the papers write each form; returns the output layer's input.
+    The stem (layer 0) and the output layer are outside the blocks; block b holds layers
+    1 + b k .. (b + 1) k, and its skip path starts from what the layer before it carried."""
+    form, k = residual["form"], residual["block"]
+
+    def activated(index, z):  # the norm before each activation
+        return act(norms[index](z))
+
+    z = linear(0, x)
+    if blocks == 0:
+        out = activated(0, z)
+        for index in range(1, depth):
+            out = activated(index, linear(index, out))
+        return out
+    if form == "pre":  # the stem is neither normalised nor activated on the skip path
+        carry, out = z, activated(0, z)
+    else:
+        carry = out = activated(0, z)
+    for b in range(blocks):
+        h, x = carry, out
+        for j in range(k):
+            index = 1 + b * k + j
+            z = linear(index, x)
+            if j < k - 1:
+                x = activated(index, z)
+            elif form == "branch":  # h + alpha f(N(W x))
+                carry = out = h + alphas[b] * activated(index, z)
+            elif form == "post":  # f(h + alpha N(W x)) (He et al. 2016a)
+                carry = out = act(h + alphas[b] * norms[index](z))
+            else:  # h + alpha W x, then f(N(.)) before the next map (He et al. 2016b)
+                carry = h + alphas[b] * z
+                out = activated(index, carry)
+    return out
+
+
+def check_residual_init(residual, layers, blocks):
+    """The exported step-0 weights carry the residual init: zero_last and fixup zero each
+    block's last map, fixup also the output layer."""
+    if residual["init"] == "default" or blocks == 0:
+        return
+    zeroed = [1 + (b + 1) * residual["block"] - 1 for b in range(blocks)]
+    if residual["init"] == "fixup":
+        zeroed.append(len(layers) - 1)
+    for index in zeroed:
+        assert not layers[index].weight.any() and not layers[index].bias.any(), index
+
+
 def main(spec_path, init_path, batches_path, out_path):
     spec = yaml.safe_load(open(spec_path))
     model, train = spec["model"], spec["train"]
@@ -93,12 +141,18 @@ def main(spec_path, init_path, batches_path, out_path):
                                   "bias": weights[f"norms.{index}.bias"]}, strict=False)
         norms.append(norm.to(dtype))
     act = activation(model["activation"]["kind"], model["activation"]["slope"])
-    residual = model["residual"]["enabled"]
-    alpha = model["residual"]["alpha"]
+    residual = model["residual"]
+    blocks = (depth - 1) // residual["block"] if residual["enabled"] else 0
+    check_residual_init(residual, layers, blocks)
+    alphas = torch.full((blocks,), residual["alpha"], dtype=dtype)
+    if residual["learn_alpha"]:
+        alphas = torch.nn.Parameter(alphas)  # ReZero: trained with the weights
     settings = train["optimizer"]
     parameters = list(layers.parameters()) + list(norms.parameters())
+    if residual["learn_alpha"]:
+        parameters.append(alphas)
     if settings["kind"] == "sgd":
-            optimizer = torch.optim.SGD(parameters, lr=settings["lr"],
+        optimizer = torch.optim.SGD(parameters, lr=settings["lr"],
                                     momentum=settings["momentum"],
                                     nesterov=settings["nesterov"],
                                     weight_decay=settings["weight_decay"])
@@ -113,17 +167,17 @@ def main(spec_path, init_path, batches_path, out_path):
     rows = []
     for step in range(steps):
         optimizer.zero_grad()
-        h = batches[f"batch.{step}.inputs"]
         pre = []
-        for index, layer in enumerate(layers):
-            z = layer(h)
+
+        def linear(index, x):
+            z = layers[index](x)
             z.retain_grad()
             pre.append(z)
-            if index == depth:
-                break
-            a = act(norms[index](z))
-            # residual where the layer's input and output sizes match
-            h = h + alpha * a if residual and h.shape[1] == a.shape[1] else a
+            return z
+
+        out = forward_hidden(residual, blocks, depth, linear, norms, act, alphas,
+                             batches[f"batch.{step}.inputs"])
+        z = linear(depth, out)
         if train["loss"] == "cross_entropy":
             loss = F.cross_entropy(z, batches[f"batch.{step}.labels"])
         else:

@@ -1,8 +1,9 @@
 set terminal pngcairo size 1200,548 enhanced font 'sans,10'
 set output 'residual-1.png'
 
-# Residual comparison: two runs that differ only in residual connections, their
-# gradient profiles side by side on the same scale: weight gradient (solid) and delta
+# Residual comparison: runs that differ only in their residual setup, plain (or the
+# first setup) on the left and the other setups on the right, their gradient profiles
+# side by side on the same scale: weight gradient (solid) and delta
 # (dashed) at initialisation, and the weight gradient at step 2 (the last logged) (dotted).
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
@@ -52,7 +53,7 @@ $run2_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title 'residual connections: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
+set multiplot layout 1,2 title 'residual setups: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
 set xlabel "layer (0 = input side)"
 set ylabel "gradient norm"
 set logscale y
@@ -61,12 +62,12 @@ set xrange [-0.5:2.5]
 set yrange [1e-3:1e0]
 set xtics 0,1
 unset key
-set title "plain"
+set title 'plain' noenhanced
 plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
      $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
      $run1_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced
 set key at screen 0.5,0.01 center bottom vertical maxrows 3 samplen 2 spacing 1.1 width 1 font ",9"
-set title "residual"
+set title 'residual' noenhanced
 plot $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
      $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
      $run2_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced

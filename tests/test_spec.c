@@ -280,6 +280,26 @@ static void canonical_dump_round_trips_and_hash_ignores_seed(void **state)
 	spec_free(&spec), spec_free(&again), spec_free(&other_seed), spec_free(&deeper);
 }
 
+/* Residual specs hash with a marker of the block layout (the stem outside every block):
+ * runs recorded before blocks existed, whose layer 0 could be residual, never match. */
+static void residual_specs_hash_their_block_layout(void **state)
+{
+	(void)state;
+	struct spec plain, residual;
+	const char *off[] = {"model.residual=false"};
+	assert_int_equal(spec_load_text(&plain, example, "spec.yaml", off, 1), 0);
+	assert_int_equal(spec_load_text(&residual, example, "spec.yaml", NULL, 0), 0);
+	struct strbuf text;
+	strbuf_init(&text);
+	spec_emit_canonical(&plain, &text);
+	assert_null(strstr(text.text, "residual_layout"));
+	text.length = 0;
+	spec_emit_canonical(&residual, &text);
+	assert_non_null(strstr(text.text, "\nresidual_layout: stem_outside_blocks\n"));
+	strbuf_free(&text);
+	spec_free(&plain), spec_free(&residual);
+}
+
 static void missing_file_is_reported(void **state)
 {
 	(void)state;
@@ -322,6 +342,7 @@ int main(void)
 		cmocka_unit_test(absurd_sizes_are_refused_with_the_memory_needed),
 		cmocka_unit_test(misplaced_keys_suggest_their_full_path),
 		cmocka_unit_test(canonical_dump_round_trips_and_hash_ignores_seed),
+		cmocka_unit_test(residual_specs_hash_their_block_layout),
 		cmocka_unit_test(missing_file_is_reported),
 		cmocka_unit_test(every_experiment_loads),
 	};

@@ -110,6 +110,12 @@ void spec_emit(const struct spec *spec, struct strbuf *out, bool include_identit
 void spec_emit_canonical(const struct spec *spec, struct strbuf *out)
 {
 	emit_fields(spec, spec_root_fields, out, 0, EMIT_CANONICAL);
+	/* Residual networks recorded before blocks existed made layer 0 residual when the
+	 * input size equalled the width; the stem is now outside every block. The marker
+	 * gives every residual spec a new hash, so a resumed sweep or a merge never takes an
+	 * old run of a different network for this one. */
+	if (spec->model.residual.enabled)
+		strbuf_puts(out, "residual_layout: stem_outside_blocks\n");
 	if (spec->data_hash[0])
 		strbuf_printf(out, "data_hash: %s\n", spec->data_hash);
 }

@@ -403,6 +403,75 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	free(tasks);
 }
 
+/* A base spec names its data relative to itself; the emitted tasks run from the sweep's
+ * directory, so they must still find it (they once looked for out/d.csv and exited 3).
+ * Run for real, a task's run finishes in its shard, in the sweep, with the spec_hash a
+ * local sweep gives the same run (resume and merge match on it). */
+static void emitted_tasks_find_data_named_relative_to_the_base(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	struct strbuf csv;
+	strbuf_init(&csv);
+	strbuf_puts(&csv, "x1,x2,label\n");
+	for (int i = 0; i < 40; i++)
+		strbuf_printf(&csv, "%d.5,%d,%d\n", i % 7, i % 5, i % 2);
+	free(test_write_file(dir, "d.csv", csv.text));
+	strbuf_free(&csv);
+	free(test_write_file(dir, "b.yaml",
+			     "data: {kind: csv, path: d.csv}\n"
+			     "model: {depth: 2, width: 4}\n"
+			     "train: {steps: 3, batch_size: 8}\n"));
+	free(test_write_file(dir, "s3.yaml", "name: sfc\nbase: b.yaml\ngrid:\n  seed: [1, 2]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--db", "local.db", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--emit", "slurm", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+
+	char command[2048];
+	snprintf(command, sizeof command,
+		 "cd '%s' && GTRACK='%s' SLURM_ARRAY_TASK_ID=1 bash out/gtrack.sbatch > task.txt 2>&1",
+		 dir, GTRACK_BINARY);
+	int status = system(command);
+	char task_log[1024];
+	snprintf(task_log, sizeof task_log, "%s/task.txt", dir);
+	char *log = file_read_text(task_log, "file", 1 << 20, NULL);
+	if (status != 0)
+		fail_msg("the task exited with %d: %s", status, log ? log : "");
+	free(log);
+
+	sqlite3 *shard = open_db(dir, "out/shards/00001.db");
+	sqlite3 *local = open_db(dir, "local.db");
+	char *status_text = query_text(shard, "SELECT status FROM runs");
+	assert_string_equal(status_text, "finished");
+	free(status_text);
+	assert_int_equal(query_int(shard, "SELECT count(*) FROM runs r JOIN sweeps s "
+					  "ON s.id = r.sweep_id WHERE s.name = 'sfc' "
+					  "AND r.name = 'sfc:seed=2' AND r.seed = 2"), 1);
+	char *emitted_hash = query_text(shard, "SELECT spec_hash FROM runs");
+	char *local_hash = query_text(local, "SELECT spec_hash FROM runs WHERE seed = 2");
+	assert_string_equal(emitted_hash, local_hash);
+	free(emitted_hash), free(local_hash);
+	sqlite3_close(shard);
+	sqlite3_close(local);
+
+	/* the GNU parallel list runs the same command line */
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--emit", "parallel", "--out", "par");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(command, sizeof command, "cd '%s' && head -n 1 par/parallel.txt | bash > par.txt 2>&1",
+		 dir);
+	assert_int_equal(system(command), 0);
+	shard = open_db(dir, "par/shards/00000.db");
+	status_text = query_text(shard, "SELECT status FROM runs");
+	assert_string_equal(status_text, "finished");
+	free(status_text);
+	sqlite3_close(shard);
+}
+
 /* The progress line that starts with `start` on the screen, up to its erase-to-the-end
  * (ESC [ K), and what follows that in the next 40 characters. */
 static void assert_progress(const char *screen, const char *start, const char *eta,
@@ -478,6 +547,7 @@ int main(void)
 		cmocka_unit_test(progress_line_on_a_terminal),
 		cmocka_unit_test(shards_merge_once_with_sweeps_kept_together),
 		cmocka_unit_test(emit_writes_a_job_array_and_a_task_list),
+		cmocka_unit_test(emitted_tasks_find_data_named_relative_to_the_base),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,8 +100,18 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 	char sweep_file[PATH_MAX], subdir[PATH_MAX + 16];
 	/* named after the sweep, so its name survives even without a name: key */
 	snprintf(sweep_file, sizeof sweep_file, "%s.yaml", sweep->name);
-	if (file_write_text(dir, "base.yaml", sweep->base_text, 0644) ||
-	    file_write_text(dir, sweep_file, sweep->text, 0644))
+	/* The base is written resolved (run 0's spec, whose keys every task's --set
+	 * overrides replace): the spec as written may name its data relative to where it
+	 * lies, which is no longer true in DIR, while a resolved spec names it absolutely
+	 * (spec_hash does not see the path, so the tasks' runs match a local sweep's) */
+	struct strbuf base;
+	strbuf_init(&base);
+	strbuf_puts(&base, "# the base spec, resolved by gtrack sweep --emit: data paths are "
+			   "absolute\n");
+	spec_emit(&sweep->runs[0].spec, &base, true);
+	int written = file_write_text(dir, "base.yaml", base.text, 0644);
+	strbuf_free(&base);
+	if (written || file_write_text(dir, sweep_file, sweep->text, 0644))
 		return -1;
 	for (const char *sub = "tasks\0shards\0logs\0"; *sub; sub += strlen(sub) + 1) {
 		snprintf(subdir, sizeof subdir, "%s/%s", dir, sub);

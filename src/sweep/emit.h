@@ -16,7 +16,7 @@ struct emit_options {
 	int sbatch_count;
 };
 
-/* Writes DIR/base.yaml, DIR/NAME.yaml (the sweep), DIR/tasks/NNNNN.args, DIR/runs.tsv
+/* Writes DIR/base.yaml (the base spec resolved: data paths absolute), DIR/NAME.yaml (the sweep), DIR/tasks/NNNNN.args, DIR/runs.tsv
  * (task, name, spec_hash, seed, overrides) and the job script (DIR/gtrack.sbatch) or task
  * list (DIR/parallel.txt), and prints how to submit.
  * Returns -1 with a message. */

@@ -2,6 +2,8 @@
  * crashed runs, shard merging, and the files --emit writes. */
 #include "support/test_support.h"
 
+#include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,6 +474,82 @@ static void emitted_tasks_find_data_named_relative_to_the_base(void **state)
 	sqlite3_close(shard);
 }
 
+/* How many of db's runs have status (0 while the database is not there yet). */
+static long long runs_with_status(const char *path, const char *status)
+{
+	sqlite3 *db;
+	long long count = 0;
+	if (!file_exists(path) || sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_stmt *statement = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE status = ?", -1, &statement,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(statement, 1, status, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(statement) == SQLITE_ROW)
+		count = sqlite3_column_int64(statement, 0);
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+	return count;
+}
+
+/* A terminal that closes signals only its session leader, the scheduler: the sweep
+ * must pass that on, so that it and its runs end as killed by SIGHUP (they once kept
+ * training, 'running', after the terminal was gone). */
+static void closed_terminal_ends_the_sweep_and_its_runs(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "long.yaml",
+			     "data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
+			     "model: {depth: 2, width: 8}\n"
+			     "train: {steps: 100000000, batch_size: 16}\n"));
+	free(test_write_file(dir, "g2.yaml", "base: long.yaml\ngrid:\n  seed: [1, 2]\n"));
+	char db_path[1024];
+	snprintf(db_path, sizeof db_path, "%s/sh.db", dir);
+	int terminal;
+	pid_t pid = forkpty(&terminal, NULL, NULL, NULL);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (chdir(dir))
+			_exit(127);
+		unsetenv("GTRACK_DB");
+		execl(GTRACK_BINARY, GTRACK_BINARY, "sweep", "g2.yaml", "-j", "2", "--db", "sh.db",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* read what the sweep writes, so that it never blocks on a full terminal, until
+	 * both runs train */
+	fcntl(terminal, F_SETFL, O_NONBLOCK);
+	char screen[4096];
+	for (int attempt = 0; attempt < 200 && runs_with_status(db_path, "running") < 2; attempt++) {
+		usleep(50000);
+		while (read(terminal, screen, sizeof screen) > 0)
+			continue;
+	}
+	assert_int_equal(runs_with_status(db_path, "running"), 2);
+	close(terminal);
+
+	int status = 0;
+	pid_t ended = 0;
+	for (int attempt = 0; attempt < 200 && !ended; attempt++) {
+		usleep(50000);
+		ended = waitpid(pid, &status, WNOHANG);
+	}
+	if (!ended) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the sweep kept running for 10 s after its terminal closed");
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+	assert_int_equal(runs_with_status(db_path, "killed"), 2);
+	sqlite3 *db = open_db(dir, "sh.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE message LIKE "
+				       "'%SIGHUP (the terminal or SSH session closed)%'"), 2);
+	sqlite3_close(db);
+}
+
 /* The progress line that starts with `start` on the screen, up to its erase-to-the-end
  * (ESC [ K), and what follows that in the next 40 characters. */
 static void assert_progress(const char *screen, const char *start, const char *eta,
@@ -548,6 +626,7 @@ int main(void)
 		cmocka_unit_test(shards_merge_once_with_sweeps_kept_together),
 		cmocka_unit_test(emit_writes_a_job_array_and_a_task_list),
 		cmocka_unit_test(emitted_tasks_find_data_named_relative_to_the_base),
+		cmocka_unit_test(closed_terminal_ends_the_sweep_and_its_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

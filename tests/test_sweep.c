@@ -117,8 +117,14 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 	assert_sweep_rejected("base: base.yaml\ngird:\n  model.depth: [5]\ngrid:\n  seed: [1]\n",
 			      "bad.yaml:2:1: gird: unknown key; expected one of name, base, spec, "
 			      "grid, random");
+	/* a bad grid value or key: the run points at the value in the sweep file */
 	assert_sweep_rejected("base: base.yaml\ngrid:\n  model.depth: [5, ten]\n",
-			      "bad.yaml: run 1 (bad:depth=ten) is invalid");
+			      "bad.yaml:3:20: model.depth: run 1 (bad:depth=ten) is invalid");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  seed: [1]\n  model.dpth:\n    - 1\n",
+			      "bad.yaml:5:7: model.dpth: run 0 (bad:seed=1,dpth=1) is invalid");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  seed: [1]\nrandom:\n  samples: 1\n"
+			      "  model.width: {uniform: [0, 0.5]}\n",
+			      "bad.yaml:6:16: model.width: run 0 (bad:seed=1,width=");
 	/* the spec's own message comes first, with its location */
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "base.yaml", base_spec));
@@ -129,8 +135,8 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 	GTRACK(&r, dir, "sweep", "bad.yaml", "--dry-run");
 	assert_int_equal(r.exit_code, 3);
 	assert_contains(r.err, "gtrack: --set model.depth=ten: model.depth: expected an integer "
-			       "from 1 to 2147483647, found 'ten'\ngtrack: bad.yaml: run 1 "
-			       "(bad:depth=ten) is invalid\n");
+			       "from 1 to 2147483647, found 'ten'\ngtrack: bad.yaml:3:20: model.depth: "
+			       "run 1 (bad:depth=ten) is invalid\n");
 	command_result_free(&r);
 	GTRACK(&r, dir, "sweep", "inline.yaml", "--dry-run");
 	assert_int_equal(r.exit_code, 3);

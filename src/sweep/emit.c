@@ -43,8 +43,9 @@ static void shell_quote(struct strbuf *out, const char *text)
 
 /* Everything emit writes is line-based (task files, runs.tsv, the task list) or a
  * script: a control character in a name, an override or an option would end a line and
- * start another, so it is refused. Names are checked when a sweep is read; this also
- * covers what reaches here by other ways. */
+ * start another, so it is refused. Names (also for '/' and a leading '.', which would
+ * not name a file here) and --sbatch are checked when read; this also covers what
+ * reaches here by other ways. */
 static int check_line_safe(const char *text, const char *what)
 {
 	if (text_is_printable(text, NULL))
@@ -61,9 +62,6 @@ static int check_emittable(const struct sweep *sweep, const struct emit_options 
 {
 	if (check_line_safe(sweep->name, "sweep name"))
 		return -1;
-	if (strchr(sweep->name, '/') || sweep->name[0] == '.' || !sweep->name[0])
-		return error("sweep name '%s': a name with '/' or a leading '.' cannot name the "
-			     "sweep's file; give the sweep another name", sweep->name);
 	for (int r = 0; r < sweep->run_count; r++) {
 		if (check_line_safe(sweep->runs[r].name, "run name"))
 			return -1;

@@ -411,6 +411,16 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	free(tasks);
 }
 
+/* The one run in the shard database dir/shard finished. */
+static void assert_shard_run_finished(const char *dir, const char *shard)
+{
+	sqlite3 *db = open_db(dir, shard);
+	char *status = query_text(db, "SELECT status FROM runs");
+	assert_string_equal(status, "finished");
+	free(status);
+	sqlite3_close(db);
+}
+
 /* A base spec names its data relative to itself; the emitted tasks run from the sweep's
  * directory, so they must still find it (they once looked for out/d.csv and exited 3).
  * Run for real, a task's run finishes in its shard, in the sweep, with the spec_hash a
@@ -473,11 +483,18 @@ static void emitted_tasks_find_data_named_relative_to_the_base(void **state)
 	snprintf(command, sizeof command, "cd '%s' && head -n 1 par/parallel.txt | bash > par.txt 2>&1",
 		 dir);
 	assert_int_equal(system(command), 0);
-	shard = open_db(dir, "par/shards/00000.db");
-	status_text = query_text(shard, "SELECT status FROM runs");
-	assert_string_equal(status_text, "finished");
-	free(status_text);
-	sqlite3_close(shard);
+	assert_shard_run_finished(dir, "par/shards/00000.db");
+
+	/* a data file the grid names relative to the base: the task is given it resolved */
+	free(test_write_file(dir, "paths.yaml", "base: b.yaml\ngrid:\n  data.path: [d.csv]\n"));
+	GTRACK(&r, dir, "sweep", "paths.yaml", "--emit", "slurm", "--out", "paths");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(command, sizeof command,
+		 "cd '%s' && GTRACK='%s' SLURM_ARRAY_TASK_ID=0 bash paths/gtrack.sbatch > paths.txt 2>&1",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	assert_shard_run_finished(dir, "paths/shards/00000.db");
 }
 
 /* How many of db's runs have status (0 while the database is not there yet). */

@@ -36,6 +36,34 @@ static void shell_quote(struct strbuf *out, const char *text)
 	strbuf_puts(out, "'");
 }
 
+/* An override as a task passes it: a data file named relative to the base spec (as
+ * "data.path=d.csv" in the grid) is given as the run's resolved, absolute path, since
+ * the task's base spec lies elsewhere. The caller frees it. */
+static char *task_override(const struct sweep_run *run, int index)
+{
+	static const char *const data_keys[] = {"data.path", "data.images", "data.labels", NULL};
+	const char *override = run->overrides[index];
+	const char *const resolved[] = {run->spec.data.path, run->spec.data.images,
+					run->spec.data.labels};
+	for (int k = 0; data_keys[k]; k++) {
+		size_t length = strlen(data_keys[k]);
+		if (strncmp(override, data_keys[k], length) || override[length] != '=' ||
+		    !resolved[k] || resolved[k][0] != '/')
+			continue;
+		struct strbuf text;
+		strbuf_init(&text);
+		strbuf_printf(&text, "%s=\"", data_keys[k]);
+		for (const char *c = resolved[k]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				strbuf_add(&text, "\\", 1);
+			strbuf_add(&text, c, 1);
+		}
+		strbuf_puts(&text, "\"");
+		return strbuf_detach(&text);
+	}
+	return xstrdup(override);
+}
+
 /* Characters an #SBATCH line takes as they are: sbatch splits its lines at spaces and
  * has its own quoting, so anything else there is refused (paths) or replaced (the job
  * name, a label). */
@@ -65,9 +93,13 @@ static int check_emittable(const struct sweep *sweep, const struct emit_options 
 	for (int r = 0; r < sweep->run_count; r++) {
 		if (check_line_safe(sweep->runs[r].name, "run name"))
 			return -1;
-		for (int o = 0; o < sweep->runs[r].override_count; o++)
-			if (check_line_safe(sweep->runs[r].overrides[o], "override"))
+		for (int o = 0; o < sweep->runs[r].override_count; o++) {
+			char *override = task_override(&sweep->runs[r], o);
+			int unsafe = check_line_safe(override, "override");
+			free(override);
+			if (unsafe)
 				return -1;
+		}
 	}
 	for (int i = 0; i < options->sbatch_count; i++)
 		if (check_line_safe(options->sbatch[i], "--sbatch option"))
@@ -128,8 +160,11 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		struct strbuf args;
 		strbuf_init(&args);
 		strbuf_printf(&args, "--name\n%s\n", run->name);
-		for (int o = 0; o < run->override_count; o++)
-			strbuf_printf(&args, "--set\n%s\n", run->overrides[o]);
+		for (int o = 0; o < run->override_count; o++) {
+			char *override = task_override(run, o);
+			strbuf_printf(&args, "--set\n%s\n", override);
+			free(override);
+		}
 		char task[64];
 		snprintf(task, sizeof task, "tasks/%05d.args", r);
 		int failed = file_write_text(dir, task, args.text, 0644);
@@ -148,8 +183,10 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		strbuf_puts(&parallel, " --quiet --name ");
 		shell_quote(&parallel, run->name);
 		for (int o = 0; o < run->override_count; o++) {
+			char *override = task_override(run, o);
 			strbuf_puts(&parallel, " --set ");
-			shell_quote(&parallel, run->overrides[o]);
+			shell_quote(&parallel, override);
+			free(override);
 		}
 		strbuf_puts(&parallel, "\n");
 	}

@@ -125,15 +125,23 @@ static void slurm_script_quotes_every_string_for_the_shell(void **state)
 	command_result_free(&r);
 	GTRACK(&r, dir, "sweep", "evil.yaml", "--emit", "slurm", "--out", "out3",
 	       "--sbatch=--time=1\ntouch pwned");
-	assert_int_equal(r.exit_code, 1);
-	assert_contains(r.err, "--sbatch option '--time=1\\x0atouch pwned' has a control");
+	/* a bad option is a usage error (2), found before the sweep is read */
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "gtrack sweep: --sbatch '--time=1\\x0atouch pwned' has a control");
 	command_result_free(&r);
 	free(test_write_file(dir, "slash.yaml", "name: ../../up\nbase: base.yaml\n"
 						"grid:\n  seed: [1]\n"));
-	GTRACK(&r, dir, "sweep", "slash.yaml", "--emit", "parallel");
-	assert_int_equal(r.exit_code, 1);
-	assert_contains(r.err, "sweep name '../../up': a name with '/' or a leading '.'");
-	command_result_free(&r);
+	/* refused when the sweep is read, for every command, with its location */
+	const char *const commands[][5] = {{"sweep", "slash.yaml", "--emit", "parallel"},
+					   {"sweep", "slash.yaml", "--dry-run", NULL}};
+	for (int c = 0; c < 2; c++) {
+		run_gtrack(&r, dir, NULL, commands[c]);
+		assert_int_equal(r.exit_code, 3);
+		assert_string_equal(r.err, "gtrack: slash.yaml:1:7: sweep name '../../up': a name "
+					   "with '/' or a leading '.' cannot name the sweep's files; "
+					   "give the sweep another name\n");
+		command_result_free(&r);
+	}
 }
 
 /* Before the fix these were stored raw; the spec then could not be parsed back. */

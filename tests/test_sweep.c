@@ -2,6 +2,8 @@
  * crashed runs, shard merging, and the files --emit writes. */
 #include "support/test_support.h"
 
+#include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,8 +117,14 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 	assert_sweep_rejected("base: base.yaml\ngird:\n  model.depth: [5]\ngrid:\n  seed: [1]\n",
 			      "bad.yaml:2:1: gird: unknown key; expected one of name, base, spec, "
 			      "grid, random");
+	/* a bad grid value or key: the run points at the value in the sweep file */
 	assert_sweep_rejected("base: base.yaml\ngrid:\n  model.depth: [5, ten]\n",
-			      "bad.yaml: run 1 (bad:depth=ten) is invalid");
+			      "bad.yaml:3:20: model.depth: run 1 (bad:depth=ten) is invalid");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  seed: [1]\n  model.dpth:\n    - 1\n",
+			      "bad.yaml:5:7: model.dpth: run 0 (bad:seed=1,dpth=1) is invalid");
+	assert_sweep_rejected("base: base.yaml\ngrid:\n  seed: [1]\nrandom:\n  samples: 1\n"
+			      "  model.width: {uniform: [0, 0.5]}\n",
+			      "bad.yaml:6:16: model.width: run 0 (bad:seed=1,width=");
 	/* the spec's own message comes first, with its location */
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "base.yaml", base_spec));
@@ -127,8 +135,8 @@ static void bad_sweeps_are_reported_with_their_location(void **state)
 	GTRACK(&r, dir, "sweep", "bad.yaml", "--dry-run");
 	assert_int_equal(r.exit_code, 3);
 	assert_contains(r.err, "gtrack: --set model.depth=ten: model.depth: expected an integer "
-			       "from 1 to 2147483647, found 'ten'\ngtrack: bad.yaml: run 1 "
-			       "(bad:depth=ten) is invalid\n");
+			       "from 1 to 2147483647, found 'ten'\ngtrack: bad.yaml:3:20: model.depth: "
+			       "run 1 (bad:depth=ten) is invalid\n");
 	command_result_free(&r);
 	GTRACK(&r, dir, "sweep", "inline.yaml", "--dry-run");
 	assert_int_equal(r.exit_code, 3);
@@ -403,6 +411,168 @@ static void emit_writes_a_job_array_and_a_task_list(void **state)
 	free(tasks);
 }
 
+/* The one run in the shard database dir/shard finished. */
+static void assert_shard_run_finished(const char *dir, const char *shard)
+{
+	sqlite3 *db = open_db(dir, shard);
+	char *status = query_text(db, "SELECT status FROM runs");
+	assert_string_equal(status, "finished");
+	free(status);
+	sqlite3_close(db);
+}
+
+/* A base spec names its data relative to itself; the emitted tasks run from the sweep's
+ * directory, so they must still find it (they once looked for out/d.csv and exited 3).
+ * Run for real, a task's run finishes in its shard, in the sweep, with the spec_hash a
+ * local sweep gives the same run (resume and merge match on it). */
+static void emitted_tasks_find_data_named_relative_to_the_base(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	struct strbuf csv;
+	strbuf_init(&csv);
+	strbuf_puts(&csv, "x1,x2,label\n");
+	for (int i = 0; i < 40; i++)
+		strbuf_printf(&csv, "%d.5,%d,%d\n", i % 7, i % 5, i % 2);
+	free(test_write_file(dir, "d.csv", csv.text));
+	strbuf_free(&csv);
+	free(test_write_file(dir, "b.yaml",
+			     "data: {kind: csv, path: d.csv}\n"
+			     "model: {depth: 2, width: 4}\n"
+			     "train: {steps: 3, batch_size: 8}\n"));
+	free(test_write_file(dir, "s3.yaml", "name: sfc\nbase: b.yaml\ngrid:\n  seed: [1, 2]\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--db", "local.db", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--emit", "slurm", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+
+	char command[2048];
+	snprintf(command, sizeof command,
+		 "cd '%s' && GTRACK='%s' SLURM_ARRAY_TASK_ID=1 bash out/gtrack.sbatch > task.txt 2>&1",
+		 dir, GTRACK_BINARY);
+	int status = system(command);
+	char task_log[1024];
+	snprintf(task_log, sizeof task_log, "%s/task.txt", dir);
+	char *log = file_read_text(task_log, "file", 1 << 20, NULL);
+	if (status != 0)
+		fail_msg("the task exited with %d: %s", status, log ? log : "");
+	free(log);
+
+	sqlite3 *shard = open_db(dir, "out/shards/00001.db");
+	sqlite3 *local = open_db(dir, "local.db");
+	char *status_text = query_text(shard, "SELECT status FROM runs");
+	assert_string_equal(status_text, "finished");
+	free(status_text);
+	assert_int_equal(query_int(shard, "SELECT count(*) FROM runs r JOIN sweeps s "
+					  "ON s.id = r.sweep_id WHERE s.name = 'sfc' "
+					  "AND r.name = 'sfc:seed=2' AND r.seed = 2"), 1);
+	char *emitted_hash = query_text(shard, "SELECT spec_hash FROM runs");
+	char *local_hash = query_text(local, "SELECT spec_hash FROM runs WHERE seed = 2");
+	assert_string_equal(emitted_hash, local_hash);
+	free(emitted_hash), free(local_hash);
+	sqlite3_close(shard);
+	sqlite3_close(local);
+
+	/* the GNU parallel list runs the same command line */
+	GTRACK(&r, dir, "sweep", "s3.yaml", "--emit", "parallel", "--out", "par");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(command, sizeof command, "cd '%s' && head -n 1 par/parallel.txt | bash > par.txt 2>&1",
+		 dir);
+	assert_int_equal(system(command), 0);
+	assert_shard_run_finished(dir, "par/shards/00000.db");
+
+	/* a data file the grid names relative to the base: the task is given it resolved */
+	free(test_write_file(dir, "paths.yaml", "base: b.yaml\ngrid:\n  data.path: [d.csv]\n"));
+	GTRACK(&r, dir, "sweep", "paths.yaml", "--emit", "slurm", "--out", "paths");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(command, sizeof command,
+		 "cd '%s' && GTRACK='%s' SLURM_ARRAY_TASK_ID=0 bash paths/gtrack.sbatch > paths.txt 2>&1",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	assert_shard_run_finished(dir, "paths/shards/00000.db");
+}
+
+/* How many of db's runs have status (0 while the database is not there yet). */
+static long long runs_with_status(const char *path, const char *status)
+{
+	sqlite3 *db;
+	long long count = 0;
+	if (!file_exists(path) || sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_stmt *statement = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE status = ?", -1, &statement,
+			       NULL) == SQLITE_OK &&
+	    sqlite3_bind_text(statement, 1, status, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(statement) == SQLITE_ROW)
+		count = sqlite3_column_int64(statement, 0);
+	sqlite3_finalize(statement);
+	sqlite3_close(db);
+	return count;
+}
+
+/* A terminal that closes signals only its session leader, the scheduler: the sweep
+ * must pass that on, so that it and its runs end as killed by SIGHUP (they once kept
+ * training, 'running', after the terminal was gone). */
+static void closed_terminal_ends_the_sweep_and_its_runs(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "long.yaml",
+			     "data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
+			     "model: {depth: 2, width: 8}\n"
+			     "train: {steps: 100000000, batch_size: 16}\n"));
+	free(test_write_file(dir, "g2.yaml", "base: long.yaml\ngrid:\n  seed: [1, 2]\n"));
+	char db_path[1024];
+	snprintf(db_path, sizeof db_path, "%s/sh.db", dir);
+	int terminal;
+	pid_t pid = forkpty(&terminal, NULL, NULL, NULL);
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (chdir(dir))
+			_exit(127);
+		unsetenv("GTRACK_DB");
+		execl(GTRACK_BINARY, GTRACK_BINARY, "sweep", "g2.yaml", "-j", "2", "--db", "sh.db",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* read what the sweep writes, so that it never blocks on a full terminal, until
+	 * both runs train */
+	fcntl(terminal, F_SETFL, O_NONBLOCK);
+	char screen[4096];
+	for (int attempt = 0; attempt < 200 && runs_with_status(db_path, "running") < 2; attempt++) {
+		usleep(50000);
+		while (read(terminal, screen, sizeof screen) > 0)
+			continue;
+	}
+	assert_int_equal(runs_with_status(db_path, "running"), 2);
+	close(terminal);
+
+	int status = 0;
+	pid_t ended = 0;
+	for (int attempt = 0; attempt < 200 && !ended; attempt++) {
+		usleep(50000);
+		ended = waitpid(pid, &status, WNOHANG);
+	}
+	if (!ended) {
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("the sweep kept running for 10 s after its terminal closed");
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+	assert_int_equal(runs_with_status(db_path, "killed"), 2);
+	sqlite3 *db = open_db(dir, "sh.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE message LIKE "
+				       "'%SIGHUP (the terminal or SSH session closed)%'"), 2);
+	sqlite3_close(db);
+}
+
 /* The progress line that starts with `start` on the screen, up to its erase-to-the-end
  * (ESC [ K), and what follows that in the next 40 characters. */
 static void assert_progress(const char *screen, const char *start, const char *eta,
@@ -478,6 +648,8 @@ int main(void)
 		cmocka_unit_test(progress_line_on_a_terminal),
 		cmocka_unit_test(shards_merge_once_with_sweeps_kept_together),
 		cmocka_unit_test(emit_writes_a_job_array_and_a_task_list),
+		cmocka_unit_test(emitted_tasks_find_data_named_relative_to_the_base),
+		cmocka_unit_test(closed_terminal_ends_the_sweep_and_its_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,34 @@ static void shell_quote(struct strbuf *out, const char *text)
 	strbuf_puts(out, "'");
 }
 
+/* An override as a task passes it: a data file named relative to the base spec (as
+ * "data.path=d.csv" in the grid) is given as the run's resolved, absolute path, since
+ * the task's base spec lies elsewhere. The caller frees it. */
+static char *task_override(const struct sweep_run *run, int index)
+{
+	static const char *const data_keys[] = {"data.path", "data.images", "data.labels", NULL};
+	const char *override = run->overrides[index];
+	const char *const resolved[] = {run->spec.data.path, run->spec.data.images,
+					run->spec.data.labels};
+	for (int k = 0; data_keys[k]; k++) {
+		size_t length = strlen(data_keys[k]);
+		if (strncmp(override, data_keys[k], length) || override[length] != '=' ||
+		    !resolved[k] || resolved[k][0] != '/')
+			continue;
+		struct strbuf text;
+		strbuf_init(&text);
+		strbuf_printf(&text, "%s=\"", data_keys[k]);
+		for (const char *c = resolved[k]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				strbuf_add(&text, "\\", 1);
+			strbuf_add(&text, c, 1);
+		}
+		strbuf_puts(&text, "\"");
+		return strbuf_detach(&text);
+	}
+	return xstrdup(override);
+}
+
 /* Characters an #SBATCH line takes as they are: sbatch splits its lines at spaces and
  * has its own quoting, so anything else there is refused (paths) or replaced (the job
  * name, a label). */
@@ -43,8 +71,9 @@ static void shell_quote(struct strbuf *out, const char *text)
 
 /* Everything emit writes is line-based (task files, runs.tsv, the task list) or a
  * script: a control character in a name, an override or an option would end a line and
- * start another, so it is refused. Names are checked when a sweep is read; this also
- * covers what reaches here by other ways. */
+ * start another, so it is refused. Names (also for '/' and a leading '.', which would
+ * not name a file here) and --sbatch are checked when read; this also covers what
+ * reaches here by other ways. */
 static int check_line_safe(const char *text, const char *what)
 {
 	if (text_is_printable(text, NULL))
@@ -61,15 +90,16 @@ static int check_emittable(const struct sweep *sweep, const struct emit_options 
 {
 	if (check_line_safe(sweep->name, "sweep name"))
 		return -1;
-	if (strchr(sweep->name, '/') || sweep->name[0] == '.' || !sweep->name[0])
-		return error("sweep name '%s': a name with '/' or a leading '.' cannot name the "
-			     "sweep's file; give the sweep another name", sweep->name);
 	for (int r = 0; r < sweep->run_count; r++) {
 		if (check_line_safe(sweep->runs[r].name, "run name"))
 			return -1;
-		for (int o = 0; o < sweep->runs[r].override_count; o++)
-			if (check_line_safe(sweep->runs[r].overrides[o], "override"))
+		for (int o = 0; o < sweep->runs[r].override_count; o++) {
+			char *override = task_override(&sweep->runs[r], o);
+			int unsafe = check_line_safe(override, "override");
+			free(override);
+			if (unsafe)
 				return -1;
+		}
 	}
 	for (int i = 0; i < options->sbatch_count; i++)
 		if (check_line_safe(options->sbatch[i], "--sbatch option"))
@@ -100,8 +130,18 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 	char sweep_file[PATH_MAX], subdir[PATH_MAX + 16];
 	/* named after the sweep, so its name survives even without a name: key */
 	snprintf(sweep_file, sizeof sweep_file, "%s.yaml", sweep->name);
-	if (file_write_text(dir, "base.yaml", sweep->base_text, 0644) ||
-	    file_write_text(dir, sweep_file, sweep->text, 0644))
+	/* The base is written resolved (run 0's spec, whose keys every task's --set
+	 * overrides replace): the spec as written may name its data relative to where it
+	 * lies, which is no longer true in DIR, while a resolved spec names it absolutely
+	 * (spec_hash does not see the path, so the tasks' runs match a local sweep's) */
+	struct strbuf base;
+	strbuf_init(&base);
+	strbuf_puts(&base, "# the base spec, resolved by gtrack sweep --emit: data paths are "
+			   "absolute\n");
+	spec_emit(&sweep->runs[0].spec, &base, true);
+	int written = file_write_text(dir, "base.yaml", base.text, 0644);
+	strbuf_free(&base);
+	if (written || file_write_text(dir, sweep_file, sweep->text, 0644))
 		return -1;
 	for (const char *sub = "tasks\0shards\0logs\0"; *sub; sub += strlen(sub) + 1) {
 		snprintf(subdir, sizeof subdir, "%s/%s", dir, sub);
@@ -120,8 +160,11 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		struct strbuf args;
 		strbuf_init(&args);
 		strbuf_printf(&args, "--name\n%s\n", run->name);
-		for (int o = 0; o < run->override_count; o++)
-			strbuf_printf(&args, "--set\n%s\n", run->overrides[o]);
+		for (int o = 0; o < run->override_count; o++) {
+			char *override = task_override(run, o);
+			strbuf_printf(&args, "--set\n%s\n", override);
+			free(override);
+		}
 		char task[64];
 		snprintf(task, sizeof task, "tasks/%05d.args", r);
 		int failed = file_write_text(dir, task, args.text, 0644);
@@ -140,8 +183,10 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		strbuf_puts(&parallel, " --quiet --name ");
 		shell_quote(&parallel, run->name);
 		for (int o = 0; o < run->override_count; o++) {
+			char *override = task_override(run, o);
 			strbuf_puts(&parallel, " --set ");
-			shell_quote(&parallel, run->overrides[o]);
+			shell_quote(&parallel, override);
+			free(override);
 		}
 		strbuf_puts(&parallel, "\n");
 	}

@@ -16,8 +16,9 @@ struct emit_options {
 	int sbatch_count;
 };
 
-/* Writes DIR/base.yaml, DIR/NAME.yaml (the sweep), DIR/tasks/NNNNN.args, DIR/runs.tsv
- * (task, name, spec_hash, seed, overrides) and the job script (DIR/gtrack.sbatch) or task
+/* Writes DIR/base.yaml (the base spec resolved: data paths absolute), DIR/NAME.yaml (the
+ * sweep), DIR/tasks/NNNNN.args, DIR/runs.tsv (task, name, spec_hash, seed, overrides)
+ * and the job script (DIR/gtrack.sbatch) or task
  * list (DIR/parallel.txt), and prints how to submit.
  * Returns -1 with a message. */
 int sweep_emit(const struct sweep *sweep, const struct emit_options *options);

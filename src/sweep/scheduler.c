@@ -1,7 +1,12 @@
 /* The local scheduler. Workers are forked processes: each opens its own database
  * connection (a connection must not cross fork, so the parent holds none while workers
  * run), trains one run and reports its result through a pipe. SQLite's WAL mode and the
- * busy timeout let all of them write the same file. */
+ * busy timeout let all of them write the same file.
+ *
+ * Each worker has a process group of its own, so signals from the terminal reach only
+ * the scheduler, which passes them on once: a terminal that closes signals only its
+ * session leader (SIGHUP), never the workers, and a Ctrl-C that reached both would be a
+ * second signal to a worker, which ends it before it records itself as killed. */
 #include "sweep/scheduler.h"
 
 #include <errno.h>
@@ -59,6 +64,31 @@ static void worker_main(const struct sweep *sweep, int run, int64_t sweep_id,
 	_exit(written == (ssize_t)sizeof report ? 0 : 1);
 }
 
+static void on_child(int signal_number)
+{
+	(void)signal_number; /* only wakes sigsuspend */
+}
+
+/* Waits for a worker to end, or for a stop signal (then returns -1 with errno EINTR).
+ * The stop signals and SIGCHLD are blocked outside sigsuspend, so one that arrives
+ * between the check of trainer_interrupted and the wait is not missed. */
+static pid_t wait_for_worker(int *status, const sigset_t *unblocked)
+{
+	for (;;) {
+		if (trainer_interrupted()) {
+			pid_t pid = waitpid(-1, status, WNOHANG);
+			if (pid)
+				return pid;
+			errno = EINTR;
+			return -1;
+		}
+		pid_t pid = waitpid(-1, status, WNOHANG);
+		if (pid)
+			return pid;
+		sigsuspend(unblocked);
+	}
+}
+
 static void progress_line(const struct sweep *sweep, const struct sweep_tally *t, int running,
 			  int total, double started)
 {
@@ -99,6 +129,17 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 	db_close(db); /* no connection may cross fork */
 
 	trainer_handle_signals();
+	struct sigaction child_action;
+	memset(&child_action, 0, sizeof child_action);
+	child_action.sa_handler = on_child;
+	sigemptyset(&child_action.sa_mask);
+	sigaction(SIGCHLD, &child_action, NULL);
+	sigset_t stop_signals, unblocked;
+	sigemptyset(&stop_signals);
+	for (const int *s = (const int[]){SIGINT, SIGTERM, SIGHUP, SIGCHLD, 0}; *s; s++)
+		sigaddset(&stop_signals, *s);
+	sigprocmask(SIG_BLOCK, &stop_signals, &unblocked);
+	bool forwarded = false;
 	bool progress = show_progress && isatty(STDERR_FILENO);
 	struct worker *workers = xcalloc((size_t)jobs, sizeof *workers);
 	int running = 0, next = 0;
@@ -124,9 +165,13 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 			}
 			if (pid == 0) {
 				close(pipe_fds[0]);
+				setpgid(0, 0);
+				signal(SIGCHLD, SIG_DFL);
+				sigprocmask(SIG_SETMASK, &unblocked, NULL);
 				worker_main(sweep, next, sweep_id, db_path, pipe_fds[1]);
 			}
 			close(pipe_fds[1]);
+			setpgid(pid, pid); /* as the child does: whichever runs first */
 			int slot = 0;
 			while (workers[slot].pid)
 				slot++;
@@ -139,7 +184,18 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 		if (running == 0)
 			break;
 		int status;
-		pid_t pid = waitpid(-1, &status, 0);
+		pid_t pid = wait_for_worker(&status, &unblocked);
+		if (pid < 0 && errno == EINTR && !forwarded) {
+			for (int w = 0; w < jobs; w++)
+				if (workers[w].pid)
+					kill(workers[w].pid, trainer_interrupt_signal());
+			forwarded = true;
+			/* a second signal now ends the scheduler at once (SA_RESETHAND); its
+			 * workers stop after their step, as the first one told them */
+			sigprocmask(SIG_SETMASK, &unblocked, NULL);
+		}
+		if (pid < 0 && errno == EINTR)
+			pid = waitpid(-1, &status, 0);
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -186,6 +242,8 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 	}
 	if (progress)
 		fputs("\r\033[K", stderr);
+	sigprocmask(SIG_SETMASK, &unblocked, NULL);
+	signal(SIGCHLD, SIG_DFL);
 	free(workers);
 	free(pending);
 	return 0;

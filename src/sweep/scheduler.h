@@ -19,8 +19,9 @@ struct sweep_tally {
 /* Records the sweep in the database at db_path, skips runs that already finished,
  * and runs the others in up to `jobs` worker processes, each with its own connection
  * and one BLAS thread. Summaries go to `out`; a progress line goes to stderr when it is
- * a terminal and show_progress is set. On SIGINT or SIGTERM, no new run starts and the
- * running ones end as killed. Returns -1 with a message when the sweep cannot start. */
+ * a terminal and show_progress is set. On SIGINT, SIGTERM or SIGHUP (to the scheduler
+ * alone, as a closed terminal sends it), no new run starts and the running ones are
+ * passed the signal and end as killed. Returns -1 with a message when the sweep cannot start. */
 int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 		  bool show_progress, FILE *out, struct sweep_tally *tally);
 

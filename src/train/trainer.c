@@ -65,6 +65,11 @@ bool trainer_interrupted(void)
 	return interrupted;
 }
 
+int trainer_interrupt_signal(void)
+{
+	return interrupted;
+}
+
 /* NaN is printed as "nan" whatever its sign bit (fabs clears it), so messages read the
  * same on every run. */
 static double printable(double value)

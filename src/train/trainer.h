@@ -30,6 +30,8 @@ struct run_result {
 void trainer_handle_signals(void);
 /* True once SIGINT, SIGTERM or SIGHUP has arrived. */
 bool trainer_interrupted(void);
+/* The signal that arrived, 0 for none: the sweep passes it on to its workers. */
+int trainer_interrupt_signal(void);
 
 /* Trains spec on data, both from dataset_generate (which fitted the spec to its data),
  * and records it in db. Returns 0 when the run was recorded, whatever its outcome (see

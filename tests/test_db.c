@@ -3,9 +3,11 @@
 #include "support/test_support.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -311,20 +313,26 @@ static pid_t dead_pid(void)
 	return pid;
 }
 
+/* Writes a tiny spec, r.yaml, to dir and runs gtrack there with argv. */
+static void tiny_runs(const char *dir, const char *const *argv)
+{
+	free(test_write_file(dir, "r.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
+					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, argv);
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+}
+
 /* Every dead run found by one check is marked, each with its own reason; live ones and
  * runs on other hosts with a fresh heartbeat are left running. */
 static void several_dead_runs_are_marked_crashed_at_once(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
-	free(test_write_file(dir, "r.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
-					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "r.yaml", "r.yaml", "r.yaml", "r.yaml",
+					     "r.yaml", "--db", "d.db", NULL});
 	struct command_result r;
-	run_gtrack(&r, dir, NULL,
-		   (const char *const[]){"run", "r.yaml", "r.yaml", "r.yaml", "r.yaml", "r.yaml",
-					 "r.yaml", "--db", "d.db", NULL});
-	assert_int_equal(r.exit_code, 0);
-	command_result_free(&r);
 
 	char hostname[256] = "", sql[1024];
 	gethostname(hostname, sizeof hostname - 1);
@@ -363,6 +371,47 @@ static void several_dead_runs_are_marked_crashed_at_once(void **state)
 	free(path);
 }
 
+/* Marking crashed runs is best effort: a reader whose write fails (here the file size
+ * limit, which fails writes as a full disk does) still reads, with one warning and
+ * no "cannot rollback" error; the runs stay unmarked. */
+static void readers_read_when_crashed_runs_cannot_be_marked(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "--db", "d.db", NULL});
+	struct command_result r;
+	char *path = path_in(dir, "d.db");
+	sqlite3 *db;
+	/* kept open, so the -shm file exists at full size and only the -wal must grow */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'running', heartbeat_at ="
+					  " '2020-01-01T00:00:00Z'; PRAGMA wal_checkpoint(TRUNCATE)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+
+	struct rlimit unlimited, small = {.rlim_cur = 4096};
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+	small.rlim_max = unlimited.rlim_max;
+	void (*previous)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "d.db", NULL});
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+	signal(SIGXFSZ, previous);
+
+	assert_int_equal(r.exit_code, 0);
+	/* unmarked, it still reads as crashed */
+	assert_contains(r.out, "crashed");
+	assert_contains(r.err, "gtrack: warning: database: crashed runs are left unmarked: ");
+	assert_lacks(r.err, "no transaction is active");
+	assert_lacks(r.err, "cannot check");
+	command_result_free(&r);
+	char *status = query_text(db, "SELECT status FROM runs");
+	assert_string_equal(status, "running");
+	free(status);
+	sqlite3_close(db);
+	free(path);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -375,6 +424,7 @@ int main(void)
 		cmocka_unit_test(run_store_writes_rows_and_keeps_tiny_norms),
 		cmocka_unit_test(per_layer_series_use_the_layer_index),
 		cmocka_unit_test(several_dead_runs_are_marked_crashed_at_once),
+		cmocka_unit_test(readers_read_when_crashed_runs_cannot_be_marked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

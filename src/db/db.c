@@ -388,30 +388,33 @@ int db_mark_crashed(sqlite3 *db)
 	sqlite3_busy_timeout(db, 0);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_BUSY) {
-		result = 0;
-		goto done;
-	}
 	if (rc != SQLITE_OK)
-		goto done;
+		goto skipped;
 	if (sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
 				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"
 				   " WHERE id = ?1 AND status = 'running'", -1, &mark, NULL) != SQLITE_OK)
-		goto rollback;
+		goto skipped;
 	for (int i = 0; i < dead_count; i++) {
 		sqlite3_bind_int64(mark, 1, dead[i]);
 		sqlite3_bind_text(mark, 2, gone[i] ? "its process is gone" : "no heartbeat for a minute",
 				  -1, SQLITE_STATIC);
 		if (sqlite3_step(mark) != SQLITE_DONE)
-			goto rollback;
+			goto skipped;
 		sqlite3_reset(mark);
 	}
-	if (db_exec(db, "COMMIT"))
-		goto rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+		result = 0;
+		goto done;
+	}
+skipped:
+	/* a write that fails (the disk is full, the lock is taken) leaves the runs unmarked,
+	 * which costs nothing: readers go on reading. SQLite may have rolled back already,
+	 * and a ROLLBACK without a transaction would only add a second, misleading error */
+	if (rc != SQLITE_BUSY)
+		warning("database: crashed runs are left unmarked: %s", sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	result = 0;
-	goto done;
-rollback:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 done:
 	if (result)
 		error("database: cannot check for crashed runs: %s", sqlite3_errmsg(db));

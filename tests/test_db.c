@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -412,6 +413,41 @@ static void readers_read_when_crashed_runs_cannot_be_marked(void **state)
 	free(path);
 }
 
+/* A writer (gtrack run) in a directory it cannot write says it cannot write the
+ * database there, not that it "cannot read" it. The
+ * check runs in a child, as nobody when the tests run as root (who writes anywhere). */
+static void writers_in_a_read_only_place_say_they_cannot_write(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "--db", "d.db", NULL});
+	assert_int_equal(chmod(dir, 0555), 0);
+	char *path = path_in(dir, "d.db");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(10);
+		sqlite3 *db = NULL;
+		if (db_open(&db, path, DB_CREATE) == 0)
+			_exit(11);
+		char expected[4200];
+		snprintf(expected, sizeof expected, "cannot write '%s' (gtrack writes it and"
+			 " creates its -wal and -shm files beside it): ", path);
+		if (strncmp(error_last(), expected, strlen(expected)) != 0) {
+			fprintf(stderr, "unexpected error: %s\n", error_last());
+			_exit(12);
+		}
+		_exit(0);
+	}
+	int wait_status;
+	assert_int_equal(waitpid(pid, &wait_status, 0), pid);
+	assert_true(WIFEXITED(wait_status));
+	assert_int_equal(WEXITSTATUS(wait_status), 0);
+	free(path);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -425,6 +461,7 @@ int main(void)
 		cmocka_unit_test(per_layer_series_use_the_layer_index),
 		cmocka_unit_test(several_dead_runs_are_marked_crashed_at_once),
 		cmocka_unit_test(readers_read_when_crashed_runs_cannot_be_marked),
+		cmocka_unit_test(writers_in_a_read_only_place_say_they_cannot_write),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ struct identity {
 
 /* One statement, so one snapshot: read in pieces, a database being created by another
  * process could show its tables but not yet its application id. */
-static int read_identity(sqlite3 *db, const char *path, struct identity *id)
+static int read_identity(sqlite3 *db, const char *path, bool writing, struct identity *id)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db,
@@ -89,6 +89,11 @@ static int read_identity(sqlite3 *db, const char *path, struct identity *id)
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return error("'%s' is not a gtrack database (%s); it was left untouched", path,
 			     sqlite3_errstr(rc));
+	/* a writer opens the database read-write and creates its -shm file, so its first
+	 * read fails when that place cannot be written */
+	if (rc != SQLITE_OK && writing && (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN))
+		return error("cannot write '%s' (gtrack writes it and creates its -wal and -shm "
+			     "files beside it): %s", path, sqlite3_errmsg(db));
 	if (rc != SQLITE_OK)
 		return error("cannot read '%s': %s", path, sqlite3_errmsg(db));
 	return 0;
@@ -237,7 +242,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 
 	struct identity id = {0};
-	if (read_identity(db, path, &id))
+	if (read_identity(db, path, !read_only, &id))
 		goto fail;
 	bool empty = id.application_id == 0 && id.user_version == 0 && id.objects == 0;
 	if (!empty && id.application_id != GT_APPLICATION_ID) {

@@ -448,6 +448,27 @@ static void writers_in_a_read_only_place_say_they_cannot_write(void **state)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/* A database a run left before creating its schema (an empty file) lists no runs:
+ * the header only, exit 0, and nothing written to it. */
+static void ls_on_an_empty_database_lists_no_runs(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "e.db", ""));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "e.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.out, "  id  name                 status    activation depth width residual"
+				   " init               final loss         steps  started (UTC)\n");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+	char *path = path_in(dir, "e.db");
+	struct stat info;
+	assert_int_equal(stat(path, &info), 0);
+	assert_int_equal(info.st_size, 0);
+	free(path);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -462,6 +483,7 @@ int main(void)
 		cmocka_unit_test(several_dead_runs_are_marked_crashed_at_once),
 		cmocka_unit_test(readers_read_when_crashed_runs_cannot_be_marked),
 		cmocka_unit_test(writers_in_a_read_only_place_say_they_cannot_write),
+		cmocka_unit_test(ls_on_an_empty_database_lists_no_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -147,7 +147,9 @@ int cmd_run(int argc, char **argv)
 		else if (result.outcome == RUN_DIVERGED && code == EXIT_OK)
 			code = EXIT_DIVERGED;
 	}
-	if (db_refresh_statistics(db) && code == EXIT_OK)
+	/* the statistics only speed up queries: after a failed run (a full disk, a write
+	 * that failed) refreshing them would only fail again, with a second error */
+	if (code != EXIT_RUN_FAILED && db_refresh_statistics(db) && code == EXIT_OK)
 		code = EXIT_DATABASE;
 	if (trainer_interrupted() && code == EXIT_OK)
 		code = EXIT_INTERRUPTED;

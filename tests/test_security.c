@@ -486,6 +486,20 @@ static void readers_do_not_wait_for_a_stopped_writer(void **state)
 	assert_contains(r.out, "message: no heartbeat since 2020-01-01T00:00:00Z");
 	command_result_free(&r);
 
+	/* a writer waits the busy timeout (60 s), then says once which database is locked
+	 * and which run likely holds it: before the fix "database: database is locked",
+	 * twice, after two minutes */
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet");
+	assert_int_equal(r.exit_code, 1);
+	char expected[4300];
+	snprintf(expected, sizeof expected, "gtrack: database '%s' is locked: another gtrack "
+		 "process holds its write lock (likely run 2, pid ", path);
+	assert_contains(r.err, expected);
+	assert_contains(r.err, " on 'elsewhere', which is still 'running'; a stopped process "
+			       "keeps the lock until it resumes or ends)\n");
+	assert_true(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+	command_result_free(&r);
+
 	kill(writer, SIGCONT);
 	assert_int_equal(waitpid(writer, &status, 0), writer);
 	assert_int_equal(WEXITSTATUS(status), 0);

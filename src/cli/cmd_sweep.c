@@ -11,7 +11,6 @@
 #include "sweep/scheduler.h"
 #include "train/trainer.h"
 #include "util/error.h"
-#include "util/printable.h"
 
 const char cmd_sweep_usage[] =
 	"usage: gtrack sweep SWEEP.yaml [-j N] [--db PATH] [--dry-run]\n"
@@ -121,14 +120,6 @@ int cmd_sweep(int argc, char **argv)
 									  "number, got '%s'", optarg);
 			break;
 		case 's':
-			/* a line break would end the #SBATCH line and start a command */
-			if (!text_is_printable(optarg, NULL)) {
-				char *shown = text_printable(optarg);
-				code = usage_error("sweep", "--sbatch '%s' has a control character or "
-						   "bytes that are not UTF-8", shown);
-				free(shown);
-				return free(sbatch), code;
-			}
 			sbatch[emit.sbatch_count++] = optarg;
 			break;
 		case 'q':

@@ -49,6 +49,29 @@ int db_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+int db_begin_write(sqlite3 *db)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_BUSY)
+		return rc == SQLITE_OK ? 0 : error("database: %s", sqlite3_errmsg(db));
+	/* the holder is most likely the running run whose heartbeat stopped first (a
+	 * stopped process sends none); readers are not blocked, so its row can be read */
+	sqlite3_stmt *holder = NULL;
+	const char *path = sqlite3_db_filename(db, "main");
+	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname FROM runs WHERE status = 'running'"
+				   " ORDER BY heartbeat_at LIMIT 1", -1, &holder, NULL) == SQLITE_OK &&
+	    sqlite3_step(holder) == SQLITE_ROW)
+		error("database '%s' is locked: another gtrack process holds its write lock "
+		      "(likely run %lld, pid %lld on '%s', which is still 'running'; a stopped "
+		      "process keeps the lock until it resumes or ends)",
+		      path, (long long)sqlite3_column_int64(holder, 0),
+		      (long long)sqlite3_column_int64(holder, 1), sqlite3_column_text(holder, 2));
+	else
+		error("database '%s' is locked: another gtrack process holds its write lock", path);
+	sqlite3_finalize(holder);
+	return -1;
+}
+
 static int query_int(sqlite3 *db, const char *sql, long long *value)
 {
 	sqlite3_stmt *statement = NULL;
@@ -287,6 +310,20 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 fail:
 	sqlite3_close(db);
 	return -1;
+}
+
+bool db_is_empty(const char *path)
+{
+	struct stat info;
+	if (stat(path, &info) || !S_ISREG(info.st_mode))
+		return false;
+	sqlite3 *db = NULL;
+	struct identity id = {0};
+	bool empty = open_read_only(&db, path) == 0 && db &&
+		     read_identity(db, path, false, &id) == 0 && id.application_id == 0 &&
+		     id.user_version == 0 && id.objects == 0;
+	sqlite3_close(db);
+	return empty;
 }
 
 /* ATTACHes path as schema with the URI query given, and reads its schema once, since

@@ -243,7 +243,7 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 	store->stored_loss = NAN;
 	reserve_ballast(store);
 
-	if (db_exec(db, "BEGIN IMMEDIATE"))
+	if (db_begin_write(db))
 		goto fail;
 	if (insert_run(store, spec) || insert_layers(store, spec) || db_exec(db, "COMMIT")) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);

@@ -27,7 +27,6 @@
 struct axis {
 	char *key;
 	char **values;
-	yaml_mark_t *marks; /* where each value is in the sweep file */
 	int count;
 };
 
@@ -149,7 +148,6 @@ static void axis_free(struct axis *axes, int count)
 		for (int v = 0; v < axes[a].count; v++)
 			free(axes[a].values[v]);
 		free(axes[a].values);
-		free(axes[a].marks);
 	}
 	free(axes);
 }
@@ -180,7 +178,6 @@ static void read_grid(struct parser *p, int grid, struct axis **axes, int *count
 		axis->key = xstrdup(key);
 		int items = (int)(values->data.sequence.items.top - values->data.sequence.items.start);
 		axis->values = xcalloc((size_t)items, sizeof *axis->values);
-		axis->marks = xcalloc((size_t)items, sizeof *axis->marks);
 		p->key = key;
 		for (int v = 0; v < items; v++) {
 			int value = node(p, pair.value)->data.sequence.items.start[v];
@@ -190,7 +187,6 @@ static void read_grid(struct parser *p, int grid, struct axis **axes, int *count
 				strbuf_free(&text);
 				break;
 			}
-			axis->marks[axis->count] = node(p, value)->start_mark;
 			axis->values[axis->count++] = strbuf_detach(&text);
 		}
 	}
@@ -201,7 +197,6 @@ struct range_axis {
 	char *key;
 	double low, high;
 	bool logarithmic;
-	yaml_mark_t mark; /* where its range is in the sweep file */
 };
 
 static bool number_pair(struct parser *p, int index, double *low, double *high)
@@ -263,8 +258,7 @@ static void read_random(struct parser *p, int random, int64_t *samples, uint64_t
 				"with low <= high (and low > 0 for log_uniform)", key);
 			continue;
 		}
-		(*ranges)[(*count)++] = (struct range_axis){xstrdup(key), low, high, logarithmic,
-							    node(p, pair.value)->start_mark};
+		(*ranges)[(*count)++] = (struct range_axis){xstrdup(key), low, high, logarithmic};
 	}
 	if (*samples <= 0 && !p->errors)
 		fail_at(p, random, "random: expected samples: N, the number of draws");
@@ -326,29 +320,6 @@ static const char *short_key(const char *key)
 	return dot ? dot + 1 : key;
 }
 
-/* The spec loader names a bad override "--set KEY=VALUE: ..."; a sweep's overrides come
- * from its grid and random keys, so the message that a run is invalid points at the
- * value in the sweep file that made the override (or at the sweep when the base spec is
- * what is wrong, whose own message has its location). */
-static void report_invalid_run(const struct sweep *sweep, const struct sweep_run *run,
-			       int64_t index, const yaml_mark_t *marks)
-{
-	const char *message = error_last();
-	for (int o = 0; o < run->override_count; o++) {
-		char prefix[128];
-		snprintf(prefix, sizeof prefix, "--set %.100s", run->overrides[o]);
-		const char *found = message ? strstr(message, prefix) : NULL;
-		if (found && found[strlen(prefix)] == ':') {
-			error("%s:%zu:%zu: %.*s: run %lld (%s) is invalid",
-			      sweep->path, marks[o].line + 1, marks[o].column + 1,
-			      (int)strcspn(run->overrides[o], "="), run->overrides[o],
-			      (long long)index, run->name);
-			return;
-		}
-	}
-	error("%s: run %lld (%s) is invalid", sweep->path, (long long)index, run->name);
-}
-
 static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		  struct range_axis *ranges, int range_count, int64_t samples, uint64_t seed)
 {
@@ -362,7 +333,6 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 			     SWEEP_MAX_RUNS);
 	sweep->runs = xcalloc((size_t)total, sizeof *sweep->runs);
 	int *position = xcalloc((size_t)axis_count + 1, sizeof(int));
-	yaml_mark_t *marks = xcalloc((size_t)(axis_count + range_count + 1), sizeof *marks);
 	struct rng rng;
 	rng_seed(&rng, seed, RNG_STREAM_SWEEP);
 	int result = 0;
@@ -382,7 +352,6 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 			struct strbuf assignment;
 			strbuf_init(&assignment);
 			strbuf_printf(&assignment, "%s=%s", axes[a].key, axes[a].values[position[a]]);
-			marks[run->override_count] = axes[a].marks[position[a]];
 			run->overrides[run->override_count++] = strbuf_detach(&assignment);
 			strbuf_printf(&name, "%s%s=%s", a ? "," : "", short_key(axes[a].key),
 				      axes[a].values[position[a]]);
@@ -397,7 +366,6 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 			struct strbuf assignment;
 			strbuf_init(&assignment);
 			strbuf_printf(&assignment, "%s=%.17g", ranges[k].key, value);
-			marks[run->override_count] = ranges[k].mark;
 			run->overrides[run->override_count++] = strbuf_detach(&assignment);
 			strbuf_printf(&name, "%s%s=%.3g", axis_count || k ? "," : "",
 				      short_key(ranges[k].key), value);
@@ -414,7 +382,7 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		    dataset_check(&run->spec)) {
 			/* the first invalid run is enough: a bad base spec would repeat its error
 			 * for every run */
-			report_invalid_run(sweep, run, r, marks);
+			error("%s: run %lld (%s) is invalid", sweep->path, (long long)r, run->name);
 			result = -1;
 			break;
 		}
@@ -426,20 +394,7 @@ static int expand(struct sweep *sweep, struct axis *axes, int axis_count,
 		}
 	}
 	free(position);
-	free(marks);
 	return result;
-}
-
-/* A sweep's name also names its files (--emit writes NAME.yaml and NAME.sweep), so it
- * is refused here, for every command, when it could not: where says whose name it is. */
-static int check_sweep_name(const char *name, const char *where)
-{
-	if (spec_check_name(name, where))
-		return -1;
-	if (strchr(name, '/') || name[0] == '.' || !name[0])
-		return error("%s: sweep name '%s': a name with '/' or a leading '.' cannot name "
-			     "the sweep's files; give the sweep another name", where, name);
-	return 0;
 }
 
 static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
@@ -489,7 +444,7 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 			yaml_node_t *value = node(&p, pair->value);
 			snprintf(where, sizeof where, "%s:%zu:%zu", path, value->start_mark.line + 1,
 				 value->start_mark.column + 1);
-			if (check_sweep_name(sweep->name, where))
+			if (spec_check_name(sweep->name, where))
 				p.errors++;
 		} else if (key && !strcmp(key, "base"))
 			base = pair->value;
@@ -509,7 +464,7 @@ static int read_sweep(struct sweep *sweep, const char *path, bool expand_runs)
 		char *dot = strrchr(sweep->name, '.');
 		if (dot && (!strcmp(dot, ".yaml") || !strcmp(dot, ".yml")))
 			*dot = '\0';
-		if (check_sweep_name(sweep->name, path))
+		if (spec_check_name(sweep->name, path))
 			p.errors++;
 	}
 	if (grid)

@@ -3,9 +3,12 @@
 #include "support/test_support.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -311,20 +314,26 @@ static pid_t dead_pid(void)
 	return pid;
 }
 
+/* Writes a tiny spec, r.yaml, to dir and runs gtrack there with argv. */
+static void tiny_runs(const char *dir, const char *const *argv)
+{
+	free(test_write_file(dir, "r.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
+					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, argv);
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+}
+
 /* Every dead run found by one check is marked, each with its own reason; live ones and
  * runs on other hosts with a fresh heartbeat are left running. */
 static void several_dead_runs_are_marked_crashed_at_once(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
-	free(test_write_file(dir, "r.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
-					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "r.yaml", "r.yaml", "r.yaml", "r.yaml",
+					     "r.yaml", "--db", "d.db", NULL});
 	struct command_result r;
-	run_gtrack(&r, dir, NULL,
-		   (const char *const[]){"run", "r.yaml", "r.yaml", "r.yaml", "r.yaml", "r.yaml",
-					 "r.yaml", "--db", "d.db", NULL});
-	assert_int_equal(r.exit_code, 0);
-	command_result_free(&r);
 
 	char hostname[256] = "", sql[1024];
 	gethostname(hostname, sizeof hostname - 1);
@@ -363,6 +372,103 @@ static void several_dead_runs_are_marked_crashed_at_once(void **state)
 	free(path);
 }
 
+/* Marking crashed runs is best effort: a reader whose write fails (here the file size
+ * limit, which fails writes as a full disk does) still reads, with one warning and
+ * no "cannot rollback" error; the runs stay unmarked. */
+static void readers_read_when_crashed_runs_cannot_be_marked(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "--db", "d.db", NULL});
+	struct command_result r;
+	char *path = path_in(dir, "d.db");
+	sqlite3 *db;
+	/* kept open, so the -shm file exists at full size and only the -wal must grow */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'running', heartbeat_at ="
+					  " '2020-01-01T00:00:00Z'; PRAGMA wal_checkpoint(TRUNCATE)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+
+	struct rlimit unlimited, small = {.rlim_cur = 4096};
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &unlimited), 0);
+	small.rlim_max = unlimited.rlim_max;
+	void (*previous)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "d.db", NULL});
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &unlimited), 0);
+	signal(SIGXFSZ, previous);
+
+	assert_int_equal(r.exit_code, 0);
+	/* unmarked, it still reads as crashed */
+	assert_contains(r.out, "crashed");
+	assert_contains(r.err, "gtrack: warning: database: crashed runs are left unmarked: ");
+	assert_lacks(r.err, "no transaction is active");
+	assert_lacks(r.err, "cannot check");
+	command_result_free(&r);
+	char *status = query_text(db, "SELECT status FROM runs");
+	assert_string_equal(status, "running");
+	free(status);
+	sqlite3_close(db);
+	free(path);
+}
+
+/* A writer (gtrack run) in a directory it cannot write says it cannot write the
+ * database there, not that it "cannot read" it. The
+ * check runs in a child, as nobody when the tests run as root (who writes anywhere). */
+static void writers_in_a_read_only_place_say_they_cannot_write(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	tiny_runs(dir, (const char *const[]){"run", "r.yaml", "--db", "d.db", NULL});
+	assert_int_equal(chmod(dir, 0555), 0);
+	char *path = path_in(dir, "d.db");
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(10);
+		sqlite3 *db = NULL;
+		if (db_open(&db, path, DB_CREATE) == 0)
+			_exit(11);
+		char expected[4200];
+		snprintf(expected, sizeof expected, "cannot write '%s' (gtrack writes it and"
+			 " creates its -wal and -shm files beside it): ", path);
+		if (strncmp(error_last(), expected, strlen(expected)) != 0) {
+			fprintf(stderr, "unexpected error: %s\n", error_last());
+			_exit(12);
+		}
+		_exit(0);
+	}
+	int wait_status;
+	assert_int_equal(waitpid(pid, &wait_status, 0), pid);
+	assert_true(WIFEXITED(wait_status));
+	assert_int_equal(WEXITSTATUS(wait_status), 0);
+	free(path);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+/* A database a run left before creating its schema (an empty file) lists no runs:
+ * the header only, exit 0, and nothing written to it. */
+static void ls_on_an_empty_database_lists_no_runs(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "e.db", ""));
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "e.db", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.out, "  id  name                 status    activation depth width residual"
+				   " init               final loss         steps  started (UTC)\n");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+	char *path = path_in(dir, "e.db");
+	struct stat info;
+	assert_int_equal(stat(path, &info), 0);
+	assert_int_equal(info.st_size, 0);
+	free(path);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -375,6 +481,9 @@ int main(void)
 		cmocka_unit_test(run_store_writes_rows_and_keeps_tiny_norms),
 		cmocka_unit_test(per_layer_series_use_the_layer_index),
 		cmocka_unit_test(several_dead_runs_are_marked_crashed_at_once),
+		cmocka_unit_test(readers_read_when_crashed_runs_cannot_be_marked),
+		cmocka_unit_test(writers_in_a_read_only_place_say_they_cannot_write),
+		cmocka_unit_test(ls_on_an_empty_database_lists_no_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,10 +7,12 @@
 
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,6 +53,10 @@ static void progress_is_stored_while_the_run_trains(void **state)
 	double loss = query_double(db, "SELECT final_loss FROM runs");
 	char *status = query_text(db, "SELECT status FROM runs");
 	sqlite3_close(db);
+	/* a running run holds disk space in reserve for its outcome (see the full disk) */
+	snprintf(path, sizeof path, "%s/p.db-ballast", dir);
+	struct stat ballast;
+	bool reserved = stat(path, &ballast) == 0 && ballast.st_blocks * 512 >= 256 * 1024;
 	/* the run ends before anything is asserted, so a failure leaves no process behind */
 	kill(pid, SIGKILL);
 	int wait_status;
@@ -60,8 +66,10 @@ static void progress_is_stored_while_the_run_trains(void **state)
 	assert_false(isnan(loss));
 	assert_string_equal(status, "running");
 	free(status);
+	assert_true(reserved);
 
 	/* a run that dies without a word (SIGKILL) keeps that progress */
+	snprintf(path, sizeof path, "%s/p.db", dir);
 	db = open_db(path);
 	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"),
 			 query_int(db, "SELECT count(*) FROM steps"));
@@ -100,22 +108,19 @@ static void signals_end_the_run_as_killed(void **state)
 				 query_int(db, "SELECT count(*) FROM steps"));
 		assert_true(query_int(db, "SELECT steps_done FROM runs") >= 50);
 		sqlite3_close(db);
+		snprintf(path, sizeof path, "%s/k.db-ballast", dir);
+		assert_false(file_exists(path));
 	}
 }
 
-/* A database that cannot grow (PRAGMA max_page_count, as a full disk) ends the run as
- * 'failed' saying so, with the stored steps counted; the error is printed once. The run
- * trains in a child whose stderr goes to a file, so the test can count the lines. */
-static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
+/* Trains long_spec into a new database at db_path that can grow by extra_pages only
+ * (PRAGMA max_page_count, as a full disk), in a child whose stderr goes to err_path, so
+ * the test can count the lines. Returns the child's stderr; the child exits 0 when the
+ * run ended as 'failed' with its outcome recorded. */
+static char *train_until_full(const char *db_path, const char *err_path, long long extra_pages)
 {
-	(void)state;
-	const char *dir = test_temp_dir();
-	char db_path[2048], err_path[2048];
-	snprintf(db_path, sizeof db_path, "%s/full.db", dir);
-	snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
 	struct spec spec;
 	assert_int_equal(spec_load_text(&spec, long_spec, "long.yaml", NULL, 0), 0);
-
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -126,11 +131,9 @@ static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
 		sqlite3 *db = NULL;
 		if (db_open(&db, db_path, DB_CREATE))
 			_exit(10);
-		/* room for the schema and a few thousand logged steps (several commits), then
-		 * no more */
 		long long pages = query_int(db, "PRAGMA page_count");
 		char pragma[64];
-		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", pages + 2000);
+		snprintf(pragma, sizeof pragma, "PRAGMA max_page_count = %lld", pages + extra_pages);
 		if (db_exec(db, pragma))
 			_exit(11);
 		struct run_result result;
@@ -146,8 +149,23 @@ static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
 	assert_non_null(err);
 	if (!WIFEXITED(wait_status) || WEXITSTATUS(wait_status) != 0)
 		fail_msg("the child ended with %d; its stderr: %s", wait_status, err);
+	return err;
+}
+
+/* A database that cannot grow ends the run as 'failed' saying so, with the stored
+ * steps counted; the error is printed once. */
+static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char db_path[2048], err_path[2048];
+	snprintf(db_path, sizeof db_path, "%s/full.db", dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+	/* room for the schema and a few thousand logged steps (several commits), then
+	 * no more */
+	char *err = train_until_full(db_path, err_path, 2000);
 	/* one error line, and it says what happened */
-	assert_contains(err, "database or disk is full");
+	assert_contains(err, "the disk is full (database or disk is full)");
 	assert_null(strstr(err, "no transaction is active"));
 	assert_null(strchr(err, '\n') ? strchr(strchr(err, '\n') + 1, '\n') : NULL);
 	free(err);
@@ -161,6 +179,32 @@ static void a_full_database_fails_the_run_with_its_steps_counted(void **state)
 	long long stored = query_int(db, "SELECT count(*) FROM steps");
 	assert_true(stored > 0);
 	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"), stored);
+	/* the final loss is that of the last stored step */
+	assert_true(query_int(db, "SELECT final_loss = (SELECT loss FROM steps ORDER BY step"
+				  " DESC LIMIT 1) FROM runs"));
+	sqlite3_close(db);
+	/* the reserve that kept room for the outcome is gone with the run */
+	snprintf(db_path, sizeof db_path, "%s/full.db-ballast", dir);
+	assert_false(file_exists(db_path));
+}
+
+/* A database full before its first commit stores no step, and no final loss: the
+ * loss of a step that is not stored is not reported. */
+static void a_database_full_from_the_start_reports_no_loss(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char db_path[2048], err_path[2048];
+	snprintf(db_path, sizeof db_path, "%s/full.db", dir);
+	snprintf(err_path, sizeof err_path, "%s/stderr.txt", dir);
+	char *err = train_until_full(db_path, err_path, 0);
+	assert_contains(err, "the run's first 0 steps are stored");
+	free(err);
+	sqlite3 *db = open_db(db_path);
+	char *row = query_text(db, "SELECT status || ' ' || steps_done || ' ' ||"
+				   " coalesce(final_loss, 'none') FROM runs");
+	assert_string_equal(row, "failed 0 none");
+	free(row);
 	sqlite3_close(db);
 }
 
@@ -190,6 +234,7 @@ int main(void)
 		cmocka_unit_test(progress_is_stored_while_the_run_trains),
 		cmocka_unit_test(signals_end_the_run_as_killed),
 		cmocka_unit_test(a_full_database_fails_the_run_with_its_steps_counted),
+		cmocka_unit_test(a_database_full_from_the_start_reports_no_loss),
 		cmocka_unit_test(a_run_that_cannot_start_failed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -525,6 +525,20 @@ static void readers_do_not_wait_for_a_stopped_writer(void **state)
 	assert_contains(r.out, "message: no heartbeat since 2020-01-01T00:00:00Z");
 	command_result_free(&r);
 
+	/* a writer waits the busy timeout (60 s), then says once which database is locked
+	 * and which run likely holds it: before the fix "database: database is locked",
+	 * twice, after two minutes */
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet");
+	assert_int_equal(r.exit_code, 1);
+	char expected[4300];
+	snprintf(expected, sizeof expected, "gtrack: database '%s' is locked: another gtrack "
+		 "process holds its write lock (likely run 2, pid ", path);
+	assert_contains(r.err, expected);
+	assert_contains(r.err, " on 'elsewhere', which is still 'running'; a stopped process "
+			       "keeps the lock until it resumes or ends)\n");
+	assert_true(strchr(r.err, '\n') == r.err + strlen(r.err) - 1);
+	command_result_free(&r);
+
 	kill(writer, SIGCONT);
 	assert_int_equal(waitpid(writer, &status, 0), writer);
 	assert_int_equal(WEXITSTATUS(status), 0);
@@ -677,6 +691,57 @@ static void merge_never_creates_a_missing_shard(void **state)
 	free(missing);
 }
 
+/* Every shard is checked before the output is created: before the fix a missing or
+ * foreign shard left a new empty output database, and a bad second shard came after
+ * the first was merged. A shard from a newer gtrack says so. */
+static void merge_checks_every_shard_before_writing(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "t.yaml", "data: {kind: blobs, samples: 64, features: 4}\n"
+					    "model: {depth: 1, width: 4}\ntrain: {steps: 2}\n"));
+	free(test_write_file(dir, "notdb.db", "hello\n"));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "t.yaml", "--db", "good.db", "--quiet");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char *good = path_in(dir, "good.db");
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(good, &db), SQLITE_OK);
+	char *newer = path_in(dir, "newer.db");
+	char sql[4200];
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", newer);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(sqlite3_open(newer, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+
+	static const struct {
+		const char *first, *second, *message;
+	} cases[] = {
+		{"nonexist.db", NULL, "no database at 'nonexist.db'"},
+		{"notdb.db", NULL, "'notdb.db' is not a gtrack database"},
+		{"good.db", "nonexist.db", "no database at 'nonexist.db'"},
+		{"newer.db", NULL, "'newer.db' was made by a newer gtrack (schema version 999;"},
+	};
+	char *out = path_in(dir, "out.db");
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (cases[i].second)
+			GTRACK(&r, dir, "merge", cases[i].first, cases[i].second, "-o", "out.db");
+		else
+			GTRACK(&r, dir, "merge", cases[i].first, "-o", "out.db");
+		assert_int_equal(r.exit_code, 4);
+		assert_contains(r.err, cases[i].message);
+		assert_lacks(r.err, "to migrate it");
+		assert_string_equal(r.out, "");
+		command_result_free(&r);
+		assert_false(file_exists(out));
+	}
+	free(out), free(newer), free(good);
+}
+
 int main(void)
 {
 	error_set_quiet(true);
@@ -695,6 +760,7 @@ int main(void)
 		cmocka_unit_test(a_database_in_a_read_only_place_is_still_read),
 		cmocka_unit_test(merging_again_completes_a_run_copied_while_running),
 		cmocka_unit_test(merge_never_creates_a_missing_shard),
+		cmocka_unit_test(merge_checks_every_shard_before_writing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

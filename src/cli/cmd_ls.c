@@ -18,6 +18,13 @@ const char cmd_ls_usage[] =
 	"  -n, --limit N only the N most recent runs\n"
 	"  -h, --help    this help\n";
 
+static void print_header(void)
+{
+	printf("%4s  %-20s %-9s %-10s %5s %5s %-8s %-18s %10s %13s  %s\n", "id", "name",
+	       "status", "activation", "depth", "width", "residual", "init", "final loss",
+	       "steps", "started (UTC)");
+}
+
 int cmd_ls(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -55,6 +62,11 @@ int cmd_ls(int argc, char **argv)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *statement = NULL;
 	int code = EXIT_OK;
+	/* a database a run left before creating its schema has no runs yet: an empty list */
+	if (db_is_empty(db_path(db_option))) {
+		print_header();
+		return finish_output(EXIT_OK);
+	}
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
 	const char *sql =
@@ -68,9 +80,7 @@ int cmd_ls(int argc, char **argv)
 		goto done;
 	}
 	sqlite3_bind_int64(statement, 1, limit);
-	printf("%4s  %-20s %-9s %-10s %5s %5s %-8s %-18s %10s %13s  %s\n", "id", "name",
-	       "status", "activation", "depth", "width", "residual", "init", "final loss",
-	       "steps", "started (UTC)");
+	print_header();
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
 		char residual[16], init[40], loss[24], steps[32];

@@ -50,6 +50,14 @@ int cmd_merge(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("merge", "expected at least one SHARD database");
 	const char *path = db_path(out);
+	/* every shard is checked before the output is created or written, so a bad one
+	 * leaves no new empty database and no half-done merge */
+	bool shards_ok = true;
+	for (int i = optind; i < argc; i++)
+		if (db_check_shard(argv[i]))
+			shards_ok = false;
+	if (!shards_ok)
+		return finish_output(EXIT_DATABASE);
 	sqlite3 *db = NULL;
 	if (db_open(&db, path, DB_CREATE))
 		return EXIT_DATABASE;

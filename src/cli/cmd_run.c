@@ -147,7 +147,11 @@ int cmd_run(int argc, char **argv)
 		else if (result.outcome == RUN_DIVERGED && code == EXIT_OK)
 			code = EXIT_DIVERGED;
 	}
-	if (db_refresh_statistics(db) && code == EXIT_OK)
+	/* the statistics only speed up queries: after a failed run or write (a full disk,
+	 * a lock another process keeps) refreshing them would only fail again, with a
+	 * second error (and a second wait for the lock) */
+	if (code != EXIT_RUN_FAILED && code != EXIT_DATABASE && db_refresh_statistics(db) &&
+	    code == EXIT_OK)
 		code = EXIT_DATABASE;
 	if (trainer_interrupted() && code == EXIT_OK)
 		code = EXIT_INTERRUPTED;

@@ -49,6 +49,29 @@ int db_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+int db_begin_write(sqlite3 *db)
+{
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_BUSY)
+		return rc == SQLITE_OK ? 0 : error("database: %s", sqlite3_errmsg(db));
+	/* the holder is most likely the running run whose heartbeat stopped first (a
+	 * stopped process sends none); readers are not blocked, so its row can be read */
+	sqlite3_stmt *holder = NULL;
+	const char *path = sqlite3_db_filename(db, "main");
+	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname FROM runs WHERE status = 'running'"
+				   " ORDER BY heartbeat_at LIMIT 1", -1, &holder, NULL) == SQLITE_OK &&
+	    sqlite3_step(holder) == SQLITE_ROW)
+		error("database '%s' is locked: another gtrack process holds its write lock "
+		      "(likely run %lld, pid %lld on '%s', which is still 'running'; a stopped "
+		      "process keeps the lock until it resumes or ends)",
+		      path, (long long)sqlite3_column_int64(holder, 0),
+		      (long long)sqlite3_column_int64(holder, 1), sqlite3_column_text(holder, 2));
+	else
+		error("database '%s' is locked: another gtrack process holds its write lock", path);
+	sqlite3_finalize(holder);
+	return -1;
+}
+
 static int query_int(sqlite3 *db, const char *sql, long long *value)
 {
 	sqlite3_stmt *statement = NULL;
@@ -69,7 +92,7 @@ struct identity {
 
 /* One statement, so one snapshot: read in pieces, a database being created by another
  * process could show its tables but not yet its application id. */
-static int read_identity(sqlite3 *db, const char *path, struct identity *id)
+static int read_identity(sqlite3 *db, const char *path, bool writing, struct identity *id)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db,
@@ -89,6 +112,11 @@ static int read_identity(sqlite3 *db, const char *path, struct identity *id)
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return error("'%s' is not a gtrack database (%s); it was left untouched", path,
 			     sqlite3_errstr(rc));
+	/* a writer opens the database read-write and creates its -shm file, so its first
+	 * read fails when that place cannot be written */
+	if (rc != SQLITE_OK && writing && (rc == SQLITE_READONLY || rc == SQLITE_CANTOPEN))
+		return error("cannot write '%s' (gtrack writes it and creates its -wal and -shm "
+			     "files beside it): %s", path, sqlite3_errmsg(db));
 	if (rc != SQLITE_OK)
 		return error("cannot read '%s': %s", path, sqlite3_errmsg(db));
 	return 0;
@@ -237,7 +265,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
 
 	struct identity id = {0};
-	if (read_identity(db, path, &id))
+	if (read_identity(db, path, !read_only, &id))
 		goto fail;
 	bool empty = id.application_id == 0 && id.user_version == 0 && id.objects == 0;
 	if (!empty && id.application_id != GT_APPLICATION_ID) {
@@ -282,6 +310,20 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 fail:
 	sqlite3_close(db);
 	return -1;
+}
+
+bool db_is_empty(const char *path)
+{
+	struct stat info;
+	if (stat(path, &info) || !S_ISREG(info.st_mode))
+		return false;
+	sqlite3 *db = NULL;
+	struct identity id = {0};
+	bool empty = open_read_only(&db, path) == 0 && db &&
+		     read_identity(db, path, false, &id) == 0 && id.application_id == 0 &&
+		     id.user_version == 0 && id.objects == 0;
+	sqlite3_close(db);
+	return empty;
 }
 
 /* ATTACHes path as schema with the URI query given, and reads its schema once, since
@@ -388,30 +430,33 @@ int db_mark_crashed(sqlite3 *db)
 	sqlite3_busy_timeout(db, 0);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
 	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-	if (rc == SQLITE_BUSY) {
-		result = 0;
-		goto done;
-	}
 	if (rc != SQLITE_OK)
-		goto done;
+		goto skipped;
 	if (sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"
 				   " ' (last heartbeat ' || coalesce(heartbeat_at, 'never') || ')'"
 				   " WHERE id = ?1 AND status = 'running'", -1, &mark, NULL) != SQLITE_OK)
-		goto rollback;
+		goto skipped;
 	for (int i = 0; i < dead_count; i++) {
 		sqlite3_bind_int64(mark, 1, dead[i]);
 		sqlite3_bind_text(mark, 2, gone[i] ? "its process is gone" : "no heartbeat for a minute",
 				  -1, SQLITE_STATIC);
 		if (sqlite3_step(mark) != SQLITE_DONE)
-			goto rollback;
+			goto skipped;
 		sqlite3_reset(mark);
 	}
-	if (db_exec(db, "COMMIT"))
-		goto rollback;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+		result = 0;
+		goto done;
+	}
+skipped:
+	/* a write that fails (the disk is full, the lock is taken) leaves the runs unmarked,
+	 * which costs nothing: readers go on reading. SQLite may have rolled back already,
+	 * and a ROLLBACK without a transaction would only add a second, misleading error */
+	if (rc != SQLITE_BUSY)
+		warning("database: crashed runs are left unmarked: %s", sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 	result = 0;
-	goto done;
-rollback:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 done:
 	if (result)
 		error("database: cannot check for crashed runs: %s", sqlite3_errmsg(db));

@@ -23,6 +23,10 @@ const char *db_path(const char *option);
  * a file that is not gtrack's, or is from a newer schema, is left byte-for-byte as it
  * was. The caller closes *db with db_close. */
 int db_open(sqlite3 **db, const char *path, enum db_mode mode);
+/* Whether path is an SQLite database with nothing in it (no schema, no ids), as a run
+ * that was stopped before it created the schema leaves: a reader shows it as no runs.
+ * False when it is anything else or cannot be read; writes nothing. */
+bool db_is_empty(const char *path);
 void db_close(sqlite3 *db);
 
 /* Attaches the existing database at path to db as `schema`, read-only: a missing path
@@ -63,5 +67,8 @@ int db_schema_version(void);
 
 /* Runs sql, reporting failures with the SQLite message. */
 int db_exec(sqlite3 *db, const char *sql);
+/* BEGIN IMMEDIATE, waiting for the write lock as long as the busy timeout; when another
+ * process keeps it, the message names the database and the likely holder. */
+int db_begin_write(sqlite3 *db);
 
 #endif

@@ -59,11 +59,29 @@ static int check_shard(sqlite3 *db, const char *path)
 	if (application_id != GT_APPLICATION_ID)
 		return error("'%s' is not a gtrack database (application id %lld)", path,
 			     application_id);
+	if (version > db_schema_version())
+		return error("'%s' was made by a newer gtrack (schema version %lld; this gtrack "
+			     "knows up to %d): merge it with that gtrack, or with a newer one",
+			     path, version, db_schema_version());
 	if (version != db_schema_version())
 		return error("'%s' has schema version %lld and this gtrack %d; open it once with "
 			     "this gtrack (gtrack ls --db '%s') to migrate it, then merge",
 			     path, version, db_schema_version(), path);
 	return 0;
+}
+
+int db_check_shard(const char *shard_path)
+{
+	sqlite3 *db = NULL;
+	int result = -1;
+	/* a connection of its own, in memory: the output database is not created yet */
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL) !=
+	    SQLITE_OK)
+		error("database: %s", db ? sqlite3_errmsg(db) : "out of memory");
+	else if (db_attach_read_only(db, shard_path, "shard") == 0)
+		result = check_shard(db, shard_path);
+	sqlite3_close(db);
+	return result;
 }
 
 /* Appends the tables whose rows belong to a run (a foreign key to runs), so tables added

@@ -22,4 +22,8 @@ struct merge_counts {
  * Returns -1 with a message; db is then unchanged. */
 int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *counts);
 
+/* Checks, without writing anything, that shard_path is a gtrack database this gtrack
+ * can merge (exists, same schema version); returns -1 with a message saying why not. */
+int db_check_shard(const char *shard_path);
+
 #endif

@@ -27,7 +27,50 @@ struct run_store {
 	int64_t steps_done;   /* as last told by run_store_tick */
 	double last_loss;
 	int64_t steps_stored; /* steps_done at the last commit that succeeded */
+	double stored_loss;   /* last_loss at that commit: NaN before the first */
+	char *ballast;        /* the reserve file's path, while it exists */
 };
+
+/* Disk space held back for the run's outcome: when the disk fills up, the file is
+ * deleted, so the final status and message still fit (as SQLite's own temp space
+ * would not). A few hundred KiB cover the runs row's update and its WAL frames. */
+#define BALLAST_BYTES (512 * 1024)
+
+/* Creates "<database>-ballast" with its blocks written, not sparse, so its space is
+ * really taken. Best effort: without it (the disk is already full, an in-memory
+ * database) the run goes on, and only a full disk's final update may not fit. */
+static void reserve_ballast(struct run_store *store)
+{
+	const char *database = sqlite3_db_filename(store->db, "main");
+	if (!database || !*database)
+		return;
+	struct strbuf path;
+	strbuf_init(&path);
+	strbuf_printf(&path, "%s-ballast", database);
+	FILE *file = fopen(path.text, "wb");
+	bool written = file != NULL;
+	static const char zeros[64 * 1024];
+	for (int i = 0; written && i < BALLAST_BYTES / (int)sizeof zeros; i++)
+		written = fwrite(zeros, 1, sizeof zeros, file) == sizeof zeros;
+	if (file && (fclose(file) != 0 || !written)) {
+		written = false;
+		unlink(path.text);
+	}
+	if (written)
+		store->ballast = strbuf_detach(&path);
+	else
+		strbuf_free(&path);
+}
+
+/* Gives the ballast's space back (to the disk when it is full, and at the run's end). */
+static void release_ballast(struct run_store *store)
+{
+	if (!store->ballast)
+		return;
+	unlink(store->ballast);
+	free(store->ballast);
+	store->ballast = NULL;
+}
 
 static int fail(struct run_store *store, const char *what)
 {
@@ -39,8 +82,14 @@ static int fail(struct run_store *store, const char *what)
  * nothing later commits half a step or fails again on a transaction that is gone. */
 static int write_failed(struct run_store *store, const char *what)
 {
-	error("database: %s: %s; the run's first %lld steps are stored", what,
-	      sqlite3_errmsg(store->db), (long long)store->steps_stored);
+	if (sqlite3_errcode(store->db) == SQLITE_FULL) {
+		release_ballast(store);
+		error("database: %s: the disk is full (%s); the run's first %lld steps are stored",
+		      what, sqlite3_errmsg(store->db), (long long)store->steps_stored);
+	} else {
+		error("database: %s: %s; the run's first %lld steps are stored", what,
+		      sqlite3_errmsg(store->db), (long long)store->steps_stored);
+	}
 	if (!sqlite3_get_autocommit(store->db))
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	store->in_transaction = false;
@@ -196,8 +245,10 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 	struct run_store *store = xcalloc(1, sizeof *store);
 	store->db = db;
 	store->layer_count = (int)spec_layer_count(spec);
+	store->stored_loss = NAN;
+	reserve_ballast(store);
 
-	if (db_exec(db, "BEGIN IMMEDIATE"))
+	if (db_begin_write(db))
 		goto fail;
 	if (insert_run(store, spec) || insert_layers(store, spec) || db_exec(db, "COMMIT")) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -259,6 +310,7 @@ static int commit(struct run_store *store)
 		return write_failed(store, "cannot commit logged steps");
 	store->in_transaction = false;
 	store->steps_stored = store->steps_done;
+	store->stored_loss = store->last_loss;
 	store->last_commit = monotonic_seconds();
 	return 0;
 }
@@ -271,6 +323,11 @@ int run_store_commit(struct run_store *store)
 int64_t run_store_steps_stored(const struct run_store *store)
 {
 	return store->steps_stored;
+}
+
+double run_store_stored_loss(const struct run_store *store)
+{
+	return store->stored_loss;
 }
 
 static int begin_if_needed(struct run_store *store)
@@ -460,5 +517,6 @@ void run_store_free(struct run_store *store)
 	sqlite3_finalize(store->insert_checkpoint);
 	sqlite3_finalize(store->insert_eval);
 	sqlite3_finalize(store->insert_block_stats);
+	release_ballast(store);
 	free(store);
 }

@@ -52,6 +52,9 @@ int run_store_commit(struct run_store *store);
  * the run. When a write fails, the message says this number and the queued rows are
  * rolled back, so later calls start clean. */
 int64_t run_store_steps_stored(const struct run_store *store);
+/* The loss logged with the last step stored (the last commit that succeeded); NaN
+ * before the first. */
+double run_store_stored_loss(const struct run_store *store);
 
 #define RUN_STORE_COMMIT_S 0.25
 #define RUN_STORE_HEARTBEAT_S 5.0

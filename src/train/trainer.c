@@ -119,6 +119,7 @@ static void store_failed(struct run_result *result, const struct run_store *stor
 {
 	result->outcome = RUN_FAILED;
 	result->steps_done = run_store_steps_stored(store);
+	result->final_loss = run_store_stored_loss(store);
 	snprintf(result->message, sizeof result->message, "%s", error_last());
 }
 

@@ -126,8 +126,9 @@ check "one sweep, every run in it" "1|8" \
 check "every run logged 20 steps of 4 or 7 layers" "8|880" \
   "SELECT (SELECT count(DISTINCT run_id) FROM steps), (SELECT count(*) FROM layer_stats)"
 
-# the same runs and numbers as the local sweep, compared row by row
-content="SELECT r.name, r.spec_hash, r.seed, r.spec, r.overrides, s.step, s.layer,
+# the same runs and numbers as the local sweep, compared row by row (the resolved spec:
+# a task is given the base spec resolved, with its data paths absolute)
+content="SELECT r.name, r.spec_hash, r.seed, r.resolved_spec, r.overrides, s.step, s.layer,
                 s.weight_grad_norm, s.bias_grad_norm, s.delta_norm, s.weight_norm
          FROM runs r JOIN layer_stats s ON s.run_id = r.id ORDER BY r.name, s.step, s.layer"
 sqlite3 local.db "$content" > local.rows

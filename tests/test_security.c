@@ -221,6 +221,28 @@ static void error_messages_escape_control_bytes(void **state)
 	command_result_free(&r);
 }
 
+/* ls cuts a long name by characters: a cut inside a UTF-8 sequence would print a broken
+ * character and shift the columns. */
+static void ls_cuts_names_by_characters(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "base.yaml", base_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet", "--name",
+	       "a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9zz");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "ls", "--db", "w.db");
+	assert_int_equal(r.exit_code, 0);
+	/* 20 characters (39 bytes), then the status column */
+	assert_contains(r.out, "   1  a\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+			       " finished ");
+	command_result_free(&r);
+}
+
 static void ls_and_show_never_print_raw_control_bytes(void **state)
 {
 	(void)state;
@@ -751,6 +773,7 @@ int main(void)
 		cmocka_unit_test(names_with_control_bytes_are_refused),
 		cmocka_unit_test(error_messages_escape_control_bytes),
 		cmocka_unit_test(ls_and_show_never_print_raw_control_bytes),
+		cmocka_unit_test(ls_cuts_names_by_characters),
 		cmocka_unit_test(override_aliases_are_bounded),
 		cmocka_unit_test(sweep_grid_aliases_are_bounded),
 		cmocka_unit_test(concurrent_sweeps_train_each_run_once),

@@ -102,16 +102,21 @@ int cmd_ls(int argc, char **argv)
 			 (long long)sqlite3_column_int64(statement, 12));
 		/* a database from elsewhere can hold anything: its text is escaped */
 		struct shown shown = {0};
-		printf("%4lld  %-20.20s %-9s %-10s %5lld %5lld %-8s %-18.18s %10s %13s  %s\n",
-		       (long long)sqlite3_column_int64(statement, 0),
-		       shown_text(&shown, sqlite3_column_text(statement, 1)),
+		struct strbuf name, init_shown;
+		strbuf_init(&name);
+		strbuf_init(&init_shown);
+		text_fit_columns(&name, shown_text(&shown, sqlite3_column_text(statement, 1)), 20);
+		text_fit_columns(&init_shown, shown_text(&shown, init), 18);
+		printf("%4lld  %s %-9s %-10s %5lld %5lld %-8s %s %10s %13s  %s\n",
+		       (long long)sqlite3_column_int64(statement, 0), name.text,
 		       shown_text(&shown, sqlite3_column_text(statement, 2)),
 		       shown_text(&shown, sqlite3_column_text(statement, 3)),
 		       (long long)sqlite3_column_int64(statement, 4),
-		       (long long)sqlite3_column_int64(statement, 5), residual,
-		       shown_text(&shown, init), loss, steps,
-		       shown_text(&shown, sqlite3_column_text(statement, 13)));
+		       (long long)sqlite3_column_int64(statement, 5), residual, init_shown.text,
+		       loss, steps, shown_text(&shown, sqlite3_column_text(statement, 13)));
 		shown_free(&shown);
+		strbuf_free(&name);
+		strbuf_free(&init_shown);
 	}
 	if (rc != SQLITE_DONE) {
 		error("database: %s", sqlite3_errmsg(db));

@@ -91,6 +91,20 @@ void text_escape_printable(struct strbuf *out, const char *text)
 	}
 }
 
+void text_fit_columns(struct strbuf *out, const char *text, int columns)
+{
+	int used = 0;
+	for (const char *at = text; *at && used < columns; used++) {
+		size_t length = text_printable_length(at);
+		if (!length) /* not printable: the caller escaped nothing; one byte at a time */
+			length = 1;
+		strbuf_add(out, at, length);
+		at += length;
+	}
+	for (; used < columns; used++)
+		strbuf_puts(out, " ");
+}
+
 char *text_printable(const char *text)
 {
 	if (!text)

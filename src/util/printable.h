@@ -25,6 +25,10 @@ size_t text_printable_length(const char *text);
  * and cannot move the cursor, recolour or retitle the terminal. */
 void text_escape_printable(struct strbuf *out, const char *text);
 
+/* Appends printable text cut to `columns` characters (not bytes: a cut never splits a
+ * UTF-8 sequence) and padded with spaces to `columns`, for a table column. */
+void text_fit_columns(struct strbuf *out, const char *text, int columns);
+
 /* text_escape_printable into a new string the caller frees; NULL stays NULL. */
 char *text_printable(const char *text);
 

@@ -1,4 +1,5 @@
 /* gtrack: the entry point and the table of subcommands. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,7 @@ int main(int argc, char **argv)
 		cmd_help(1, help);
 		return EXIT_USAGE;
 	}
+	opterr = 0; /* the subcommands say which option was wrong (option_error) */
 	const char *name = argv[1];
 	if (!strcmp(name, "--version") || !strcmp(name, "-V")) {
 		printf("gtrack %s\n", GTRACK_VERSION);

@@ -278,6 +278,32 @@ static void bad_input_gets_a_clear_error_and_an_exit_code(void **state)
 	command_result_free(&r);
 }
 
+/* A wrong option says which word was wrong and why, once, as a usage error. */
+static void wrong_options_are_named(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	static const struct {
+		const char *command, *option, *message;
+	} cases[] = {
+		{"run", "--set", "gtrack run: option '--set' needs a value\nTry 'gtrack run --help'.\n"},
+		{"run", "--bogus=3", "gtrack run: unknown option '--bogus'\n"},
+		{"sweep", "-j", "gtrack sweep: option '-j' needs a value\n"},
+		{"sweep", "-x", "gtrack sweep: unknown option '-x'\n"},
+		{"ls", "--db", "gtrack ls: option '--db' needs a value\n"},
+		{"report", "--o\x1b[2J", "gtrack report: unknown option '--o\\x1b[2J'\n"},
+	};
+	struct command_result r;
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		GTRACK(&r, dir, cases[i].command, "x.yaml", cases[i].option);
+		assert_int_equal(r.exit_code, 2);
+		assert_contains(r.err, cases[i].message);
+		assert_lacks(r.err, "requires an argument"); /* getopt's own, second message */
+		assert_lacks(r.err, "unrecognized option");
+		command_result_free(&r);
+	}
+}
+
 static void ls_and_show_present_the_runs(void **state)
 {
 	(void)state;
@@ -450,6 +476,7 @@ int main(void)
 		cmocka_unit_test(exploding_run_ends_diverged_and_keeps_its_rows),
 		cmocka_unit_test(interrupted_run_is_killed_and_keeps_what_it_logged),
 		cmocka_unit_test(bad_input_gets_a_clear_error_and_an_exit_code),
+		cmocka_unit_test(wrong_options_are_named),
 		cmocka_unit_test(ls_and_show_present_the_runs),
 		cmocka_unit_test(export_writes_safetensors_batches_and_csv),
 		cmocka_unit_test(every_command_has_help),

@@ -2,9 +2,14 @@
 #include "cli/commands.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util/printable.h"
 
 int usage_error(const char *command, const char *fmt, ...)
 {
@@ -15,6 +20,22 @@ int usage_error(const char *command, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'gtrack %s --help'.\n", command);
 	return EXIT_USAGE;
+}
+
+int option_error(const char *command, char *const *argv, const char *short_options)
+{
+	const char *word = argv[optind - 1];
+	bool is_long = !strncmp(word, "--", 2);
+	bool missing_value = optopt && (is_long || strchr(short_options, optopt));
+	char short_word[3] = {'-', (char)optopt, '\0'};
+	/* a word from the command line: shown escaped, like every message */
+	char *shown = text_printable(is_long || !optopt ? word : short_word);
+	if (is_long && strchr(shown, '='))
+		*strchr(shown, '=') = '\0';
+	int code = missing_value ? usage_error(command, "option '%s' needs a value", shown)
+				 : usage_error(command, "unknown option '%s'", shown);
+	free(shown);
+	return code;
 }
 
 int finish_output(int code)

@@ -278,7 +278,7 @@ int cmd_export(int argc, char **argv)
 			fputs(cmd_export_usage, stdout);
 			return finish_output(EXIT_OK);
 		default:
-			return usage_error("export", "unknown option");
+			return option_error("export", argv, "o:h");
 		}
 	}
 	if (optind != argc - 1)

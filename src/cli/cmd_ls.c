@@ -53,7 +53,7 @@ int cmd_ls(int argc, char **argv)
 			fputs(cmd_ls_usage, stdout);
 			return finish_output(EXIT_OK);
 		default:
-			return usage_error("ls", "unknown option");
+			return option_error("ls", argv, "n:h");
 		}
 	}
 	if (optind < argc)

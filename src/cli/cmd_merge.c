@@ -44,7 +44,7 @@ int cmd_merge(int argc, char **argv)
 			fputs(cmd_merge_usage, stdout);
 			return finish_output(EXIT_OK);
 		default:
-			return usage_error("merge", "unknown option");
+			return option_error("merge", argv, "o:h");
 		}
 	}
 	if (optind >= argc)

@@ -123,7 +123,7 @@ int cmd_report(int argc, char **argv)
 			fputs(cmd_report_usage, stdout);
 			return finish_output(EXIT_OK);
 		default:
-			return usage_error("report", "unknown option");
+			return option_error("report", argv, "o:h");
 		}
 	}
 	if (optind < argc)

@@ -76,7 +76,7 @@ int cmd_run(int argc, char **argv)
 			return finish_output(EXIT_OK);
 		default:
 			free(overrides);
-			return usage_error("run", "unknown option");
+			return option_error("run", argv, "qh");
 		}
 	}
 	/* Options may follow the specs too (gtrack run a.yaml --db x.db). */

@@ -208,7 +208,7 @@ int cmd_show(int argc, char **argv)
 			fputs(cmd_show_usage, stdout);
 			return finish_output(EXIT_OK);
 		default:
-			return usage_error("show", "unknown option");
+			return option_error("show", argv, "h");
 		}
 	}
 	if (optind != argc - 1)

@@ -140,7 +140,7 @@ int cmd_sweep(int argc, char **argv)
 			return finish_output(EXIT_OK);
 		default:
 			free(sbatch);
-			return usage_error("sweep", "unknown option");
+			return option_error("sweep", argv, "j:qh");
 		}
 	}
 	emit.sbatch = sbatch;

@@ -54,6 +54,11 @@ void command_hint(const char *typed, const char *also, char *hint, size_t size);
 /* Prints "gtrack NAME: ..." usage error and a hint, returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* After getopt_long returned '?': says which word was wrong, "option '--set' needs a
+ * value" or "unknown option '--bogus'" (short_options: the optstring, to tell a short
+ * option missing its value from an unknown one), and returns EXIT_USAGE. getopt's own
+ * message is off (opterr = 0 in main). */
+int option_error(const char *command, char *const *argv, const char *short_options);
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
 

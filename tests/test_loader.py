@@ -13,6 +13,7 @@ import sys
 import tempfile
 
 gtrack, scripts = sys.argv[1], sys.argv[2]
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, scripts)
 from load_safetensors import load, read_raw  # noqa: E402
 

@@ -293,7 +293,7 @@ static void residual_specs_hash_their_block_layout(void **state)
 	strbuf_init(&text);
 	spec_emit_canonical(&plain, &text);
 	assert_null(strstr(text.text, "residual_layout"));
-	text.length = 0;
+	strbuf_reset(&text);
 	spec_emit_canonical(&residual, &text);
 	assert_non_null(strstr(text.text, "\nresidual_layout: stem_outside_blocks\n"));
 	strbuf_free(&text);

@@ -26,7 +26,7 @@ static void report(const char *prefix, char *buffer, size_t size, const char *fm
 	for (const char *start = buffer;;) {
 		const char *end = strchr(start, '\n');
 		size_t length = end ? (size_t)(end - start) : strlen(start);
-		line.length = 0;
+		strbuf_reset(&line);
 		strbuf_add(&line, start, length);
 		text_escape_printable(&shown, line.text);
 		if (!end)

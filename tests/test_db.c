@@ -61,7 +61,7 @@ static void new_database_gets_the_schema(void **state)
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
 	char *tables = query_text(db, "SELECT group_concat(name, ' ') FROM (SELECT name FROM"
 				      " sqlite_schema WHERE type = 'table' ORDER BY name)");
-	assert_string_equal(tables, "block_stats checkpoints evals layer_stats layers run_claims runs steps sweeps");
+	assert_string_equal(tables, "block_stats checkpoints evals layer_stats layers predictions run_claims runs steps sweeps");
 	free(tables);
 	db_close(db);
 	free(path);

@@ -324,6 +324,17 @@ static void ls_and_show_present_the_runs(void **state)
 	assert_contains(r.out, "10/10");
 	command_result_free(&r);
 
+	/* a 1e8-step run keeps ls's columns: the counts are compact above a million */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET steps_done = 1234567, steps = 100000000",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	run_gtrack(&r, dir, "env.db", (const char *const[]){"ls", NULL});
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "   1.23M/100M  ");
+	command_result_free(&r);
+
 	run_gtrack(&r, dir, "env.db", (const char *const[]){"show", "small", NULL});
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "run 1: small (finished)");

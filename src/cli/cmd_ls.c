@@ -7,12 +7,14 @@
 #include "db/db.h"
 #include "util/error.h"
 #include "util/printable.h"
+#include "util/units.h"
 
 const char cmd_ls_usage[] =
 	"usage: gtrack ls [--db PATH] [--limit N]\n"
 	"\n"
 	"Lists the runs: id, name, status, activation, depth, width, residual (its alpha),\n"
-	"init (scheme x gain), final loss, steps done / asked, and when it started (UTC).\n"
+	"init (scheme x gain), final loss, steps done / asked (compact above a million:\n"
+	"1.23M/100M), and when it started (UTC).\n"
 	"\n"
 	"  --db PATH     database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -n, --limit N only the N most recent runs\n"
@@ -83,7 +85,7 @@ int cmd_ls(int argc, char **argv)
 	print_header();
 	int rc;
 	while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {
-		char residual[16], init[40], loss[24], steps[32];
+		char residual[16], init[40], loss[24], done[16], asked[16], steps[32];
 		if (sqlite3_column_int(statement, 6))
 			snprintf(residual, sizeof residual, "a=%g", sqlite3_column_double(statement, 7));
 		else
@@ -97,9 +99,10 @@ int cmd_ls(int argc, char **argv)
 			snprintf(loss, sizeof loss, "-");
 		else
 			snprintf(loss, sizeof loss, "%.4g", sqlite3_column_double(statement, 10));
-		snprintf(steps, sizeof steps, "%lld/%lld",
-			 (long long)sqlite3_column_int64(statement, 11),
-			 (long long)sqlite3_column_int64(statement, 12));
+		/* compact above a million, so a 1e8-step run keeps the columns aligned */
+		snprintf(steps, sizeof steps, "%s/%s",
+			 format_count(done, sizeof done, sqlite3_column_int64(statement, 11)),
+			 format_count(asked, sizeof asked, sqlite3_column_int64(statement, 12)));
 		/* a database from elsewhere can hold anything: its text is escaped */
 		struct shown shown = {0};
 		struct strbuf name, init_shown;

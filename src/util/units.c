@@ -46,3 +46,21 @@ const char *format_norm(char *buffer, size_t size, double value, int is_null)
 		snprintf(buffer, size, "%.3e", value);
 	return buffer;
 }
+
+const char *format_count(char *buffer, size_t size, long long count)
+{
+	static const char suffixes[] = "kMGTPE";
+	if (count > -1000000 && count < 1000000) {
+		snprintf(buffer, size, "%lld", count);
+		return buffer;
+	}
+	double value = (double)count;
+	int suffix = -1;
+	/* %.3g rounds 999.96k up to "1e+03k": move to the next suffix before it can */
+	while (fabs(value) >= 999.5 && suffixes[suffix + 1]) {
+		value /= 1000;
+		suffix++;
+	}
+	snprintf(buffer, size, "%.3g%c", value, suffixes[suffix]);
+	return buffer;
+}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -547,10 +548,19 @@ static void readers_do_not_wait_for_a_stopped_writer(void **state)
 	assert_contains(r.out, "message: no heartbeat since 2020-01-01T00:00:00Z");
 	command_result_free(&r);
 
-	/* a writer waits the busy timeout (60 s), then says once which database is locked
-	 * and which run likely holds it: before the fix "database: database is locked",
-	 * twice, after two minutes */
+	/* a writer waits the busy timeout (60 s; GTRACK_BUSY_TIMEOUT shortens it here), then
+	 * says once which database is locked and which run likely holds it: before the fix
+	 * "database: database is locked", twice, after two minutes */
+	setenv("GTRACK_BUSY_TIMEOUT", "abc", 1);
 	GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "GTRACK_BUSY_TIMEOUT: expected seconds from 0 to 86400, got 'abc'");
+	command_result_free(&r);
+	setenv("GTRACK_BUSY_TIMEOUT", "1.5", 1);
+	time_t waited_from = time(NULL);
+	GTRACK(&r, dir, "run", "base.yaml", "--db", "w.db", "--quiet");
+	unsetenv("GTRACK_BUSY_TIMEOUT");
+	assert_true(time(NULL) - waited_from >= 1);
 	assert_int_equal(r.exit_code, 1);
 	char expected[4300];
 	snprintf(expected, sizeof expected, "gtrack: database '%s' is locked: another gtrack "

@@ -19,8 +19,25 @@
 #include "util/strbuf.h"
 
 /* How long a writer waits for another process's transaction before giving up. Sweeps
- * run many writers; a commit takes milliseconds, so a minute means something is stuck. */
+ * run many writers; a commit takes milliseconds, so a minute means something is stuck.
+ * GTRACK_BUSY_TIMEOUT (seconds) changes it, e.g. for a slow shared file system. */
 #define BUSY_TIMEOUT_MS 60000
+#define BUSY_TIMEOUT_MAX_S 86400.0
+
+static int busy_timeout_ms(int *ms)
+{
+	const char *text = getenv("GTRACK_BUSY_TIMEOUT");
+	*ms = BUSY_TIMEOUT_MS;
+	if (!text || !*text)
+		return 0;
+	char *end;
+	double seconds = strtod(text, &end);
+	if (*end || !(seconds >= 0 && seconds <= BUSY_TIMEOUT_MAX_S))
+		return error("GTRACK_BUSY_TIMEOUT: expected seconds from 0 to %g, got '%s'",
+			     BUSY_TIMEOUT_MAX_S, text);
+	*ms = (int)(seconds * 1000);
+	return 0;
+}
 
 const char *db_path(const char *option)
 {
@@ -232,7 +249,10 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	sqlite3 *db = NULL;
 	struct stat info;
 	bool exists = stat(path, &info) == 0;
+	int timeout_ms;
 	*out = NULL;
+	if (busy_timeout_ms(&timeout_ms))
+		return -1;
 
 	if (!exists && mode == DB_EXISTING)
 		return error("no database at '%s' (gtrack run SPEC creates it; --db or GTRACK_DB "
@@ -262,7 +282,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 		}
 	}
 	sqlite3_extended_result_codes(db, 0);
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db, timeout_ms);
 
 	struct identity id = {0};
 	if (read_identity(db, path, !read_only, &id))
@@ -427,9 +447,11 @@ int db_mark_crashed(sqlite3 *db)
 	 * waits for the write lock (a writer stopped with Ctrl-Z can hold it for hours, and
 	 * readers must not wait on writers); runs left unmarked read as crashed anyway
 	 * (DB_STATUS_SQL). */
+	int timeout_ms;
+	busy_timeout_ms(&timeout_ms); /* db_open checked it: cannot fail here */
 	sqlite3_busy_timeout(db, 0);
 	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	sqlite3_busy_timeout(db, timeout_ms);
 	if (rc != SQLITE_OK)
 		goto skipped;
 	if (sqlite3_prepare_v2(db, "UPDATE runs SET status = 'crashed', message = ?2 ||"

@@ -91,7 +91,12 @@ static void bad_csv_files_are_refused_with_their_line(void **state)
 {
 	(void)state;
 	dir = test_temp_dir();
-	assert_refused(csv_spec, "cannot open data file '");
+	assert_refused(csv_spec, ":1:25: data.path: cannot open data file '");
+	/* a directory is named as one, not read as empty data */
+	assert_refused("data: {kind: csv, path: ., classes: 3, label: y}\n",
+		       ":1:25: data.path: '");
+	assert_refused("data: {kind: csv, path: ., classes: 3, label: y}\n",
+		       "' is a directory, not a data file");
 	free(test_write_file(dir, "d.csv", "a,y,b\n1,0,2\n3,1\n"));
 	assert_refused(csv_spec, "d.csv:3: expected 3 columns, as the header has, found 2");
 	/* a label index must name one of the columns: 0, 1 or 2 here */

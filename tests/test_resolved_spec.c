@@ -383,7 +383,8 @@ static void every_file_is_checked_before_training(void **state)
 	command_result_free(&r);
 	GTRACK(&r, dir, "run", "good.yaml", "missing.yaml", "--db", "c.db", "-q");
 	assert_int_equal(r.exit_code, 3);
-	assert_contains(r.err, "cannot open data file '");
+	/* the message names the spec line that gives the path (before: only the path) */
+	assert_contains(r.err, "gtrack: missing.yaml:1:25: data.path: cannot open data file '");
 	assert_contains(r.err, "/nowhere.csv': No such file or directory");
 	command_result_free(&r);
 	/* a batch larger than the file's training part, found by the check too */

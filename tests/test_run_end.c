@@ -222,8 +222,8 @@ static void a_run_that_cannot_start_failed(void **state)
 	assert_int_equal(result.outcome, RUN_FAILED);
 	assert_int_equal(result.steps_done, 0);
 	assert_true(isnan(result.first_loss) && isnan(result.final_ratio));
-	assert_string_equal(result.message, "cannot open data file '/nonexistent/d.csv': No such "
-					    "file or directory");
+	assert_string_equal(result.message, "missing.yaml:1:25: data.path: cannot open data file "
+					    "'/nonexistent/d.csv': No such file or directory");
 	spec_free(&spec);
 }
 

@@ -7,11 +7,13 @@
 #include "data/dataset.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "data/csv_reader.h"
@@ -282,10 +284,31 @@ static int fit_spec(struct spec *spec, const struct file_summary *summary)
 
 /* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
  * pixels) is allocated; *summary receives what the fit used. */
+/* A data file that cannot be opened is the spec's error: the message names the key and
+ * where its value came from (spec.yaml:4:9, a --set), as for any other bad value. */
+static int check_openable(const struct spec *spec, const char *key, const char *path)
+{
+	struct stat info;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error("%s: %s: cannot open data file '%s': %s", spec_origin_of(spec, key),
+			     key, path, strerror(errno));
+	bool directory = fstat(fd, &info) == 0 && S_ISDIR(info.st_mode);
+	close(fd);
+	if (directory)
+		return error("%s: %s: '%s' is a directory, not a data file",
+			     spec_origin_of(spec, key), key, path);
+	return 0;
+}
+
 static int read_file(struct dataset *data, struct spec *spec, struct file_summary *summary)
 {
 	struct idx_source source = {0};
 	memset(data, 0, sizeof *data); /* the readers may fail before they clear it */
+	if (spec->data.kind == DATA_CSV ? check_openable(spec, "data.path", spec->data.path)
+					: check_openable(spec, "data.images", spec->data.images) ||
+						  check_openable(spec, "data.labels", spec->data.labels))
+		return -1;
 	if (spec->data.kind == DATA_CSV ? csv_read(data, spec) : idx_open(data, &source, spec))
 		return -1;
 	if (summarize(summary, spec, data) || fit_spec(spec, summary) ||

@@ -110,9 +110,11 @@ static void bad_csv_files_are_refused_with_their_line(void **state)
 	assert_refused(csv_spec, "d.csv:3: column 'b': expected a number, found 'abc'");
 	free(test_write_file(dir, "d.csv", "a,y,b\nnan,0,2\n"));
 	assert_refused(csv_spec, "d.csv:2: column 'a': expected a finite number, found 'nan'");
-	free(test_write_file(dir, "d.csv", "a,y,b\n1,7,2\n"));
-	assert_refused(csv_spec, "d.csv: example 1 has label 7, not below data.classes (3, given "
-				 "at ");
+	/* the line, not the example's number: a blank line and a quoted newline before it
+	 * put example 2 on line 5 */
+	free(test_write_file(dir, "d.csv", "a,y,b\n\n1,0,\"2\n\"\n1,7,2\n"));
+	assert_refused(csv_spec, "d.csv:5: label column 'y': label 7, not below data.classes (3, "
+				 "given at ");
 	free(test_write_file(dir, "d.csv", "a,y,b\n1,1.5,2\n"));
 	assert_refused(csv_spec, "d.csv:2: label column 'y': expected an integer from 0 to "
 				 "2147483647, found '1.5'");

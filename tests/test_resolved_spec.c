@@ -64,8 +64,8 @@ static void classes_are_inferred_from_the_labels(void **state)
 				   "train: {batch_size: 2}\n",
 			      &spec, &data),
 			 -1);
-	assert_contains(error_last(), "/d.csv: example 3 has label 2, not below data.classes "
-				      "(2, given at ");
+	assert_contains(error_last(), "/d.csv:4: label column 'y': label 2, not below "
+				      "data.classes (2, given at ");
 	assert_contains(error_last(), "spec.yaml:1:41)");
 	spec_free(&spec);
 
@@ -377,8 +377,8 @@ static void every_file_is_checked_before_training(void **state)
 	struct command_result r;
 	GTRACK(&r, dir, "run", "good.yaml", "bad.yaml", "--db", "c.db", "-q");
 	assert_int_equal(r.exit_code, 3);
-	assert_contains(r.err, "/d.csv: example 2 has label 5, not below data.classes (3, given "
-			       "at bad.yaml:1:41)");
+	assert_contains(r.err, "/d.csv:3: label column 'y': label 5, not below data.classes (3, "
+			       "given at bad.yaml:1:41)");
 	assert_string_equal(r.out, "");
 	command_result_free(&r);
 	GTRACK(&r, dir, "run", "good.yaml", "missing.yaml", "--db", "c.db", "-q");

@@ -127,6 +127,16 @@ static void data_cell(struct csv_state *state, char *text, size_t length)
 			   (size_t)(stop - start));
 		return;
 	}
+	/* a given class count is checked here, where the line is known (the fit after the read
+	 * could only name the example) */
+	if (spec_key_given(state->spec, "data.classes") && value >= state->spec->data.classes) {
+		error("%s:%ld: label column '%s': label %.0f, not below data.classes (%lld, given "
+		      "at %s)", state->path, state->record_line, state->names[state->field], value,
+		      (long long)state->spec->data.classes,
+		      spec_origin_of(state->spec, "data.classes"));
+		state->failed = true;
+		return;
+	}
 	state->row_label = (int32_t)value;
 }
 

@@ -282,8 +282,6 @@ static int fit_spec(struct spec *spec, const struct file_summary *summary)
 	return split(spec, summary->samples, &train_count) || spec_check_memory(spec) ? -1 : 0;
 }
 
-/* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
- * pixels) is allocated; *summary receives what the fit used. */
 /* A data file that cannot be opened is the spec's error: the message names the key and
  * where its value came from (spec.yaml:4:9, a --set), as for any other bad value. */
 static int check_openable(const struct spec *spec, const char *key, const char *path)
@@ -301,6 +299,8 @@ static int check_openable(const struct spec *spec, const char *key, const char *
 	return 0;
 }
 
+/* Reads the file, fits the spec and checks memory before the bulk of an IDX file (its
+ * pixels) is allocated; *summary receives what the fit used. */
 static int read_file(struct dataset *data, struct spec *spec, struct file_summary *summary)
 {
 	struct idx_source source = {0};

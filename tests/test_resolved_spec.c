@@ -352,7 +352,7 @@ static void resolved_spec_reruns_from_any_directory(void **state)
 	dataset_free(&data);
 	spec_free(&spec);
 	free(spec_hash);
-	free(data_hash);
+	char *data_hash_before = data_hash;
 
 	GTRACK(&r, elsewhere, "export", "1", "--db", "r.db", "--batches", "2", "-o",
 	       "b.safetensors");
@@ -361,6 +361,24 @@ static void resolved_spec_reruns_from_any_directory(void **state)
 	char batches[2048];
 	snprintf(batches, sizeof batches, "%s/b.safetensors", elsewhere);
 	assert_true(file_exists(batches));
+
+	/* the file changed under the run (same sizes, one value): its batches are refused
+	 * rather than exported as the ones it trained on */
+	char *changed = strdup(three_classes);
+	char *digit = strpbrk(changed, "0123456789");
+	*digit = *digit == '9' ? '8' : '9';
+	free(test_write_file(data_dir, "d.csv", changed));
+	free(changed);
+	GTRACK(&r, elsewhere, "export", "1", "--db", "r.db", "--batches", "2", "-o",
+	       "c.safetensors");
+	assert_int_equal(r.exit_code, 1);
+	char expected[256];
+	snprintf(expected, sizeof expected, "gtrack: run 1 trained on data with hash %s, but its "
+		 "data file now holds ", data_hash_before);
+	assert_contains(r.err, expected);
+	assert_contains(r.err, ": the batches would not be the ones it saw\n");
+	command_result_free(&r);
+	free(data_hash_before);
 }
 
 /* A bad data file named second is found before the first spec trains: exit 3, no run. */

@@ -29,23 +29,37 @@ const char cmd_export_usage[] =
 	"  --step N        the checkpoint to export\n"
 	"  --batches K     instead, the first K training batches, regenerated from the run's\n"
 	"                  spec and seed: batch.k.inputs [B, features] and batch.k.labels [B]\n"
-	"                  (or batch.k.targets [B, outputs] for mse), as the trainer saw them\n"
+	"                  (or batch.k.targets [B, outputs] for mse), as the trainer saw them;\n"
+	"                  refused when the data file's contents changed since the run\n"
 	"  --format csv    instead, the run's layer_stats with each step's loss, as CSV\n"
 	"  -o, --out FILE  output file (CSV goes to standard output without it)\n"
 	"  --db PATH       database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help      this help\n";
 
-/* The run's dtype and resolved spec (caller frees); -1 with a message on error. */
-static int run_fields(sqlite3 *db, long long id, char **dtype, char **resolved_spec)
+/* What export needs of a run's row (caller frees with run_fields_free). */
+struct run_fields {
+	char *dtype, *resolved_spec;
+	char *data_hash; /* NULL for generated data and runs from before schema 8 */
+};
+
+static char *column_copy(sqlite3_stmt *s, int column)
+{
+	const unsigned char *text = sqlite3_column_text(s, column);
+	return text ? xstrdup((const char *)text) : NULL;
+}
+
+/* -1 with a message on error. */
+static int run_fields(sqlite3 *db, long long id, struct run_fields *fields)
 {
 	sqlite3_stmt *s = NULL;
 	int result = -1;
-	if (sqlite3_prepare_v2(db, "SELECT dtype, resolved_spec FROM runs WHERE id = ?", -1, &s,
-			       NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT dtype, resolved_spec, data_hash FROM runs WHERE id = ?",
+			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(s, 1, id);
 		if (sqlite3_step(s) == SQLITE_ROW) {
-			*dtype = xstrdup((const char *)sqlite3_column_text(s, 0));
-			*resolved_spec = xstrdup((const char *)sqlite3_column_text(s, 1));
+			fields->dtype = column_copy(s, 0);
+			fields->resolved_spec = column_copy(s, 1);
+			fields->data_hash = column_copy(s, 2);
 			result = 0;
 		}
 	}
@@ -53,6 +67,13 @@ static int run_fields(sqlite3 *db, long long id, char **dtype, char **resolved_s
 		error("database: %s", sqlite3_errmsg(db));
 	sqlite3_finalize(s);
 	return result;
+}
+
+static void run_fields_free(struct run_fields *fields)
+{
+	free(fields->dtype);
+	free(fields->resolved_spec);
+	free(fields->data_hash);
 }
 
 static int export_weights(sqlite3 *db, long long run, const char *dtype, long long step,
@@ -129,16 +150,29 @@ static int export_weights(sqlite3 *db, long long run, const char *dtype, long lo
 	return code;
 }
 
-static int export_batches(long long run, const char *resolved_spec, long long batches,
+static int export_batches(long long run, const struct run_fields *fields, long long batches,
 			  const char *path)
 {
 	char label[64];
 	snprintf(label, sizeof label, "run %lld's spec", run);
 	struct spec spec;
 	struct dataset data;
-	if (spec_load_text(&spec, resolved_spec, label, NULL, 0))
-		return EXIT_DATABASE;
+	if (!fields->resolved_spec || spec_load_text(&spec, fields->resolved_spec, label, NULL, 0))
+		return fields->resolved_spec ? EXIT_DATABASE
+					     : (error("run %lld has no resolved spec", run),
+						EXIT_DATABASE);
 	if (dataset_generate(&data, &spec)) {
+		spec_free(&spec);
+		return EXIT_RUN_FAILED;
+	}
+	/* same sizes but other contents would export batches the run never saw */
+	if (fields->data_hash && strcmp(fields->data_hash, spec.data_hash)) {
+		struct shown shown = {0};
+		error("run %lld trained on data with hash %s, but its data file now holds %s: "
+		      "the batches would not be the ones it saw", run,
+		      shown_text(&shown, fields->data_hash), spec.data_hash);
+		shown_free(&shown);
+		dataset_free(&data);
 		spec_free(&spec);
 		return EXIT_RUN_FAILED;
 	}
@@ -289,10 +323,10 @@ int cmd_export(int argc, char **argv)
 	sqlite3 *db = NULL;
 	if (db_open(&db, db_path(db_option), DB_EXISTING))
 		return EXIT_DATABASE;
-	char *dtype = NULL, *resolved = NULL;
+	struct run_fields fields = {0};
 	long long run = db_find_run(db, argv[optind]);
 	int code;
-	if (run < 0 || (run > 0 && run_fields(db, run, &dtype, &resolved)))
+	if (run < 0 || (run > 0 && run_fields(db, run, &fields)))
 		code = EXIT_DATABASE;
 	else if (run == 0)
 		code = (error("no run with id or name '%s' (see 'gtrack ls')", argv[optind]),
@@ -300,11 +334,10 @@ int cmd_export(int argc, char **argv)
 	else if (csv)
 		code = export_csv(db, run, out);
 	else if (batches)
-		code = export_batches(run, resolved, batches, out);
+		code = export_batches(run, &fields, batches, out);
 	else
-		code = export_weights(db, run, dtype, step, out);
-	free(dtype);
-	free(resolved);
+		code = export_weights(db, run, fields.dtype ? fields.dtype : "", step, out);
+	run_fields_free(&fields);
 	db_close(db);
 	return finish_output(code);
 }

@@ -1,0 +1,483 @@
+/* gtrack watch, and the layer-0/output ratio on gtrack run's progress bar, as users see
+ * them: the values of the database in a frame, predictions beside them, plain frames in a
+ * pipe, redrawn frames on a terminal (width, height, cursor, signals), a run followed
+ * while another process trains it until it ends or dies, names from the database shown
+ * escaped, and the errors for bad options, unknown runs and missing databases. */
+#include "support/test_support.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/units.h"
+
+static const char small_spec[] =
+	"name: small\n"
+	"data: {kind: blobs, samples: 256, features: 6, classes: 3}\n"
+	"model: {depth: 3, width: 8, activation: tanh}\n"
+	"train: {steps: 10, batch_size: 16}\n"
+	"log: {every: 3}\n";
+
+static sqlite3 *open_db(const char *dir, const char *name, int flags)
+{
+	char path[1024];
+	sqlite3 *db;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(sqlite3_open_v2(path, &db, flags, NULL), SQLITE_OK);
+	return db;
+}
+
+static void exec_sql(sqlite3 *db, const char *sql)
+{
+	char *message = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
+		fail_msg("%s: %s", sql, message);
+}
+
+/* A directory with small.yaml trained into t.db as run 1. */
+static const char *finished_run(void)
+{
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	return dir;
+}
+
+/* The norm as a frame shows it, read from the database. */
+static void norm_text(sqlite3 *db, const char *sql, char *text, size_t size)
+{
+	sqlite3_stmt *s = NULL;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	format_norm(text, size, sqlite3_column_double(s, 0),
+		    sqlite3_column_type(s, 0) == SQLITE_NULL);
+	sqlite3_finalize(s);
+}
+
+/* The line of the frame that starts with prefix, copied (caller frees). */
+static char *line_starting(const char *text, const char *prefix)
+{
+	for (const char *line = text; line && *line;) {
+		const char *end = strchr(line, '\n');
+		size_t length = end ? (size_t)(end - line) : strlen(line);
+		if (!strncmp(line, prefix, strlen(prefix))) {
+			char *copy = malloc(length + 1);
+			memcpy(copy, line, length);
+			copy[length] = '\0';
+			return copy;
+		}
+		line = end ? end + 1 : line + length;
+	}
+	fail_msg("no line starting with \"%s\" in \"%s\"", prefix, text);
+	return NULL;
+}
+
+static int count_of(const char *text, const char *part)
+{
+	int count = 0;
+	for (const char *at = strstr(text, part); at; at = strstr(at + 1, part))
+		count++;
+	return count;
+}
+
+/* --once on a finished run: the run line and, per layer, the norms of the last logged
+ * step exactly as the database holds them, the prediction beside them where the
+ * predictions table has one, '-' where it holds NULL or nothing. */
+static void once_shows_the_database_values_and_predictions(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READWRITE);
+	/* as the theory helper will write them; layer 2 has no row, the output layer NULLs */
+	exec_sql(db, "INSERT INTO predictions (run_id, layer, q, chi, delta_norm, weight_grad_norm)"
+		     " VALUES (1, 0, 0.5, 0.9, 0.01, 0.0125), (1, 1, 0.5, 0.9, 0.02, 0.0375),"
+		     " (1, 3, NULL, NULL, NULL, NULL)");
+	struct command_result r;
+	setenv("LC_ALL", "C", 1);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--once");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	assert_contains(r.out, "run 1 small: finished, 10/10 steps in ");
+	assert_contains(r.out, "\nstep 9: loss ");
+	const char *predicted[] = {"1.250e-02", "3.750e-02", "-", "-"};
+	for (int layer = 0; layer <= 3; layer++) {
+		char sql[256], weight_grad[24], delta[24], expected[128], prefix[16];
+		snprintf(sql, sizeof sql, "SELECT weight_grad_norm FROM layer_stats WHERE run_id = 1"
+			 " AND step = 9 AND layer = %d", layer);
+		norm_text(db, sql, weight_grad, sizeof weight_grad);
+		snprintf(sql, sizeof sql, "SELECT delta_norm FROM layer_stats WHERE run_id = 1"
+			 " AND step = 9 AND layer = %d", layer);
+		norm_text(db, sql, delta, sizeof delta);
+		snprintf(prefix, sizeof prefix, "%5d  ", layer);
+		snprintf(expected, sizeof expected, "%5d  %9s  %9s  %9s  ", layer, weight_grad, delta,
+			 predicted[layer]);
+		char *line = line_starting(r.out, prefix);
+		assert_contains(line, expected);
+		/* the prediction is marked on the bar, and only where there is one */
+		if (layer < 2)
+			assert_non_null(strchr(line + strlen(expected), '|'));
+		else
+			assert_null(strchr(line + strlen(expected), '|'));
+		free(line);
+	}
+	char ratio[24], expected[96];
+	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
+		  ratio, sizeof ratio);
+	snprintf(expected, sizeof expected, ", layer 0/output %s\n", ratio);
+	assert_contains(r.out, expected);
+	command_result_free(&r);
+
+	/* a complete prediction gives the predicted ratio too */
+	exec_sql(db, "UPDATE predictions SET weight_grad_norm = 0.05 WHERE layer = 3");
+	GTRACK(&r, dir, "watch", "1", "--db", "t.db", "--once");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, ", predicted 2.500e-01\n");
+	command_result_free(&r);
+	sqlite3_close(db);
+}
+
+/* Piped, even without --once: frames of plain text, no escape sequence, and ASCII bars
+ * without a UTF-8 locale; with one, block characters. */
+static void piped_frames_are_plain_text(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	struct command_result r;
+	setenv("LC_ALL", "C", 1);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_null(strchr(r.out, '\033'));
+	for (const unsigned char *c = (const unsigned char *)r.out; *c; c++)
+		if (*c >= 0x80)
+			fail_msg("byte 0x%02x in \"%s\"", *c, r.out);
+	assert_contains(r.out, "#");
+	assert_int_equal(count_of(r.out, "run 1 small: "), 1);
+	command_result_free(&r);
+
+	setenv("LC_ALL", "C.UTF-8", 1);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_null(strchr(r.out, '\033'));
+	assert_contains(r.out, "\u2588"); /* a full block */
+	command_result_free(&r);
+	setenv("LC_ALL", "C", 1);
+}
+
+/* On a terminal: the cursor hidden, the frame drawn from the home position, every line
+ * cleared to its end and the rest of the screen below, then the cursor shown again. */
+static void terminal_frames_are_redrawn_in_place(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	int code;
+	char *screen = run_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL}, &code);
+	assert_int_equal(code, 0);
+	const char *hide = strstr(screen, "\033[?25l"), *home = strstr(screen, "\033[H");
+	const char *below = strstr(screen, "\033[J"), *show = strstr(screen, "\033[?25h");
+	assert_non_null(hide);
+	assert_non_null(home);
+	assert_non_null(below);
+	assert_non_null(show);
+	assert_true(hide < home && home < below && below < show);
+	assert_contains(screen, "\033[Hrun 1 small: finished, 10/10 steps in ");
+	assert_contains(screen, "\033[K\r\n");
+	free(screen);
+
+	/* --once is for scripts: one plain frame, even on a terminal */
+	screen = run_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "small", "--db", "t.db", "--once", NULL}, &code);
+	assert_int_equal(code, 0);
+	assert_null(strchr(screen, '\033'));
+	assert_contains(screen, "run 1 small: finished");
+	free(screen);
+}
+
+/* The display columns of a line of ASCII text without escape sequences. */
+static void assert_lines_fit(const char *screen, int columns)
+{
+	/* each frame line ends in ESC [ K, CR, LF on the terminal */
+	for (const char *line = strstr(screen, "\033[H") + 3; *line;) {
+		const char *end = strstr(line, "\033[K");
+		if (!end)
+			break;
+		if (end - line > columns)
+			fail_msg("line of %d columns on a terminal of %d: \"%.*s\"", (int)(end - line),
+				 columns, (int)(end - line), line);
+		line = end + 3;
+		line += strspn(line, "\r\n");
+	}
+}
+
+/* A narrow, short terminal: no line is wider than the terminal, and the middle layers
+ * give way so that the frame fits (layer 0 and the output layer stay). */
+static void frame_fits_a_small_terminal(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	setenv("LC_ALL", "C", 1);
+	const int sizes[][2] = {{40, 12}, {64, 30}, {120, 40}};
+	for (int i = 0; i < 3; i++) {
+		int terminal, code;
+		pid_t pid = start_gtrack_on_terminal(
+			dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL},
+			sizes[i][0], sizes[i][1], &terminal);
+		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
+		assert_int_equal(code, 0);
+		assert_lines_fit(screen, sizes[i][0]);
+		assert_contains(screen, "\r\n    0  ");
+		assert_contains(screen, "\r\n   12  ");
+		if (sizes[i][1] < 20) {
+			assert_contains(screen, "  ... layers ");
+			assert_true(count_of(screen, "\r\n") < sizes[i][1]);
+		} else {
+			assert_lacks(screen, "  ... layers ");
+		}
+		free(screen);
+	}
+}
+
+/* A name from a database written elsewhere can hold escape sequences: it is shown as
+ * text, never sent to the terminal to act on. */
+static void hostile_run_name_is_shown_escaped(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READWRITE);
+	exec_sql(db, "UPDATE runs SET name = 'evil' || char(27) || ']0;pwned' || char(7) ||"
+		     " char(27) || '[2J' WHERE id = 1");
+	sqlite3_close(db);
+	struct command_result r;
+	GTRACK(&r, dir, "watch", "1", "--db", "t.db", "--once");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "run 1 evil\\x1b]0;pwned\\x07\\x1b[2J: finished");
+	assert_null(strchr(r.out, '\033'));
+	assert_null(strchr(r.out, '\a'));
+	command_result_free(&r);
+
+	int code;
+	char *screen = run_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "1", "--db", "t.db", NULL}, &code);
+	assert_int_equal(code, 0);
+	assert_contains(screen, "run 1 evil\\x1b]0;pwned\\x07\\x1b[2J: finished");
+	assert_lacks(screen, "\033]");
+	assert_lacks(screen, "\033[2J");
+	free(screen);
+}
+
+static pid_t signal_later(pid_t target, int signal_number, useconds_t delay)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		usleep(delay);
+		kill(target, signal_number);
+		_exit(0);
+	}
+	return pid;
+}
+
+static int wait_exit_code(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+/* Follows a run that another process trains, frame after frame (one per new logged
+ * step, piped), until the run ends; the last frame shows how it ended, with the steps
+ * the database counts, and the exit code is 0. The run is stopped with signal_number. */
+static void follow_until_stopped(int signal_number, const char *status)
+{
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	long long logged = 0;
+	pid_t run = start_long_run(dir, "small.yaml", "t.db", 3, &logged);
+	pid_t stopper = signal_later(run, signal_number, 1500000);
+	struct command_result r;
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--interval", "0.1");
+	assert_int_equal(wait_exit_code(stopper), 0);
+	assert_int_equal(wait_exit_code(run), signal_number == SIGKILL ? -SIGKILL : 130);
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	assert_contains(r.out, "run 1 small: running, ");
+	assert_contains(r.out, " steps/s\n");
+	assert_true(count_of(r.out, "\n\nrun 1 small: ") >= 2);
+
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
+	char last_frame[128];
+	snprintf(last_frame, sizeof last_frame, "\n\nrun 1 small: %s, %lld/100000000 steps", status,
+		 query_int(db, "SELECT steps_done FROM runs WHERE id = 1"));
+	const char *final = strstr(r.out, last_frame);
+	assert_non_null(final);
+	assert_null(strstr(final + 1, "\n\nrun 1 "));
+	char *stored = query_text(db, "SELECT status FROM runs WHERE id = 1");
+	/* a run seen dying is marked crashed, as any reader opening the database marks it */
+	assert_string_equal(stored, status);
+	free(stored);
+	sqlite3_close(db);
+	command_result_free(&r);
+}
+
+static void follows_a_run_until_it_is_killed(void **state)
+{
+	(void)state;
+	follow_until_stopped(SIGTERM, "killed");
+}
+
+static void follows_a_run_until_its_process_dies(void **state)
+{
+	(void)state;
+	follow_until_stopped(SIGKILL, "crashed");
+}
+
+/* Ctrl-C, SIGTERM and SIGHUP stop the watch, not the run: exit 130 and the cursor shown
+ * again on the terminal. */
+static void signals_restore_the_cursor(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	long long logged = 0;
+	pid_t run = start_long_run(dir, "small.yaml", "t.db", 3, &logged);
+	const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+	for (int i = 0; i < 3; i++) {
+		int terminal, code;
+		pid_t watch = start_gtrack_on_terminal(
+			dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL}, 100, 40,
+			&terminal);
+		pid_t stopper = signal_later(watch, signals[i], 700000);
+		char *screen = finish_gtrack_on_terminal(watch, terminal, &code);
+		assert_int_equal(wait_exit_code(stopper), 0);
+		assert_int_equal(code, 130);
+		assert_contains(screen, "run 1 small: running, ");
+		const char *show = strstr(screen, "\033[?25h");
+		assert_non_null(show);
+		assert_true(show > strstr(screen, "\033[?25l"));
+		free(screen);
+	}
+	/* the run went on training all along */
+	assert_int_equal(kill(run, 0), 0);
+	kill(run, SIGTERM);
+	assert_int_equal(wait_exit_code(run), 130);
+}
+
+static void bad_interval_is_a_usage_error(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	const char *bad[] = {"0", "0.05", "abc", "1e9", "nan", "-1", "2s", ""};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		struct command_result r;
+		GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--interval", bad[i]);
+		assert_int_equal(r.exit_code, 2);
+		char expected[128];
+		snprintf(expected, sizeof expected,
+			 "gtrack watch: --interval expects seconds from 0.1 to 3600, got '%s'\n",
+			 bad[i]);
+		assert_contains(r.err, expected);
+		assert_string_equal(r.out, "");
+		command_result_free(&r);
+	}
+	struct command_result r;
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "-n", "\033[2J");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "got '\\x1b[2J'");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--bogus");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "gtrack watch: unknown option '--bogus'");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "--db", "t.db");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "gtrack watch: expected one RUN (an id or a name)");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "--help");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "usage: gtrack watch RUN [--db PATH] [--interval S] [--once]\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "help");
+	assert_contains(r.out, "\n  watch  show a run while it trains");
+	command_result_free(&r);
+}
+
+static void unknown_run_or_database_is_reported(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	struct command_result r;
+	GTRACK(&r, dir, "watch", "smal", "--db", "t.db");
+	assert_int_equal(r.exit_code, 6);
+	assert_string_equal(r.err, "gtrack: no run with id or name 'smal' (did you mean 'small'?)\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "7", "--db", "t.db");
+	assert_int_equal(r.exit_code, 6);
+	assert_contains(r.err, "no run with id or name '7' (see 'gtrack ls')");
+	command_result_free(&r);
+
+	GTRACK(&r, dir, "watch", "small", "--db", "missing.db");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "gtrack: no database at 'missing.db'");
+	assert_false(file_exists("missing.db"));
+	command_result_free(&r);
+
+	free(test_write_file(dir, "notes.db", "not a database, just notes\n"));
+	GTRACK(&r, dir, "watch", "small", "--db", "notes.db");
+	assert_int_equal(r.exit_code, 4);
+	assert_contains(r.err, "'notes.db' is not a gtrack database");
+	command_result_free(&r);
+}
+
+/* gtrack run's progress bar shows the layer-0/output ratio of the last logged step: at
+ * the end, the database's ratio at the last step. */
+static void progress_bar_shows_the_layer_ratio(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	int code;
+	char *screen = run_gtrack_on_terminal(
+		dir, (const char *const[]){"run", "small.yaml", "--db", "t.db", NULL}, &code);
+	assert_int_equal(code, 0);
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
+	char ratio[24], expected[96];
+	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
+		  ratio, sizeof ratio);
+	sqlite3_close(db);
+	snprintf(expected, sizeof expected, "step 10/10  loss ");
+	const char *last_bar = strstr(screen, expected);
+	assert_non_null(last_bar);
+	snprintf(expected, sizeof expected, " steps/s  layer 0/output %s  ETA ", ratio);
+	assert_contains(last_bar, expected);
+	free(screen);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(once_shows_the_database_values_and_predictions),
+		cmocka_unit_test(piped_frames_are_plain_text),
+		cmocka_unit_test(terminal_frames_are_redrawn_in_place),
+		cmocka_unit_test(frame_fits_a_small_terminal),
+		cmocka_unit_test(hostile_run_name_is_shown_escaped),
+		cmocka_unit_test(follows_a_run_until_it_is_killed),
+		cmocka_unit_test(follows_a_run_until_its_process_dies),
+		cmocka_unit_test(signals_restore_the_cursor),
+		cmocka_unit_test(bad_interval_is_a_usage_error),
+		cmocka_unit_test(unknown_run_or_database_is_reported),
+		cmocka_unit_test(progress_bar_shows_the_layer_ratio),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,6 +6,8 @@
 #include "support/test_support.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -277,18 +279,6 @@ static void hostile_run_name_is_shown_escaped(void **state)
 	free(screen);
 }
 
-static pid_t signal_later(pid_t target, int signal_number, useconds_t delay)
-{
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		usleep(delay);
-		kill(target, signal_number);
-		_exit(0);
-	}
-	return pid;
-}
-
 static int wait_exit_code(pid_t pid)
 {
 	int status;
@@ -296,20 +286,60 @@ static int wait_exit_code(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
 }
 
+/* Sends a signal to a child process after a delay, from a thread, and (reap) waits for
+ * it there: a run killed with SIGKILL must be reaped by its parent while the test waits
+ * on gtrack watch, or it stays a zombie, which still counts as a living process. */
+struct stopper {
+	pthread_t thread;
+	pid_t target;
+	int signal_number;
+	useconds_t delay;
+	bool reap;
+	int exit_code; /* as wait_exit_code, when reaped */
+};
+
+static void *stop_later(void *argument)
+{
+	struct stopper *stopper = argument;
+	usleep(stopper->delay);
+	kill(stopper->target, stopper->signal_number);
+	if (stopper->reap) {
+		int status;
+		if (waitpid(stopper->target, &status, 0) == stopper->target)
+			stopper->exit_code =
+				WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+	}
+	return NULL;
+}
+
+static void stopper_start(struct stopper *stopper, pid_t target, int signal_number,
+			  useconds_t delay, bool reap)
+{
+	*stopper = (struct stopper){.target = target, .signal_number = signal_number,
+				    .delay = delay, .reap = reap, .exit_code = -1000};
+	assert_int_equal(pthread_create(&stopper->thread, NULL, stop_later, stopper), 0);
+}
+
+static void stopper_join(struct stopper *stopper)
+{
+	assert_int_equal(pthread_join(stopper->thread, NULL), 0);
+}
+
 /* Follows a run that another process trains, frame after frame (one per new logged
- * step, piped), until the run ends; the last frame shows how it ended, with the steps
- * the database counts, and the exit code is 0. The run is stopped with signal_number. */
-static void follow_until_stopped(int signal_number, const char *status)
+ * step, piped), until the run ends (here: SIGTERM, so it ends as killed); the last frame
+ * shows how it ended, with the steps the database counts, and the exit code is 0. */
+static void follow_until_stopped(void)
 {
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
 	long long logged = 0;
 	pid_t run = start_long_run(dir, "small.yaml", "t.db", 3, &logged);
-	pid_t stopper = signal_later(run, signal_number, 1500000);
+	struct stopper stopper;
+	stopper_start(&stopper, run, SIGTERM, 1500000, true);
 	struct command_result r;
 	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--interval", "0.1");
-	assert_int_equal(wait_exit_code(stopper), 0);
-	assert_int_equal(wait_exit_code(run), signal_number == SIGKILL ? -SIGKILL : 130);
+	stopper_join(&stopper);
+	assert_int_equal(stopper.exit_code, 130);
 	assert_int_equal(r.exit_code, 0);
 	assert_string_equal(r.err, "");
 	assert_contains(r.out, "run 1 small: running, ");
@@ -318,15 +348,12 @@ static void follow_until_stopped(int signal_number, const char *status)
 
 	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
 	char last_frame[128];
-	snprintf(last_frame, sizeof last_frame, "\n\nrun 1 small: %s, %lld/100000000 steps", status,
+	snprintf(last_frame, sizeof last_frame, "\n\nrun 1 small: killed, %lld/100000000 steps",
 		 query_int(db, "SELECT steps_done FROM runs WHERE id = 1"));
 	const char *final = strstr(r.out, last_frame);
 	assert_non_null(final);
 	assert_null(strstr(final + 1, "\n\nrun 1 "));
-	char *stored = query_text(db, "SELECT status FROM runs WHERE id = 1");
-	/* a run seen dying is marked crashed, as any reader opening the database marks it */
-	assert_string_equal(stored, status);
-	free(stored);
+	assert_contains(final, "\nmessage: interrupted before step ");
 	sqlite3_close(db);
 	command_result_free(&r);
 }
@@ -334,13 +361,41 @@ static void follow_until_stopped(int signal_number, const char *status)
 static void follows_a_run_until_it_is_killed(void **state)
 {
 	(void)state;
-	follow_until_stopped(SIGTERM, "killed");
+	follow_until_stopped();
 }
 
-static void follows_a_run_until_its_process_dies(void **state)
+/* A run killed with SIGKILL records nothing: the watch sees its process gone, shows it
+ * crashed and ends, without waiting the minute after which its heartbeat counts as
+ * stale (a watchdog ends the watch after half that: exit 130 instead of 0). The database
+ * has it marked crashed, as any reader opening it would. */
+static void a_run_whose_process_dies_shows_as_crashed(void **state)
 {
 	(void)state;
-	follow_until_stopped(SIGKILL, "crashed");
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	long long logged = 0;
+	pid_t run = start_long_run(dir, "small.yaml", "t.db", 3, &logged);
+	struct stopper killer, watchdog;
+	stopper_start(&killer, run, SIGKILL, 1500000, true);
+	int terminal, code;
+	pid_t watch = start_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "small", "--db", "t.db", "-n", "0.1", NULL}, 100,
+		40, &terminal);
+	stopper_start(&watchdog, watch, SIGTERM, 30000000, false);
+	char *screen = finish_gtrack_on_terminal(watch, terminal, &code);
+	pthread_cancel(watchdog.thread); /* asleep in usleep, a cancellation point */
+	stopper_join(&watchdog);
+	stopper_join(&killer);
+	assert_int_equal(killer.exit_code, -SIGKILL);
+	assert_int_equal(code, 0);
+	assert_contains(screen, "\033[Hrun 1 small: running, ");
+	assert_contains(screen, "\033[Hrun 1 small: crashed, ");
+	free(screen);
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
+	char *stored = query_text(db, "SELECT status || ': ' || message FROM runs WHERE id = 1");
+	assert_contains(stored, "crashed: its process is gone");
+	free(stored);
+	sqlite3_close(db);
 }
 
 /* Ctrl-C, SIGTERM and SIGHUP stop the watch, not the run: exit 130 and the cursor shown
@@ -358,9 +413,10 @@ static void signals_restore_the_cursor(void **state)
 		pid_t watch = start_gtrack_on_terminal(
 			dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL}, 100, 40,
 			&terminal);
-		pid_t stopper = signal_later(watch, signals[i], 700000);
+		struct stopper stopper;
+		stopper_start(&stopper, watch, signals[i], 700000, false);
 		char *screen = finish_gtrack_on_terminal(watch, terminal, &code);
-		assert_int_equal(wait_exit_code(stopper), 0);
+		stopper_join(&stopper);
 		assert_int_equal(code, 130);
 		assert_contains(screen, "run 1 small: running, ");
 		const char *show = strstr(screen, "\033[?25h");
@@ -473,7 +529,7 @@ int main(void)
 		cmocka_unit_test(frame_fits_a_small_terminal),
 		cmocka_unit_test(hostile_run_name_is_shown_escaped),
 		cmocka_unit_test(follows_a_run_until_it_is_killed),
-		cmocka_unit_test(follows_a_run_until_its_process_dies),
+		cmocka_unit_test(a_run_whose_process_dies_shows_as_crashed),
 		cmocka_unit_test(signals_restore_the_cursor),
 		cmocka_unit_test(bad_interval_is_a_usage_error),
 		cmocka_unit_test(unknown_run_or_database_is_reported),

@@ -399,7 +399,7 @@ static void a_run_whose_process_dies_shows_as_crashed(void **state)
 }
 
 /* Ctrl-C, SIGTERM and SIGHUP stop the watch, not the run: exit 130 and the cursor shown
- * again on the terminal. */
+ * again on the terminal. Ctrl-Z shows it while the watch is suspended. */
 static void signals_restore_the_cursor(void **state)
 {
 	(void)state;
@@ -424,6 +424,26 @@ static void signals_restore_the_cursor(void **state)
 		assert_true(show > strstr(screen, "\033[?25l"));
 		free(screen);
 	}
+	/* Ctrl-Z shows the cursor for the shell, and hides it again on resuming (the kernel
+	 * does not stop a process of an orphaned group like this one, so it resumes at once) */
+	int terminal, code;
+	pid_t watch = start_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL}, 100, 40, &terminal);
+	struct stopper suspend, stop;
+	stopper_start(&suspend, watch, SIGTSTP, 700000, false);
+	stopper_start(&stop, watch, SIGINT, 1400000, false);
+	char *screen = finish_gtrack_on_terminal(watch, terminal, &code);
+	stopper_join(&suspend);
+	stopper_join(&stop);
+	assert_int_equal(code, 130);
+	const char *hidden = strstr(screen, "\033[?25l");
+	const char *shown = hidden ? strstr(hidden, "\033[?25h") : NULL;
+	const char *hidden_again = shown ? strstr(shown, "\033[?25l") : NULL;
+	assert_non_null(hidden_again);
+	assert_non_null(strstr(hidden_again, "\033[Hrun 1 small: running, "));
+	assert_non_null(strstr(hidden_again, "\033[?25h"));
+	free(screen);
+
 	/* the run went on training all along */
 	assert_int_equal(kill(run, 0), 0);
 	kill(run, SIGTERM);

@@ -5,6 +5,7 @@
  * frame (watch/snapshot.c). On a terminal each frame is drawn from the cursor's home
  * position with plain ANSI sequences, the cursor hidden until the watch ends, however it
  * ends; piped, a frame is printed whenever a new step is logged, as plain text. */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -69,19 +70,56 @@ static void on_resize(int signal_number)
 	resized = 1;
 }
 
-/* Without SA_RESTART, so that a signal ends the pause between frames at once: Ctrl-C,
- * SIGTERM and SIGHUP end the watch (and the cursor is shown again), a resize redraws. */
-static void handle_signals(void)
+static void write_sequence(const char *sequence)
+{
+	/* write(2), not stdio: this runs in a signal handler */
+	size_t length = strlen(sequence);
+	while (length) {
+		ssize_t written = write(STDOUT_FILENO, sequence, length);
+		if (written <= 0)
+			return;
+		sequence += written;
+		length -= (size_t)written;
+	}
+}
+
+static void set_handler(int signal_number, void (*handler)(int))
 {
 	struct sigaction action;
 	memset(&action, 0, sizeof action);
 	sigemptyset(&action.sa_mask);
-	action.sa_handler = on_stop;
-	sigaction(SIGINT, &action, NULL);
-	sigaction(SIGTERM, &action, NULL);
-	sigaction(SIGHUP, &action, NULL);
-	action.sa_handler = on_resize;
-	sigaction(SIGWINCH, &action, NULL);
+	action.sa_handler = handler;
+	sigaction(signal_number, &action, NULL);
+}
+
+/* Ctrl-Z on a live terminal: the shell gets the terminal back with its cursor shown;
+ * after `fg` the cursor is hidden again and the frame redrawn at once. */
+static void on_suspend(int signal_number)
+{
+	int saved_errno = errno;
+	write_sequence(TERMINAL_SHOW_CURSOR);
+	set_handler(signal_number, SIG_DFL);
+	sigset_t suspend;
+	sigemptyset(&suspend);
+	sigaddset(&suspend, signal_number);
+	sigprocmask(SIG_UNBLOCK, &suspend, NULL);
+	raise(signal_number); /* stops here until SIGCONT */
+	set_handler(signal_number, on_suspend);
+	write_sequence(TERMINAL_HIDE_CURSOR);
+	resized = 1;
+	errno = saved_errno;
+}
+
+/* Without SA_RESTART, so that a signal ends the pause between frames at once: Ctrl-C,
+ * SIGTERM and SIGHUP end the watch (and the cursor is shown again), a resize redraws. */
+static void handle_signals(bool live)
+{
+	set_handler(SIGINT, on_stop);
+	set_handler(SIGTERM, on_stop);
+	set_handler(SIGHUP, on_stop);
+	set_handler(SIGWINCH, on_resize);
+	if (live)
+		set_handler(SIGTSTP, on_suspend);
 }
 
 /* Sleeps for seconds, or until a signal asks to stop or to redraw. */
@@ -200,13 +238,13 @@ static int watch_run(const struct watch *watch)
 		if (watch->once || !running)
 			break;
 		pause_between_frames(watch->interval);
-		if (stop_signal) {
-			code = EXIT_INTERRUPTED;
+		if (stop_signal)
 			break;
-		}
 	}
 	free(printed_status);
 	watch_snapshot_free(&snapshot);
+	if (stop_signal) /* also when it came in the middle of a frame */
+		code = EXIT_INTERRUPTED;
 	/* a run seen dying is marked as db_open marks it for every reader: never waiting */
 	if (code == EXIT_OK && !sqlite3_db_readonly(watch->db, "main"))
 		db_mark_crashed(watch->db);
@@ -274,7 +312,7 @@ int cmd_watch(int argc, char **argv)
 	} else {
 		watch.utf8 = terminal_locale_is_utf8();
 		watch.live = !watch.once && isatty(STDOUT_FILENO);
-		handle_signals();
+		handle_signals(watch.live);
 		if (watch.live)
 			fputs(TERMINAL_HIDE_CURSOR, stdout);
 		code = watch_run(&watch);

@@ -450,6 +450,39 @@ static void signals_restore_the_cursor(void **state)
 	assert_int_equal(wait_exit_code(run), 130);
 }
 
+/* A writer stopped (Ctrl-Z) in the middle of a transaction keeps the write lock: the
+ * watch reads on regardless (were it waiting, it would fail after the 60 s busy
+ * timeout with "database is locked"). */
+static void a_stopped_writer_does_not_block_the_watch(void **state)
+{
+	(void)state;
+	const char *dir = finished_run();
+	char path[1024];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	pid_t writer = fork();
+	assert_true(writer >= 0);
+	if (writer == 0) {
+		sqlite3 *held;
+		if (sqlite3_open(path, &held) != SQLITE_OK ||
+		    sqlite3_exec(held, "BEGIN IMMEDIATE; UPDATE runs SET message = 'held'", NULL,
+				 NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int status;
+	assert_int_equal(waitpid(writer, &status, WUNTRACED), writer);
+	assert_true(WIFSTOPPED(status));
+	struct command_result r;
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	assert_contains(r.out, "run 1 small: finished, 10/10 steps");
+	command_result_free(&r);
+	kill(writer, SIGKILL);
+	assert_int_equal(wait_exit_code(writer), -SIGKILL);
+}
+
 static void bad_interval_is_a_usage_error(void **state)
 {
 	(void)state;
@@ -551,6 +584,7 @@ int main(void)
 		cmocka_unit_test(follows_a_run_until_it_is_killed),
 		cmocka_unit_test(a_run_whose_process_dies_shows_as_crashed),
 		cmocka_unit_test(signals_restore_the_cursor),
+		cmocka_unit_test(a_stopped_writer_does_not_block_the_watch),
 		cmocka_unit_test(bad_interval_is_a_usage_error),
 		cmocka_unit_test(unknown_run_or_database_is_reported),
 		cmocka_unit_test(progress_bar_shows_the_layer_ratio),

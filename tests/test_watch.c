@@ -12,10 +12,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "util/strbuf.h"
 #include "util/units.h"
+#include "watch/frame.h"
 
 static const char small_spec[] =
 	"name: small\n"
@@ -87,6 +90,104 @@ static int count_of(const char *text, const char *part)
 	for (const char *at = strstr(text, part); at; at = strstr(at + 1, part))
 		count++;
 	return count;
+}
+
+static int wait_exit_code(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+/* Sends a signal to a child process after a delay, from a thread, and (reap) waits for
+ * it there: a run killed with SIGKILL must be reaped by its parent while the test waits
+ * on gtrack watch, or it stays a zombie, which still counts as a living process. */
+struct stopper {
+	pthread_t thread;
+	pid_t target;
+	int signal_number;
+	useconds_t delay;
+	bool reap;
+	int exit_code; /* as wait_exit_code, when reaped */
+};
+
+static void *stop_later(void *argument)
+{
+	struct stopper *stopper = argument;
+	usleep(stopper->delay);
+	kill(stopper->target, stopper->signal_number);
+	if (stopper->reap) {
+		int status;
+		if (waitpid(stopper->target, &status, 0) == stopper->target)
+			stopper->exit_code =
+				WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+	}
+	return NULL;
+}
+
+static void stopper_start(struct stopper *stopper, pid_t target, int signal_number,
+			  useconds_t delay, bool reap)
+{
+	*stopper = (struct stopper){.target = target, .signal_number = signal_number,
+				    .delay = delay, .reap = reap, .exit_code = -1000};
+	assert_int_equal(pthread_create(&stopper->thread, NULL, stop_later, stopper), 0);
+}
+
+static void stopper_join(struct stopper *stopper)
+{
+	assert_int_equal(pthread_join(stopper->thread, NULL), 0);
+}
+
+/* The layout itself, on numbers chosen to land on exact positions: the scale spans the
+ * whole decades around every norm (1e-06 .. 1e+01, 7 decades over 22 cells), a bar's
+ * length is its norm's log10 position on it, the prediction a '|' at its own position,
+ * the sparkline a level per recent step; trailing spaces trimmed. */
+static void frame_layout_follows_the_log_scale(void **state)
+{
+	(void)state;
+	struct watch_layer layers[3] = {
+		{.layer = 0, .weight_grad_norm = 2e-6, .delta_norm = 2e-7,
+		 .predicted_weight_grad_norm = NAN, .predicted_delta_norm = NAN},
+		{.layer = 1, .weight_grad_norm = 3.16227766016838e-3, .delta_norm = 3e-4,
+		 .predicted_weight_grad_norm = 1e-2, .predicted_delta_norm = NAN,
+		 .history = {2e-6, 0, NAN, 3.16227766016838e-3, 3}, .history_count = 5},
+		{.layer = 2, .weight_grad_norm = 3, .delta_norm = 0.1,
+		 .predicted_weight_grad_norm = NAN, .predicted_delta_norm = NAN},
+	};
+	struct watch_snapshot snapshot = {
+		.run_id = 7, .steps_done = 5, .steps = 10, .name = "n", .status = "running",
+		.elapsed_s = NAN, .has_step = true, .step = 4, .loss = 0.5, .step_elapsed_s = 1,
+		.layer_count = 3, .layers = layers};
+	struct frame_layout layout = {80, 0, false, 12};
+	struct strbuf frame;
+	strbuf_init(&frame);
+	watch_frame_render(&frame, &snapshot, &layout);
+	assert_string_equal(
+		frame.text,
+		"run 7 n: running, 5/10 steps, 12 steps/s\n"
+		"step 4: loss 0.5, layer 0/output 6.667e-07\n"
+		"\n"
+		"layer  weight_grad      delta  predicted  1e-06            1e+01  recent\n"
+		"    0  2.000e-06  2.000e-07          -  #\n"
+		"    1  3.162e-03  3.000e-04  1.000e-02  ########### |           _  =*\n"
+		"    2  3.000e+00  1.000e-01          -  ####################\n");
+
+	/* block characters: three eighths of a cell after layer 2's twenty full ones */
+	strbuf_reset(&frame);
+	layout.utf8 = true;
+	watch_frame_render(&frame, &snapshot, &layout);
+	assert_contains(frame.text, "  -  \u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
+				    "\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588"
+				    "\u2588\u2588\u2588\u258d\n");
+	assert_contains(frame.text, "  \u2581  \u2585\u2587\n"); /* 0 and NULL: blank */
+
+	/* too narrow for a bar: the numbers alone, cut at the width */
+	strbuf_reset(&frame);
+	layout = (struct frame_layout){30, 0, false, NAN};
+	watch_frame_render(&frame, &snapshot, &layout);
+	assert_contains(frame.text, "run 7 n: running, 5/10 steps\n");
+	assert_contains(frame.text, "\n    1  3.162e-03  3.000e-04  1\n");
+	strbuf_free(&frame);
 }
 
 /* --once on a finished run: the run line and, per layer, the norms of the last logged
@@ -202,17 +303,27 @@ static void terminal_frames_are_redrawn_in_place(void **state)
 	free(screen);
 }
 
-/* The display columns of a line of ASCII text without escape sequences. */
-static void assert_lines_fit(const char *screen, int columns)
+/* Every line of the frames drawn after the last occurrence of `after` takes at most
+ * columns terminal columns (one per UTF-8 character: the frames hold no wide ones). */
+static void assert_lines_fit(const char *screen, const char *after, int columns)
 {
+	const char *start = strstr(screen, after);
+	assert_non_null(start);
+	for (const char *next; (next = strstr(start + 1, after));)
+		start = next;
+	start = strstr(start, "\033[H");
+	assert_non_null(start);
 	/* each frame line ends in ESC [ K, CR, LF on the terminal */
-	for (const char *line = strstr(screen, "\033[H") + 3; *line;) {
+	for (const char *line = start + 3; *line;) {
 		const char *end = strstr(line, "\033[K");
 		if (!end)
 			break;
-		if (end - line > columns)
-			fail_msg("line of %d columns on a terminal of %d: \"%.*s\"", (int)(end - line),
-				 columns, (int)(end - line), line);
+		int used = 0;
+		for (const char *c = line; c < end; c++)
+			used += ((unsigned char)*c & 0xc0) != 0x80;
+		if (used > columns)
+			fail_msg("line of %d columns on a terminal of %d: \"%.*s\"", used, columns,
+				 (int)(end - line), line);
 		line = end + 3;
 		line += strspn(line, "\r\n");
 	}
@@ -229,16 +340,17 @@ static void frame_fits_a_small_terminal(void **state)
 	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
-	setenv("LC_ALL", "C", 1);
-	const int sizes[][2] = {{40, 12}, {64, 30}, {120, 40}};
-	for (int i = 0; i < 3; i++) {
+	const int sizes[][2] = {{40, 12}, {64, 30}, {120, 40}, {90, 14}};
+	for (int i = 0; i < 4; i++) {
+		/* ASCII, and block characters with a UTF-8 locale */
+		setenv("LC_ALL", i % 2 ? "C.UTF-8" : "C", 1);
 		int terminal, code;
 		pid_t pid = start_gtrack_on_terminal(
 			dir, (const char *const[]){"watch", "small", "--db", "t.db", NULL},
 			sizes[i][0], sizes[i][1], &terminal);
 		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
 		assert_int_equal(code, 0);
-		assert_lines_fit(screen, sizes[i][0]);
+		assert_lines_fit(screen, "\033[?25l", sizes[i][0]);
 		assert_contains(screen, "\r\n    0  ");
 		assert_contains(screen, "\r\n   12  ");
 		if (sizes[i][1] < 20) {
@@ -249,6 +361,41 @@ static void frame_fits_a_small_terminal(void **state)
 		}
 		free(screen);
 	}
+	setenv("LC_ALL", "C", 1);
+}
+
+/* A window made narrower while the watch runs: the next frame fits the new width. */
+static void frame_follows_a_resize(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	long long logged = 0;
+	pid_t run = start_long_run(dir, "small.yaml", "t.db", 3, &logged);
+	int terminal, code;
+	pid_t watch = start_gtrack_on_terminal(
+		dir, (const char *const[]){"watch", "small", "--db", "t.db", "-n", "0.2", NULL}, 120,
+		40, &terminal);
+	usleep(700000);
+	struct winsize narrow = {.ws_row = 40, .ws_col = 50};
+	assert_int_equal(ioctl(terminal, TIOCSWINSZ, &narrow), 0); /* sends SIGWINCH */
+	struct stopper stop;
+	stopper_start(&stop, watch, SIGINT, 700000, false);
+	char *screen = finish_gtrack_on_terminal(watch, terminal, &code);
+	stopper_join(&stop);
+	assert_int_equal(code, 130);
+	/* before: the sparkline's heading fits; after: it does not */
+	const char *wide = strstr(screen, "  recent\033[K");
+	assert_non_null(wide);
+	const char *last_frame = NULL;
+	for (const char *at = screen; (at = strstr(at, "\033[H")); at++)
+		last_frame = at;
+	assert_true(last_frame > wide);
+	assert_null(strstr(last_frame, "recent"));
+	assert_lines_fit(last_frame, "\033[H", 49);
+	free(screen);
+	kill(run, SIGTERM);
+	assert_int_equal(wait_exit_code(run), 130);
 }
 
 /* A name from a database written elsewhere can hold escape sequences: it is shown as
@@ -277,52 +424,6 @@ static void hostile_run_name_is_shown_escaped(void **state)
 	assert_lacks(screen, "\033]");
 	assert_lacks(screen, "\033[2J");
 	free(screen);
-}
-
-static int wait_exit_code(pid_t pid)
-{
-	int status;
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-/* Sends a signal to a child process after a delay, from a thread, and (reap) waits for
- * it there: a run killed with SIGKILL must be reaped by its parent while the test waits
- * on gtrack watch, or it stays a zombie, which still counts as a living process. */
-struct stopper {
-	pthread_t thread;
-	pid_t target;
-	int signal_number;
-	useconds_t delay;
-	bool reap;
-	int exit_code; /* as wait_exit_code, when reaped */
-};
-
-static void *stop_later(void *argument)
-{
-	struct stopper *stopper = argument;
-	usleep(stopper->delay);
-	kill(stopper->target, stopper->signal_number);
-	if (stopper->reap) {
-		int status;
-		if (waitpid(stopper->target, &status, 0) == stopper->target)
-			stopper->exit_code =
-				WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-	}
-	return NULL;
-}
-
-static void stopper_start(struct stopper *stopper, pid_t target, int signal_number,
-			  useconds_t delay, bool reap)
-{
-	*stopper = (struct stopper){.target = target, .signal_number = signal_number,
-				    .delay = delay, .reap = reap, .exit_code = -1000};
-	assert_int_equal(pthread_create(&stopper->thread, NULL, stop_later, stopper), 0);
-}
-
-static void stopper_join(struct stopper *stopper)
-{
-	assert_int_equal(pthread_join(stopper->thread, NULL), 0);
 }
 
 /* Follows a run that another process trains, frame after frame (one per new logged
@@ -576,10 +677,12 @@ static void progress_bar_shows_the_layer_ratio(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(frame_layout_follows_the_log_scale),
 		cmocka_unit_test(once_shows_the_database_values_and_predictions),
 		cmocka_unit_test(piped_frames_are_plain_text),
 		cmocka_unit_test(terminal_frames_are_redrawn_in_place),
 		cmocka_unit_test(frame_fits_a_small_terminal),
+		cmocka_unit_test(frame_follows_a_resize),
 		cmocka_unit_test(hostile_run_name_is_shown_escaped),
 		cmocka_unit_test(follows_a_run_until_it_is_killed),
 		cmocka_unit_test(a_run_whose_process_dies_shows_as_crashed),

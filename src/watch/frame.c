@@ -75,21 +75,25 @@ static double scale_position(const struct scale *scale, double value)
 	return position < 0 ? 0 : position > 1 ? 1 : position;
 }
 
-/* Appends line, cut to columns terminal columns, and a newline. */
+/* Appends line, cut to columns terminal columns and without trailing spaces (a frame
+ * pastes cleanly), and a newline. */
 static void emit_line(struct strbuf *out, const char *line, int columns)
 {
 	int used = 0;
-	for (const char *at = line; *at;) {
+	const char *at = line, *end = line;
+	while (*at) {
 		size_t length = text_printable_length(at);
 		if (!length)
 			length = 1;
 		int width = terminal_character_columns(at, length);
 		if (used + width > columns)
 			break;
-		strbuf_add(out, at, length);
 		used += width;
 		at += length;
+		if (at[-1] != ' ')
+			end = at;
 	}
+	strbuf_add(out, line, (size_t)(end - line));
 	strbuf_puts(out, "\n");
 }
 

@@ -136,24 +136,25 @@ static void pause_between_frames(double seconds)
 	resized = 0;
 }
 
-/* Steps per second: while the run trains, over the time between the last two frames
- * whose steps_done differ (what it does now), else its average since it started; once it
- * has ended, steps_done over its elapsed time. */
+/* Steps per second: while the run trains, over windows of RATE_WINDOW_S or more between
+ * frames (what it does now: a stalled run reads 0), its average since it started until
+ * the first window closes; once it has ended, steps_done over its elapsed time. */
+#define RATE_WINDOW_S 2.0
 struct rate {
-	long long steps_done; /* at the last change seen, -1 before the first frame */
-	double seen_at;       /* when that change was seen (monotonic seconds) */
-	double recent;        /* NaN until two different counts were seen */
+	long long window_steps; /* steps_done when the window opened */
+	double window_opened;   /* monotonic seconds, negative before the first frame */
+	double recent;          /* NaN until the first window closed */
 };
 
 static double rate_update(struct rate *rate, const struct watch_snapshot *snapshot)
 {
 	double now = monotonic_seconds();
-	if (snapshot->steps_done != rate->steps_done) {
-		if (rate->steps_done >= 0 && now > rate->seen_at)
-			rate->recent = (double)(snapshot->steps_done - rate->steps_done) /
-				       (now - rate->seen_at);
-		rate->steps_done = snapshot->steps_done;
-		rate->seen_at = now;
+	if (rate->window_opened < 0 || now - rate->window_opened >= RATE_WINDOW_S) {
+		if (rate->window_opened >= 0)
+			rate->recent = (double)(snapshot->steps_done - rate->window_steps) /
+				       (now - rate->window_opened);
+		rate->window_steps = snapshot->steps_done;
+		rate->window_opened = now;
 	}
 	if (!watch_snapshot_running(snapshot))
 		return snapshot->elapsed_s > 0 ? (double)snapshot->steps_done / snapshot->elapsed_s
@@ -213,7 +214,7 @@ static int draw(const struct watch *watch, const struct watch_snapshot *snapshot
 /* Frames until the run ends (or once). Returns an exit code. */
 static int watch_run(const struct watch *watch)
 {
-	struct rate rate = {-1, 0, NAN};
+	struct rate rate = {0, -1, NAN};
 	struct watch_snapshot snapshot = {0};
 	long long printed_step = -2;
 	char *printed_status = NULL;

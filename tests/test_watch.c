@@ -651,27 +651,53 @@ static void unknown_run_or_database_is_reported(void **state)
 }
 
 /* gtrack run's progress bar shows the layer-0/output ratio of the last logged step: at
- * the end, the database's ratio at the last step. */
+ * the end, the database's ratio at the last step. It never wraps (a wrapped line is
+ * repeated instead of redrawn): on a narrow terminal the bar, then the last fields give
+ * way. */
 static void progress_bar_shows_the_layer_ratio(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
-	int code;
-	char *screen = run_gtrack_on_terminal(
-		dir, (const char *const[]){"run", "small.yaml", "--db", "t.db", NULL}, &code);
-	assert_int_equal(code, 0);
-	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
-	char ratio[24], expected[96];
-	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
-		  ratio, sizeof ratio);
-	sqlite3_close(db);
-	snprintf(expected, sizeof expected, "step 10/10  loss ");
-	const char *last_bar = strstr(screen, expected);
-	assert_non_null(last_bar);
-	snprintf(expected, sizeof expected, " steps/s  layer 0/output %s  ETA ", ratio);
-	assert_contains(last_bar, expected);
-	free(screen);
+	const int widths[] = {150, 64, 40};
+	for (int i = 0; i < 3; i++) {
+		char db_name[16];
+		snprintf(db_name, sizeof db_name, "p%d.db", i);
+		int terminal, code;
+		pid_t pid = start_gtrack_on_terminal(
+			dir, (const char *const[]){"run", "small.yaml", "--db", db_name, NULL},
+			widths[i], 40, &terminal);
+		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
+		assert_int_equal(code, 0);
+		sqlite3 *db = open_db(dir, db_name, SQLITE_OPEN_READONLY);
+		char ratio[24], expected[128];
+		norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
+			  ratio, sizeof ratio);
+		sqlite3_close(db);
+		const char *last_bar = strstr(screen, "\rrun 1 ");
+		assert_non_null(last_bar);
+		for (const char *next; (next = strstr(last_bar + 1, "\rrun 1 ")) &&
+				       strncmp(next, "\rrun 1 small:", 14);)
+			last_bar = next;
+		const char *end = strstr(last_bar, "\033[K");
+		assert_non_null(end);
+		if (end - last_bar - 1 > widths[i] - 1)
+			fail_msg("progress line of %d columns on a terminal of %d: \"%.*s\"",
+				 (int)(end - last_bar - 1), widths[i], (int)(end - last_bar), last_bar);
+		if (widths[i] == 150) {
+			assert_contains(last_bar, "\rrun 1 [########################] step 10/10  loss ");
+			snprintf(expected, sizeof expected, "  layer 0/output %s  ETA ", ratio);
+			assert_contains(last_bar, expected);
+			assert_contains(last_bar, " steps/s\033[K");
+		} else if (widths[i] == 64) {
+			snprintf(expected, sizeof expected, "  layer 0/output %s\033[K", ratio);
+			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+			assert_contains(last_bar, expected);
+		} else {
+			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+		}
+		free(screen);
+	}
 }
 
 int main(void)

@@ -23,7 +23,7 @@
 #include "util/strbuf.h"
 #include "watch/frame.h"
 #include "watch/snapshot.h"
-#include "watch/terminal.h"
+#include "util/terminal.h"
 
 #define DEFAULT_INTERVAL_S 1.0
 /* faster than a tenth of a second reads more than a person sees (commits come every

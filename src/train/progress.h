@@ -1,6 +1,6 @@
-/* A one-line progress bar on stderr (step, loss, steps/s, the layer-0/output gradient
- * ratio of the last logged step, ETA), redrawn at most ten times a second, erased at the
- * end. Disabled when stderr is not a terminal. */
+/* A one-line progress bar on stderr (step, loss, the layer-0/output gradient ratio of
+ * the last logged step, ETA, steps/s), redrawn at most ten times a second, erased at the
+ * end, never wider than the terminal. Disabled when stderr is not a terminal. */
 #ifndef GT_PROGRESS_H
 #define GT_PROGRESS_H
 

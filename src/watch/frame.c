@@ -13,7 +13,7 @@
 
 #include "util/printable.h"
 #include "util/units.h"
-#include "watch/terminal.h"
+#include "util/terminal.h"
 
 /* "    0  1.606e-06  5.518e-08  1.500e-06  ": layer, weight_grad, delta, predicted */
 #define NUMBER_COLUMNS 40

@@ -1,6 +1,6 @@
 /* Terminal size, locale and character widths for live views. */
 #define _XOPEN_SOURCE 700 /* wcwidth */
-#include "watch/terminal.h"
+#include "util/terminal.h"
 
 #include <langinfo.h>
 #include <locale.h>

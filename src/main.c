@@ -14,6 +14,8 @@ const struct command commands[] = {
 	{"sweep", cmd_sweep, "run a grid of specs in parallel, or emit it for Slurm", cmd_sweep_usage},
 	{"merge", cmd_merge, "merge shard databases into one", cmd_merge_usage},
 	{"export", cmd_export, "write checkpoints as safetensors, batches, or CSV", cmd_export_usage},
+	{"watch", cmd_watch, "show a run while it trains: status, loss and every layer's norms",
+	 cmd_watch_usage},
 	{"report", cmd_report, "write gnuplot figures and index.html comparing runs",
 	 cmd_report_usage},
 	{"help", cmd_help, "show help for gtrack, a command, or the spec keys", cmd_help_usage},

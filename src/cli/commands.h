@@ -31,6 +31,7 @@ int cmd_report(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 extern const char cmd_run_usage[];
@@ -40,6 +41,7 @@ extern const char cmd_report_usage[];
 extern const char cmd_sweep_usage[];
 extern const char cmd_merge_usage[];
 extern const char cmd_export_usage[];
+extern const char cmd_watch_usage[];
 extern const char cmd_help_usage[];
 
 /* The table in main.c, ending with {NULL}. */

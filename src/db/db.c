@@ -408,29 +408,34 @@ int db_refresh_statistics(sqlite3 *db)
 	return db_exec(db, "COMMIT");
 }
 
+bool db_run_process_gone(const char *hostname, long long pid)
+{
+	char this_host[256] = "";
+	gethostname(this_host, sizeof this_host - 1);
+	return hostname && !strcmp(hostname, this_host) && pid > 0 && kill((pid_t)pid, 0) &&
+	       errno == ESRCH;
+}
+
 int db_mark_crashed(sqlite3 *db)
 {
-	char hostname[256] = "";
-	gethostname(hostname, sizeof hostname - 1);
 	sqlite3_stmt *running = NULL, *mark = NULL;
 	long long dead[64];
 	bool gone[64];
 	int dead_count = 0, result = -1;
 
 	/* find them first, without a write lock: usually there are none */
-	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname = ?1, heartbeat_at < strftime("
-				   "'%Y-%m-%dT%H:%M:%fZ', 'now', ?2) FROM runs WHERE status ="
+	if (sqlite3_prepare_v2(db, "SELECT id, pid, hostname, heartbeat_at < strftime("
+				   "'%Y-%m-%dT%H:%M:%fZ', 'now', ?1) FROM runs WHERE status ="
 				   " 'running' LIMIT 1000", -1, &running, NULL) != SQLITE_OK)
 		goto done;
 	char stale[32];
 	snprintf(stale, sizeof stale, "-%d seconds", DB_STALE_HEARTBEAT_S);
-	sqlite3_bind_text(running, 1, hostname, -1, SQLITE_STATIC);
-	sqlite3_bind_text(running, 2, stale, -1, SQLITE_STATIC);
+	sqlite3_bind_text(running, 1, stale, -1, SQLITE_STATIC);
 	int rc;
 	while ((rc = sqlite3_step(running)) == SQLITE_ROW && dead_count < 64) {
-		pid_t pid = (pid_t)sqlite3_column_int64(running, 1);
-		bool process_gone = sqlite3_column_int(running, 2) && pid > 0 && kill(pid, 0) &&
-				    errno == ESRCH;
+		bool process_gone =
+			db_run_process_gone((const char *)sqlite3_column_text(running, 2),
+					    sqlite3_column_int64(running, 1));
 		if (!process_gone && !sqlite3_column_int(running, 3))
 			continue;
 		gone[dead_count] = process_gone;

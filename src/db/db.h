@@ -46,6 +46,11 @@ int db_refresh_statistics(sqlite3 *db);
 int db_mark_crashed(sqlite3 *db);
 
 #define DB_STALE_HEARTBEAT_S 60
+
+/* Whether a 'running' run started by process pid on host hostname is certainly dead: it
+ * ran on this host and no such process exists. A process of another user, or on another
+ * host, is not known to be gone (its heartbeat tells). */
+bool db_run_process_gone(const char *hostname, long long pid);
 #define DB_STRINGIFY(x) #x
 #define DB_STRING(x) DB_STRINGIFY(x)
 

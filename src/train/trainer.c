@@ -252,7 +252,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		}
 		if (diverged)
 			break;
-		progress_update(&bar, step + 1, stats.loss);
+		progress_update(&bar, step + 1, stats.loss, logged ? result->final_ratio : NAN);
 	}
 	progress_finish(&bar);
 	result->elapsed_s = monotonic_seconds() - started;

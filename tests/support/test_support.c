@@ -60,11 +60,11 @@ static char *read_all(int fd)
 	return strbuf_detach(&text);
 }
 
-/* Like run_gtrack, but with stdout and stderr on a pseudo-terminal; see the header. */
-char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit_code)
+pid_t start_gtrack_on_terminal(const char *dir, const char *const *argv, int columns, int rows,
+			       int *terminal)
 {
-	int terminal;
-	pid_t pid = forkpty(&terminal, NULL, NULL, NULL);
+	struct winsize size = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)columns};
+	pid_t pid = forkpty(terminal, NULL, NULL, columns > 0 ? &size : NULL);
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		const char *args[16] = {GTRACK_BINARY};
@@ -75,6 +75,11 @@ char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit
 			execv(GTRACK_BINARY, (char *const *)args);
 		_exit(127);
 	}
+	return pid;
+}
+
+char *finish_gtrack_on_terminal(pid_t pid, int terminal, int *exit_code)
+{
 	/* read_all stops when the terminal closes with the process (EIO) */
 	char *screen = read_all(terminal);
 	close(terminal);
@@ -82,6 +87,14 @@ char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 	return screen;
+}
+
+/* Like run_gtrack, but with stdout and stderr on a pseudo-terminal; see the header. */
+char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit_code)
+{
+	int terminal;
+	pid_t pid = start_gtrack_on_terminal(dir, argv, 0, 0, &terminal);
+	return finish_gtrack_on_terminal(pid, terminal, exit_code);
 }
 
 void run_gtrack(struct command_result *result, const char *dir, const char *environment_db,

@@ -41,6 +41,12 @@ void assert_lacks(const char *text, const char *unexpected);
  * a pseudo-terminal; returns all the terminal received (caller frees) and sets
  * *exit_code (-1 when killed by a signal). */
 char *run_gtrack_on_terminal(const char *dir, const char *const *argv, int *exit_code);
+/* The same in two halves, for a test that acts while gtrack runs (resizes, signals):
+ * starts it on a pseudo-terminal of columns x rows (0: a terminal that reports no size),
+ * whose controlling side is *terminal; then reads all it shows until it exits. */
+pid_t start_gtrack_on_terminal(const char *dir, const char *const *argv, int columns, int rows,
+			       int *terminal);
+char *finish_gtrack_on_terminal(pid_t pid, int terminal, int *exit_code);
 
 /* Starts "gtrack run SPEC --db DB --set train.steps=100000000" in dir (stdout to
  * /dev/null) and waits until it has committed at least min_logged steps, which are

@@ -1,0 +1,220 @@
+/* The mean-field recursion over a spec's layers.
+ *
+ * Notation: layer l computes z = W x + b from its input x (fan_in units: the data for
+ * layer 0, else the output of layer l - 1), W's entries drawn independently with
+ * variance v (init_weight_variance), b the constant bias; sigma_w^2 = v fan_in. A plain
+ * hidden layer outputs f(z); the last layer of a residual block (branch form) outputs
+ * s + alpha f(z), s the block's input (the output of the layer before the block).
+ *
+ * Forward. Given the input, z_j is a sum of fan_in independent terms, Gaussian for wide
+ * layers, with mean b and variance v ||x||^2; so per unit
+ *     q_l = E[z^2] = sigma_w^2 A_{l-1} + b^2,    z ~ N(b, q_l - b^2),
+ * A_{l-1} = E[x_i^2] (for layer 0 the data's second moment, mean over the features).
+ * A plain layer's output has A_l = E[f(z)^2]. A residual layer's has
+ *     A_l = A_s + 2 alpha M_s E[f(z)] + alpha^2 E[f(z)^2],   M_l = M_s + alpha E[f(z)],
+ * M the mean of a unit's output: z_i depends on s_i only through one of its fan_in
+ * terms, so E[s_i f(z_i)] = E[s_i] E[f(z_i)], which is not 0 for activations with a
+ * non-zero mean (relu, sigmoid).
+ *
+ * Backward. delta = dL/dz, g = dL/d(layer output). Back-propagation computes
+ *     g_l = W_{l+1}^T delta_{l+1} (+ g_e when layer l's output is the skip input of the
+ *           block ending at layer e),
+ *     delta_l = f'(z_l) g_l (plain),  delta_l = alpha f'(z_l) g_l (residual).
+ * With W_{l+1} independent of delta_{l+1} (the usual gradient-independence assumption,
+ * exact in the wide limit) E||W^T d||^2 = v sum_j ||row j||^2 d_j^2 = sigma_w^2 ||d||^2,
+ * the cross term with g_e has mean 0, and f'(z_l) is independent of g_l, so
+ *     E||g_l||^2 = sigma_w,{l+1}^2 E||delta_{l+1}||^2 (+ E||g_e||^2),
+ *     E||delta_l||^2 = E[f'(z_l)^2] E||g_l||^2 (times alpha^2 for residual layers).
+ * Without residual blocks chi_l = sigma_w,{l+1}^2 E[f'(z_l)^2] (Schoenholz et al.
+ * 2017); a one-layer branch block multiplies E||g||^2 by 1 + alpha^2 sigma_w^2 E[f'^2].
+ * The norms are over the batch, so every sample's terms add and the batch size cancels
+ * in every ratio: chi is the ratio of squared Frobenius norms the trainer measures.
+ *
+ * Two samples. The same recursions hold for the products of two different samples a, c
+ * of a batch: C_l = E[x_a x_c] per unit and the pre-activations' covariance
+ * sigma_w^2 C_{l-1} (correlation rho = C_{l-1} / A_{l-1}), E[f(z_a) f(z_c)] and
+ * E[f'(z_a) f'(z_c)] by two-dimensional quadrature, and
+ *     E[delta_a,l . delta_c,l] = E[f'(z_a) f'(z_c)] E[g_a . g_c], E[g_a . g_c] =
+ *     sigma_w,{l+1}^2 E[delta_a,l+1 . delta_c,l+1] (+ the skip's), C_l (residual) =
+ *     C_s + 2 alpha M_s E[f(z)] + alpha^2 E[f(z_a) f(z_c)].
+ * For the data, C = the mean over features of E[x_i]^2.
+ *
+ * Weight gradients. dW_l = sum over the batch of delta_b x_b^T (the loss's 1/B is in
+ * delta), so
+ *     ||dW_l||_F^2 = sum_b ||delta_b||^2 ||x_b||^2 + sum_{b != c} (delta_b . delta_c)
+ *                    (x_b . x_c),
+ *     E||dW_l||^2 = fan_in (A_{l-1} S_l + C_{l-1} X_l),
+ * S_l = E sum_b ||delta_b||^2 = E||delta_l||_F^2 and X_l = E sum_{b != c} delta_b .
+ * delta_c. The cross-sample part is not small: a random network's softmax leans to the
+ * same classes for every sample, so the output deltas of a batch share a direction,
+ * and activations with a non-zero mean (relu, sigmoid) give C > 0; neglecting it
+ * predicts relu weight gradients 4 times too small. The batch size enters through S and
+ * X, which are anchored to the output layer's measured norms: S_L = ||delta_L||^2 and,
+ * since the bias gradient is sum_b delta_b, X_L = ||dL/db_L||^2 - ||delta_L||^2.
+ *
+ * Uncovered: a norm between map and activation, and the post and pre residual forms,
+ * change what reaches the next layer; those layers' outputs (and so everything the
+ * recursion derives from them) are NaN. */
+#include "theory/meanfield.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "nn/init_scale.h"
+#include "theory/activation_moments.h"
+#include "util/norm.h"
+#include "util/strbuf.h"
+
+/* Per layer: the weight variance and bias the init draws, after model.residual.init. */
+static void layer_init(const struct spec *spec, const struct layer_shape *shape,
+		       double *variance, double *bias)
+{
+	int kind = spec->model.residual.init;
+	*variance = init_weight_variance(spec->model.init.scheme, spec->model.init.gain,
+					 (double)shape->fan_in, (double)shape->fan_out);
+	*bias = spec->model.init.bias;
+	/* as init.c's residual_init: zero_last zeroes each block's last map, fixup also the
+	 * output layer and scales the blocks' other maps */
+	if (kind == RESIDUAL_INIT_DEFAULT)
+		return;
+	if (shape->residual || (kind == RESIDUAL_INIT_FIXUP && shape->output)) {
+		*variance = 0, *bias = 0;
+	} else if (kind == RESIDUAL_INIT_FIXUP && shape->block >= 0) {
+		double scale = init_fixup_scale((double)spec_block_count(spec),
+						(double)spec->model.residual.block);
+		*variance *= scale * scale;
+	}
+}
+
+bool meanfield_covers(const struct spec *spec)
+{
+	return spec->model.norm.kind == NORM_NONE &&
+	       (!spec->model.residual.enabled || spec->model.residual.form == RESIDUAL_BRANCH);
+}
+
+/* What the recursion carries per layer. */
+struct layer_state {
+	struct layer_shape shape;
+	double sigma_w2;
+	/* E[f'(z)^2] and, of two samples, E[f'(z_a) f'(z_c)] */
+	double derivative_second, derivative_product;
+	/* the layer's output: second moment and cross-sample product per unit, and mean */
+	struct input_moments output;
+	double output_mean;
+	/* E||dL/d output||^2 and its cross-sample sum, relative to the output layer's */
+	double grad_square, grad_cross;
+};
+
+/* The forward pass of layer l: q, and the moments its output hands on. */
+static void forward(const struct spec *spec, const struct quadrature *rule,
+		    struct layer_state *states, int l, struct input_moments input,
+		    struct layer_prediction *p)
+{
+	struct layer_state *state = &states[l];
+	double variance, bias;
+	layer_init(spec, &state->shape, &variance, &bias);
+	state->sigma_w2 = variance * (double)state->shape.fan_in;
+	p->q = state->sigma_w2 * input.second + bias * bias;
+	p->fan_in = (double)state->shape.fan_in;
+	p->input = input;
+	if (state->shape.output)
+		return;
+	double sd = sqrt(state->sigma_w2 * input.second);
+	double rho = input.second > 0 ? input.cross / input.second : 1;
+	bool covered = meanfield_covers(spec);
+	int kind = state->shape.activation;
+	double slope = spec->model.activation.slope;
+	struct activation_moments one =
+		covered ? activation_moments(rule, kind, slope, bias, sd)
+			: (struct activation_moments){NAN, NAN, NAN};
+	struct activation_cross_moments two =
+		covered ? activation_cross_moments(rule, kind, slope, bias, sd, rho)
+			: (struct activation_cross_moments){NAN, NAN};
+	state->derivative_second = one.derivative_second;
+	state->derivative_product = two.derivative_product;
+	state->output = (struct input_moments){one.second, two.product};
+	state->output_mean = one.mean;
+	if (state->shape.residual) {
+		/* the block's input, carried past it by the skip connection */
+		const struct layer_state *skip = &states[l - spec->model.residual.block];
+		double alpha = spec->model.residual.alpha;
+		double mixed = 2 * alpha * skip->output_mean * one.mean;
+		state->output.second = skip->output.second + mixed + alpha * alpha * one.second;
+		state->output.cross = skip->output.cross + mixed + alpha * alpha * two.product;
+		state->output_mean = skip->output_mean + alpha * one.mean;
+	}
+}
+
+/* The backward pass from layer l + 1 down to layer l. */
+static void backward(const struct spec *spec, struct layer_state *states,
+		     struct layer_prediction *layers, int l)
+{
+	struct layer_state *state = &states[l], *above = &states[l + 1];
+	state->grad_square = above->sigma_w2 * layers[l + 1].delta_square;
+	state->grad_cross = above->sigma_w2 * layers[l + 1].delta_cross;
+	/* layer l's output is also the skip input of the block that starts at l + 1 */
+	if (above->shape.block >= 0 && (l == 0 || state->shape.block != above->shape.block)) {
+		const struct layer_state *end = &states[l + spec->model.residual.block];
+		state->grad_square += end->grad_square;
+		state->grad_cross += end->grad_cross;
+	}
+	double alpha = spec->model.residual.alpha;
+	double scale = state->shape.residual ? alpha * alpha : 1;
+	layers[l].delta_square = scale * state->derivative_second * state->grad_square;
+	layers[l].delta_cross = scale * state->derivative_product * state->grad_cross;
+	layers[l].chi = layers[l].delta_square / layers[l + 1].delta_square;
+}
+
+int meanfield_predict(const struct spec *spec, struct input_moments input,
+		      struct layer_prediction *layers)
+{
+	struct quadrature rule;
+	if (quadrature_init(&rule))
+		return -1;
+	int count = (int)spec_layer_count(spec), last = count - 1;
+	struct layer_state *states = xcalloc((size_t)count, sizeof *states);
+	for (int l = 0; l < count; l++) {
+		states[l].shape = spec_layer_shape(spec, l);
+		layers[l].chi = layers[l].delta_norm = layers[l].weight_grad_norm = NAN;
+		forward(spec, &rule, states, l, l == 0 ? input : states[l - 1].output, &layers[l]);
+	}
+	layers[last].delta_square = layers[last].delta_cross = 1;
+	for (int l = last - 1; l >= 0; l--)
+		backward(spec, states, layers, l);
+	free(states);
+	return 0;
+}
+
+void meanfield_anchor(struct layer_prediction *layers, int count, double output_delta_norm,
+		      double output_bias_grad_norm)
+{
+	double square = output_delta_norm * output_delta_norm;
+	double cross = output_bias_grad_norm * output_bias_grad_norm - square;
+	for (int l = 0; l < count; l++) {
+		struct layer_prediction *p = &layers[l];
+		p->delta_norm = sqrt(square * p->delta_square);
+		double weight_square = p->fan_in * (p->input.second * square * p->delta_square +
+						    p->input.cross * cross * p->delta_cross);
+		/* the cross-sample part can be negative, its sum with the diagonal part not */
+		p->weight_grad_norm = sqrt(weight_square > 0 ? weight_square : 0);
+	}
+}
+
+struct input_moments dataset_input_moments(const struct dataset *data)
+{
+	struct input_moments moments = {NAN, NAN};
+	int64_t rows = data->train_count, features = data->features;
+	if (rows <= 0 || features <= 0)
+		return moments;
+	double norm = norm_f64(data->inputs, (size_t)rows * (size_t)features);
+	moments.second = norm * norm / (double)(rows * features);
+	moments.cross = 0;
+	for (int64_t i = 0; i < features; i++) {
+		double sum = 0;
+		for (int64_t row = 0; row < rows; row++)
+			sum += data->inputs[row * features + i];
+		double mean = sum / (double)rows;
+		moments.cross += mean * mean / (double)features;
+	}
+	return moments;
+}

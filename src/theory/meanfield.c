@@ -117,6 +117,8 @@ static void forward(const struct spec *spec, const struct quadrature *rule,
 	p->q = state->sigma_w2 * input.second + bias * bias;
 	p->fan_in = (double)state->shape.fan_in;
 	p->input = input;
+	p->sigma_w2 = state->sigma_w2;
+	p->derivative_second = NAN;
 	if (state->shape.output)
 		return;
 	double sd = sqrt(state->sigma_w2 * input.second);
@@ -130,7 +132,7 @@ static void forward(const struct spec *spec, const struct quadrature *rule,
 	struct activation_cross_moments two =
 		covered ? activation_cross_moments(rule, kind, slope, bias, sd, rho)
 			: (struct activation_cross_moments){NAN, NAN};
-	state->derivative_second = one.derivative_second;
+	state->derivative_second = p->derivative_second = one.derivative_second;
 	state->derivative_product = two.derivative_product;
 	state->output = (struct input_moments){one.second, two.product};
 	state->output_mean = one.mean;
@@ -195,8 +197,9 @@ void meanfield_anchor(struct layer_prediction *layers, int count, double output_
 		p->delta_norm = sqrt(square * p->delta_square);
 		double weight_square = p->fan_in * (p->input.second * square * p->delta_square +
 						    p->input.cross * cross * p->delta_cross);
-		/* the cross-sample part can be negative, its sum with the diagonal part not */
-		p->weight_grad_norm = sqrt(weight_square > 0 ? weight_square : 0);
+		/* the cross-sample part can be negative, its sum with the diagonal part not
+		 * (rounding aside); NaN stays NaN */
+		p->weight_grad_norm = sqrt(weight_square < 0 ? 0 : weight_square);
 	}
 }
 

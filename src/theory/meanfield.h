@@ -27,6 +27,9 @@ struct layer_prediction {
 	double delta_square, delta_cross;
 	double fan_in;
 	struct input_moments input; /* of the layer's input x */
+	/* the factors of chi: fan_in Var(W) of this layer, and E[f'(z)^2] of its
+	 * activation (NaN for the output layer) */
+	double sigma_w2, derivative_second;
 	/* after meanfield_anchor: the predicted step-0 norms; NaN before */
 	double delta_norm, weight_grad_norm;
 };

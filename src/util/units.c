@@ -46,3 +46,12 @@ const char *format_norm(char *buffer, size_t size, double value, int is_null)
 		snprintf(buffer, size, "%.3e", value);
 	return buffer;
 }
+
+const char *format_number(char *buffer, size_t size, double value)
+{
+	if (isnan(value))
+		snprintf(buffer, size, "-");
+	else
+		snprintf(buffer, size, "%.4g", value);
+	return buffer;
+}

@@ -311,6 +311,263 @@ static void test_measured_chi(void **state)
 		measure_against_prediction(setups[i], 0.05);
 }
 
+/* The path of an experiment's spec (caller frees). */
+static char *experiment(const char *name)
+{
+	char *path = malloc(1024);
+	snprintf(path, 1024, "%s/%s.yaml", EXPERIMENTS_DIR, name);
+	return path;
+}
+
+static sqlite3 *open_db(const char *dir, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	return db;
+}
+
+static const char recorded_spec[] =
+	"name: recorded\n"
+	"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
+	"model: {depth: 4, width: 32, activation: tanh, init: {scheme: xavier_normal, bias: 0.1}}\n"
+	"train: {steps: 3, batch_size: 32}\n";
+
+/* gtrack run writes one predictions row per layer: the theory's q and chi for the
+ * spec and its data, the output layer's delta_norm equal to the measured one (the
+ * anchor), chi NULL on the output layer. */
+static void test_run_records_predictions(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *spec_path = test_write_file(dir, "spec.yaml", recorded_spec);
+	struct command_result r;
+	GTRACK(&r, dir, "run", "spec.yaml", "--db", "d.db", "-q");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	sqlite3 *db = open_db(dir, "d.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE run_id = 1"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE chi IS NULL"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE layer = 4 AND"
+				       " chi IS NULL"), 1);
+	assert_near(query_double(db, "SELECT delta_norm FROM predictions WHERE layer = 4"),
+		    query_double(db, "SELECT delta_norm FROM layer_stats WHERE step = 0 AND"
+				     " layer = 4"), 1e-15, "the anchor");
+
+	struct spec spec;
+	struct dataset data;
+	assert_int_equal(spec_load_file(&spec, spec_path, NULL, 0), 0);
+	assert_int_equal(dataset_generate(&data, &spec), 0);
+	struct layer_prediction layers[MAX_LAYERS];
+	assert_int_equal(meanfield_predict(&spec, dataset_input_moments(&data), layers), 0);
+	for (int l = 0; l < 5; l++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "SELECT q FROM predictions WHERE layer = %d", l);
+		assert_near(query_double(db, sql), layers[l].q, 1e-12 * layers[l].q, "stored q");
+		if (l < 4) {
+			snprintf(sql, sizeof sql, "SELECT chi FROM predictions WHERE layer = %d", l);
+			assert_near(query_double(db, sql), layers[l].chi, 1e-12 * layers[l].chi,
+				    "stored chi");
+		}
+	}
+	dataset_free(&data);
+	spec_free(&spec);
+	sqlite3_close(db);
+	free(spec_path);
+}
+
+/* A layernorm network: layer 0's q (before the norm) and the anchor are stored, every
+ * chi and every later q is NULL. */
+static void test_run_records_nulls_for_uncovered(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "spec.yaml", recorded_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "spec.yaml", "--db", "d.db", "-q", "--set", "model.norm=layernorm");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	sqlite3 *db = open_db(dir, "d.db");
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE chi IS NULL"), 5);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE q IS NULL"), 4);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE layer = 0 AND"
+				       " q > 0"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions WHERE delta_norm IS"
+				       " NULL"), 4);
+	sqlite3_close(db);
+}
+
+/* gtrack merge copies the predictions with their runs, under the new run ids. */
+static void test_merge_carries_predictions(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "spec.yaml", recorded_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "spec.yaml", "--db", "all.db", "-q", "--set", "seed=5");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "run", "spec.yaml", "--db", "shard.db", "-q", "--set", "model.depth=6");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	GTRACK(&r, dir, "merge", "shard.db", "-o", "all.db");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	sqlite3 *shard = open_db(dir, "shard.db"), *all = open_db(dir, "all.db");
+	assert_int_equal(query_int(all, "SELECT count(*) FROM predictions WHERE run_id = 2"), 7);
+	assert_near(query_double(all, "SELECT sum(q) + sum(chi) FROM predictions WHERE run_id = 2"),
+		    query_double(shard, "SELECT sum(q) + sum(chi) FROM predictions"), 0,
+		    "merged predictions");
+	sqlite3_close(shard);
+	sqlite3_close(all);
+}
+
+/* Runs gtrack check with the arguments given; returns its result (caller frees). */
+#define CHECK(result, dir, ...) GTRACK(result, dir, "check", __VA_ARGS__)
+
+static void test_check_verdicts(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *relu = experiment("relu-he-10"), *sigmoid = experiment("sigmoid-30");
+	char *exploding = experiment("exploding");
+	struct command_result r;
+	CHECK(&r, dir, relu);
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "healthy");
+	assert_lacks(r.out, "vanishing");
+	command_result_free(&r);
+
+	CHECK(&r, dir, sigmoid);
+	assert_int_equal(r.exit_code, 7);
+	assert_contains(r.out, ": vanishing");
+	assert_contains(r.out, "the gradient is vanishing from layer");
+	assert_contains(r.out, "sigmoid' is at most 0.25");
+	assert_contains(r.out, "--set model.activation=relu");
+	command_result_free(&r);
+
+	CHECK(&r, dir, exploding);
+	assert_int_equal(r.exit_code, 7);
+	assert_contains(r.out, ": exploding");
+	assert_contains(r.out, "--set model.init.gain=1\n");
+	command_result_free(&r);
+
+	/* one unhealthy spec among healthy ones fails the gate */
+	CHECK(&r, dir, relu, sigmoid);
+	assert_int_equal(r.exit_code, 7);
+	command_result_free(&r);
+	/* nothing is written without --db */
+	assert_false(file_exists("gtrack.db"));
+	char path[1024];
+	snprintf(path, sizeof path, "%s/gtrack.db", dir);
+	assert_false(file_exists(path));
+	free(relu), free(sigmoid), free(exploding);
+}
+
+static void test_check_bounds_and_steps(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *relu = experiment("relu-he-10"), *sigmoid = experiment("sigmoid-30");
+	struct command_result r;
+	/* relu-he-10's ratio is about 1.2: above 2 required, it vanishes; below 1, explodes */
+	CHECK(&r, dir, relu, "--min-ratio", "2", "--max-ratio", "10");
+	assert_int_equal(r.exit_code, 7);
+	assert_contains(r.out, "vanishing");
+	command_result_free(&r);
+	CHECK(&r, dir, relu, "--max-ratio", "1");
+	assert_int_equal(r.exit_code, 7);
+	assert_contains(r.out, "exploding");
+	command_result_free(&r);
+	CHECK(&r, dir, sigmoid, "--min-ratio", "1e-25");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	/* --steps trains and checks the last step too; --db records the runs */
+	CHECK(&r, dir, relu, "--steps", "5", "--db", "c.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "at step 5:");
+	command_result_free(&r);
+	sqlite3 *db = open_db(dir, "c.db");
+	assert_int_equal(query_int(db, "SELECT steps_done FROM runs"), 6);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM predictions"), 11);
+	sqlite3_close(db);
+	free(relu), free(sigmoid);
+}
+
+static void test_check_bad_input(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *relu = experiment("relu-he-10");
+	struct command_result r;
+	free(test_write_file(dir, "bad.yaml", "model:\n  depth: ten\n"));
+	CHECK(&r, dir, "bad.yaml");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "bad.yaml:2:10: model.depth");
+	command_result_free(&r);
+	CHECK(&r, dir, relu, "--min-ratio", "-1");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--min-ratio: expected a positive number, got '-1'");
+	command_result_free(&r);
+	CHECK(&r, dir, relu, "--min-ratio", "5", "--max-ratio", "2");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--min-ratio 5 is above --max-ratio 2");
+	command_result_free(&r);
+	CHECK(&r, dir, relu, "--steps", "many");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--steps: expected a whole number from 0, got 'many'");
+	command_result_free(&r);
+	CHECK(&r, dir, relu, "--bogus");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "unknown option '--bogus'");
+	command_result_free(&r);
+	GTRACK(&r, dir, "check");
+	assert_int_equal(r.exit_code, 2);
+	command_result_free(&r);
+	free(relu);
+}
+
+static void test_predict(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char *sigmoid = experiment("sigmoid-10");
+	struct command_result r;
+	GTRACK(&r, dir, "predict", sigmoid, "--set", "model.depth=12");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "layer  kind     fan_in  fan_out           q         chi"
+			       "  delta_norm  weight_grad_norm\n");
+	/* the fixed point's chi, and the output layer's row */
+	assert_contains(r.out, "0.05572");
+	assert_contains(r.out, "   12  output       64        4");
+	assert_contains(r.out, "predicted ||dL/dz|| layer 0 / output:");
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/gtrack.db", dir);
+	assert_false(file_exists(path));
+
+	GTRACK(&r, dir, "predict", sigmoid, "--set", "model.norm=batchnorm");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "not predicted ('-'): a norm");
+	command_result_free(&r);
+	GTRACK(&r, dir, "predict", "missing.yaml");
+	assert_int_equal(r.exit_code, 3);
+	assert_contains(r.err, "missing.yaml");
+	command_result_free(&r);
+	GTRACK(&r, dir, "predict", "--help");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "usage: gtrack predict SPEC...");
+	command_result_free(&r);
+	GTRACK(&r, dir, "help");
+	assert_contains(r.out, "  predict ");
+	assert_contains(r.out, "  check ");
+	assert_contains(r.out, "  7    gtrack check");
+	command_result_free(&r);
+	free(sigmoid);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -323,6 +580,13 @@ int main(void)
 		cmocka_unit_test(test_residual_branch),
 		cmocka_unit_test(test_uncovered_setups),
 		cmocka_unit_test(test_measured_chi),
+		cmocka_unit_test(test_run_records_predictions),
+		cmocka_unit_test(test_run_records_nulls_for_uncovered),
+		cmocka_unit_test(test_merge_carries_predictions),
+		cmocka_unit_test(test_check_verdicts),
+		cmocka_unit_test(test_check_bounds_and_steps),
+		cmocka_unit_test(test_check_bad_input),
+		cmocka_unit_test(test_predict),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,7 +43,7 @@ static int predict(const char *text, const char *const *overrides,
 	load(&spec, text, overrides);
 	int count = (int)spec_layer_count(&spec);
 	assert_true(count <= MAX_LAYERS);
-	assert_int_equal(meanfield_predict(&spec, (struct input_moments){1, 0}, layers), 0);
+	assert_int_equal(meanfield_predict(&spec, (struct input_moments){.second = 1, .cross = 0}, layers), 0);
 	spec_free(&spec);
 	return count;
 }

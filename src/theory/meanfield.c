@@ -92,18 +92,39 @@ bool meanfield_covers(const struct spec *spec)
 	       (!spec->model.residual.enabled || spec->model.residual.form == RESIDUAL_BRANCH);
 }
 
-/* What the recursion carries per layer. */
+/* What the recursion carries per layer: per group of samples (see MEANFIELD_GROUPS) the
+ * one-sample quantities, and the two-sample ones for the pooled samples. */
 struct layer_state {
 	struct layer_shape shape;
 	double sigma_w2;
-	/* E[f'(z)^2] and, of two samples, E[f'(z_a) f'(z_c)] */
-	double derivative_second, derivative_product;
-	/* the layer's output: second moment and cross-sample product per unit, and mean */
+	/* per group: E[f'(z)^2]; the output's second moment per unit and mean; E||dL/d
+	 * output||^2 and E||dL/dz||^2, relative to the output layer's */
+	double derivative_second[MEANFIELD_GROUPS];
+	double second[MEANFIELD_GROUPS], mean[MEANFIELD_GROUPS];
+	double grad_square[MEANFIELD_GROUPS], delta_square[MEANFIELD_GROUPS];
+	/* pooled: E[f'(z_a) f'(z_c)], the output's moments, the cross-sample sum of
+	 * dL/d output */
+	double derivative_product;
 	struct input_moments output;
 	double output_mean;
-	/* E||dL/d output||^2 and its cross-sample sum, relative to the output layer's */
-	double grad_square, grad_cross;
+	double grad_cross;
 };
+
+/* The groups of an input: its own, or one group at its mean. */
+static int group_count(struct input_moments input)
+{
+	return input.groups > 0 ? input.groups : 1;
+}
+
+static double group_second(struct input_moments input, int group)
+{
+	return input.groups > 0 ? input.group_second[group] : input.second;
+}
+
+static double group_weight(struct input_moments input, int group)
+{
+	return input.groups > 0 ? input.group_weight[group] : 1;
+}
 
 /* The forward pass of layer l: q, and the moments its output hands on. */
 static void forward(const struct spec *spec, const struct quadrature *rule,
@@ -112,6 +133,7 @@ static void forward(const struct spec *spec, const struct quadrature *rule,
 {
 	struct layer_state *state = &states[l];
 	double variance, bias;
+	int groups = group_count(input);
 	layer_init(spec, &state->shape, &variance, &bias);
 	state->sigma_w2 = variance * (double)state->shape.fan_in;
 	p->q = state->sigma_w2 * input.second + bias * bias;
@@ -119,32 +141,51 @@ static void forward(const struct spec *spec, const struct quadrature *rule,
 	p->input = input;
 	p->sigma_w2 = state->sigma_w2;
 	p->derivative_second = NAN;
+	state->output = (struct input_moments){.groups = input.groups};
+	for (int g = 0; g < input.groups; g++)
+		state->output.group_weight[g] = input.group_weight[g];
 	if (state->shape.output)
 		return;
-	double sd = sqrt(state->sigma_w2 * input.second);
-	double rho = input.second > 0 ? input.cross / input.second : 1;
 	bool covered = meanfield_covers(spec);
 	int kind = state->shape.activation;
 	double slope = spec->model.activation.slope;
-	struct activation_moments one =
-		covered ? activation_moments(rule, kind, slope, bias, sd)
-			: (struct activation_moments){NAN, NAN, NAN};
+	double alpha = spec->model.residual.alpha;
+	/* the block's input, carried past it by the skip connection */
+	const struct layer_state *skip =
+		state->shape.residual ? &states[l - spec->model.residual.block] : NULL;
+	double pooled_mean = 0;
+	p->derivative_second = state->output.second = state->output_mean = 0;
+	for (int g = 0; g < groups; g++) {
+		double weight = group_weight(input, g);
+		double sd = sqrt(state->sigma_w2 * group_second(input, g));
+		struct activation_moments one =
+			covered ? activation_moments(rule, kind, slope, bias, sd)
+				: (struct activation_moments){NAN, NAN, NAN};
+		state->derivative_second[g] = one.derivative_second;
+		state->second[g] = one.second;
+		state->mean[g] = one.mean;
+		if (skip) {
+			state->second[g] = skip->second[g] + 2 * alpha * skip->mean[g] * one.mean +
+					   alpha * alpha * one.second;
+			state->mean[g] = skip->mean[g] + alpha * one.mean;
+		}
+		state->output.group_second[g] = state->second[g];
+		state->output.second += weight * state->second[g];
+		state->output_mean += weight * state->mean[g];
+		p->derivative_second += weight * one.derivative_second;
+		pooled_mean += weight * one.mean;
+	}
+	double sd = sqrt(state->sigma_w2 * input.second);
+	double rho = input.second > 0 ? input.cross / input.second : 1;
 	struct activation_cross_moments two =
 		covered ? activation_cross_moments(rule, kind, slope, bias, sd, rho)
 			: (struct activation_cross_moments){NAN, NAN};
-	state->derivative_second = p->derivative_second = one.derivative_second;
 	state->derivative_product = two.derivative_product;
-	state->output = (struct input_moments){one.second, two.product};
-	state->output_mean = one.mean;
-	if (state->shape.residual) {
-		/* the block's input, carried past it by the skip connection */
-		const struct layer_state *skip = &states[l - spec->model.residual.block];
-		double alpha = spec->model.residual.alpha;
-		double mixed = 2 * alpha * skip->output_mean * one.mean;
-		state->output.second = skip->output.second + mixed + alpha * alpha * one.second;
-		state->output.cross = skip->output.cross + mixed + alpha * alpha * two.product;
-		state->output_mean = skip->output_mean + alpha * one.mean;
-	}
+	state->output.cross = two.product;
+	if (skip)
+		state->output.cross = skip->output.cross +
+				      2 * alpha * skip->output_mean * pooled_mean +
+				      alpha * alpha * two.product;
 }
 
 /* The backward pass from layer l + 1 down to layer l. */
@@ -152,19 +193,37 @@ static void backward(const struct spec *spec, struct layer_state *states,
 		     struct layer_prediction *layers, int l)
 {
 	struct layer_state *state = &states[l], *above = &states[l + 1];
-	state->grad_square = above->sigma_w2 * layers[l + 1].delta_square;
-	state->grad_cross = above->sigma_w2 * layers[l + 1].delta_cross;
+	int groups = group_count(layers[0].input);
 	/* layer l's output is also the skip input of the block that starts at l + 1 */
-	if (above->shape.block >= 0 && (l == 0 || state->shape.block != above->shape.block)) {
-		const struct layer_state *end = &states[l + spec->model.residual.block];
-		state->grad_square += end->grad_square;
-		state->grad_cross += end->grad_cross;
-	}
+	const struct layer_state *end = NULL;
+	if (above->shape.block >= 0 && (l == 0 || state->shape.block != above->shape.block))
+		end = &states[l + spec->model.residual.block];
 	double alpha = spec->model.residual.alpha;
 	double scale = state->shape.residual ? alpha * alpha : 1;
-	layers[l].delta_square = scale * state->derivative_second * state->grad_square;
+	layers[l].delta_square = 0;
+	for (int g = 0; g < groups; g++) {
+		state->grad_square[g] = above->sigma_w2 * above->delta_square[g] +
+					(end ? end->grad_square[g] : 0);
+		state->delta_square[g] = scale * state->derivative_second[g] * state->grad_square[g];
+		layers[l].delta_square += group_weight(layers[0].input, g) * state->delta_square[g];
+	}
+	state->grad_cross = above->sigma_w2 * layers[l + 1].delta_cross + (end ? end->grad_cross : 0);
 	layers[l].delta_cross = scale * state->derivative_product * state->grad_cross;
 	layers[l].chi = layers[l].delta_square / layers[l + 1].delta_square;
+}
+
+/* ||dL/dW||^2 of layer l relative to the output's sums: per group, its samples'
+ * ||delta||^2 times their ||x||^2; the cross-sample part pooled. */
+static void weight_factors(const struct layer_state *states, struct layer_prediction *layers,
+			   int l)
+{
+	struct layer_prediction *p = &layers[l];
+	int groups = group_count(p->input);
+	p->weight_square = 0;
+	for (int g = 0; g < groups; g++)
+		p->weight_square += group_weight(p->input, g) * p->fan_in *
+				    group_second(p->input, g) * states[l].delta_square[g];
+	p->weight_cross = p->fan_in * p->input.cross * p->delta_cross;
 }
 
 int meanfield_predict(const struct spec *spec, struct input_moments input,
@@ -173,6 +232,8 @@ int meanfield_predict(const struct spec *spec, struct input_moments input,
 	struct quadrature rule;
 	if (quadrature_init(&rule))
 		return -1;
+	if (input.groups > MEANFIELD_GROUPS)
+		input.groups = MEANFIELD_GROUPS;
 	int count = (int)spec_layer_count(spec), last = count - 1;
 	struct layer_state *states = xcalloc((size_t)count, sizeof *states);
 	for (int l = 0; l < count; l++) {
@@ -180,9 +241,14 @@ int meanfield_predict(const struct spec *spec, struct input_moments input,
 		layers[l].chi = layers[l].delta_norm = layers[l].weight_grad_norm = NAN;
 		forward(spec, &rule, states, l, l == 0 ? input : states[l - 1].output, &layers[l]);
 	}
+	/* the output layer's deltas are the anchor, the same for every group of samples */
 	layers[last].delta_square = layers[last].delta_cross = 1;
+	for (int g = 0; g < MEANFIELD_GROUPS; g++)
+		states[last].delta_square[g] = 1;
 	for (int l = last - 1; l >= 0; l--)
 		backward(spec, states, layers, l);
+	for (int l = 0; l < count; l++)
+		weight_factors(states, layers, l);
 	free(states);
 	return 0;
 }
@@ -195,17 +261,22 @@ void meanfield_anchor(struct layer_prediction *layers, int count, double output_
 	for (int l = 0; l < count; l++) {
 		struct layer_prediction *p = &layers[l];
 		p->delta_norm = sqrt(square * p->delta_square);
-		double weight_square = p->fan_in * (p->input.second * square * p->delta_square +
-						    p->input.cross * cross * p->delta_cross);
+		double weight_square = square * p->weight_square + cross * p->weight_cross;
 		/* the cross-sample part can be negative, its sum with the diagonal part not
 		 * (rounding aside); NaN stays NaN */
 		p->weight_grad_norm = sqrt(weight_square < 0 ? 0 : weight_square);
 	}
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
 struct input_moments dataset_input_moments(const struct dataset *data)
 {
-	struct input_moments moments = {NAN, NAN};
+	struct input_moments moments = {.second = NAN, .cross = NAN};
 	int64_t rows = data->train_count, features = data->features;
 	if (rows <= 0 || features <= 0)
 		return moments;
@@ -219,5 +290,23 @@ struct input_moments dataset_input_moments(const struct dataset *data)
 		double mean = sum / (double)rows;
 		moments.cross += mean * mean / (double)features;
 	}
+	/* each row's ||x||^2 / features, sorted, in groups whose counts differ by one at
+	 * most */
+	double *row_second = xcalloc((size_t)rows, sizeof *row_second);
+	for (int64_t row = 0; row < rows; row++) {
+		double row_norm = norm_f64(data->inputs + row * features, (size_t)features);
+		row_second[row] = row_norm * row_norm / (double)features;
+	}
+	qsort(row_second, (size_t)rows, sizeof *row_second, compare_doubles);
+	moments.groups = rows < MEANFIELD_GROUPS ? (int)rows : MEANFIELD_GROUPS;
+	for (int g = 0; g < moments.groups; g++) {
+		int64_t first = g * rows / moments.groups, end = (g + 1) * rows / moments.groups;
+		double sum = 0;
+		for (int64_t i = first; i < end; i++)
+			sum += row_second[i];
+		moments.group_second[g] = sum / (double)(end - first);
+		moments.group_weight[g] = (double)(end - first) / (double)rows;
+	}
+	free(row_second);
 	return moments;
 }

@@ -13,10 +13,20 @@
 #include "data/dataset.h"
 #include "spec/spec.h"
 
+/* Samples differ in their own second moment ||x||^2 / features, and the recursion
+ * follows each group of them: q then differs from sample to sample, and with it
+ * E[f'(z)^2] wherever f is not scale-free (gelu, silu, ...; relu is). */
+#define MEANFIELD_GROUPS 16
+
 /* What the first layer sees, per input unit, averaged over the units: */
 struct input_moments {
 	double second; /* E[x_i^2] of one sample */
 	double cross;  /* E[x_i y_i] of two different samples x and y */
+	/* the samples sorted by ||x||^2 / features and cut into `groups` groups of (nearly)
+	 * equal count: each group's mean, and its share of the samples (the weighted mean
+	 * is `second`); 0 groups: every sample has `second` */
+	double group_second[MEANFIELD_GROUPS], group_weight[MEANFIELD_GROUPS];
+	int groups;
 };
 
 struct layer_prediction {
@@ -25,6 +35,9 @@ struct layer_prediction {
 	/* Relative to the output layer's: sum over the batch of ||delta_b||^2 (the product of
 	 * the chis above), and sum over pairs of different samples of delta_b . delta_c */
 	double delta_square, delta_cross;
+	/* ||dL/dW||^2 = weight_square S + weight_cross X, S and X the output layer's
+	 * measured sums above (see meanfield.c) */
+	double weight_square, weight_cross;
 	double fan_in;
 	struct input_moments input; /* of the layer's input x */
 	/* the factors of chi: fan_in Var(W) of this layer, and E[f'(z)^2] of its
@@ -48,7 +61,8 @@ void meanfield_anchor(struct layer_prediction *layers, int count, double output_
 		      double output_bias_grad_norm);
 
 /* The input moments of the training rows, after the dataset's standardisation: the
- * mean over features of E[x_i^2], and of E[x_i]^2 (two independent samples). */
+ * mean over features of E[x_i^2], and of E[x_i]^2 (two independent samples), and the
+ * rows' groups. */
 struct input_moments dataset_input_moments(const struct dataset *data);
 
 /* True when the spec's setup has a full prediction (every q and chi); false when some

@@ -218,6 +218,33 @@ static void test_residual_branch(void **state)
 	assert_true(isfinite(layers[2].chi));
 }
 
+/* model.residual.init as init.c applies it: zero_last zeroes each block's last map
+ * (q = 0 there, the skip path alone carries the signal), fixup also the output layer, so
+ * no gradient reaches below it (chi 0, then 0/0: not a number). */
+static void test_residual_inits(void **state)
+{
+	(void)state;
+	static const char spec[] =
+		"data: {kind: gaussian, samples: 64, features: 32, classes: 2}\n"
+		"model: {depth: 5, width: 32, activation: tanh, init: {scheme: he_normal},\n"
+		"        residual: {alpha: 1, block: 2}}\n";
+	struct layer_prediction layers[MAX_LAYERS];
+	predict(spec, (const char *const[]){"model.residual.init=zero_last", NULL}, layers);
+	assert_true(layers[1].q > 0);
+	assert_near(layers[2].q, 0, 0, "a zeroed last map");
+	assert_near(layers[4].q, 0, 0, "a zeroed last map");
+	/* the zeroed map passes no gradient back to its block's first layer */
+	assert_near(layers[1].chi, 0, 0, "below a zeroed map");
+	predict(spec, (const char *const[]){"model.residual.init=fixup", NULL}, layers);
+	assert_near(layers[5].q, 0, 0, "fixup's zeroed output layer");
+	assert_near(layers[4].chi, 0, 0, "below the zeroed output layer");
+	assert_true(isnan(layers[3].chi));
+	/* fixup scales the first map of each block by L^(-1/(2k-2)) = 2^(-1/2): q halves */
+	double plain_q = layers[1].q;
+	predict(spec, NULL, layers);
+	assert_near(plain_q, layers[1].q / 2, 1e-12, "fixup's scale");
+}
+
 /* Norms, and the post and pre forms, are not covered: NaN, never a number. Layer 0's q
  * is before any of them and stays. */
 static void test_uncovered_setups(void **state)
@@ -578,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_glorot_standard_tanh),
 		cmocka_unit_test(test_quadrature_values),
 		cmocka_unit_test(test_residual_branch),
+		cmocka_unit_test(test_residual_inits),
 		cmocka_unit_test(test_uncovered_setups),
 		cmocka_unit_test(test_measured_chi),
 		cmocka_unit_test(test_run_records_predictions),

@@ -135,11 +135,14 @@ static int check_spec(sqlite3 *db, struct spec *spec, double min_ratio, double m
 	if (trainer_train(db, spec, &data, false, &result) ||
 	    meanfield_predict(spec, dataset_input_moments(&data), predicted))
 		goto done;
-	if (result.outcome == RUN_FAILED || result.outcome == RUN_KILLED) {
+	/* a failed write has said why already; an interruption has not */
+	if (result.outcome == RUN_KILLED) {
 		error("%s", result.message);
-		code = result.outcome == RUN_KILLED ? EXIT_INTERRUPTED : EXIT_RUN_FAILED;
+		code = EXIT_INTERRUPTED;
 		goto done;
 	}
+	if (result.outcome == RUN_FAILED)
+		goto done;
 	char *name = text_printable(spec->name);
 	printf("%s: %lld hidden layers of %lld, %s, %s gain %.4g%s\n", name,
 	       (long long)spec->model.depth, (long long)spec->model.width,
@@ -163,7 +166,7 @@ static int check_spec(sqlite3 *db, struct spec *spec, double min_ratio, double m
 			goto done;
 		} else if (report_step(spec, measured, predicted, count, when, min_ratio,
 				       max_ratio) != GRADIENT_HEALTHY) {
-			health = GRADIENT_EXPLODING == health ? health : GRADIENT_VANISHING;
+			health = GRADIENT_VANISHING; /* or exploding: either fails the gate */
 		}
 	}
 	code = health == GRADIENT_HEALTHY ? EXIT_OK : EXIT_UNHEALTHY;

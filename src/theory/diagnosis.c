@@ -4,6 +4,9 @@
 #include "theory/diagnosis.h"
 
 #include <math.h>
+#include <stdlib.h>
+
+#include "util/strbuf.h"
 
 const char *const gradient_health_names[] = {"healthy", "vanishing", "exploding"};
 
@@ -46,7 +49,8 @@ void diagnose(struct diagnosis *diagnosis, const double *delta_norms,
 	}
 	/* the factor between the output layer and the top hidden layer involves the
 	 * output's shape; the hidden layers below it show the per-layer trend */
-	double measured[count > 0 ? count : 1], chi[count > 0 ? count : 1];
+	double *measured = xcalloc((size_t)count, sizeof *measured);
+	double *chi = xcalloc((size_t)count, sizeof *chi);
 	for (int l = 0; l < last; l++) {
 		measured[l] = delta_norms[l] * delta_norms[l] /
 			      (delta_norms[l + 1] * delta_norms[l + 1]);
@@ -55,6 +59,8 @@ void diagnose(struct diagnosis *diagnosis, const double *delta_norms,
 	int top = last >= 2 ? last - 2 : last - 1;
 	diagnosis->measured_chi = geometric_mean(measured, 0, top);
 	diagnosis->predicted_chi = geometric_mean(chi, 0, top);
+	free(measured);
+	free(chi);
 }
 
 /* Mean over hidden layers of a prediction field (finite values only); NaN if none. */

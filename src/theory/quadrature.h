@@ -2,10 +2,11 @@
  * a few hundred points: what the mean-field theory integrates every activation with.
  *
  * The rule is composite Gauss-Legendre over mean +- 12 sd (the mass outside is below
- * 1e-32), in panels that break at z = -40, -6, 0, 6 and 40. Gauss-Hermite, the textbook choice,
- * converges slowly where the integrand is not smooth: relu's derivative is a step at 0
- * (a rule then errs by about the weight of the node nearest the step, 0.09 for 100
- * nodes), and sigmoid or tanh at a large q change within a sliver of the Gaussian's width.
+ * 1e-32), in panels that break at z = -40, -6, 0, 6 and 40. Gauss-Hermite, the textbook
+ * choice, converges slowly where the integrand is not smooth: relu's derivative is a
+ * step at 0, and with a bias (z ~ N(0.3, 1)) Gauss-Hermite gives P(z > 0) = 0.638 with
+ * 80 nodes and 0.598 with 160, for 0.6179; sigmoid at sd 10 changes within a sliver of
+ * the Gaussian's width, and 160 nodes give E[s'^2] 9% low.
  * Breaking the panels where every activation gtrack has changes character (its kink or
  * its transition at 0, within a few units of it) makes each panel's integrand smooth
  * and well resolved, whatever mean and sd are. */

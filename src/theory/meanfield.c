@@ -39,6 +39,16 @@
  *     C_s + 2 alpha M_s E[f(z)] + alpha^2 E[f(z_a) f(z_c)].
  * For the data, C = the mean over features of E[x_i]^2.
  *
+ * Groups of samples. A sample's own ||x||^2 sets its own q at every layer (given the
+ * input, the recursion is deterministic in the wide limit), and where E[f'^2] depends on
+ * q (gelu, silu; not relu, whose chi is scale-free) the batch's chi is the mean of the
+ * samples' chis, not the chi of the mean q. So the one-sample recursions run per group
+ * of samples of similar ||x||^2 (MEANFIELD_GROUPS quantile groups of the training rows),
+ * each group's delta_L given the same share of the measured output layer's, and
+ * S_l = sum over groups; the weight gradient's diagonal part pairs each group's
+ * ||delta||^2 with its own ||x||^2. q is the mean over the groups; the two-sample
+ * quantities use the pooled moments.
+ *
  * Weight gradients. dW_l = sum over the batch of delta_b x_b^T (the loss's 1/B is in
  * delta), so
  *     ||dW_l||_F^2 = sum_b ||delta_b||^2 ||x_b||^2 + sum_{b != c} (delta_b . delta_c)

@@ -23,7 +23,7 @@ static void print_overview(void)
 	       "\n"
 	       "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		printf("  %-6s %s\n", c->name, c->summary);
+		printf("  %-7s %s\n", c->name, c->summary);
 	printf("\n"
 	       "  gtrack help spec     every spec key, its type, default and meaning\n"
 	       "  gtrack --version     the version\n"
@@ -39,6 +39,7 @@ static void print_overview(void)
 	       "  4    database missing, not gtrack's, from a newer gtrack, or unreadable\n"
 	       "  5    a run diverged (non-finite loss or gradient; recorded as 'diverged')\n"
 	       "  6    no such run, or no runs match a report's selection\n"
+	       "  7    gtrack check: the gradient vanishes or explodes (outside the bounds)\n"
 	       "  130  interrupted (the run is recorded as 'killed' with what it logged)\n");
 }
 

@@ -14,6 +14,7 @@ enum exit_code {
 	EXIT_DATABASE = 4,   /* the database is missing, foreign, newer or unreadable */
 	EXIT_DIVERGED = 5,   /* a run diverged: non-finite loss or gradient */
 	EXIT_NOT_FOUND = 6,  /* no run matches */
+	EXIT_UNHEALTHY = 7,  /* gtrack check: the gradient vanishes or explodes */
 	EXIT_INTERRUPTED = 130, /* SIGINT, SIGTERM or SIGHUP: the run is recorded as killed */
 };
 
@@ -32,6 +33,8 @@ int cmd_sweep(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
 extern const char cmd_run_usage[];
@@ -42,6 +45,8 @@ extern const char cmd_sweep_usage[];
 extern const char cmd_merge_usage[];
 extern const char cmd_export_usage[];
 extern const char cmd_watch_usage[];
+extern const char cmd_predict_usage[];
+extern const char cmd_check_usage[];
 extern const char cmd_help_usage[];
 
 /* The table in main.c, ending with {NULL}. */

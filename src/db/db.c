@@ -248,7 +248,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 {
 	sqlite3 *db = NULL;
 	struct stat info;
-	bool exists = stat(path, &info) == 0;
+	bool exists = mode != DB_MEMORY && stat(path, &info) == 0;
 	int timeout_ms;
 	*out = NULL;
 	if (busy_timeout_ms(&timeout_ms))
@@ -269,10 +269,13 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	} else {
 		/* opened by URI so that ATTACH takes URIs too (db_attach_read_only) */
 		int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI |
-			    (mode == DB_CREATE ? SQLITE_OPEN_CREATE : 0);
+			    (mode != DB_EXISTING ? SQLITE_OPEN_CREATE : 0);
 		struct strbuf uri;
 		strbuf_init(&uri);
-		append_uri(&uri, path, "");
+		if (mode == DB_MEMORY)
+			strbuf_puts(&uri, "file::memory:");
+		else
+			append_uri(&uri, path, "");
 		int rc = sqlite3_open_v2(uri.text, &db, flags, NULL);
 		strbuf_free(&uri);
 		if (rc != SQLITE_OK) {

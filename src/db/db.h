@@ -14,6 +14,8 @@ enum db_mode {
 	DB_CREATE,   /* create the file if absent (run) */
 	DB_EXISTING, /* the file must exist (ls, show, report); only read, so where it
 		      * cannot be written it is opened read-only */
+	DB_MEMORY,   /* a private in-memory database, gone when closed; path only names it
+		      * in messages (gtrack check measures into one unless --db) */
 };
 
 /* The database path: `option` if given, else $GTRACK_DB, else ./gtrack.db. */

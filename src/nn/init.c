@@ -12,6 +12,7 @@
  * (Zhang et al. 2019) also zeroes the output layer and scales the block's other maps by
  * L^(-1/(2k-2)), L blocks of k maps. */
 #include "nn/network.h"
+#include "nn/init_scale.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -70,9 +71,9 @@ static void residual_init(struct RNAME(network) *net, const struct spec *spec)
 	int kind = spec->model.residual.init;
 	if (kind == RESIDUAL_INIT_DEFAULT)
 		return;
-	double block = (double)spec->model.residual.block;
 	/* block 1 has no other maps to scale: its only map is the zeroed last one */
-	real fixup_scale = block > 1 ? (real)pow(net->block_count, -1 / (2 * block - 2)) : 1;
+	real fixup_scale = (real)init_fixup_scale(net->block_count,
+						  (double)spec->model.residual.block);
 	for (int l = 0; l < net->layer_count; l++) {
 		struct RNAME(dense_layer) *layer = &net->layers[l];
 		size_t count = (size_t)layer->fan_in * layer->fan_out;
@@ -97,29 +98,12 @@ int RNAME(network_init_parameters)(struct RNAME(network) *net, const struct spec
 		struct RNAME(dense_layer) *layer = &net->layers[l];
 		double fan_in = layer->fan_in, fan_out = layer->fan_out;
 		size_t count = (size_t)layer->fan_in * layer->fan_out;
-		double spread = 0; /* standard deviation, or bound for uniform schemes */
-		bool uniform = false;
-		switch (spec->model.init.scheme) {
-		case INIT_XAVIER_UNIFORM:
-			spread = gain * sqrt(6.0 / (fan_in + fan_out)), uniform = true;
-			break;
-		case INIT_XAVIER_NORMAL:
-			spread = gain * sqrt(2.0 / (fan_in + fan_out));
-			break;
-		case INIT_HE_UNIFORM:
-			spread = gain * sqrt(6.0 / fan_in), uniform = true;
-			break;
-		case INIT_HE_NORMAL:
-			spread = gain * sqrt(2.0 / fan_in);
-			break;
-		case INIT_LECUN_NORMAL:
-			spread = gain * sqrt(1.0 / fan_in);
-			break;
-		case INIT_ORTHOGONAL:
-			if (init_orthogonal(layer->weight, layer->fan_out, layer->fan_in, gain, rng))
-				return -1;
-			break;
-		}
+		bool uniform;
+		double spread = init_spread(spec->model.init.scheme, gain, fan_in, fan_out,
+					    &uniform);
+		if (spec->model.init.scheme == INIT_ORTHOGONAL &&
+		    init_orthogonal(layer->weight, layer->fan_out, layer->fan_in, gain, rng))
+			return -1;
 		if (spec->model.init.scheme != INIT_ORTHOGONAL) {
 			for (size_t i = 0; i < count; i++)
 				layer->weight[i] = (real)(uniform

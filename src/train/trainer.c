@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "data/dataset.h"
+#include "db/prediction_store.h"
 #include "db/run_store.h"
 #include "nn/model.h"
 #include "train/batches.h"
@@ -246,6 +247,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
 					     monotonic_seconds() - started, layers)) ||
 		    (logged && run_store_log_blocks(store, step, blocks, block_count)) ||
+		    (step == 0 && prediction_store_record(db, result->run_id, spec, data,
+							   &layers[layer_count - 1])) ||
 		    run_store_tick(store, step + 1, stats.loss)) {
 			store_failed(result, store);
 			break;

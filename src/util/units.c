@@ -64,3 +64,12 @@ const char *format_count(char *buffer, size_t size, long long count)
 	snprintf(buffer, size, "%.3g%c", value, suffixes[suffix]);
 	return buffer;
 }
+
+const char *format_number(char *buffer, size_t size, double value)
+{
+	if (isnan(value))
+		snprintf(buffer, size, "-");
+	else
+		snprintf(buffer, size, "%.4g", value);
+	return buffer;
+}

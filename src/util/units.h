@@ -16,5 +16,8 @@ const char *format_count(char *buffer, size_t size, long long count);
 /* Writes a norm or ratio for tables: "1.234e-07", "0", "inf", or "-" for NULL and NaN;
  * returns buffer. */
 const char *format_norm(char *buffer, size_t size, double value, int is_null);
+/* Writes a value with four significant digits ("%.4g", as in a paper's table), or "-"
+ * for NaN (a value not predicted); returns buffer. */
+const char *format_number(char *buffer, size_t size, double value);
 
 #endif

@@ -23,7 +23,7 @@ static void print_overview(void)
 	       "\n"
 	       "commands:\n");
 	for (const struct command *c = commands; c->name; c++)
-		printf("  %-7s %s\n", c->name, c->summary);
+		printf("  %-8s %s\n", c->name, c->summary);
 	printf("\n"
 	       "  gtrack help spec     every spec key, its type, default and meaning\n"
 	       "  gtrack --version     the version\n"

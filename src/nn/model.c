@@ -2,7 +2,6 @@
 #include "nn/model.h"
 #include "nn/model_ops.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 
 #include "util/strbuf.h"
@@ -14,9 +13,6 @@ struct model {
 
 struct model *model_new(const struct spec *spec)
 {
-	/* One BLAS thread: these matrices are small, parallel runs are the way to use more
-	 * cores, and a fixed thread count keeps results bit-identical from run to run. */
-	openblas_set_num_threads(1);
 	struct rng rng;
 	rng_seed(&rng, (uint64_t)spec->seed, RNG_STREAM_INIT);
 	struct model *model = xmalloc(sizeof *model);

@@ -50,7 +50,20 @@ int blas_threads_choose(int requested, int sharers)
 	return share > 0 ? share : 1;
 }
 
+/* The count blas_threads_use set (0: never called) and the one OpenBLAS has now. */
+static int chosen_threads, active_threads;
+
 void blas_threads_use(int threads)
 {
+	chosen_threads = active_threads = threads;
 	openblas_set_num_threads(threads);
+}
+
+void blas_threads_fit(double multiply_adds)
+{
+	int wanted = multiply_adds < BLAS_THREADED_MIN ? 1 : chosen_threads;
+	if (chosen_threads && wanted != active_threads) {
+		openblas_set_num_threads(wanted);
+		active_threads = wanted;
+	}
 }

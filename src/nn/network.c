@@ -1,4 +1,5 @@
-/* The multilayer perceptron: buffers, forward, backward, norms and SGD for one dtype.
+/* The multilayer perceptron: buffers, forward, backward, norms and clipping for one dtype
+ * (the optimizers are in optimizer.c).
  *
  * Memory: four allocations hold everything the step touches (parameters, gradients,
  * velocity, activations and their gradients, plus the batch buffers); each layer has
@@ -6,6 +7,7 @@
  * out layer by layer, weight then bias, so optimizer steps are single BLAS calls over the
  * flat arrays. */
 #include "nn/network.h"
+#include "nn/blas_threads.h"
 #include "nn/model_ops.h"
 #include "nn/ops.h"
 
@@ -19,15 +21,6 @@
 
 typedef struct RNAME(network) network;
 typedef struct RNAME(dense_layer) dense_layer;
-
-static double norm(const real *x, size_t n)
-{
-#ifdef GT_REAL_DOUBLE
-	return norm_f64(x, n);
-#else
-	return norm_f32(x, n);
-#endif
-}
 
 /* The stages after a hidden layer's linear map, in forward order (see dense_layer). */
 enum stage { STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL };
@@ -399,7 +392,7 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 static double global_norm(network *net)
 {
 	size_t layers = 4 * (size_t)net->layer_count;
-	net->norm_scratch[layers] = net->learn_alpha ? norm(net->alpha_grad, (size_t)net->block_count)
+	net->norm_scratch[layers] = net->learn_alpha ? RNAME(norm)(net->alpha_grad, (size_t)net->block_count)
 						     : 0;
 	return norm_combine(net->norm_scratch, layers + 1);
 }
@@ -410,19 +403,19 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		const dense_layer *layer = &net->layers[l];
 		size_t weights = (size_t)layer->fan_out * layer->fan_in;
 		struct layer_stats *s = &stats[l];
-		s->weight_grad_norm = norm(layer->weight_grad, weights);
-		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
-		s->norm_weight_grad_norm = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out)
+		s->weight_grad_norm = RNAME(norm)(layer->weight_grad, weights);
+		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+		s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
 							: NAN;
-		s->norm_bias_grad_norm = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out)
+		s->norm_bias_grad_norm = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out)
 						      : NAN;
 		s->delta_norm = s->weight_norm = NAN;
 		s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
 		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
 		s->update_ratio = NAN;
 		if (all) {
-			s->delta_norm = norm(layer->pre_grad, (size_t)net->batch * layer->fan_out);
-			s->weight_norm = norm(layer->weight, weights);
+			s->delta_norm = RNAME(norm)(layer->pre_grad, (size_t)net->batch * layer->fan_out);
+			s->weight_norm = RNAME(norm)(layer->weight, weights);
 			size_t tiny = 0; /* zero or subnormal: below the smallest normal number */
 			for (size_t i = 0; i < weights; i++)
 				tiny += fabs((double)layer->weight_grad[i]) < REAL_MIN_NORMAL;
@@ -447,6 +440,7 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 		/* as torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when below 1 */
 		double scale = (double)net->clip_norm / (grad_norm + 1e-6);
 		if (scale < 1) {
+			blas_threads_fit((double)n);
 			BLAS(scal)(n, (real)scale, net->gradients, 1);
 			after = grad_norm * scale;
 		}
@@ -464,13 +458,13 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 		for (int l = 0; l < net->layer_count; l++) {
 			const dense_layer *layer = &net->layers[l];
 			stats[l].weight_grad_norm_clipped =
-				norm(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
-			stats[l].bias_grad_norm_clipped = norm(layer->bias_grad, (size_t)layer->fan_out);
+				RNAME(norm)(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
+			stats[l].bias_grad_norm_clipped = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
 			double *scratch = net->norm_scratch + 4 * l;
 			scratch[0] = stats[l].weight_grad_norm_clipped;
 			scratch[1] = stats[l].bias_grad_norm_clipped;
-			scratch[2] = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out) : 0;
-			scratch[3] = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out) : 0;
+			scratch[2] = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out) : 0;
+			scratch[3] = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out) : 0;
 		}
 		after = global_norm(net);
 	}
@@ -485,72 +479,16 @@ double RNAME(network_accuracy)(const network *net)
 			       net->outputs);
 }
 
-void RNAME(network_update)(network *net, real learning_rate)
+/* The operations of model.h that the functions above do not already implement. */
+
+static int RNAME(network_layer_count)(const network *net)
 {
-	int n = (int)net->parameter_count;
-	real *w = net->parameters, *g = net->gradients, *v = net->velocity;
-	net->updates++;
-	if (net->optimizer == OPTIMIZER_SGD) {
-		/* g += decay w (an L2 penalty, as torch.optim.SGD) */
-		if (net->weight_decay != 0)
-			BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
-		if (net->momentum == 0) {
-			/* w -= lr g */
-			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
-			return;
-		}
-		/* v = momentum v + g */
-		BLAS(scal)(n, net->momentum, v, 1);
-		BLAS(axpy)(n, 1, g, 1, v, 1);
-		if (net->nesterov) {
-			/* w -= lr (g + momentum v) */
-			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
-			BLAS(axpy)(n, -learning_rate * net->momentum, v, 1, w, 1);
-		} else {
-			/* w -= lr v */
-			BLAS(axpy)(n, -learning_rate, v, 1, w, 1);
-		}
-		return;
-	}
-	/* Adam: m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
-	 * w -= lr / (1 - b1^t) m / (sqrt(s) / sqrt(1 - b2^t) + eps). AdamW first shrinks
-	 * w by (1 - lr decay); Adam adds decay w to g. */
-	real b1 = net->beta1, b2 = net->beta2, *s = net->second_moment;
-	if (net->optimizer == OPTIMIZER_ADAMW && net->weight_decay != 0)
-		BLAS(scal)(n, 1 - learning_rate * net->weight_decay, w, 1);
-	if (net->optimizer == OPTIMIZER_ADAM && net->weight_decay != 0)
-		BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
-	double t = (double)net->updates;
-	real step_size = (real)(learning_rate / (1 - pow(b1, t)));
-	real correction = (real)sqrt(1 - pow(b2, t));
-	for (int i = 0; i < n; i++) {
-		v[i] = b1 * v[i] + (1 - b1) * g[i];
-		s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
-		w[i] -= step_size * v[i] / (REAL_SQRT(s[i]) / correction + net->eps);
-	}
+	return net->layer_count;
 }
 
-/* The model_ops entry points for this dtype. */
-
-static void *create(const struct spec *spec, struct rng *rng)
+static void RNAME(network_compute_gradients)(network *net, const struct dataset *data,
+					     const uint32_t *rows, struct step_stats *step)
 {
-	return RNAME(network_new)(spec, rng);
-}
-
-static void destroy(void *net)
-{
-	RNAME(network_free)(net);
-}
-
-static int layer_count(const void *net)
-{
-	return ((const network *)net)->layer_count;
-}
-
-static void compute_gradients(void *opaque, const struct dataset *data, const uint32_t *rows,
-			      struct step_stats *step)
-{
-	network *net = opaque;
 	RNAME(network_load_batch)(net, data, rows);
 	step->loss = RNAME(network_forward)(net);
 	step->accuracy = RNAME(network_accuracy)(net);
@@ -558,10 +496,9 @@ static void compute_gradients(void *opaque, const struct dataset *data, const ui
 }
 
 /* Mean loss and accuracy over rows [first, first + count), in batch-sized pieces. */
-static void evaluate(void *opaque, const struct dataset *data, int64_t first, int64_t count,
-		     double *loss, double *accuracy)
+static void RNAME(network_evaluate)(network *net, const struct dataset *data, int64_t first,
+				    int64_t count, double *loss, double *accuracy)
 {
-	network *net = opaque;
 	double loss_sum = 0, correct = 0;
 	net->training = false; /* batchnorm normalises with its running statistics */
 	for (int64_t done = 0; done < count; done += net->batch) {
@@ -575,45 +512,29 @@ static void evaluate(void *opaque, const struct dataset *data, int64_t first, in
 	*accuracy = correct / (double)count;
 }
 
-static double measure(void *net, struct layer_stats *layers, bool all)
+static void RNAME(network_snapshot)(network *net)
 {
-	return RNAME(network_measure)(net, layers, all);
-}
-
-static double clip(void *net, struct layer_stats *layers, double grad_norm)
-{
-	return RNAME(network_clip)(net, layers, grad_norm);
-}
-
-static void snapshot(void *opaque)
-{
-	network *net = opaque;
 	memcpy(net->previous, net->parameters, net->parameter_count * sizeof(real));
 }
 
 /* ||W - W_before|| / ||W_before||; the snapshot is overwritten with the difference. */
-static void update_ratios(const void *opaque, struct layer_stats *layers)
+static void RNAME(network_update_ratios)(const network *net, struct layer_stats *layers)
 {
-	const network *net = opaque;
 	for (int l = 0; l < net->layer_count; l++) {
 		const dense_layer *layer = &net->layers[l];
 		size_t weights = (size_t)layer->fan_out * layer->fan_in;
 		real *before = net->previous + (layer->weight - net->parameters);
-		double before_norm = norm(before, weights);
+		double before_norm = RNAME(norm)(before, weights);
 		for (size_t i = 0; i < weights; i++)
 			before[i] = layer->weight[i] - before[i];
-		layers[l].update_ratio = norm(before, weights) / before_norm;
+		layers[l].update_ratio = RNAME(norm)(before, weights) / before_norm;
 	}
 }
 
-static void update(void *net, double learning_rate)
+static void RNAME(network_layer_parameters)(const network *net, int l,
+					    struct layer_parameters *p)
 {
-	RNAME(network_update)(net, (real)learning_rate);
-}
-
-static void layer_parameters(const void *opaque, int l, struct layer_parameters *p)
-{
-	const dense_layer *layer = &((const network *)opaque)->layers[l];
+	const dense_layer *layer = &net->layers[l];
 	p->weight = layer->weight;
 	p->weight_bytes = sizeof(real) * (size_t)layer->fan_out * (size_t)layer->fan_in;
 	p->bias = layer->bias;
@@ -621,35 +542,47 @@ static void layer_parameters(const void *opaque, int l, struct layer_parameters 
 	p->norm_weight = layer->gamma;
 	p->norm_bias = layer->beta;
 	p->norm_bytes = layer->gamma ? p->bias_bytes : 0;
-	bool trained = layer->residual && ((const network *)opaque)->learn_alpha;
-	p->alpha = trained ? &((const network *)opaque)->alpha[layer->block] : NULL;
+	bool trained = layer->residual && net->learn_alpha;
+	p->alpha = trained ? &net->alpha[layer->block] : NULL;
 	p->alpha_bytes = trained ? sizeof(real) : 0;
 }
 
-static int block_count(const void *net)
+static int RNAME(network_block_count)(const network *net)
 {
-	return ((const network *)net)->block_count;
+	return net->block_count;
 }
 
-static void measure_blocks(const void *opaque, struct block_stats *blocks)
+static void RNAME(network_measure_blocks)(const network *net, struct block_stats *blocks)
 {
-	const network *net = opaque;
 	for (int b = 0; b < net->block_count; b++)
 		blocks[b] = (struct block_stats){net->alpha[b], net->alpha_grad[b]};
 }
 
+/* The model_ops table of this dtype: each operation's entry takes the network as void *
+ * and calls RNAME(network_NAME). */
+
+static void *create(const struct spec *spec, struct rng *rng)
+{
+	return RNAME(network_new)(spec, rng);
+}
+
+static void destroy(void *net)
+{
+	RNAME(network_free)(net);
+}
+
+#define MODEL_ENTRY(type, name, qualifier, parameters, arguments)                          \
+	static type entry_##name(qualifier void *net MODEL_LIST parameters)                \
+	{                                                                                  \
+		MODEL_RETURN_##type RNAME(network_##name)(net MODEL_LIST arguments);       \
+	}
+MODEL_OPERATIONS(MODEL_ENTRY)
+#undef MODEL_ENTRY
+
 const struct model_ops RNAME(model_ops) = {
 	.create = create,
 	.destroy = destroy,
-	.layer_count = layer_count,
-	.compute_gradients = compute_gradients,
-	.measure = measure,
-	.evaluate = evaluate,
-	.clip = clip,
-	.snapshot = snapshot,
-	.update_ratios = update_ratios,
-	.update = update,
-	.layer_parameters = layer_parameters,
-	.block_count = block_count,
-	.measure_blocks = measure_blocks,
+#define MODEL_SLOT(type, name, qualifier, parameters, arguments) .name = entry_##name,
+	MODEL_OPERATIONS(MODEL_SLOT)
+#undef MODEL_SLOT
 };

@@ -1,5 +1,6 @@
 /* The multilayer perceptron for one dtype (see real.h): its buffers, forward, backward
- * and update. model.c wraps the two builds behind one interface; tests use this header
+ * and update. Each of model.h's MODEL_OPERATIONS is implemented as RNAME(network_NAME),
+ * here or static in network.c. model.c wraps the two builds behind one interface; tests use this header
  * directly to check gradients against finite differences. */
 #ifndef GT_NETWORK_H
 #define GT_NETWORK_H
@@ -108,8 +109,8 @@ double RNAME(network_accuracy)(const struct RNAME(network) *net);
 /* Clips the gradients (see model_clip); returns the global norm after clipping. */
 double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layers,
 			   double grad_norm);
-/* One optimizer step at this learning rate: SGD (momentum, Nesterov, weight decay) as
- * torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
+/* One optimizer step at this learning rate (optimizer.c): SGD (momentum, Nesterov, weight
+ * decay) as torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
 
 /* The gradient buffer of a view into net->activations. */

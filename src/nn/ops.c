@@ -24,6 +24,7 @@ void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 	/* dW (out, in) += dz^T (out, B) x (B, in) */
 	gemm(dweight, dz, true, x, false, out, in, batch, 1, 1);
 	/* db (out) += dz^T (out, B) 1 (B) */
+	blas_threads_fit((double)batch * out);
 	BLAS(gemv)(CblasRowMajor, CblasTrans, batch, out, 1, dz, out, ones, 1, 1, dbias, 1);
 	/* dx (B, in) += dz (B, out) W (out, in) */
 	if (dx)
@@ -172,6 +173,7 @@ void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, 
 double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
 				size_t n)
 {
+	blas_threads_fit((double)n);
 	BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
 	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
 	double dalpha = 0;

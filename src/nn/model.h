@@ -49,10 +49,6 @@ void model_free(struct model *model);
 	 * nothing is clipped). Only called when clipping is on. */                        \
 	X(double, clip, , (, struct layer_stats *layers, double grad_norm),                \
 	  (, layers, grad_norm))                                                           \
-	/* Remembers the parameters, so that update_ratios can measure the next update. */ \
-	X(void, snapshot, , (), ())                                                        \
-	/* Per layer ||W - W_snapshot|| / ||W_snapshot||, after model_update. */           \
-	X(void, update_ratios, const, (, struct layer_stats *layers), (, layers))          \
 	/* Views of a layer's parameters (struct layer_parameters), valid until the next   \
 	 * model_update. */                                                                \
 	X(void, layer_parameters, const, (, int layer, struct layer_parameters *parameters), \
@@ -62,8 +58,11 @@ void model_free(struct model *model);
 	/* Each block's alpha and dL/dalpha of the last compute_gradients, before clipping \
 	 * (block_count entries). */                                                       \
 	X(void, measure_blocks, const, (, struct block_stats *blocks), (, blocks))         \
-	/* One optimizer step with the gradients of the last compute_gradients. */         \
-	X(void, update, , (, double learning_rate), (, learning_rate))
+	/* One optimizer step with the gradients of the last compute_gradients; with       \
+	 * layers (a logged step, after measure with all), also each layer's update_ratio: \
+	 * ||W after - W before|| / ||W before||. */                                       \
+	X(void, update, , (, double learning_rate, struct layer_stats *layers),            \
+	  (, learning_rate, layers))
 
 /* Helpers for expanding MODEL_OPERATIONS: MODEL_LIST (, a, b) is ", a, b" (nothing for
  * ()); MODEL_RETURN_type is `return` unless the type is void. */

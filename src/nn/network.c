@@ -130,7 +130,7 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
 	if (net->optimizer != OPTIMIZER_SGD)
 		net->second_moment = xcalloc(net->parameter_count, sizeof(real));
-	net->previous = xcalloc(net->parameter_count, sizeof(real));
+	net->change = xcalloc(net->parameter_count, sizeof(real));
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
@@ -212,7 +212,7 @@ void RNAME(network_free)(network *net)
 	free(net->gradients);
 	free(net->velocity);
 	free(net->second_moment);
-	free(net->previous);
+	free(net->change);
 	free(net->activations);
 	free(net->activation_grads);
 	free(net->input);
@@ -403,7 +403,11 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		const dense_layer *layer = &net->layers[l];
 		size_t weights = (size_t)layer->fan_out * layer->fan_in;
 		struct layer_stats *s = &stats[l];
-		s->weight_grad_norm = RNAME(norm)(layer->weight_grad, weights);
+		/* zero or subnormal: below the smallest normal number, counted in the pass that
+		 * takes the norm */
+		size_t tiny = 0;
+		s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
+					  : RNAME(norm)(layer->weight_grad, weights);
 		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
 		s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
 							: NAN;
@@ -416,9 +420,6 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		if (all) {
 			s->delta_norm = RNAME(norm)(layer->pre_grad, (size_t)net->batch * layer->fan_out);
 			s->weight_norm = RNAME(norm)(layer->weight, weights);
-			size_t tiny = 0; /* zero or subnormal: below the smallest normal number */
-			for (size_t i = 0; i < weights; i++)
-				tiny += fabs((double)layer->weight_grad[i]) < REAL_MIN_NORMAL;
 			s->zero_grad_fraction = (double)tiny / (double)weights;
 			if (!layer->is_output)
 				activity(net, layer, s);
@@ -510,25 +511,6 @@ static void RNAME(network_evaluate)(network *net, const struct dataset *data, in
 	net->training = true;
 	*loss = loss_sum / (double)count;
 	*accuracy = correct / (double)count;
-}
-
-static void RNAME(network_snapshot)(network *net)
-{
-	memcpy(net->previous, net->parameters, net->parameter_count * sizeof(real));
-}
-
-/* ||W - W_before|| / ||W_before||; the snapshot is overwritten with the difference. */
-static void RNAME(network_update_ratios)(const network *net, struct layer_stats *layers)
-{
-	for (int l = 0; l < net->layer_count; l++) {
-		const dense_layer *layer = &net->layers[l];
-		size_t weights = (size_t)layer->fan_out * layer->fan_in;
-		real *before = net->previous + (layer->weight - net->parameters);
-		double before_norm = RNAME(norm)(before, weights);
-		for (size_t i = 0; i < weights; i++)
-			before[i] = layer->weight[i] - before[i];
-		layers[l].update_ratio = RNAME(norm)(before, weights) / before_norm;
-	}
 }
 
 static void RNAME(network_layer_parameters)(const network *net, int l,

@@ -74,7 +74,7 @@ struct RNAME(network) {
 	/* One allocation per buffer family; the layers hold views into them. */
 	real *parameters, *gradients, *velocity; /* (parameter_count) each */
 	real *second_moment; /* (parameter_count), adam and adamw only */
-	real *previous;      /* (parameter_count), the parameters before a logged update */
+	real *change;        /* (parameter_count), what the last logged update added */
 	size_t parameter_count;
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
@@ -110,8 +110,11 @@ double RNAME(network_accuracy)(const struct RNAME(network) *net);
 double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layers,
 			   double grad_norm);
 /* One optimizer step at this learning rate (optimizer.c): SGD (momentum, Nesterov, weight
- * decay) as torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
-void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
+ * decay) as torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. With
+ * layers (a logged step, after network_measure with all), also each layer's
+ * update_ratio, ||W after - W before|| / weight_norm. */
+void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
+			   struct layer_stats *layers);
 
 /* The gradient buffer of a view into net->activations. */
 real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);

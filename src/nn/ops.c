@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nn/gemm.h"
+#include "nn/vector_math.h"
 #include "spec/spec.h"
 
 void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
@@ -31,11 +32,16 @@ void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 		gemm(dx, dz, false, weight, false, batch, in, out, 1, 1);
 }
 
-/* glibc's tanhf goes through expm1f and dominated training time on 64-wide layers.
- * In double, (e^2z - 1) / (e^2z + 1) is accurate to far below float's precision except
- * where e^2z - 1 cancels (|z| < 1e-4: the Taylor series is exact there in float) or
- * e^2z overflows (|z| > 10: tanh is 1 to float precision). */
-#ifndef GT_REAL_DOUBLE
+/* float tanh: libmvec's vector tanhf where there is one (vector_math.h). glibc's scalar
+ * tanhf goes through expm1f and dominated training time on 64-wide layers; without
+ * libmvec, (e^2z - 1) / (e^2z + 1) in double is accurate to far below float's precision
+ * except where e^2z - 1 cancels (|z| < 1e-4: the Taylor series is exact there in float)
+ * or e^2z overflows (|z| > 10: tanh is 1 to float precision). */
+#if defined(GT_REAL_DOUBLE)
+#define tanh_real tanh
+#elif defined(GTRACK_LIBMVEC)
+#define tanh_real tanhf
+#else
 static inline real tanh_real(real z)
 {
 	double x = z;
@@ -46,8 +52,6 @@ static inline real tanh_real(real z)
 	double e = exp(2 * x);
 	return (real)((e - 1) / (e + 1));
 }
-#else
-#define tanh_real tanh
 #endif
 
 static inline real sigmoid(real z)
@@ -68,7 +72,8 @@ static inline real softplus(real z)
 	return z > 20 ? z : REAL_LOG1P(REAL_EXP(z));
 }
 
-void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope)
+VECTOR_CLONES void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind,
+					    real slope)
 {
 	switch (kind) {
 	case ACT_LINEAR:
@@ -110,8 +115,8 @@ void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real 
 	}
 }
 
-void RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
-				size_t n, int kind, real slope)
+VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const real *z,
+					     const real *a, size_t n, int kind, real slope)
 {
 	switch (kind) {
 	case ACT_LINEAR:

@@ -3,69 +3,75 @@
  * gradient and state arrays of a network (llm.c keeps its update step apart the same
  * way). Compiled per dtype (see real.h).
  *
- * On a logged step the update also records what it added to each parameter, in the
- * same pass: the update ratio needs no copy of the parameters from before. The loops
- * are the same whether they record or not, so logging never changes a run. */
+ * On a logged step the update also records what it adds to each parameter, in the same
+ * pass: the update ratio needs no copy of the parameters from before. Both variants
+ * compute the same expressions, so logging never changes a run. Each loop is free of
+ * branches, so that the compiler vectorises it. */
 #include "nn/network.h"
 
 #include <math.h>
 
+#include "nn/vector_math.h"
 #include "util/norm.h"
 
-/* w[i] = updated, and change[i] = updated - w[i] when change is given. */
-static inline void apply(real *w, real *change, size_t i, real updated)
-{
-	if (change)
-		change[i] = updated - w[i];
-	w[i] = updated;
-}
+/* Runs `step`, which sets `updated` from w[i] and the state at i, for every parameter i
+ * < n, then stores it into w[i], and on a logged step (change not NULL) what it added
+ * into change[i]. */
+#define UPDATE_EACH(step)                                                                  \
+	do {                                                                               \
+		if (change) {                                                              \
+			for (size_t i = 0; i < n; i++) {                                   \
+				real updated;                                              \
+				step;                                                      \
+				change[i] = updated - w[i];                                \
+				w[i] = updated;                                            \
+			}                                                                  \
+		} else {                                                                   \
+			for (size_t i = 0; i < n; i++) {                                   \
+				real updated;                                              \
+				step;                                                      \
+				w[i] = updated;                                            \
+			}                                                                  \
+		}                                                                          \
+	} while (0)
 
-static void sgd_step(struct RNAME(network) *net, real learning_rate, real *change)
+VECTOR_CLONES static void sgd_step(struct RNAME(network) *net, real learning_rate, real *change)
 {
 	size_t n = net->parameter_count;
 	real *w = net->parameters, *v = net->velocity;
 	const real *grad = net->gradients;
+	/* g = dL/dw + decay w (an L2 penalty, as torch.optim.SGD); w is finite here (a
+	 * non-finite loss stops the run before its update), so decay 0 adds exactly 0 */
 	real decay = net->weight_decay, momentum = net->momentum;
-	bool decays = decay != 0;
-	for (size_t i = 0; i < n; i++) {
-		/* g = dL/dw + decay w (an L2 penalty, as torch.optim.SGD) */
-		real g = decays ? grad[i] + decay * w[i] : grad[i];
-		if (momentum == 0) {
-			/* w -= lr g */
-			apply(w, change, i, w[i] - learning_rate * g);
-			continue;
-		}
-		/* v = momentum v + g; w -= lr (g + momentum v) with Nesterov, else lr v */
-		v[i] = momentum * v[i] + g;
-		apply(w, change, i,
-		      net->nesterov ? w[i] - learning_rate * g - learning_rate * momentum * v[i]
-				    : w[i] - learning_rate * v[i]);
-	}
+	real learning_momentum = learning_rate * momentum;
+	if (momentum == 0) /* w -= lr g */
+		UPDATE_EACH(updated = w[i] - learning_rate * (grad[i] + decay * w[i]));
+	else if (net->nesterov) /* v = momentum v + g, w -= lr (g + momentum v) */
+		UPDATE_EACH(real g = grad[i] + decay * w[i]; v[i] = momentum * v[i] + g;
+			    updated = w[i] - learning_rate * g - learning_momentum * v[i]);
+	else /* v = momentum v + g, w -= lr v */
+		UPDATE_EACH(v[i] = momentum * v[i] + (grad[i] + decay * w[i]);
+			    updated = w[i] - learning_rate * v[i]);
 }
 
 /* Adam: m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
  * w -= lr / (1 - b1^t) m / (sqrt(s) / sqrt(1 - b2^t) + eps). AdamW first shrinks w by
  * (1 - lr decay); Adam adds decay w to g. */
-static void adam_step(struct RNAME(network) *net, real learning_rate, real *change)
+VECTOR_CLONES static void adam_step(struct RNAME(network) *net, real learning_rate, real *change)
 {
 	size_t n = net->parameter_count;
 	real *w = net->parameters, *m = net->velocity, *s = net->second_moment;
 	const real *grad = net->gradients;
-	real b1 = net->beta1, b2 = net->beta2, decay = net->weight_decay;
-	bool adamw = net->optimizer == OPTIMIZER_ADAMW && decay != 0;
-	bool adam_decay = net->optimizer == OPTIMIZER_ADAM && decay != 0;
-	real shrink = 1 - learning_rate * decay;
+	real b1 = net->beta1, b2 = net->beta2, eps = net->eps;
+	/* multiplying by 1 and adding 0 times a finite w are exact: one loop for both */
+	real shrink = net->optimizer == OPTIMIZER_ADAMW ? 1 - learning_rate * net->weight_decay : 1;
+	real decay = net->optimizer == OPTIMIZER_ADAM ? net->weight_decay : 0;
 	double t = (double)net->updates;
 	real step_size = (real)(learning_rate / (1 - pow(b1, t)));
 	real correction = (real)sqrt(1 - pow(b2, t));
-	for (size_t i = 0; i < n; i++) {
-		real g = adam_decay ? grad[i] + decay * w[i] : grad[i];
-		m[i] = b1 * m[i] + (1 - b1) * g;
-		s[i] = b2 * s[i] + (1 - b2) * g * g;
-		real shrunk = adamw ? w[i] * shrink : w[i];
-		apply(w, change, i,
-		      shrunk - step_size * m[i] / (REAL_SQRT(s[i]) / correction + net->eps));
-	}
+	UPDATE_EACH(real g = grad[i] + decay * w[i]; m[i] = b1 * m[i] + (1 - b1) * g;
+		    s[i] = b2 * s[i] + (1 - b2) * g * g;
+		    updated = w[i] * shrink - step_size * m[i] / (REAL_SQRT(s[i]) / correction + eps));
 }
 
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,

@@ -134,11 +134,10 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
-	size_t batch_values = (size_t)net->batch * ((size_t)net->inputs + 2 * (size_t)net->outputs + 1);
+	size_t batch_values = (size_t)net->batch * ((size_t)net->inputs + 2 * (size_t)net->outputs);
 	net->input = xcalloc(batch_values, sizeof(real));
 	net->targets = net->input + (size_t)net->batch * net->inputs;
 	net->probs = net->targets + (size_t)net->batch * net->outputs;
-	net->ones = net->probs + (size_t)net->batch * net->outputs;
 	net->labels = xcalloc((size_t)net->batch, sizeof(int32_t));
 	net->norm_state = norm_state_count ? xcalloc(norm_state_count, sizeof(real)) : NULL;
 	net->norm_scratch = xcalloc(4 * (size_t)net->layer_count + 1, sizeof(double));
@@ -151,8 +150,6 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	}
 	for (size_t b = 0; b < alpha_count; b++)
 		net->alpha[b] = (real)spec->model.residual.alpha;
-	for (int i = 0; i < net->batch; i++)
-		net->ones[i] = 1;
 
 	/* Second pass: views. */
 	size_t parameter_offset = 0, activation_offset = 0, norm_offset = 0;
@@ -317,10 +314,19 @@ double RNAME(network_forward)(network *net)
 	const real *x = net->input;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
-		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->active,
-				     layer->fan_in, layer->fan_out);
+		/* an activation that reads z directly (every stage before it is a no-op) is
+		 * applied in the pass that adds the bias */
+		bool fused = !layer->is_output && layer->act_in == layer->pre;
+		if (fused)
+			RNAME(dense_activation_forward)(layer->act, layer->pre, x, layer->weight,
+							layer->bias, net->active, layer->fan_in,
+							layer->fan_out, layer->activation, net->slope);
+		else
+			RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias,
+					     net->active, layer->fan_in, layer->fan_out);
 		for (int i = 0; !layer->is_output && i < 3; i++)
-			stage_forward(net, layer, stage_order[net->form][i]);
+			if (!fused || stage_order[net->form][i] != STAGE_ACTIVATION)
+				stage_forward(net, layer, stage_order[net->form][i]);
 		x = layer->out;
 	}
 	const real *scores = net->layers[net->layer_count - 1].out;
@@ -333,9 +339,14 @@ double RNAME(network_forward)(network *net)
 void RNAME(network_backward)(network *net)
 {
 	dense_layer *output = &net->layers[net->layer_count - 1];
-	memset(net->gradients, 0, net->parameter_count * sizeof(real));
+	/* dense_backward writes each layer's dW and db; what is added to must start at 0:
+	 * the activations' gradients, the norms' and the alphas' */
 	memset(net->activation_grads, 0, net->activation_count * sizeof(real));
-	if (!net->learn_alpha && net->block_count)
+	for (int l = 0; l < net->layer_count; l++)
+		if (net->layers[l].gamma) /* beta_grad follows gamma_grad */
+			memset(net->layers[l].gamma_grad, 0,
+			       2 * (size_t)net->layers[l].fan_out * sizeof(real));
+	if (net->block_count)
 		memset(net->alpha_grad, 0, (size_t)net->block_count * sizeof(real));
 
 	if (net->loss == LOSS_CROSS_ENTROPY)
@@ -355,8 +366,7 @@ void RNAME(network_backward)(network *net)
 		for (int i = 2; !layer->is_output && i >= 0; i--)
 			stage_backward(net, layer, stage_order[net->form][i]);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
-				      layer->weight, net->ones, net->batch, layer->fan_in,
-				      layer->fan_out);
+				      layer->weight, net->batch, layer->fan_in, layer->fan_out);
 	}
 }
 

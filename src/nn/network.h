@@ -82,7 +82,6 @@ struct RNAME(network) {
 	real *targets; /* (B, outputs), mse only */
 	real *probs;   /* (B, outputs), cross_entropy only */
 	int32_t *labels; /* (B) */
-	real *ones;      /* (B) of 1, for bias gradients through gemv */
 	double *norm_scratch; /* (4 layer_count + 1) per-layer norms, then the alphas' */
 };
 

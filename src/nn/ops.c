@@ -11,22 +11,46 @@
 void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
 			  int batch, int in, int out)
 {
-	/* z = 1 b^T, then z += x W^T */
+	/* z = x W^T, then z += 1 b^T */
+	gemm(z, x, false, weight, true, batch, out, in, 1, 0);
 	for (int row = 0; row < batch; row++)
 		for (int j = 0; j < out; j++)
-			z[(size_t)row * out + j] = bias[j];
-	gemm(z, x, false, weight, true, batch, out, in, 1, 1);
+			z[(size_t)row * out + j] += bias[j];
+}
+
+/* Entries of z per block of the fused pass: 16 KiB of float. */
+#define FUSED_BLOCK 4096
+
+void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real *weight,
+				     const real *bias, int batch, int in, int out, int kind,
+				     real slope)
+{
+	/* z = x W^T; then z += b and a = f(z) on blocks of rows small enough to stay in the
+	 * first-level cache between the two (and large enough that the call is nothing) */
+	gemm(z, x, false, weight, true, batch, out, in, 1, 0);
+	int block = out < FUSED_BLOCK ? FUSED_BLOCK / out : 1;
+	for (int first = 0; first < batch; first += block) {
+		int rows = batch - first < block ? batch - first : block;
+		real *z_block = z + (size_t)first * out;
+		for (int row = 0; row < rows; row++)
+			for (int j = 0; j < out; j++)
+				z_block[(size_t)row * out + j] += bias[j];
+		RNAME(activation_forward)(a + (size_t)first * out, z_block, (size_t)rows * out,
+					  kind, slope);
+	}
 }
 
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, const real *ones, int batch,
-			   int in, int out)
+			   const real *x, const real *weight, int batch, int in, int out)
 {
-	/* dW (out, in) += dz^T (out, B) x (B, in) */
-	gemm(dweight, dz, true, x, false, out, in, batch, 1, 1);
-	/* db (out) += dz^T (out, B) 1 (B) */
-	blas_threads_fit((double)batch * out);
-	BLAS(gemv)(CblasRowMajor, CblasTrans, batch, out, 1, dz, out, ones, 1, 1, dbias, 1);
+	/* dW (out, in) = dz^T (out, B) x (B, in) */
+	gemm(dweight, dz, true, x, false, out, in, batch, 1, 0);
+	/* db (out) = column sums of dz, a row at a time (vectorised across the columns) */
+	for (int j = 0; j < out; j++)
+		dbias[j] = 0;
+	for (int row = 0; row < batch; row++)
+		for (int j = 0; j < out; j++)
+			dbias[j] += dz[(size_t)row * out + j];
 	/* dx (B, in) += dz (B, out) W (out, in) */
 	if (dx)
 		gemm(dx, dz, false, weight, false, batch, in, out, 1, 1);

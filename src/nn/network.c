@@ -10,6 +10,7 @@
 #include "nn/blas_threads.h"
 #include "nn/model_ops.h"
 #include "nn/ops.h"
+#include "nn/vector_math.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -372,7 +373,7 @@ void RNAME(network_backward)(network *net)
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
  * sigmoid and tanh activations whose derivative is below 1% of its maximum. */
-static void activity(const network *net, const dense_layer *layer, struct layer_stats *s)
+VECTOR_CLONES static void activity(const network *net, const dense_layer *layer, struct layer_stats *s)
 {
 	int units = layer->fan_out, batch = net->batch;
 	if (layer->activation == ACT_RELU) {
@@ -385,16 +386,17 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 		}
 		s->dead_fraction = (double)dead / units;
 	}
-	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH) {
-		size_t n = (size_t)batch * units, saturated = 0;
-		for (size_t i = 0; i < n; i++) {
-			real a = layer->act[i];
-			real derivative = layer->activation == ACT_SIGMOID ? a * (1 - a) / (real)0.25
-									   : 1 - a * a;
-			saturated += derivative < (real)0.01;
-		}
+	size_t n = (size_t)batch * units, saturated = 0;
+	const real *a = layer->act;
+	/* one loop per activation, each vectorised */
+	if (layer->activation == ACT_SIGMOID)
+		for (size_t i = 0; i < n; i++)
+			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
+	if (layer->activation == ACT_TANH)
+		for (size_t i = 0; i < n; i++)
+			saturated += 1 - a[i] * a[i] < (real)0.01;
+	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH)
 		s->saturated_fraction = (double)saturated / (double)n;
-	}
 }
 
 /* The global gradient norm from the per-layer norms in norm_scratch and the trained

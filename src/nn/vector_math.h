@@ -1,28 +1,21 @@
-/* Vectorised elementwise loops in the one binary that runs on any x86-64.
- *
- * VECTOR_CLONES makes GCC compile a function for AVX-512, AVX2 and baseline x86-64 and
- * pick the version when the program loads (target_clones, through an ifunc); on other
- * machines and compilers it is nothing, and the baseline build is all there is.
+/* Vector maths for the elementwise loops of the numeric core, which are built as
+ * VECTOR_CLONES (util/target_clones.h): one binary for any x86-64.
  *
  * For float, the loops of the activations call glibc's vector maths library (libmvec,
  * found by CMake, which defines GTRACK_LIBMVEC): declared simd below, expf and the others
- * are called 4, 8 or 16 at a time in the matching clone. erff is left scalar: gelu's
- * 1 + erf(z) cancels for negative z, where libmvec's few ulps became 1e-4. libmvec is accurate to a few
+ * are called 4, 8 or 16 at a time in the matching clone. libmvec is accurate to a few
  * ulp (1e-7 relative: the PyTorch fixtures allow 1e-4 in float32) and its versions
  * differ in the last bit, so float32 results depend on the instruction set, never on the
- * run. float64 keeps libm's scalar functions: its fixtures hold to 1e-9. The functions
- * must be built with -fno-math-errno (CMake does), or the calls, which may set errno,
- * are not vectorised. */
+ * run. erff stays scalar: gelu's 1 + erf(z) cancels for negative z, where those few ulps
+ * became 1e-4. float64 keeps libm's scalar functions: its fixtures hold to 1e-9. The
+ * functions must be built with -fno-math-errno (CMake does), or the calls, which may
+ * set errno, are not vectorised. */
 #ifndef GT_VECTOR_MATH_H
 #define GT_VECTOR_MATH_H
 
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
+#include "util/target_clones.h"
 
 #if defined(GTRACK_LIBMVEC) && !defined(GT_REAL_DOUBLE)
 __attribute__((simd("notinbranch"))) float expf(float);

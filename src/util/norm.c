@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdbool.h>
 
+#include "util/target_clones.h"
+
 /* With count_tiny, also counts the entries below FLT_MIN in magnitude (zero or
  * subnormal) into *tiny, in the same pass; the sums are the same either way. */
 static inline double sum_f32(const float *x, size_t n, bool count_tiny, size_t *tiny)
@@ -35,12 +37,12 @@ static inline double sum_f32(const float *x, size_t n, bool count_tiny, size_t *
 	return sqrt(sum);
 }
 
-double norm_f32(const float *x, size_t n)
+VECTOR_CLONES double norm_f32(const float *x, size_t n)
 {
 	return sum_f32(x, n, false, NULL);
 }
 
-double norm_tiny_f32(const float *x, size_t n, size_t *tiny)
+VECTOR_CLONES double norm_tiny_f32(const float *x, size_t n, size_t *tiny)
 {
 	return sum_f32(x, n, true, tiny);
 }
@@ -106,12 +108,12 @@ static inline double sum_f64(const double *x, size_t n, bool count_tiny, size_t 
 	return scaled_norm_f64(x, n);
 }
 
-double norm_f64(const double *x, size_t n)
+VECTOR_CLONES double norm_f64(const double *x, size_t n)
 {
 	return sum_f64(x, n, false, NULL);
 }
 
-double norm_tiny_f64(const double *x, size_t n, size_t *tiny)
+VECTOR_CLONES double norm_tiny_f64(const double *x, size_t n, size_t *tiny)
 {
 	return sum_f64(x, n, true, tiny);
 }

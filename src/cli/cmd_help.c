@@ -29,6 +29,8 @@ static void print_overview(void)
 	       "  gtrack --version     the version\n"
 	       "\n"
 	       "database: --db PATH, else $GTRACK_DB, else ./gtrack.db\n"
+	       "threads:  --threads N, else $OPENBLAS_NUM_THREADS, else $OMP_NUM_THREADS, else\n"
+	       "          the cores (shared among the runs of 'gtrack sweep -j N')\n"
 	       "\n"
 	       "exit codes:\n"
 	       "  0    success\n"

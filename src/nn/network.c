@@ -4,7 +4,7 @@
  * Memory: four allocations hold everything the step touches (parameters, gradients,
  * velocity, activations and their gradients, plus the batch buffers); each layer has
  * views into them. Nothing is allocated once network_new returns. Parameters are laid
- * out layer by layer, weight then bias, so optimizer steps are single BLAS calls over the
+ * out layer by layer, weight then bias, so optimizer steps are single loops over the
  * flat arrays. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
@@ -373,7 +373,8 @@ void RNAME(network_backward)(network *net)
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
  * sigmoid and tanh activations whose derivative is below 1% of its maximum. */
-VECTOR_CLONES static void activity(const network *net, const dense_layer *layer, struct layer_stats *s)
+VECTOR_CLONES static void activity(const network *net, const dense_layer *layer,
+				   struct layer_stats *s)
 {
 	int units = layer->fan_out, batch = net->batch;
 	if (layer->activation == ACT_RELU) {

@@ -247,7 +247,7 @@ static void every_residual_setup(void **state)
 		if (norm && init == RESIDUAL_INIT_ZERO_LAST && form != RESIDUAL_PRE) {
 			RNAME(network_forward)(f.net);
 			RNAME(network_backward)(f.net);
-			RNAME(network_update)(f.net, (real)0.05);
+			RNAME(network_update)(f.net, (real)0.05, NULL);
 		}
 		assert_int_equal(f.net->block_count, (depth - 1) / block);
 		size_t weights_and_norms =
@@ -308,17 +308,72 @@ static void training_step_allocates_nothing(void **state)
 	/* one step first: BLAS may set up its buffers on the first call */
 	RNAME(network_forward)(f.net);
 	RNAME(network_backward)(f.net);
-	RNAME(network_update)(f.net, (real)0.1);
+	RNAME(network_update)(f.net, (real)0.1, NULL);
 	long before = allocations;
 	for (int step = 0; step < 3; step++) {
 		RNAME(network_load_batch)(f.net, &f.data, f.rows);
 		RNAME(network_forward)(f.net);
 		RNAME(network_backward)(f.net);
-		RNAME(network_measure)(f.net, stats, true);
-		RNAME(network_update)(f.net, (real)0.1);
+		/* logged steps and unlogged ones */
+		RNAME(network_measure)(f.net, stats, step != 1);
+		RNAME(network_update)(f.net, (real)0.1, step != 1 ? stats : NULL);
 	}
 	assert_int_equal(allocations - before, 0);
 	destroy(&f);
+}
+
+/* A logged update records ||W after - W before|| / ||W before|| per layer, as computed
+ * here from a copy of the weights, and moves the parameters exactly as an unlogged one
+ * does, for every optimizer. */
+static void logged_update_measures_its_ratio(void **state)
+{
+	(void)state;
+	static const char *const optimizers[] = {
+		"optimizer: {kind: sgd, lr: 0.1}",
+		"optimizer: {kind: sgd, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01}",
+		"optimizer: {kind: sgd, lr: 0.1, momentum: 0.5}",
+		"optimizer: {kind: adam, lr: 0.01, weight_decay: 0.1}",
+		"optimizer: {kind: adamw, lr: 0.01, weight_decay: 0.1}",
+	};
+	for (size_t o = 0; o < sizeof optimizers / sizeof *optimizers; o++) {
+		struct fixture logged, unlogged;
+		build_spec(&logged, 3, 5, 4, "activation: tanh", optimizers[o]);
+		build_spec(&unlogged, 3, 5, 4, "activation: tanh", optimizers[o]);
+		size_t n = logged.net->parameter_count;
+		real *before = malloc(n * sizeof *before);
+		struct layer_stats stats[4];
+		for (int step = 0; step < 3; step++) {
+			memcpy(before, logged.net->parameters, n * sizeof *before);
+			RNAME(network_forward)(logged.net);
+			RNAME(network_backward)(logged.net);
+			RNAME(network_measure)(logged.net, stats, true);
+			RNAME(network_update)(logged.net, (real)0.1, stats);
+			RNAME(network_forward)(unlogged.net);
+			RNAME(network_backward)(unlogged.net);
+			RNAME(network_update)(unlogged.net, (real)0.1, NULL);
+			assert_memory_equal(logged.net->parameters, unlogged.net->parameters,
+					    n * sizeof *before);
+			for (int l = 0; l < logged.net->layer_count; l++) {
+				const struct RNAME(dense_layer) *layer = &logged.net->layers[l];
+				size_t offset = (size_t)(layer->weight - logged.net->parameters);
+				size_t weights = (size_t)layer->fan_in * layer->fan_out;
+				double moved = 0, size = 0;
+				for (size_t i = offset; i < offset + weights; i++) {
+					double d = (double)(logged.net->parameters[i] - before[i]);
+					moved += d * d;
+					size += (double)before[i] * before[i];
+				}
+				double expected = sqrt(moved) / sqrt(size);
+				if (!(fabs(stats[l].update_ratio - expected) <= 1e-12 * expected) ||
+				    !(expected > 0))
+					fail_msg("%s: step %d layer %d: update_ratio %.17g, expected %.17g",
+						 optimizers[o], step, l, stats[l].update_ratio, expected);
+			}
+		}
+		free(before);
+		destroy(&logged);
+		destroy(&unlogged);
+	}
 }
 
 int main(void)
@@ -331,6 +386,7 @@ int main(void)
 		cmocka_unit_test(every_residual_setup),
 		cmocka_unit_test(delta_is_the_pre_activation_gradient),
 		cmocka_unit_test(training_step_allocates_nothing),
+		cmocka_unit_test(logged_update_measures_its_ratio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,29 @@ static void combined_norms_keep_tiny_scales(void **state)
 	assert_relative(norm_combine(ordinary, 3), 3, 1e-15);
 }
 
+/* norm_tiny_* give norm_*'s value to the bit and count the zero and subnormal entries,
+ * in the unrolled part and the tail alike (19 entries: two blocks of 8, then 3). */
+static void tiny_entries_are_counted_in_the_norm_pass(void **state)
+{
+	(void)state;
+	float f[19];
+	double d[19];
+	for (int i = 0; i < 19; i++) {
+		f[i] = (float)(i + 1) * 1e-20f;
+		d[i] = (i + 1) * 1e-160;
+	}
+	f[0] = 0, f[9] = 1e-40f, f[17] = -1e-41f, f[18] = 0; /* zero, subnormals, in the tail */
+	d[3] = 0, d[12] = 4e-310, d[16] = -DBL_MIN / 4, d[18] = DBL_MIN; /* DBL_MIN is normal */
+	size_t tiny = 99;
+	assert_true(norm_tiny_f32(f, 19, &tiny) == norm_f32(f, 19));
+	assert_int_equal(tiny, 4);
+	/* the double data takes the scaled path (squares of 1e-160 underflow) */
+	assert_true(norm_tiny_f64(d, 19, &tiny) == norm_f64(d, 19));
+	assert_int_equal(tiny, 3);
+	assert_true(norm_tiny_f64(d, 0, &tiny) == 0);
+	assert_int_equal(tiny, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -75,6 +98,7 @@ int main(void)
 		cmocka_unit_test(double_extremes_neither_underflow_nor_overflow),
 		cmocka_unit_test(non_finite_values_are_reported),
 		cmocka_unit_test(combined_norms_keep_tiny_scales),
+		cmocka_unit_test(tiny_entries_are_counted_in_the_norm_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -294,6 +294,103 @@ static void refused_write_ends_the_run_as_failed(void **state)
 	}
 }
 
+/* Wide enough that OpenBLAS splits every product among its threads (it keeps products
+ * of fewer than about 2.6e5 multiply-adds on one thread). */
+static const char wide_spec[] =
+	"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
+	"model: {depth: 3, width: 256, activation: relu}\n"
+	"train: {steps: 3, batch_size: 128, dtype: %s}\n";
+
+/* Trains wide_spec in dtype into dir/db with `threads` BLAS threads. */
+static void train_wide(const char *dir, const char *dtype, const char *db, const char *threads)
+{
+	char spec[256];
+	snprintf(spec, sizeof spec, wide_spec, dtype);
+	free(test_write_file(dir, "wide.yaml", spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "wide.yaml", "--db", db, "--threads", threads, "--quiet");
+	if (r.exit_code)
+		fail_msg("exit %d: %s%s", r.exit_code, r.out, r.err);
+	command_result_free(&r);
+}
+
+/* The largest relative difference between the numbers two databases in dir hold for
+ * their run 1: every layer_stats column and the loss; 1e300 when a value is missing
+ * on one side only or the rows do not pair up. */
+static double largest_difference(const char *dir, const char *a, const char *b)
+{
+	static const char *const columns[] = {
+		"weight_grad_norm", "bias_grad_norm", "delta_norm", "weight_norm",
+		"dead_fraction", "zero_grad_fraction", "update_ratio"};
+	char path[1024], sql[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, a);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(path, sizeof path, "%s/%s", dir, b);
+	char *attach = sqlite3_mprintf("ATTACH %Q AS other", path);
+	assert_int_equal(sqlite3_exec(db, attach, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(attach);
+	double worst = query_double(db, "SELECT CASE WHEN (SELECT count(*) FROM main.layer_stats)"
+					" = (SELECT count(*) FROM other.layer_stats) AND (SELECT"
+					" count(*) FROM main.steps) = (SELECT count(*) FROM"
+					" other.steps) THEN 0 ELSE 1e300 END");
+	static const char difference[] =
+		"SELECT coalesce(max(CASE WHEN x.%1$s IS y.%1$s THEN 0 WHEN x.%1$s IS NULL OR"
+		" y.%1$s IS NULL THEN 1e300 ELSE abs(x.%1$s - y.%1$s) / max(abs(y.%1$s), 1e-300)"
+		" END), 1e300) FROM main.%2$s x JOIN other.%2$s y USING (run_id, step%3$s)";
+	for (size_t c = 0; c < sizeof columns / sizeof *columns; c++) {
+		snprintf(sql, sizeof sql, difference, columns[c], "layer_stats", ", layer");
+		worst = fmax(worst, query_double(db, sql));
+	}
+	snprintf(sql, sizeof sql, difference, "loss", "steps", "");
+	worst = fmax(worst, query_double(db, sql));
+	sqlite3_close(db);
+	return worst;
+}
+
+/* --threads: runs with the same thread count agree bit for bit; float64 runs agree
+ * whatever the count. OpenBLAS 0.3.21's threaded sgemm rounds differently from its
+ * one-thread sgemm, so float32 runs at different counts agree to rounding only, far
+ * inside the PyTorch fixtures' float32 tolerance (1e-4). */
+static void thread_count_and_results(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	train_wide(dir, "float64", "one-64.db", "1");
+	train_wide(dir, "float64", "two-64.db", "2");
+	double float64_difference = largest_difference(dir, "one-64.db", "two-64.db");
+	train_wide(dir, "float32", "one-32.db", "1");
+	train_wide(dir, "float32", "two-32.db", "2");
+	train_wide(dir, "float32", "two-32-again.db", "2");
+	double float32_difference = largest_difference(dir, "one-32.db", "two-32.db");
+	double repeat_difference = largest_difference(dir, "two-32.db", "two-32-again.db");
+	print_message("1 vs 2 threads: float64 %.3g, float32 %.3g; 2 threads twice: %.3g\n",
+		      float64_difference, float32_difference, repeat_difference);
+	assert_true(float64_difference == 0);
+	assert_true(repeat_difference == 0);
+	assert_true(float32_difference < 1e-6);
+}
+
+static void threads_option_is_checked(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	static const char *const wrong[] = {"0", "-2", "two", "", "1025", "3x"};
+	static const char *const commands[][2] = {{"run", "spec.yaml"}, {"sweep", "sweep.yaml"}};
+	for (size_t i = 0; i < sizeof wrong / sizeof *wrong; i++)
+		for (int c = 0; c < 2; c++) {
+			struct command_result r;
+			char expected[128];
+			snprintf(expected, sizeof expected,
+				 "gtrack %s: --threads expects 1 to 1024, got '%s'\n", commands[c][0],
+				 wrong[i]);
+			GTRACK(&r, dir, commands[c][0], commands[c][1], "--threads", wrong[i]);
+			assert_int_equal(r.exit_code, 2);
+			assert_contains(r.err, expected);
+			command_result_free(&r);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +399,8 @@ int main(void)
 		cmocka_unit_test(run_that_diverges_at_step_0),
 		cmocka_unit_test(norm_layer_gradient_columns),
 		cmocka_unit_test(refused_write_ends_the_run_as_failed),
+		cmocka_unit_test(thread_count_and_results),
+		cmocka_unit_test(threads_option_is_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/blas_threads.h"
 #include "util/printable.h"
 
 int usage_error(const char *command, const char *fmt, ...)
@@ -20,6 +21,17 @@ int usage_error(const char *command, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'gtrack %s --help'.\n", command);
 	return EXIT_USAGE;
+}
+
+int threads_option(const char *command, const char *text, int *threads)
+{
+	if (blas_threads_parse(text, threads))
+		return 0;
+	char *shown = text_printable(text);
+	int code = usage_error(command, "--threads expects 1 to %d, got '%s'", BLAS_THREADS_MAX,
+			       shown);
+	free(shown);
+	return code;
 }
 
 int option_error(const char *command, char *const *argv, const char *short_options)

@@ -30,6 +30,8 @@ static void print_overview(void)
 	       "\n"
 	       "database: --db PATH, else $GTRACK_DB, else ./gtrack.db; a writer waits up to\n"
 	       "  $GTRACK_BUSY_TIMEOUT seconds (default 60) for another process's transaction\n"
+	       "threads:  --threads N, else $OPENBLAS_NUM_THREADS, else $OMP_NUM_THREADS, else\n"
+	       "          the cores (shared among the runs of 'gtrack sweep -j N')\n"
 	       "\n"
 	       "exit codes:\n"
 	       "  0    success\n"

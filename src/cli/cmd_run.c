@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "data/dataset.h"
 #include "db/db.h"
+#include "nn/blas_threads.h"
 #include "spec/spec.h"
 #include "sweep/sweep.h"
 #include "train/trainer.h"
@@ -16,7 +17,8 @@
 #include "util/strbuf.h"
 
 const char cmd_run_usage[] =
-	"usage: gtrack run SPEC... [--db PATH] [--set KEY=VALUE]... [--name NAME] [--quiet]\n"
+	"usage: gtrack run SPEC... [--db PATH] [--set KEY=VALUE]... [--name NAME] [--threads N]\n"
+	"                          [--quiet]\n"
 	"\n"
 	"Trains each spec and records, for every logged step and every layer, the norms of\n"
 	"the weight and bias gradients, of the back-propagated delta and of the weights.\n"
@@ -28,6 +30,7 @@ const char cmd_run_usage[] =
 	"  --name NAME        run name (default: the spec's name, else its file name)\n"
 	"  --sweep FILE       record the runs as part of the sweep in FILE (what the tasks\n"
 	"                     of 'gtrack sweep --emit' do)\n"
+	THREADS_OPTION_HELP
 	"  -q, --quiet        no progress bar\n"
 	"  -h, --help         this help\n"
 	"\n"
@@ -41,11 +44,11 @@ int cmd_run(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},   {"set", required_argument, NULL, 's'},
 		{"name", required_argument, NULL, 'n'}, {"quiet", no_argument, NULL, 'q'},
 		{"sweep", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{"threads", required_argument, NULL, 't'}, {NULL, 0, NULL, 0},
 	};
 	const char *db_option = NULL, *name = NULL, *sweep_path = NULL;
 	const char **overrides = xcalloc((size_t)argc, sizeof *overrides);
-	int override_count = 0, option;
+	int override_count = 0, option, threads = 0;
 	bool quiet = false;
 	struct spec *specs = NULL;
 	struct dataset *datasets = NULL;
@@ -69,6 +72,12 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'w':
 			sweep_path = optarg;
+			break;
+		case 't':
+			if ((code = threads_option("run", optarg, &threads))) {
+				free(overrides);
+				return code;
+			}
 			break;
 		case 'h':
 			fputs(cmd_run_usage, stdout);
@@ -128,6 +137,7 @@ int cmd_run(int argc, char **argv)
 	for (int i = 0; i < spec_count; i++)
 		specs[i].sweep_id = sweep_id;
 	trainer_handle_signals();
+	blas_threads_use(blas_threads_choose(threads, 1));
 
 	for (int i = 0; i < spec_count; i++) {
 		struct run_result result;

@@ -14,7 +14,7 @@
 #include "util/printable.h"
 
 const char cmd_sweep_usage[] =
-	"usage: gtrack sweep SWEEP.yaml [-j N] [--db PATH] [--dry-run]\n"
+	"usage: gtrack sweep SWEEP.yaml [-j N] [--threads N] [--db PATH] [--dry-run]\n"
 	"       gtrack sweep SWEEP.yaml --emit slurm|parallel [--out DIR] [--array-max K]\n"
 	"                    [--sbatch OPTION]...\n"
 	"\n"
@@ -33,6 +33,7 @@ const char cmd_sweep_usage[] =
 	"re-runs those that failed, diverged, were killed or crashed.\n"
 	"\n"
 	"  -j, --jobs N       processes at once (default: the number of cores)\n"
+	THREADS_OPTION_HELP
 	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  --dry-run          list the runs and whether each is done\n"
 	"  --emit KIND        write a Slurm job array (slurm) or a GNU parallel task list\n"
@@ -78,14 +79,15 @@ int cmd_sweep(int argc, char **argv)
 		{"dry-run", no_argument, NULL, 'n'},      {"emit", required_argument, NULL, 'e'},
 		{"out", required_argument, NULL, 'o'},    {"array-max", required_argument, NULL, 'a'},
 		{"sbatch", required_argument, NULL, 's'}, {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+		{"help", no_argument, NULL, 'h'},         {"threads", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0},
 	};
 	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *db_option = NULL;
 	struct emit_options emit = {0};
 	const char **sbatch = xcalloc((size_t)argc + 1, sizeof *sbatch);
 	bool dry = false, quiet = false;
-	int option, code = EXIT_OK;
+	int option, code = EXIT_OK, threads = 0;
 	optind = 0;
 	while ((option = getopt_long(argc, argv, "j:qh", options, NULL)) != -1) {
 		char *end;
@@ -95,6 +97,10 @@ int cmd_sweep(int argc, char **argv)
 			if (*end || !*optarg || jobs < 1 || jobs > 4096)
 				return free(sbatch), usage_error("sweep", "-j expects 1 to 4096, got '%s'",
 								 optarg);
+			break;
+		case 't':
+			if ((code = threads_option("sweep", optarg, &threads)))
+				return free(sbatch), code;
 			break;
 		case 'd':
 			db_option = optarg;
@@ -159,7 +165,8 @@ int cmd_sweep(int argc, char **argv)
 		code = sweep_emit(&sweep, &emit) ? EXIT_RUN_FAILED : EXIT_OK;
 	} else {
 		struct sweep_tally tally;
-		if (sweep_execute(&sweep, db_path(db_option), (int)jobs, !quiet, stdout, &tally)) {
+		if (sweep_execute(&sweep, db_path(db_option), (int)jobs, threads, !quiet, stdout,
+				  &tally)) {
 			code = EXIT_DATABASE;
 		} else {
 			printf("sweep %s: %d runs: %d finished, %d skipped (done before), %d diverged, "

@@ -66,6 +66,14 @@ int usage_error(const char *command, const char *fmt, ...)
  * option missing its value from an unknown one), and returns EXIT_USAGE. getopt's own
  * message is off (opterr = 0 in main). */
 int option_error(const char *command, char *const *argv, const char *short_options);
+/* Parses the value of --threads into *threads: 0, or the usage error's EXIT_USAGE
+ * with the value shown escaped. */
+int threads_option(const char *command, const char *text, int *threads);
+/* The --threads lines of a subcommand's --help. */
+#define THREADS_OPTION_HELP                                                                \
+	"  --threads N        BLAS threads per run (default: $OPENBLAS_NUM_THREADS, else\n"   \
+	"                     $OMP_NUM_THREADS, else the cores, shared among parallel\n"      \
+	"                     runs); the numbers recorded do not depend on it\n"
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
 

@@ -2,7 +2,6 @@
 #include "nn/model.h"
 #include "nn/model_ops.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 
 #include "util/strbuf.h"
@@ -14,9 +13,6 @@ struct model {
 
 struct model *model_new(const struct spec *spec)
 {
-	/* One BLAS thread: these matrices are small, parallel runs are the way to use more
-	 * cores, and a fixed thread count keeps results bit-identical from run to run. */
-	openblas_set_num_threads(1);
 	struct rng rng;
 	rng_seed(&rng, (uint64_t)spec->seed, RNG_STREAM_INIT);
 	struct model *model = xmalloc(sizeof *model);
@@ -37,60 +33,9 @@ void model_free(struct model *model)
 	free(model);
 }
 
-int model_layer_count(const struct model *model)
-{
-	return model->ops->layer_count(model->network);
-}
-
-void model_compute_gradients(struct model *model, const struct dataset *data,
-			     const uint32_t *rows, struct step_stats *step)
-{
-	model->ops->compute_gradients(model->network, data, rows, step);
-}
-
-double model_measure(const struct model *model, struct layer_stats *layers, bool all)
-{
-	return model->ops->measure(model->network, layers, all);
-}
-
-void model_update(struct model *model, double learning_rate)
-{
-	model->ops->update(model->network, learning_rate);
-}
-
-void model_layer_parameters(const struct model *model, int layer,
-			    struct layer_parameters *parameters)
-{
-	model->ops->layer_parameters(model->network, layer, parameters);
-}
-
-double model_clip(struct model *model, struct layer_stats *layers, double grad_norm)
-{
-	return model->ops->clip(model->network, layers, grad_norm);
-}
-
-void model_snapshot(struct model *model)
-{
-	model->ops->snapshot(model->network);
-}
-
-void model_update_ratios(const struct model *model, struct layer_stats *layers)
-{
-	model->ops->update_ratios(model->network, layers);
-}
-
-int model_block_count(const struct model *model)
-{
-	return model->ops->block_count(model->network);
-}
-
-void model_measure_blocks(const struct model *model, struct block_stats *blocks)
-{
-	model->ops->measure_blocks(model->network, blocks);
-}
-
-void model_evaluate(struct model *model, const struct dataset *data, int64_t first,
-		    int64_t count, double *loss, double *accuracy)
-{
-	model->ops->evaluate(model->network, data, first, count, loss, accuracy);
-}
+#define MODEL_FORWARD(type, name, qualifier, parameters, arguments)                        \
+	type model_##name(qualifier struct model *model MODEL_LIST parameters)             \
+	{                                                                                  \
+		MODEL_RETURN_##type model->ops->name(model->network MODEL_LIST arguments); \
+	}
+MODEL_OPERATIONS(MODEL_FORWARD)

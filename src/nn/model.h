@@ -1,5 +1,9 @@
 /* The trainable network, whatever its dtype. The trainer talks to this interface; it
- * dispatches to the float or double build of the numeric core (network.c). */
+ * dispatches to the float or double build of the numeric core (network.c).
+ *
+ * Every operation is declared once, in MODEL_OPERATIONS below; the public functions
+ * (model_NAME), the dispatch table (model_ops.h), its forwarders (model.c) and each dtype's
+ * entries (network.c, which implements RNAME(network_NAME)) are generated from it. */
 #ifndef GT_MODEL_H
 #define GT_MODEL_H
 
@@ -18,48 +22,58 @@ struct model;
 struct model *model_new(const struct spec *spec);
 void model_free(struct model *model);
 
-/* Layers are 0..depth: hidden layers, then the output layer. */
-int model_layer_count(const struct model *model);
+/* X(return type, NAME, const when the model is only read, (, parameters after the
+ * model), (, the same as arguments)): model_NAME(model, parameters...). No operation
+ * allocates memory. */
+#define MODEL_OPERATIONS(X)                                                                \
+	/* Layers are 0..depth: hidden layers, then the output layer. */                   \
+	X(int, layer_count, const, (), ())                                                 \
+	/* Forward and backward on data rows `rows` (batch_size of them): fills the loss   \
+	 * and accuracy and leaves the gradients in the model; parameters do not change. */ \
+	X(void, compute_gradients, ,                                                       \
+	  (, const struct dataset *data, const uint32_t *rows, struct step_stats *step),   \
+	  (, data, rows, step))                                                            \
+	/* Norms of the current gradients into layers (layer_count entries); returns the   \
+	 * global gradient norm. With all false only weight_grad_norm and bias_grad_norm   \
+	 * are computed (enough to detect a non-finite gradient: a non-finite delta        \
+	 * reaches the bias gradient, its column sum); the other fields are set to NAN. */ \
+	X(double, measure, , (, struct layer_stats *layers, bool all), (, layers, all))     \
+	/* Mean loss and accuracy (NAN for regression) over data rows [first, first +      \
+	 * count), forward only; the gradients are left alone. */                          \
+	X(void, evaluate, ,                                                                \
+	  (, const struct dataset *data, int64_t first, int64_t count, double *loss,       \
+	   double *accuracy),                                                              \
+	  (, data, first, count, loss, accuracy))                                          \
+	/* Clips the gradients as the spec says (global norm, then value), recording each  \
+	 * layer's clipped norms; returns the global norm after clipping (grad_norm when   \
+	 * nothing is clipped). Only called when clipping is on. */                        \
+	X(double, clip, , (, struct layer_stats *layers, double grad_norm),                \
+	  (, layers, grad_norm))                                                           \
+	/* Views of a layer's parameters (struct layer_parameters), valid until the next   \
+	 * model_update. */                                                                \
+	X(void, layer_parameters, const, (, int layer, struct layer_parameters *parameters), \
+	  (, layer, parameters))                                                           \
+	/* Residual blocks (0 without residual connections). */                            \
+	X(int, block_count, const, (), ())                                                 \
+	/* Each block's alpha and dL/dalpha of the last compute_gradients, before clipping \
+	 * (block_count entries). */                                                       \
+	X(void, measure_blocks, const, (, struct block_stats *blocks), (, blocks))         \
+	/* One optimizer step with the gradients of the last compute_gradients; with       \
+	 * layers (a logged step, after measure with all), also each layer's update_ratio: \
+	 * ||W after - W before|| / ||W before||. */                                       \
+	X(void, update, , (, double learning_rate, struct layer_stats *layers),            \
+	  (, learning_rate, layers))
 
-/* Forward and backward on data rows `rows` (batch_size of them): fills the loss and
- * accuracy and leaves the gradients in the model. Parameters are not changed. No memory
- * is allocated. */
-void model_compute_gradients(struct model *model, const struct dataset *data,
-			     const uint32_t *rows, struct step_stats *step);
+/* Helpers for expanding MODEL_OPERATIONS: MODEL_LIST (, a, b) is ", a, b" (nothing for
+ * ()); MODEL_RETURN_type is `return` unless the type is void. */
+#define MODEL_LIST(...) __VA_ARGS__
+#define MODEL_RETURN_void
+#define MODEL_RETURN_int return
+#define MODEL_RETURN_double return
 
-/* Norms of the current gradients into layers (model_layer_count entries) and the global
- * gradient norm. With all false only weight_grad_norm and bias_grad_norm are computed
- * (enough to detect a non-finite gradient: a non-finite delta reaches the bias
- * gradient, its column sum); the other fields are set to NAN. */
-double model_measure(const struct model *model, struct layer_stats *layers, bool all);
-
-/* Mean loss and accuracy (NAN for regression) over data rows [first, first + count),
- * forward only; the gradients are left alone. No memory is allocated. */
-void model_evaluate(struct model *model, const struct dataset *data, int64_t first,
-		    int64_t count, double *loss, double *accuracy);
-
-/* Clips the gradients as the spec says (global norm, then value), recording each layer's
- * clipped norms; returns the global norm after clipping (grad_norm when nothing is
- * clipped). Only called when clipping is on. */
-double model_clip(struct model *model, struct layer_stats *layers, double grad_norm);
-
-/* Remembers the parameters, so that model_update_ratios can measure the next update. */
-void model_snapshot(struct model *model);
-/* Per layer ||W - W_snapshot|| / ||W_snapshot||, after model_update. */
-void model_update_ratios(const struct model *model, struct layer_stats *layers);
-
-/* Views of a layer's parameters (struct layer_parameters), valid until the next
- * model_update. */
-void model_layer_parameters(const struct model *model, int layer,
-			    struct layer_parameters *parameters);
-
-/* Residual blocks (0 without residual connections). */
-int model_block_count(const struct model *model);
-/* Each block's alpha and dL/dalpha of the last model_compute_gradients, before clipping
- * (model_block_count entries). */
-void model_measure_blocks(const struct model *model, struct block_stats *blocks);
-
-/* Applies one optimizer step with the gradients of the last model_compute_gradients. */
-void model_update(struct model *model, double learning_rate);
+#define MODEL_DECLARE(type, name, qualifier, parameters, arguments)                        \
+	type model_##name(qualifier struct model *model MODEL_LIST parameters);
+MODEL_OPERATIONS(MODEL_DECLARE)
+#undef MODEL_DECLARE
 
 #endif

@@ -1,13 +1,16 @@
-/* The multilayer perceptron: buffers, forward, backward, norms and SGD for one dtype.
+/* The multilayer perceptron: buffers, forward, backward, norms and clipping for one dtype
+ * (the optimizers are in optimizer.c).
  *
  * Memory: four allocations hold everything the step touches (parameters, gradients,
  * velocity, activations and their gradients, plus the batch buffers); each layer has
  * views into them. Nothing is allocated once network_new returns. Parameters are laid
- * out layer by layer, weight then bias, so optimizer steps are single BLAS calls over the
+ * out layer by layer, weight then bias, so optimizer steps are single loops over the
  * flat arrays. */
 #include "nn/network.h"
+#include "nn/blas_threads.h"
 #include "nn/model_ops.h"
 #include "nn/ops.h"
+#include "nn/vector_math.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -19,15 +22,6 @@
 
 typedef struct RNAME(network) network;
 typedef struct RNAME(dense_layer) dense_layer;
-
-static double norm(const real *x, size_t n)
-{
-#ifdef GT_REAL_DOUBLE
-	return norm_f64(x, n);
-#else
-	return norm_f32(x, n);
-#endif
-}
 
 /* The stages after a hidden layer's linear map, in forward order (see dense_layer). */
 enum stage { STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL };
@@ -137,15 +131,14 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
 	if (net->optimizer != OPTIMIZER_SGD)
 		net->second_moment = xcalloc(net->parameter_count, sizeof(real));
-	net->previous = xcalloc(net->parameter_count, sizeof(real));
+	net->change = xcalloc(net->parameter_count, sizeof(real));
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
-	size_t batch_values = (size_t)net->batch * ((size_t)net->inputs + 2 * (size_t)net->outputs + 1);
+	size_t batch_values = (size_t)net->batch * ((size_t)net->inputs + 2 * (size_t)net->outputs);
 	net->input = xcalloc(batch_values, sizeof(real));
 	net->targets = net->input + (size_t)net->batch * net->inputs;
 	net->probs = net->targets + (size_t)net->batch * net->outputs;
-	net->ones = net->probs + (size_t)net->batch * net->outputs;
 	net->labels = xcalloc((size_t)net->batch, sizeof(int32_t));
 	net->norm_state = norm_state_count ? xcalloc(norm_state_count, sizeof(real)) : NULL;
 	net->norm_scratch = xcalloc(4 * (size_t)net->layer_count + 1, sizeof(double));
@@ -158,8 +151,6 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	}
 	for (size_t b = 0; b < alpha_count; b++)
 		net->alpha[b] = (real)spec->model.residual.alpha;
-	for (int i = 0; i < net->batch; i++)
-		net->ones[i] = 1;
 
 	/* Second pass: views. */
 	size_t parameter_offset = 0, activation_offset = 0, norm_offset = 0;
@@ -219,7 +210,7 @@ void RNAME(network_free)(network *net)
 	free(net->gradients);
 	free(net->velocity);
 	free(net->second_moment);
-	free(net->previous);
+	free(net->change);
 	free(net->activations);
 	free(net->activation_grads);
 	free(net->input);
@@ -324,10 +315,19 @@ double RNAME(network_forward)(network *net)
 	const real *x = net->input;
 	for (int l = 0; l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
-		RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias, net->active,
-				     layer->fan_in, layer->fan_out);
+		/* an activation that reads z directly (every stage before it is a no-op) is
+		 * applied in the pass that adds the bias */
+		bool fused = !layer->is_output && layer->act_in == layer->pre;
+		if (fused)
+			RNAME(dense_activation_forward)(layer->act, layer->pre, x, layer->weight,
+							layer->bias, net->active, layer->fan_in,
+							layer->fan_out, layer->activation, net->slope);
+		else
+			RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias,
+					     net->active, layer->fan_in, layer->fan_out);
 		for (int i = 0; !layer->is_output && i < 3; i++)
-			stage_forward(net, layer, stage_order[net->form][i]);
+			if (!fused || stage_order[net->form][i] != STAGE_ACTIVATION)
+				stage_forward(net, layer, stage_order[net->form][i]);
 		x = layer->out;
 	}
 	const real *scores = net->layers[net->layer_count - 1].out;
@@ -340,9 +340,14 @@ double RNAME(network_forward)(network *net)
 void RNAME(network_backward)(network *net)
 {
 	dense_layer *output = &net->layers[net->layer_count - 1];
-	memset(net->gradients, 0, net->parameter_count * sizeof(real));
+	/* dense_backward writes each layer's dW and db; what is added to must start at 0:
+	 * the activations' gradients, the norms' and the alphas' */
 	memset(net->activation_grads, 0, net->activation_count * sizeof(real));
-	if (!net->learn_alpha && net->block_count)
+	for (int l = 0; l < net->layer_count; l++)
+		if (net->layers[l].gamma) /* beta_grad follows gamma_grad */
+			memset(net->layers[l].gamma_grad, 0,
+			       2 * (size_t)net->layers[l].fan_out * sizeof(real));
+	if (net->block_count)
 		memset(net->alpha_grad, 0, (size_t)net->block_count * sizeof(real));
 
 	if (net->loss == LOSS_CROSS_ENTROPY)
@@ -362,14 +367,14 @@ void RNAME(network_backward)(network *net)
 		for (int i = 2; !layer->is_output && i >= 0; i--)
 			stage_backward(net, layer, stage_order[net->form][i]);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
-				      layer->weight, net->ones, net->batch, layer->fan_in,
-				      layer->fan_out);
+				      layer->weight, net->batch, layer->fan_in, layer->fan_out);
 	}
 }
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
  * sigmoid and tanh activations whose derivative is below 1% of its maximum. */
-static void activity(const network *net, const dense_layer *layer, struct layer_stats *s)
+VECTOR_CLONES static void activity(const network *net, const dense_layer *layer,
+				   struct layer_stats *s)
 {
 	int units = layer->fan_out, batch = net->batch;
 	if (layer->activation == ACT_RELU) {
@@ -382,16 +387,17 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 		}
 		s->dead_fraction = (double)dead / units;
 	}
-	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH) {
-		size_t n = (size_t)batch * units, saturated = 0;
-		for (size_t i = 0; i < n; i++) {
-			real a = layer->act[i];
-			real derivative = layer->activation == ACT_SIGMOID ? a * (1 - a) / (real)0.25
-									   : 1 - a * a;
-			saturated += derivative < (real)0.01;
-		}
+	size_t n = (size_t)batch * units, saturated = 0;
+	const real *a = layer->act;
+	/* one loop per activation, each vectorised */
+	if (layer->activation == ACT_SIGMOID)
+		for (size_t i = 0; i < n; i++)
+			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
+	if (layer->activation == ACT_TANH)
+		for (size_t i = 0; i < n; i++)
+			saturated += 1 - a[i] * a[i] < (real)0.01;
+	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH)
 		s->saturated_fraction = (double)saturated / (double)n;
-	}
 }
 
 /* The global gradient norm from the per-layer norms in norm_scratch and the trained
@@ -399,7 +405,7 @@ static void activity(const network *net, const dense_layer *layer, struct layer_
 static double global_norm(network *net)
 {
 	size_t layers = 4 * (size_t)net->layer_count;
-	net->norm_scratch[layers] = net->learn_alpha ? norm(net->alpha_grad, (size_t)net->block_count)
+	net->norm_scratch[layers] = net->learn_alpha ? RNAME(norm)(net->alpha_grad, (size_t)net->block_count)
 						     : 0;
 	return norm_combine(net->norm_scratch, layers + 1);
 }
@@ -410,22 +416,23 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		const dense_layer *layer = &net->layers[l];
 		size_t weights = (size_t)layer->fan_out * layer->fan_in;
 		struct layer_stats *s = &stats[l];
-		s->weight_grad_norm = norm(layer->weight_grad, weights);
-		s->bias_grad_norm = norm(layer->bias_grad, (size_t)layer->fan_out);
-		s->norm_weight_grad_norm = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out)
+		/* zero or subnormal: below the smallest normal number, counted in the pass that
+		 * takes the norm */
+		size_t tiny = 0;
+		s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
+					  : RNAME(norm)(layer->weight_grad, weights);
+		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+		s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
 							: NAN;
-		s->norm_bias_grad_norm = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out)
+		s->norm_bias_grad_norm = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out)
 						      : NAN;
 		s->delta_norm = s->weight_norm = NAN;
 		s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
 		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
 		s->update_ratio = NAN;
 		if (all) {
-			s->delta_norm = norm(layer->pre_grad, (size_t)net->batch * layer->fan_out);
-			s->weight_norm = norm(layer->weight, weights);
-			size_t tiny = 0; /* zero or subnormal: below the smallest normal number */
-			for (size_t i = 0; i < weights; i++)
-				tiny += fabs((double)layer->weight_grad[i]) < REAL_MIN_NORMAL;
+			s->delta_norm = RNAME(norm)(layer->pre_grad, (size_t)net->batch * layer->fan_out);
+			s->weight_norm = RNAME(norm)(layer->weight, weights);
 			s->zero_grad_fraction = (double)tiny / (double)weights;
 			if (!layer->is_output)
 				activity(net, layer, s);
@@ -447,6 +454,7 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 		/* as torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when below 1 */
 		double scale = (double)net->clip_norm / (grad_norm + 1e-6);
 		if (scale < 1) {
+			blas_threads_fit((double)n);
 			BLAS(scal)(n, (real)scale, net->gradients, 1);
 			after = grad_norm * scale;
 		}
@@ -464,13 +472,13 @@ double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_
 		for (int l = 0; l < net->layer_count; l++) {
 			const dense_layer *layer = &net->layers[l];
 			stats[l].weight_grad_norm_clipped =
-				norm(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
-			stats[l].bias_grad_norm_clipped = norm(layer->bias_grad, (size_t)layer->fan_out);
+				RNAME(norm)(layer->weight_grad, (size_t)layer->fan_out * layer->fan_in);
+			stats[l].bias_grad_norm_clipped = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
 			double *scratch = net->norm_scratch + 4 * l;
 			scratch[0] = stats[l].weight_grad_norm_clipped;
 			scratch[1] = stats[l].bias_grad_norm_clipped;
-			scratch[2] = layer->gamma ? norm(layer->gamma_grad, (size_t)layer->fan_out) : 0;
-			scratch[3] = layer->gamma ? norm(layer->beta_grad, (size_t)layer->fan_out) : 0;
+			scratch[2] = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out) : 0;
+			scratch[3] = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out) : 0;
 		}
 		after = global_norm(net);
 	}
@@ -485,72 +493,16 @@ double RNAME(network_accuracy)(const network *net)
 			       net->outputs);
 }
 
-void RNAME(network_update)(network *net, real learning_rate)
+/* The operations of model.h that the functions above do not already implement. */
+
+static int RNAME(network_layer_count)(const network *net)
 {
-	int n = (int)net->parameter_count;
-	real *w = net->parameters, *g = net->gradients, *v = net->velocity;
-	net->updates++;
-	if (net->optimizer == OPTIMIZER_SGD) {
-		/* g += decay w (an L2 penalty, as torch.optim.SGD) */
-		if (net->weight_decay != 0)
-			BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
-		if (net->momentum == 0) {
-			/* w -= lr g */
-			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
-			return;
-		}
-		/* v = momentum v + g */
-		BLAS(scal)(n, net->momentum, v, 1);
-		BLAS(axpy)(n, 1, g, 1, v, 1);
-		if (net->nesterov) {
-			/* w -= lr (g + momentum v) */
-			BLAS(axpy)(n, -learning_rate, g, 1, w, 1);
-			BLAS(axpy)(n, -learning_rate * net->momentum, v, 1, w, 1);
-		} else {
-			/* w -= lr v */
-			BLAS(axpy)(n, -learning_rate, v, 1, w, 1);
-		}
-		return;
-	}
-	/* Adam: m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
-	 * w -= lr / (1 - b1^t) m / (sqrt(s) / sqrt(1 - b2^t) + eps). AdamW first shrinks
-	 * w by (1 - lr decay); Adam adds decay w to g. */
-	real b1 = net->beta1, b2 = net->beta2, *s = net->second_moment;
-	if (net->optimizer == OPTIMIZER_ADAMW && net->weight_decay != 0)
-		BLAS(scal)(n, 1 - learning_rate * net->weight_decay, w, 1);
-	if (net->optimizer == OPTIMIZER_ADAM && net->weight_decay != 0)
-		BLAS(axpy)(n, net->weight_decay, w, 1, g, 1);
-	double t = (double)net->updates;
-	real step_size = (real)(learning_rate / (1 - pow(b1, t)));
-	real correction = (real)sqrt(1 - pow(b2, t));
-	for (int i = 0; i < n; i++) {
-		v[i] = b1 * v[i] + (1 - b1) * g[i];
-		s[i] = b2 * s[i] + (1 - b2) * g[i] * g[i];
-		w[i] -= step_size * v[i] / (REAL_SQRT(s[i]) / correction + net->eps);
-	}
+	return net->layer_count;
 }
 
-/* The model_ops entry points for this dtype. */
-
-static void *create(const struct spec *spec, struct rng *rng)
+static void RNAME(network_compute_gradients)(network *net, const struct dataset *data,
+					     const uint32_t *rows, struct step_stats *step)
 {
-	return RNAME(network_new)(spec, rng);
-}
-
-static void destroy(void *net)
-{
-	RNAME(network_free)(net);
-}
-
-static int layer_count(const void *net)
-{
-	return ((const network *)net)->layer_count;
-}
-
-static void compute_gradients(void *opaque, const struct dataset *data, const uint32_t *rows,
-			      struct step_stats *step)
-{
-	network *net = opaque;
 	RNAME(network_load_batch)(net, data, rows);
 	step->loss = RNAME(network_forward)(net);
 	step->accuracy = RNAME(network_accuracy)(net);
@@ -558,10 +510,9 @@ static void compute_gradients(void *opaque, const struct dataset *data, const ui
 }
 
 /* Mean loss and accuracy over rows [first, first + count), in batch-sized pieces. */
-static void evaluate(void *opaque, const struct dataset *data, int64_t first, int64_t count,
-		     double *loss, double *accuracy)
+static void RNAME(network_evaluate)(network *net, const struct dataset *data, int64_t first,
+				    int64_t count, double *loss, double *accuracy)
 {
-	network *net = opaque;
 	double loss_sum = 0, correct = 0;
 	net->training = false; /* batchnorm normalises with its running statistics */
 	for (int64_t done = 0; done < count; done += net->batch) {
@@ -575,45 +526,10 @@ static void evaluate(void *opaque, const struct dataset *data, int64_t first, in
 	*accuracy = correct / (double)count;
 }
 
-static double measure(void *net, struct layer_stats *layers, bool all)
+static void RNAME(network_layer_parameters)(const network *net, int l,
+					    struct layer_parameters *p)
 {
-	return RNAME(network_measure)(net, layers, all);
-}
-
-static double clip(void *net, struct layer_stats *layers, double grad_norm)
-{
-	return RNAME(network_clip)(net, layers, grad_norm);
-}
-
-static void snapshot(void *opaque)
-{
-	network *net = opaque;
-	memcpy(net->previous, net->parameters, net->parameter_count * sizeof(real));
-}
-
-/* ||W - W_before|| / ||W_before||; the snapshot is overwritten with the difference. */
-static void update_ratios(const void *opaque, struct layer_stats *layers)
-{
-	const network *net = opaque;
-	for (int l = 0; l < net->layer_count; l++) {
-		const dense_layer *layer = &net->layers[l];
-		size_t weights = (size_t)layer->fan_out * layer->fan_in;
-		real *before = net->previous + (layer->weight - net->parameters);
-		double before_norm = norm(before, weights);
-		for (size_t i = 0; i < weights; i++)
-			before[i] = layer->weight[i] - before[i];
-		layers[l].update_ratio = norm(before, weights) / before_norm;
-	}
-}
-
-static void update(void *net, double learning_rate)
-{
-	RNAME(network_update)(net, (real)learning_rate);
-}
-
-static void layer_parameters(const void *opaque, int l, struct layer_parameters *p)
-{
-	const dense_layer *layer = &((const network *)opaque)->layers[l];
+	const dense_layer *layer = &net->layers[l];
 	p->weight = layer->weight;
 	p->weight_bytes = sizeof(real) * (size_t)layer->fan_out * (size_t)layer->fan_in;
 	p->bias = layer->bias;
@@ -621,35 +537,47 @@ static void layer_parameters(const void *opaque, int l, struct layer_parameters 
 	p->norm_weight = layer->gamma;
 	p->norm_bias = layer->beta;
 	p->norm_bytes = layer->gamma ? p->bias_bytes : 0;
-	bool trained = layer->residual && ((const network *)opaque)->learn_alpha;
-	p->alpha = trained ? &((const network *)opaque)->alpha[layer->block] : NULL;
+	bool trained = layer->residual && net->learn_alpha;
+	p->alpha = trained ? &net->alpha[layer->block] : NULL;
 	p->alpha_bytes = trained ? sizeof(real) : 0;
 }
 
-static int block_count(const void *net)
+static int RNAME(network_block_count)(const network *net)
 {
-	return ((const network *)net)->block_count;
+	return net->block_count;
 }
 
-static void measure_blocks(const void *opaque, struct block_stats *blocks)
+static void RNAME(network_measure_blocks)(const network *net, struct block_stats *blocks)
 {
-	const network *net = opaque;
 	for (int b = 0; b < net->block_count; b++)
 		blocks[b] = (struct block_stats){net->alpha[b], net->alpha_grad[b]};
 }
 
+/* The model_ops table of this dtype: each operation's entry takes the network as void *
+ * and calls RNAME(network_NAME). */
+
+static void *create(const struct spec *spec, struct rng *rng)
+{
+	return RNAME(network_new)(spec, rng);
+}
+
+static void destroy(void *net)
+{
+	RNAME(network_free)(net);
+}
+
+#define MODEL_ENTRY(type, name, qualifier, parameters, arguments)                          \
+	static type entry_##name(qualifier void *net MODEL_LIST parameters)                \
+	{                                                                                  \
+		MODEL_RETURN_##type RNAME(network_##name)(net MODEL_LIST arguments);       \
+	}
+MODEL_OPERATIONS(MODEL_ENTRY)
+#undef MODEL_ENTRY
+
 const struct model_ops RNAME(model_ops) = {
 	.create = create,
 	.destroy = destroy,
-	.layer_count = layer_count,
-	.compute_gradients = compute_gradients,
-	.measure = measure,
-	.evaluate = evaluate,
-	.clip = clip,
-	.snapshot = snapshot,
-	.update_ratios = update_ratios,
-	.update = update,
-	.layer_parameters = layer_parameters,
-	.block_count = block_count,
-	.measure_blocks = measure_blocks,
+#define MODEL_SLOT(type, name, qualifier, parameters, arguments) .name = entry_##name,
+	MODEL_OPERATIONS(MODEL_SLOT)
+#undef MODEL_SLOT
 };

@@ -1,5 +1,6 @@
 /* The multilayer perceptron for one dtype (see real.h): its buffers, forward, backward
- * and update. model.c wraps the two builds behind one interface; tests use this header
+ * and update. Each of model.h's MODEL_OPERATIONS is implemented as RNAME(network_NAME),
+ * here or static in network.c. model.c wraps the two builds behind one interface; tests use this header
  * directly to check gradients against finite differences. */
 #ifndef GT_NETWORK_H
 #define GT_NETWORK_H
@@ -73,7 +74,7 @@ struct RNAME(network) {
 	/* One allocation per buffer family; the layers hold views into them. */
 	real *parameters, *gradients, *velocity; /* (parameter_count) each */
 	real *second_moment; /* (parameter_count), adam and adamw only */
-	real *previous;      /* (parameter_count), the parameters before a logged update */
+	real *change;        /* (parameter_count), what the last logged update added */
 	size_t parameter_count;
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
@@ -81,7 +82,6 @@ struct RNAME(network) {
 	real *targets; /* (B, outputs), mse only */
 	real *probs;   /* (B, outputs), cross_entropy only */
 	int32_t *labels; /* (B) */
-	real *ones;      /* (B) of 1, for bias gradients through gemv */
 	double *norm_scratch; /* (4 layer_count + 1) per-layer norms, then the alphas' */
 };
 
@@ -108,9 +108,12 @@ double RNAME(network_accuracy)(const struct RNAME(network) *net);
 /* Clips the gradients (see model_clip); returns the global norm after clipping. */
 double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layers,
 			   double grad_norm);
-/* One optimizer step at this learning rate: SGD (momentum, Nesterov, weight decay) as
- * torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. */
-void RNAME(network_update)(struct RNAME(network) *net, real learning_rate);
+/* One optimizer step at this learning rate (optimizer.c): SGD (momentum, Nesterov, weight
+ * decay) as torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. With
+ * layers (a logged step, after network_measure with all), also each layer's
+ * update_ratio, ||W after - W before|| / weight_norm. */
+void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
+			   struct layer_stats *layers);
 
 /* The gradient buffer of a view into net->activations. */
 real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);

@@ -5,36 +5,67 @@
 #include <math.h>
 
 #include "nn/gemm.h"
+#include "nn/vector_math.h"
 #include "spec/spec.h"
 
 void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
 			  int batch, int in, int out)
 {
-	/* z = 1 b^T, then z += x W^T */
+	/* z = x W^T, then z += 1 b^T */
+	gemm(z, x, false, weight, true, batch, out, in, 1, 0);
 	for (int row = 0; row < batch; row++)
 		for (int j = 0; j < out; j++)
-			z[(size_t)row * out + j] = bias[j];
-	gemm(z, x, false, weight, true, batch, out, in, 1, 1);
+			z[(size_t)row * out + j] += bias[j];
+}
+
+/* Entries of z per block of the fused pass: 16 KiB of float. */
+#define FUSED_BLOCK 4096
+
+void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real *weight,
+				     const real *bias, int batch, int in, int out, int kind,
+				     real slope)
+{
+	/* z = x W^T; then z += b and a = f(z) on blocks of rows small enough to stay in the
+	 * first-level cache between the two (and large enough that the call is nothing) */
+	gemm(z, x, false, weight, true, batch, out, in, 1, 0);
+	int block = out < FUSED_BLOCK ? FUSED_BLOCK / out : 1;
+	for (int first = 0; first < batch; first += block) {
+		int rows = batch - first < block ? batch - first : block;
+		real *z_block = z + (size_t)first * out;
+		for (int row = 0; row < rows; row++)
+			for (int j = 0; j < out; j++)
+				z_block[(size_t)row * out + j] += bias[j];
+		RNAME(activation_forward)(a + (size_t)first * out, z_block, (size_t)rows * out,
+					  kind, slope);
+	}
 }
 
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, const real *ones, int batch,
-			   int in, int out)
+			   const real *x, const real *weight, int batch, int in, int out)
 {
-	/* dW (out, in) += dz^T (out, B) x (B, in) */
-	gemm(dweight, dz, true, x, false, out, in, batch, 1, 1);
-	/* db (out) += dz^T (out, B) 1 (B) */
-	BLAS(gemv)(CblasRowMajor, CblasTrans, batch, out, 1, dz, out, ones, 1, 1, dbias, 1);
+	/* dW (out, in) = dz^T (out, B) x (B, in) */
+	gemm(dweight, dz, true, x, false, out, in, batch, 1, 0);
+	/* db (out) = column sums of dz, a row at a time (vectorised across the columns) */
+	for (int j = 0; j < out; j++)
+		dbias[j] = 0;
+	for (int row = 0; row < batch; row++)
+		for (int j = 0; j < out; j++)
+			dbias[j] += dz[(size_t)row * out + j];
 	/* dx (B, in) += dz (B, out) W (out, in) */
 	if (dx)
 		gemm(dx, dz, false, weight, false, batch, in, out, 1, 1);
 }
 
-/* glibc's tanhf goes through expm1f and dominated training time on 64-wide layers.
- * In double, (e^2z - 1) / (e^2z + 1) is accurate to far below float's precision except
- * where e^2z - 1 cancels (|z| < 1e-4: the Taylor series is exact there in float) or
- * e^2z overflows (|z| > 10: tanh is 1 to float precision). */
-#ifndef GT_REAL_DOUBLE
+/* float tanh: libmvec's vector tanhf where there is one (vector_math.h). glibc's scalar
+ * tanhf goes through expm1f and dominated training time on 64-wide layers; without
+ * libmvec, (e^2z - 1) / (e^2z + 1) in double is accurate to far below float's precision
+ * except where e^2z - 1 cancels (|z| < 1e-4: the Taylor series is exact there in float)
+ * or e^2z overflows (|z| > 10: tanh is 1 to float precision). */
+#if defined(GT_REAL_DOUBLE)
+#define tanh_real tanh
+#elif defined(GTRACK_LIBMVEC)
+#define tanh_real tanhf
+#else
 static inline real tanh_real(real z)
 {
 	double x = z;
@@ -45,8 +76,6 @@ static inline real tanh_real(real z)
 	double e = exp(2 * x);
 	return (real)((e - 1) / (e + 1));
 }
-#else
-#define tanh_real tanh
 #endif
 
 static inline real sigmoid(real z)
@@ -67,7 +96,8 @@ static inline real softplus(real z)
 	return z > 20 ? z : REAL_LOG1P(REAL_EXP(z));
 }
 
-void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope)
+VECTOR_CLONES void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind,
+					    real slope)
 {
 	switch (kind) {
 	case ACT_LINEAR:
@@ -109,8 +139,8 @@ void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real 
 	}
 }
 
-void RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
-				size_t n, int kind, real slope)
+VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const real *z,
+					     const real *a, size_t n, int kind, real slope)
 {
 	switch (kind) {
 	case ACT_LINEAR:
@@ -172,6 +202,7 @@ void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, 
 double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
 				size_t n)
 {
+	blas_threads_fit((double)n);
 	BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
 	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
 	double dalpha = 0;

@@ -14,11 +14,15 @@
 /* z (B, out) = x (B, in) W^T + b, with W (out, in) as in torch.nn.Linear. */
 void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
 			  int batch, int in, int out);
-/* dW += dz^T x; db += column sums of dz (ones is a (B) vector of 1); dx += dz W when dx
- * is not NULL. */
+/* dense_forward, then a = f(z) as activation_forward does, in the pass that adds b. */
+void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real *weight,
+				     const real *bias, int batch, int in, int out, int kind,
+				     real slope);
+/* dW = dz^T x; db = column sums of dz; dx += dz W when dx is not NULL. The exception to
+ * "backward adds": a layer's dW and db are computed once per step, so they are written,
+ * and the step needs no pass that zeroes them first. */
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, const real *ones, int batch,
-			   int in, int out);
+			   const real *x, const real *weight, int batch, int in, int out);
 
 /* a = f(z) elementwise; slope is leaky_relu's negative slope. */
 void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope);

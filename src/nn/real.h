@@ -16,7 +16,6 @@ typedef double real;
 #define REAL_LOG1P log1p
 #define REAL_EXPM1 expm1
 #define REAL_SQRT sqrt
-#define REAL_MIN_NORMAL DBL_MIN
 #else
 typedef float real;
 #define RNAME(name) name##_f32
@@ -26,7 +25,6 @@ typedef float real;
 #define REAL_LOG1P log1pf
 #define REAL_EXPM1 expm1f
 #define REAL_SQRT sqrtf
-#define REAL_MIN_NORMAL FLT_MIN
 #endif
 
 #endif

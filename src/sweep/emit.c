@@ -232,6 +232,10 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		shell_quote(&script, gtrack);
 		strbuf_puts(&script, "\nGTRACK=\"${GTRACK:-$default_gtrack}\"\ncd ");
 		shell_quote(&script, dir);
+		/* BLAS threads: the CPUs Slurm gave the task, unless the user chose; more would
+		 * crowd the other tasks on the node where Slurm does not pin them */
+		strbuf_puts(&script, "\nexport OPENBLAS_NUM_THREADS=\"${OPENBLAS_NUM_THREADS:-"
+				     "${SLURM_CPUS_PER_TASK:-1}}\"");
 		strbuf_puts(&script, "\ntask=$(printf '%05d' \"$SLURM_ARRAY_TASK_ID\")\n"
 				     "mapfile -t args < \"tasks/$task.args\"\n"
 				     "exec \"$GTRACK\" run base.yaml --db \"shards/$task.db\" --sweep ");

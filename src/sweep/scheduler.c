@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "nn/blas_threads.h"
 #include "train/trainer.h"
 #include "util/clock.h"
 #include "util/error.h"
@@ -39,8 +40,9 @@ struct worker_report {
 
 /* In the worker: claim one run, train it, send the result to the parent, exit. */
 static void worker_main(const struct sweep *sweep, int run, int64_t sweep_id,
-			const char *db_path, int result_fd)
+			const char *db_path, int threads, int result_fd)
 {
+	blas_threads_use(threads);
 	struct worker_report report;
 	memset(&report, 0, sizeof report);
 	struct spec spec = sweep->runs[run].spec; /* a copy: only sweep_id changes */
@@ -104,7 +106,7 @@ static void progress_line(const struct sweep *sweep, const struct sweep_tally *t
 	fflush(stderr);
 }
 
-int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
+int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs, int threads,
 		  bool show_progress, FILE *out, struct sweep_tally *tally)
 {
 	memset(tally, 0, sizeof *tally);
@@ -127,6 +129,9 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 		tally->skipped += done > 0;
 	}
 	db_close(db); /* no connection may cross fork */
+	/* the cores are shared among the workers that run at once: no more than the runs */
+	int pending_count = sweep->run_count - tally->skipped;
+	threads = blas_threads_choose(threads, pending_count < jobs ? pending_count : jobs);
 
 	trainer_handle_signals();
 	struct sigaction child_action;
@@ -168,7 +173,7 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs,
 				setpgid(0, 0);
 				signal(SIGCHLD, SIG_DFL);
 				sigprocmask(SIG_SETMASK, &unblocked, NULL);
-				worker_main(sweep, next, sweep_id, db_path, pipe_fds[1]);
+				worker_main(sweep, next, sweep_id, db_path, threads, pipe_fds[1]);
 			}
 			close(pipe_fds[1]);
 			setpgid(pid, pid); /* as the child does: whichever runs first */

@@ -237,12 +237,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 					 "non-finite loss (%g) at step %lld",
 					 printable(stats.loss), (long long)step);
 		} else {
-			/* the update ratio needs the weights from before the update */
-			if (logged)
-				model_snapshot(model);
-			model_update(model, lr);
-			if (logged)
-				model_update_ratios(model, layers);
+			/* a logged update also measures its update ratios */
+			model_update(model, lr, logged ? layers : NULL);
 		}
 		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
 					     monotonic_seconds() - started, layers)) ||

@@ -1,42 +1,56 @@
 /* Scaled norms; see norm.h for why. */
 #include "util/norm.h"
 
+#include <float.h>
 #include <math.h>
+#include <stdbool.h>
 
-double norm_f32(const float *x, size_t n)
+#include "util/target_clones.h"
+
+/* With count_tiny, also counts the entries below FLT_MIN in magnitude (zero or
+ * subnormal) into *tiny, in the same pass; the sums are the same either way. */
+static inline double sum_f32(const float *x, size_t n, bool count_tiny, size_t *tiny)
 {
 	/* Eight independent partial sums let the compiler vectorise the loop without
 	 * reassociating floating point; the order is fixed, so results are reproducible. */
 	double partial[8] = {0};
+	size_t below[8] = {0};
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++)
+		for (int k = 0; k < 8; k++) {
 			partial[k] += (double)x[i + k] * (double)x[i + k];
+			if (count_tiny)
+				below[k] += fabsf(x[i + k]) < FLT_MIN;
+		}
 	double sum = 0.0;
-	for (; i < n; i++)
+	size_t count = 0;
+	for (; i < n; i++) {
 		sum += (double)x[i] * (double)x[i];
-	for (int k = 0; k < 8; k++)
+		count += fabsf(x[i]) < FLT_MIN;
+	}
+	for (int k = 0; k < 8; k++) {
 		sum += partial[k];
+		count += below[k];
+	}
+	if (count_tiny)
+		*tiny = count;
 	return sqrt(sum);
 }
 
-double norm_f64(const double *x, size_t n)
+VECTOR_CLONES double norm_f32(const float *x, size_t n)
 {
-	/* One pass first: when the sum of squares lies well inside double's range, squares
-	 * that underflowed were below 1e-308, negligible against it, so the plain sum is
-	 * as good as the scaled one. Only vanishing (or huge, or non-finite) data takes the
-	 * two scaled passes. */
-	double partial[4] = {0};
-	size_t i = 0;
-	for (; i + 4 <= n; i += 4)
-		for (int k = 0; k < 4; k++)
-			partial[k] += x[i + k] * x[i + k];
-	double plain = 0.0;
-	for (; i < n; i++)
-		plain += x[i] * x[i];
-	plain += partial[0] + partial[1] + partial[2] + partial[3];
-	if (plain >= 1e-280 && plain <= 1e280)
-		return sqrt(plain);
+	return sum_f32(x, n, false, NULL);
+}
+
+VECTOR_CLONES double norm_tiny_f32(const float *x, size_t n, size_t *tiny)
+{
+	return sum_f32(x, n, true, tiny);
+}
+
+/* The scaled norm of x, for data whose plain sum of squares left double's safe range. */
+static double scaled_norm_f64(const double *x, size_t n)
+{
+	size_t i;
 
 	double largest = 0.0;
 	int has_nan = 0;
@@ -62,6 +76,46 @@ double norm_f64(const double *x, size_t n)
 		sum += scaled * scaled;
 	}
 	return ldexp(sqrt(sum), exponent);
+}
+
+/* See sum_f32. */
+static inline double sum_f64(const double *x, size_t n, bool count_tiny, size_t *tiny)
+{
+	/* One pass first: when the sum of squares lies well inside double's range, squares
+	 * that underflowed were below 1e-308, negligible against it, so the plain sum is
+	 * as good as the scaled one. Only vanishing (or huge, or non-finite) data takes the
+	 * two scaled passes. */
+	double partial[4] = {0};
+	size_t below[4] = {0};
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4)
+		for (int k = 0; k < 4; k++) {
+			partial[k] += x[i + k] * x[i + k];
+			if (count_tiny)
+				below[k] += fabs(x[i + k]) < DBL_MIN;
+		}
+	double plain = 0.0;
+	size_t count = 0;
+	for (; i < n; i++) {
+		plain += x[i] * x[i];
+		count += fabs(x[i]) < DBL_MIN;
+	}
+	plain += partial[0] + partial[1] + partial[2] + partial[3];
+	if (count_tiny)
+		*tiny = count + below[0] + below[1] + below[2] + below[3];
+	if (plain >= 1e-280 && plain <= 1e280)
+		return sqrt(plain);
+	return scaled_norm_f64(x, n);
+}
+
+VECTOR_CLONES double norm_f64(const double *x, size_t n)
+{
+	return sum_f64(x, n, false, NULL);
+}
+
+VECTOR_CLONES double norm_tiny_f64(const double *x, size_t n, size_t *tiny)
+{
+	return sum_f64(x, n, true, tiny);
 }
 
 double norm_combine(const double *norms, size_t n)

@@ -12,6 +12,10 @@
 
 double norm_f32(const float *x, size_t n);
 double norm_f64(const double *x, size_t n);
+/* The same norm (to the bit), and in the same pass the number of entries that are zero
+ * or subnormal (below FLT_MIN or DBL_MIN in magnitude) into *tiny. */
+double norm_tiny_f32(const float *x, size_t n, size_t *tiny);
+double norm_tiny_f64(const double *x, size_t n, size_t *tiny);
 
 /* sqrt(sum of squares) of already computed norms, e.g. a global gradient norm from
  * per-layer norms. */

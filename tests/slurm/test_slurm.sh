@@ -98,7 +98,8 @@ grid:
   train.steps: [20]
   seed: [1, 2]
 SWEEP
-"$gtrack" sweep sweep.yaml -j 2 --db local.db --quiet > local.txt
+# one BLAS thread, as each array task has (float32 sums depend on the thread count)
+"$gtrack" sweep sweep.yaml -j 2 --threads 1 --db local.db --quiet > local.txt
 "$gtrack" sweep sweep.yaml --emit slurm --out emitted --array-max 3
 sbatch --wait emitted/gtrack.sbatch
 "$gtrack" merge emitted/shards/*.db -o merged.db

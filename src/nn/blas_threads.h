@@ -1,0 +1,41 @@
+/* How many threads OpenBLAS may use for one training process.
+ *
+ * A single run uses every core the process may run on; `gtrack sweep -j N` shares them
+ * among its N workers. The environment variables OpenBLAS users already set
+ * (OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS) are respected, and --threads overrides
+ * both. The thread count never changes results: OpenBLAS splits a product's output
+ * among its threads, and every output element is summed by one thread in the same
+ * order (tests/test_trainer.c checks that runs agree bit for bit). */
+#ifndef GT_BLAS_THREADS_H
+#define GT_BLAS_THREADS_H
+
+#include <stdbool.h>
+
+/* Parses a thread count (a whole number from 1 to BLAS_THREADS_MAX) into *threads;
+ * false, with *threads untouched, for anything else. */
+bool blas_threads_parse(const char *text, int *threads);
+
+/* The thread count for each of `sharers` processes that run at once: requested when it
+ * is positive (--threads), else OPENBLAS_NUM_THREADS or OMP_NUM_THREADS when set to a
+ * positive number, else the usable cores divided among the sharers, at least 1. */
+int blas_threads_choose(int requested, int sharers);
+
+/* Sets the thread count for the products that follow; blas_threads_fit then decides
+ * per product. Until it is called OpenBLAS keeps its own count, for every product. */
+void blas_threads_use(int threads);
+
+/* Before a BLAS call of multiply_adds multiply-adds: one thread below
+ * BLAS_THREADED_MIN, the count set by blas_threads_use from there. Costs a few
+ * nanoseconds; the choice depends on the shape only, so a run is still reproducible. */
+void blas_threads_fit(double multiply_adds);
+
+/* Waking a second thread and joining it costs microseconds, more than it saves on a
+ * product that one core finishes in about 20 us (2^21 multiply-adds at ~100 GFLOP/s):
+ * at 64 x 64 x 64 two threads made a 50-layer network 2.5 times slower. OpenBLAS's own
+ * threshold (2.6e5) is far lower. */
+#define BLAS_THREADED_MIN 2097152.0
+
+/* A bound on --threads: more threads than this are a typo, not a machine. */
+#define BLAS_THREADS_MAX 1024
+
+#endif

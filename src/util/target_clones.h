@@ -1,0 +1,16 @@
+/* VECTOR_CLONES: compile a function for AVX-512, AVX2 and baseline x86-64 and pick the
+ * version when the program loads (GCC's target_clones, through an ifunc), so that the
+ * one installed binary vectorises its loops for the machine it runs on, without
+ * -march. On other machines and compilers it is nothing: the baseline build is all
+ * there is. The versions give the same results for additions and multiplications
+ * (floating-point contraction is off in standard C mode). */
+#ifndef GT_TARGET_CLONES_H
+#define GT_TARGET_CLONES_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+#endif

@@ -18,7 +18,8 @@
 #   - bench/sgemm_probe.c (compiled here against OpenBLAS): the sgemm rate at the
 #     8 x 1024 step's shapes with 1 and 2 threads, the peak GFLOP/s is measured against.
 # GFLOP/s counts the GEMMs of forward and backward: 6 * batch * sum(fan_in * fan_out)
-# per step. Peak memory: the process's maximum RSS (/usr/bin/time, or bash's times).
+# per step. Peak memory: the process's maximum RSS (/usr/bin/time, Debian's package
+# time; "-" without it).
 # gtrack runs with its default thread count, PyTorch with one thread and with
 # BENCH_THREADS (default: the machine's cores), the faster of the two counting.
 set -euo pipefail
@@ -129,20 +130,20 @@ BEGIN {
   name = sprintf("%d x %d, batch %d, %s", depth + 1, width, batch, activation)
   torch_rate = torch == "-" ? "-" : sprintf("%.1f", steps / torch)
   ratio = torch == "-" ? "-" : sprintf("%.2fx", torch / on)
-  torch_mib = torch_rss == "-" ? "-" : sprintf("%.0f", torch_rss / 1024)
+  torch_mib = torch_rss == "-" || torch_rss == 0 ? "-" : sprintf("%.0f", torch_rss / 1024)
   printf format, name, steps, sprintf("%.1f", rate), sprintf("%.1f", gflops),
          sprintf("%.0f%%", 100 * gflops / peak), torch_rate, ratio,
          sprintf("%+.1f%%", 100 * (on - off) / off),
          sprintf("%+.1f%%", 100 * (f64_on - f64_off) / f64_off),
-         sprintf("%.0f", rss / 1024), torch_mib
+         rss > 0 ? sprintf("%.0f", rss / 1024) : "-", torch_mib
 }
 END {
-  printf "\n%s, %s, %d cores. OpenBLAS sgemm at the 8 x 1024 step shapes: %.0f GFLOP/s on one\n",
-         date, cpu, cores, peak_one
-  printf "thread, %.0f on two (%% peak is against the latter). steps/s: gtrack float32 logging\n", peak
-  printf "every step, best of 3, training loop only. GFLOP/s: 6 x batch x sum(fan_in x fan_out)\n"
-  printf "per step. PyTorch: the same MLP in float32, best of 1 and %d threads, logging every layer'"'"'s\n", threads
-  printf "weight-gradient norm every step into SQLite; ratio = gtrack / PyTorch steps/s. log cost:\n"
-  printf "time logging every step over logging steps 0 and last only (float32, float64).\n"
-  printf "RSS: peak resident memory of the gtrack and PyTorch processes.\n"
+  printf "\n%s, %s, %d cores. OpenBLAS sgemm at the 8 x 1024 step shapes:\n", date, cpu, cores
+  printf "%.0f GFLOP/s with 1 thread, %.0f with 2 (%% peak is against the latter).\n", peak_one, peak
+  printf "steps/s: gtrack, float32, logging every step; best of 3, training loop only.\n"
+  printf "GFLOP/s: 6 x batch x sum(fan_in x fan_out) per step.\n"
+  printf "PyTorch: the same MLP, float32, logging every layer'"'"'s weight-gradient norm into\n"
+  printf "SQLite every step; best of 1 and %d threads. ratio: gtrack / PyTorch steps/s.\n", threads
+  printf "log cost: logging every step over logging steps 0 and last only (float32, float64).\n"
+  printf "RSS: peak resident memory of gtrack (float32, logging) and of PyTorch.\n"
 }'

@@ -10,12 +10,12 @@
 #include "db/run_store.h"
 
 #include <math.h>
-#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -601,15 +601,19 @@ static void *write_queued_rows(void *opaque)
 	return NULL;
 }
 
-/* Starts the writer on the first call that queues something. Its signals are blocked:
- * SIGINT and friends go to the training thread, whose loop ends the run, and no SQLite
- * call on the writer is interrupted. */
+/* Starts the writer on the first call that queues something. The signals sent to the
+ * process are blocked on it: SIGINT and friends go to the training thread, whose loop
+ * ends the run, and no SQLite call on the writer is interrupted. Faults the writer
+ * itself causes stay deliverable, so they end the process as they would anywhere. */
 static int start_writer(struct run_store *store)
 {
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
 	if (store->writer_running)
 		return 0;
 	sigset_t all, previous;
 	sigfillset(&all);
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+		sigdelset(&all, faults[i]);
 	pthread_sigmask(SIG_SETMASK, &all, &previous);
 	int rc = pthread_create(&store->writer, NULL, write_queued_rows, store);
 	pthread_sigmask(SIG_SETMASK, &previous, NULL);

@@ -22,6 +22,7 @@
 # time; "-" without it).
 # gtrack runs with its default thread count, PyTorch with one thread and with
 # BENCH_THREADS (default: the machine's cores), the faster of the two counting.
+# Each run's seconds and KiB go to stderr as it ends; the table goes to stdout.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 gtrack=$(realpath "${1:-build/gtrack}")
@@ -70,6 +71,7 @@ gtrack_run() {
     echo "bench: gtrack run '$name' ended $status: $(sqlite3 bench.db 'SELECT message FROM runs')" >&2
     exit 1
   fi
+  echo "bench: ${model[*]} $name: $seconds s, $(cat rss) KiB" >&2
   echo "$seconds $(cat rss)"
 }
 
@@ -79,6 +81,7 @@ torch_run() {
   measured "$python" "$here/torch_mlp.py" "$@" torch.db
   local rate seconds
   read -r rate seconds < out
+  echo "bench: PyTorch $*: $seconds s, $(cat rss) KiB" >&2
   echo "$seconds $(cat rss)"
 }
 
@@ -87,9 +90,13 @@ best() { awk '{ if (NR == 1 || $1 < t) t = $1; if ($2 > m) m = $2 } END { print 
 
 echo '{}' > bench.yaml
 shapes=("49 64 64 sigmoid 600" "19 256 128 relu 100" "7 1024 256 relu 15")
+# BENCH_STEPS_DIVISOR=20 runs every part with a twentieth of the steps: to check the
+# script, not to measure
+divisor=${BENCH_STEPS_DIVISOR:-1}
 results=()
 for shape in "${shapes[@]}"; do
   read -r depth width batch activation steps <<< "$shape"
+  steps=$(( steps / divisor > 2 ? steps / divisor : 2 ))
   model=(--set "model.depth=$depth" --set "model.width=$width"
          --set "train.batch_size=$batch" --set "model.activation=$activation")
   : > f32_on; : > f32_off; : > f64_on; : > f64_off; : > torch
@@ -130,12 +137,12 @@ BEGIN {
   name = sprintf("%d x %d, batch %d, %s", depth + 1, width, batch, activation)
   torch_rate = torch == "-" ? "-" : sprintf("%.1f", steps / torch)
   ratio = torch == "-" ? "-" : sprintf("%.2fx", torch / on)
-  torch_mib = torch_rss == "-" || torch_rss == 0 ? "-" : sprintf("%.0f", torch_rss / 1024)
+  torch_mib = (torch_rss == "-" || torch_rss == 0) ? "-" : sprintf("%.0f", torch_rss / 1024)
   printf format, name, steps, sprintf("%.1f", rate), sprintf("%.1f", gflops),
          sprintf("%.0f%%", 100 * gflops / peak), torch_rate, ratio,
          sprintf("%+.1f%%", 100 * (on - off) / off),
          sprintf("%+.1f%%", 100 * (f64_on - f64_off) / f64_off),
-         rss > 0 ? sprintf("%.0f", rss / 1024) : "-", torch_mib
+         (rss > 0 ? sprintf("%.0f", rss / 1024) : "-"), torch_mib
 }
 END {
   printf "\n%s, %s, %d cores. OpenBLAS sgemm at the 8 x 1024 step shapes:\n", date, cpu, cores

@@ -1,13 +1,27 @@
-/* Run rows: prepared once, bound and stepped per row, committed in batches. */
+/* Run rows: the runs and layers rows written at once by the caller; the rows of every
+ * logged step, evaluations and checkpoints queued (db/row_queue.h) to a writer thread
+ * that binds them to statements prepared once and commits them in batched transactions,
+ * so the training thread neither waits for SQLite nor allocates to log a step.
+ *
+ * The writer owns the connection from the first queued call to run_store_finish (or
+ * run_store_free); it writes in the order things were queued and never drops a row: a
+ * full queue makes the training thread wait. Its failures are kept in the store and
+ * reported, once, by the next call the training thread makes. */
 #include "db/run_store.h"
 
 #include <math.h>
-#include <stdio.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "db/db.h"
+#include "db/row_queue.h"
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -22,14 +36,32 @@ struct run_store {
 	sqlite3_stmt *insert_checkpoint;
 	sqlite3_stmt *insert_eval;
 	sqlite3_stmt *insert_block_stats;
+	char *ballast;          /* the reserve file's path, while it exists */
+
+	struct row_queue queue;
+	pthread_t writer;
+	bool writer_running;
+	/* the writer's, while it runs */
 	bool in_transaction;
 	double last_commit;
-	int64_t steps_done;   /* as last told by run_store_tick */
-	double last_loss;
-	int64_t steps_stored; /* steps_done at the last commit that succeeded */
-	double stored_loss;   /* last_loss at that commit: NaN before the first */
-	char *ballast;        /* the reserve file's path, while it exists */
+	int64_t committed_steps; /* steps_done at the last commit, to see progress */
+	int64_t written;         /* queued messages the writer is done with */
+	struct queue_progress logged; /* step + 1 and loss of the last step row written */
+	/* the progress of the last commit that succeeded (loss NaN before the first), set
+	 * by the writer under the queue's lock */
+	struct queue_progress stored;
+	/* a write failed: the writer's message, published by `failed` */
+	char failure[1024];
+	atomic_bool failed;
+	bool failure_reported;   /* the training thread's: the message was printed */
+	bool failure_printed;    /* the writer's: a caller's write function printed it */
 };
+
+/* Slots in the writer's queue: enough for the writer to take steps in batches (it is
+ * woken at half the queue), within a few MiB for very deep networks. */
+#define QUEUE_SLOTS 64
+#define QUEUE_MIN_SLOTS 4
+#define QUEUE_BYTES (4 << 20)
 
 /* Disk space held back for the run's outcome: when the disk fills up, the file is
  * deleted, so the final status and message still fit (as SQLite's own temp space
@@ -77,23 +109,40 @@ static int fail(struct run_store *store, const char *what)
 	return error("database: %s: %s", what, sqlite3_errmsg(store->db));
 }
 
-/* A write of the open transaction failed (a full disk, an I/O error): reports it once,
- * with what is kept, and rolls the transaction back (SQLite may already have), so that
- * nothing later commits half a step or fails again on a transaction that is gone. */
+/* A write of the open transaction failed (a full disk, an I/O error), on the writer
+ * thread: keeps the message, with what is stored, for the training thread to report,
+ * and rolls the transaction back (SQLite may already have), so that nothing later
+ * commits half a step. Returns -1. */
 static int write_failed(struct run_store *store, const char *what)
 {
 	if (sqlite3_errcode(store->db) == SQLITE_FULL) {
 		release_ballast(store);
-		error("database: %s: the disk is full (%s); the run's first %lld steps are stored",
-		      what, sqlite3_errmsg(store->db), (long long)store->steps_stored);
+		snprintf(store->failure, sizeof store->failure,
+			 "database: %s: the disk is full (%s); the run's first %lld steps are"
+			 " stored", what, sqlite3_errmsg(store->db),
+			 (long long)store->stored.steps_done);
 	} else {
-		error("database: %s: %s; the run's first %lld steps are stored", what,
-		      sqlite3_errmsg(store->db), (long long)store->steps_stored);
+		snprintf(store->failure, sizeof store->failure,
+			 "database: %s: %s; the run's first %lld steps are stored", what,
+			 sqlite3_errmsg(store->db), (long long)store->stored.steps_done);
 	}
 	if (!sqlite3_get_autocommit(store->db))
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	store->in_transaction = false;
+	atomic_store_explicit(&store->failed, true, memory_order_release);
 	return -1;
+}
+
+/* On the training thread: -1 once the writer failed, with its message (printed the
+ * first time only), else 0. */
+static int writer_failed(struct run_store *store)
+{
+	if (!atomic_load_explicit(&store->failed, memory_order_acquire))
+		return 0;
+	if (store->failure_reported || store->failure_printed)
+		return -1;
+	store->failure_reported = true;
+	return error("%s", store->failure);
 }
 
 /* NaN is not a number SQLite can store; it becomes NULL (infinities are kept). */
@@ -240,12 +289,64 @@ static int insert_layers(struct run_store *store, const struct spec *spec)
 	return 0;
 }
 
+/* The layer_stats columns after run_id, step and layer: each a double of struct
+ * layer_stats, named as in the table. */
+static const struct {
+	const char *column;
+	size_t offset;
+} layer_columns[] = {
+#define LAYER_COLUMN(name) {#name, offsetof(struct layer_stats, name)}
+	LAYER_COLUMN(weight_grad_norm),
+	LAYER_COLUMN(bias_grad_norm),
+	LAYER_COLUMN(delta_norm),
+	LAYER_COLUMN(weight_norm),
+	LAYER_COLUMN(weight_grad_norm_clipped),
+	LAYER_COLUMN(bias_grad_norm_clipped),
+	LAYER_COLUMN(dead_fraction),
+	LAYER_COLUMN(saturated_fraction),
+	LAYER_COLUMN(zero_grad_fraction),
+	LAYER_COLUMN(update_ratio),
+	LAYER_COLUMN(norm_weight_grad_norm),
+	LAYER_COLUMN(norm_bias_grad_norm),
+#undef LAYER_COLUMN
+};
+#define LAYER_COLUMN_COUNT ((int)(sizeof layer_columns / sizeof *layer_columns))
+
+/* "INSERT INTO layer_stats (run_id, step, layer, <layer_columns>) VALUES (?, ...)".
+ * Returns 0, or -1 (the caller reports). */
+static int prepare_layer_stats(struct run_store *store)
+{
+	struct strbuf sql;
+	strbuf_init(&sql);
+	strbuf_puts(&sql, "INSERT INTO layer_stats (run_id, step, layer");
+	for (int c = 0; c < LAYER_COLUMN_COUNT; c++)
+		strbuf_printf(&sql, ", %s", layer_columns[c].column);
+	strbuf_puts(&sql, ") VALUES (?, ?, ?");
+	for (int c = 0; c < LAYER_COLUMN_COUNT; c++)
+		strbuf_puts(&sql, ", ?");
+	strbuf_puts(&sql, ")");
+	int rc = sqlite3_prepare_v2(store->db, sql.text, -1, &store->insert_layer_stats, NULL);
+	strbuf_free(&sql);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int queue_slots(int layer_count)
+{
+	size_t slot_bytes = (size_t)layer_count * sizeof(struct layer_stats) +
+			    (size_t)(layer_count + 1) * sizeof(struct block_stats);
+	size_t slots = QUEUE_BYTES / slot_bytes;
+	if (slots > QUEUE_SLOTS)
+		slots = QUEUE_SLOTS;
+	return slots < QUEUE_MIN_SLOTS ? QUEUE_MIN_SLOTS : (int)slots;
+}
+
 struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t *run_id)
 {
 	struct run_store *store = xcalloc(1, sizeof *store);
 	store->db = db;
 	store->layer_count = (int)spec_layer_count(spec);
-	store->stored_loss = NAN;
+	store->stored.loss = NAN;
+	atomic_init(&store->failed, false);
 	reserve_ballast(store);
 
 	if (db_begin_write(db))
@@ -258,14 +359,7 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 			       "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
 			       " elapsed_s, grad_norm_clipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
 			       -1, &store->insert_step, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-			       "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
-			       " bias_grad_norm, delta_norm, weight_norm, weight_grad_norm_clipped,"
-			       " bias_grad_norm_clipped, dead_fraction, saturated_fraction,"
-			       " zero_grad_fraction, update_ratio, norm_weight_grad_norm,"
-			       " norm_bias_grad_norm)"
-			       " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       -1, &store->insert_layer_stats, NULL) != SQLITE_OK ||
+	    prepare_layer_stats(store) ||
 	    sqlite3_prepare_v2(db,
 			       "UPDATE runs SET heartbeat_at = strftime('%Y-%m-%dT%H:%M:%fZ'),"
 			       " steps_done = ?2, final_loss = ?3 WHERE id = ?1",
@@ -285,6 +379,8 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 		fail(store, "cannot prepare the step rows");
 		goto fail;
 	}
+	if (row_queue_init(&store->queue, queue_slots(store->layer_count), store->layer_count))
+		goto fail;
 	store->last_commit = monotonic_seconds();
 	*run_id = store->run_id;
 	return store;
@@ -293,15 +389,32 @@ fail:
 	return NULL;
 }
 
-/* Commits the open transaction with the run's progress, so steps_done always counts
- * the steps whose rows are stored. */
+/* The writer thread's side: every function below runs on it, reports through
+ * write_failed and never through error(), which prints. */
+
+static int begin_if_needed(struct run_store *store)
+{
+	if (store->in_transaction)
+		return 0;
+	if (sqlite3_exec(store->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return write_failed(store, "cannot start a transaction");
+	store->in_transaction = true;
+	return 0;
+}
+
+/* Commits the open transaction with the run's progress (that of the rows written), so
+ * steps_done always counts the steps whose rows are stored. */
 static int commit(struct run_store *store)
 {
 	if (!store->in_transaction)
 		return 0;
+	/* a step's rows may be written before the tick that follows them: they count */
+	struct queue_progress progress = row_queue_progress(&store->queue, store->written);
+	if (store->logged.steps_done > progress.steps_done)
+		progress = store->logged;
 	sqlite3_bind_int64(store->progress, 1, store->run_id);
-	sqlite3_bind_int64(store->progress, 2, store->steps_done);
-	bind_real(store->progress, 3, store->last_loss);
+	sqlite3_bind_int64(store->progress, 2, progress.steps_done);
+	bind_real(store->progress, 3, progress.loss);
 	int rc = sqlite3_step(store->progress);
 	sqlite3_reset(store->progress);
 	if (rc != SQLITE_DONE)
@@ -309,42 +422,17 @@ static int commit(struct run_store *store)
 	if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return write_failed(store, "cannot commit logged steps");
 	store->in_transaction = false;
-	store->steps_stored = store->steps_done;
-	store->stored_loss = store->last_loss;
+	store->committed_steps = progress.steps_done;
+	pthread_mutex_lock(&store->queue.lock);
+	store->stored = progress;
+	pthread_mutex_unlock(&store->queue.lock);
 	store->last_commit = monotonic_seconds();
 	return 0;
 }
 
-int run_store_commit(struct run_store *store)
+static int write_checkpoint(struct run_store *store, int64_t step,
+			    const struct layer_parameters *layers)
 {
-	return commit(store);
-}
-
-int64_t run_store_steps_stored(const struct run_store *store)
-{
-	return store->steps_stored;
-}
-
-double run_store_stored_loss(const struct run_store *store)
-{
-	return store->stored_loss;
-}
-
-static int begin_if_needed(struct run_store *store)
-{
-	if (store->in_transaction)
-		return 0;
-	if (db_exec(store->db, "BEGIN IMMEDIATE"))
-		return -1;
-	store->in_transaction = true;
-	return 0;
-}
-
-int run_store_checkpoint(struct run_store *store, int64_t step,
-			 const struct layer_parameters *layers)
-{
-	if (begin_if_needed(store))
-		return -1;
 	sqlite3_stmt *s = store->insert_checkpoint;
 	for (int layer = 0; layer < store->layer_count; layer++) {
 		struct layer_parameters p = layers[layer];
@@ -372,38 +460,31 @@ int run_store_checkpoint(struct run_store *store, int64_t step,
 	return 0;
 }
 
-int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,
-		   double accuracy, int64_t examples)
+static int write_eval(struct run_store *store, const struct queued *message)
 {
-	if (begin_if_needed(store))
-		return -1;
 	sqlite3_stmt *s = store->insert_eval;
 	sqlite3_bind_int64(s, 1, store->run_id);
-	sqlite3_bind_int64(s, 2, step);
-	sqlite3_bind_text(s, 3, split, -1, SQLITE_STATIC);
-	bind_real(s, 4, loss);
-	bind_real(s, 5, accuracy);
-	sqlite3_bind_int64(s, 6, examples);
+	sqlite3_bind_int64(s, 2, message->step);
+	sqlite3_bind_text(s, 3, message->u.eval.split, -1, SQLITE_STATIC);
+	bind_real(s, 4, message->u.eval.loss);
+	bind_real(s, 5, message->u.eval.accuracy);
+	sqlite3_bind_int64(s, 6, message->u.eval.examples);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	return rc == SQLITE_DONE ? 0 : write_failed(store, "cannot insert an evaluation row");
 }
 
-int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
-		  double grad_norm, double grad_norm_clipped, double learning_rate,
-		  double elapsed_s, const struct layer_stats *layers)
+static int write_step(struct run_store *store, const struct queued *message)
 {
-	if (begin_if_needed(store))
-		return -1;
 	sqlite3_stmt *s = store->insert_step;
 	sqlite3_bind_int64(s, 1, store->run_id);
-	sqlite3_bind_int64(s, 2, step);
-	bind_real(s, 3, stats->loss);
-	bind_real(s, 4, stats->accuracy);
-	bind_real(s, 5, grad_norm);
-	sqlite3_bind_double(s, 6, learning_rate);
-	sqlite3_bind_double(s, 7, elapsed_s);
-	bind_real(s, 8, grad_norm_clipped);
+	sqlite3_bind_int64(s, 2, message->step);
+	bind_real(s, 3, message->u.row.stats.loss);
+	bind_real(s, 4, message->u.row.stats.accuracy);
+	bind_real(s, 5, message->u.row.grad_norm);
+	sqlite3_bind_double(s, 6, message->u.row.learning_rate);
+	sqlite3_bind_double(s, 7, message->u.row.elapsed_s);
+	bind_real(s, 8, message->u.row.grad_norm_clipped);
 	int rc = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
@@ -411,21 +492,13 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 
 	s = store->insert_layer_stats;
 	for (int layer = 0; layer < store->layer_count; layer++) {
+		const struct layer_stats *stats = &message->layers[layer];
 		sqlite3_bind_int64(s, 1, store->run_id);
-		sqlite3_bind_int64(s, 2, step);
+		sqlite3_bind_int64(s, 2, message->step);
 		sqlite3_bind_int(s, 3, layer);
-		bind_real(s, 4, layers[layer].weight_grad_norm);
-		bind_real(s, 5, layers[layer].bias_grad_norm);
-		bind_real(s, 6, layers[layer].delta_norm);
-		bind_real(s, 7, layers[layer].weight_norm);
-		bind_real(s, 8, layers[layer].weight_grad_norm_clipped);
-		bind_real(s, 9, layers[layer].bias_grad_norm_clipped);
-		bind_real(s, 10, layers[layer].dead_fraction);
-		bind_real(s, 11, layers[layer].saturated_fraction);
-		bind_real(s, 12, layers[layer].zero_grad_fraction);
-		bind_real(s, 13, layers[layer].update_ratio);
-		bind_real(s, 14, layers[layer].norm_weight_grad_norm);
-		bind_real(s, 15, layers[layer].norm_bias_grad_norm);
+		for (int c = 0; c < LAYER_COLUMN_COUNT; c++)
+			bind_real(s, 4 + c,
+				  *(const double *)((const char *)stats + layer_columns[c].offset));
 		rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
@@ -434,18 +507,15 @@ int run_store_log(struct run_store *store, int64_t step, const struct step_stats
 	return 0;
 }
 
-int run_store_log_blocks(struct run_store *store, int64_t step, const struct block_stats *blocks,
-			 int count)
+static int write_blocks(struct run_store *store, const struct queued *message)
 {
-	if (begin_if_needed(store))
-		return -1;
 	sqlite3_stmt *s = store->insert_block_stats;
-	for (int block = 0; block < count; block++) {
+	for (int block = 0; block < message->u.block_count; block++) {
 		sqlite3_bind_int64(s, 1, store->run_id);
-		sqlite3_bind_int64(s, 2, step);
+		sqlite3_bind_int64(s, 2, message->step);
 		sqlite3_bind_int(s, 3, block);
-		bind_real(s, 4, blocks[block].alpha);
-		bind_real(s, 5, blocks[block].alpha_grad);
+		bind_real(s, 4, message->blocks[block].alpha);
+		bind_real(s, 5, message->blocks[block].alpha_grad);
 		int rc = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (rc != SQLITE_DONE)
@@ -454,24 +524,267 @@ int run_store_log_blocks(struct run_store *store, int64_t step, const struct blo
 	return 0;
 }
 
-int run_store_tick(struct run_store *store, int64_t steps_done, double last_loss)
+/* Writes one queued message; commits when it asks to. */
+static int write_message(struct run_store *store, const struct queued *message)
 {
-	store->steps_done = steps_done;
-	store->last_loss = last_loss;
-	/* A commit costs a WAL append and (with synchronous=NORMAL) no fsync: committing
-	 * four times a second bounds what a crash loses at no cost to speed. */
+	if (message->kind == QUEUED_COMMIT || message->kind == QUEUED_STOP)
+		return commit(store);
+	if (begin_if_needed(store))
+		return -1;
+	switch (message->kind) {
+	case QUEUED_STEP:
+		if (write_step(store, message))
+			return -1;
+		store->logged = (struct queue_progress){.steps_done = message->step + 1,
+							.loss = message->u.row.stats.loss};
+		return 0;
+	case QUEUED_BLOCKS:
+		return write_blocks(store, message);
+	case QUEUED_EVAL:
+		return write_eval(store, message);
+	case QUEUED_CHECKPOINT:
+		return write_checkpoint(store, message->step, message->u.checkpoint);
+	case QUEUED_WRITE:
+		if (message->u.write.function(store->db, message->u.write.context) == 0)
+			return 0;
+		/* its message is printed (the caller is waiting): kept, not printed again */
+		write_failed(store, "cannot store the caller's rows");
+		snprintf(store->failure, sizeof store->failure, "%s", error_last());
+		store->failure_printed = true;
+		return -1;
+	default:
+		return 0;
+	}
+}
+
+/* A commit costs a WAL append and (with synchronous=NORMAL) no fsync: committing four
+ * times a second bounds what a crash loses at no cost to speed. Between commits, the
+ * heartbeat is refreshed every RUN_STORE_HEARTBEAT_S while the run makes progress (a
+ * run that stops making steps stops beating, so readers can tell it is stuck or dead).
+ * Returns -1 when a write failed. */
+static int commit_when_due(struct run_store *store)
+{
 	double idle = monotonic_seconds() - store->last_commit;
-	if (store->in_transaction ? idle < RUN_STORE_COMMIT_S : idle < RUN_STORE_HEARTBEAT_S)
+	if (store->in_transaction)
+		return idle < RUN_STORE_COMMIT_S ? 0 : commit(store);
+	if (idle < RUN_STORE_HEARTBEAT_S ||
+	    row_queue_progress(&store->queue, store->written).steps_done ==
+		    store->committed_steps)
 		return 0;
 	if (begin_if_needed(store))
 		return -1;
 	return commit(store);
 }
 
+/* When the writer should look at the queue again without being woken: the next commit
+ * or heartbeat, and at least every RUN_STORE_COMMIT_S while idle. */
+static double next_deadline(const struct run_store *store)
+{
+	if (store->in_transaction)
+		return store->last_commit + RUN_STORE_COMMIT_S;
+	double heartbeat = store->last_commit + RUN_STORE_HEARTBEAT_S;
+	double soon = monotonic_seconds() + RUN_STORE_COMMIT_S;
+	return heartbeat > soon ? heartbeat : soon;
+}
+
+static void *write_queued_rows(void *opaque)
+{
+	struct run_store *store = opaque;
+	for (bool stopping = false; !stopping;) {
+		int64_t first;
+		int count = row_queue_take(&store->queue, next_deadline(store), &first);
+		for (int i = 0; i < count; i++) {
+			const struct queued *message = row_queue_at(&store->queue, first + i);
+			stopping = stopping || message->kind == QUEUED_STOP;
+			/* after a failure, queued messages are released unwritten: the run
+			 * ends with what was stored */
+			if (!atomic_load_explicit(&store->failed, memory_order_relaxed)) {
+				store->written = first + i + 1;
+				write_message(store, message);
+			}
+		}
+		if (!atomic_load_explicit(&store->failed, memory_order_relaxed))
+			commit_when_due(store);
+		row_queue_release(&store->queue, count);
+	}
+	return NULL;
+}
+
+/* Starts the writer on the first call that queues something. The signals sent to the
+ * process are blocked on it: SIGINT and friends go to the training thread, whose loop
+ * ends the run, and no SQLite call on the writer is interrupted. Faults the writer
+ * itself causes stay deliverable, so they end the process as they would anywhere. */
+static int start_writer(struct run_store *store)
+{
+	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
+	if (store->writer_running)
+		return 0;
+	sigset_t all, previous;
+	sigfillset(&all);
+	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
+		sigdelset(&all, faults[i]);
+	pthread_sigmask(SIG_SETMASK, &all, &previous);
+	int rc = pthread_create(&store->writer, NULL, write_queued_rows, store);
+	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	if (rc != 0)
+		return error("cannot start the database writer thread: %s", strerror(rc));
+	store->writer_running = true;
+	return 0;
+}
+
+/* The training thread's side. */
+
+/* The next slot to fill, once the writer runs and has not failed; NULL with a message
+ * otherwise. */
+static struct queued *reserve(struct run_store *store, enum queued_kind kind, int64_t step)
+{
+	if (writer_failed(store) || start_writer(store))
+		return NULL;
+	struct queued *message = row_queue_reserve(&store->queue);
+	message->kind = kind;
+	message->step = step;
+	return message;
+}
+
+/* Publishes a message and waits until it is written: -1 with the writer's message
+ * when that failed. */
+static int publish_and_wait(struct run_store *store)
+{
+	row_queue_publish(&store->queue, true);
+	return writer_failed(store);
+}
+
+/* Lets the writer write everything queued, commit and end; the connection is the
+ * caller's again. */
+static void stop_writer(struct run_store *store)
+{
+	if (!store->writer_running)
+		return;
+	struct queued *message = row_queue_reserve(&store->queue);
+	message->kind = QUEUED_STOP;
+	row_queue_publish(&store->queue, true);
+	pthread_join(store->writer, NULL);
+	store->writer_running = false;
+}
+
+int run_store_commit(struct run_store *store)
+{
+	if (!reserve(store, QUEUED_COMMIT, 0))
+		return -1;
+	return publish_and_wait(store);
+}
+
+/* What the last commit that succeeded stored, as the writer left it. */
+static struct queue_progress stored(const struct run_store *store)
+{
+	struct run_store *shared = (struct run_store *)store; /* the lock, not the store */
+	pthread_mutex_lock(&shared->queue.lock);
+	struct queue_progress progress = store->stored;
+	pthread_mutex_unlock(&shared->queue.lock);
+	return progress;
+}
+
+int64_t run_store_steps_stored(const struct run_store *store)
+{
+	return stored(store).steps_done;
+}
+
+double run_store_stored_loss(const struct run_store *store)
+{
+	return stored(store).loss;
+}
+
+int64_t run_store_queue_waits(const struct run_store *store)
+{
+	return row_queue_full_waits(&((struct run_store *)store)->queue);
+}
+
+int run_store_checkpoint(struct run_store *store, int64_t step,
+			 const struct layer_parameters *layers)
+{
+	struct queued *message = reserve(store, QUEUED_CHECKPOINT, step);
+	if (!message)
+		return -1;
+	message->u.checkpoint = layers;
+	return publish_and_wait(store);
+}
+
+int run_store_write(struct run_store *store, int (*write)(sqlite3 *db, void *context),
+		    void *context)
+{
+	struct queued *message = reserve(store, QUEUED_WRITE, 0);
+	if (!message)
+		return -1;
+	message->u.write.function = write;
+	message->u.write.context = context;
+	return publish_and_wait(store);
+}
+
+int run_store_eval(struct run_store *store, int64_t step, const char *split, double loss,
+		   double accuracy, int64_t examples)
+{
+	struct queued *message = reserve(store, QUEUED_EVAL, step);
+	if (!message)
+		return -1;
+	message->u.eval.split = split;
+	message->u.eval.loss = loss;
+	message->u.eval.accuracy = accuracy;
+	message->u.eval.examples = examples;
+	row_queue_publish(&store->queue, false);
+	return 0;
+}
+
+int run_store_log(struct run_store *store, int64_t step, const struct step_stats *stats,
+		  double grad_norm, double grad_norm_clipped, double learning_rate,
+		  double elapsed_s, const struct layer_stats *layers)
+{
+	struct queued *message = reserve(store, QUEUED_STEP, step);
+	if (!message)
+		return -1;
+	message->u.row.stats = *stats;
+	message->u.row.grad_norm = grad_norm;
+	message->u.row.grad_norm_clipped = grad_norm_clipped;
+	message->u.row.learning_rate = learning_rate;
+	message->u.row.elapsed_s = elapsed_s;
+	memcpy(message->layers, layers, (size_t)store->layer_count * sizeof *layers);
+	row_queue_publish(&store->queue, false);
+	return 0;
+}
+
+int run_store_log_blocks(struct run_store *store, int64_t step, const struct block_stats *blocks,
+			 int count)
+{
+	if (count == 0)
+		return writer_failed(store);
+	/* a block holds at least one layer: the slot's buffer has room for every block */
+	if (count > store->layer_count)
+		return error("database: %d residual blocks in a network of %d layers", count,
+			     store->layer_count);
+	struct queued *message = reserve(store, QUEUED_BLOCKS, step);
+	if (!message)
+		return -1;
+	message->u.block_count = count;
+	memcpy(message->blocks, blocks, (size_t)count * sizeof *blocks);
+	row_queue_publish(&store->queue, false);
+	return 0;
+}
+
+int run_store_tick(struct run_store *store, int64_t steps_done, double last_loss)
+{
+	if (writer_failed(store) || start_writer(store))
+		return -1;
+	row_queue_tick(&store->queue,
+		       (struct queue_progress){.steps_done = steps_done, .loss = last_loss});
+	return 0;
+}
+
 int run_store_finish(struct run_store *store, const char *status, const char *message,
 		     int64_t steps_done, double final_loss, double elapsed_s)
 {
-	if (commit(store))
+	stop_writer(store);
+	/* a failure the caller was told about ends the run as it says; one it was not
+	 * told about is reported here */
+	if (!store->failure_reported && writer_failed(store))
 		return -1;
 	/* the write lock is taken up front, like every write here: a read that upgrades
 	 * to a write fails without waiting when another process has just committed */
@@ -509,14 +822,14 @@ void run_store_free(struct run_store *store)
 {
 	if (!store)
 		return;
-	if (store->in_transaction)
-		sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL);
+	stop_writer(store);
 	sqlite3_finalize(store->insert_step);
 	sqlite3_finalize(store->insert_layer_stats);
 	sqlite3_finalize(store->progress);
 	sqlite3_finalize(store->insert_checkpoint);
 	sqlite3_finalize(store->insert_eval);
 	sqlite3_finalize(store->insert_block_stats);
+	row_queue_free(&store->queue);
 	release_ballast(store);
 	free(store);
 }

@@ -124,6 +124,29 @@ static void store_failed(struct run_result *result, const struct run_store *stor
 	snprintf(result->message, sizeof result->message, "%s", error_last());
 }
 
+/* What the predictions need: written by the store's writer thread, which owns the
+ * connection while the run trains, in the transaction of step 0's rows. */
+struct prediction_request {
+	int64_t run_id;
+	const struct spec *spec;
+	const struct dataset *data;
+	const struct layer_stats *output;
+};
+
+static int write_predictions(sqlite3 *db, void *context)
+{
+	const struct prediction_request *request = context;
+	return prediction_store_record(db, request->run_id, request->spec, request->data,
+				       request->output);
+}
+
+static int record_predictions(struct run_store *store, int64_t run_id, const struct spec *spec,
+			      const struct dataset *data, const struct layer_stats *output)
+{
+	struct prediction_request request = {run_id, spec, data, output};
+	return run_store_write(store, write_predictions, &request);
+}
+
 static double layer_ratio(const struct layer_stats *layers, int count)
 {
 	return layers[0].weight_grad_norm / layers[count - 1].weight_grad_norm;
@@ -243,8 +266,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		if ((logged && run_store_log(store, step, &stats, grad_norm, clipped_norm, lr,
 					     monotonic_seconds() - started, layers)) ||
 		    (logged && run_store_log_blocks(store, step, blocks, block_count)) ||
-		    (step == 0 && prediction_store_record(db, result->run_id, spec, data,
-							   &layers[layer_count - 1])) ||
+		    (step == 0 && record_predictions(store, result->run_id, spec, data,
+						      &layers[layer_count - 1])) ||
 		    run_store_tick(store, step + 1, stats.loss)) {
 			store_failed(result, store);
 			break;

@@ -1,7 +1,7 @@
 /* index.html: the figures with their measured numbers and a table of the runs. One file
  * with inline style, no scripts, no network: it opens from the file system. Every value
  * from the database goes through report_html_text. */
-#include "report/report.h"
+#include "report/figure.h"
 #include "util/file.h"
 
 #include <stdio.h>
@@ -26,6 +26,22 @@ static void table_cell(struct strbuf *html, const char *status, const char *text
 	strbuf_puts(html, ">");
 	report_html_text(html, text);
 	strbuf_puts(html, "</td>");
+}
+
+void figure_html(struct report *report, const char *stem, const char *caption)
+{
+	const char *extension = report_format_extension(report->options->format);
+	struct strbuf *h = &report->figures_html;
+	strbuf_puts(h, "<figure>");
+	if (report->options->format == FORMAT_PDF)
+		strbuf_printf(h, "<object data=\"%s.pdf\" type=\"application/pdf\" width=\"100%%\" "
+				 "height=\"480\"><a href=\"%s.pdf\">%s.pdf</a></object>",
+			      stem, stem, stem);
+	else
+		strbuf_printf(h, "<img src=\"%s.%s\" alt=\"%s\">", stem, extension, stem);
+	strbuf_puts(h, "<figcaption>");
+	report_html_text(h, caption);
+	strbuf_printf(h, " <a href=\"%s.gp\">%s.gp</a></figcaption></figure>\n", stem, stem);
 }
 
 int report_write_index(struct report *report, bool rendered)

@@ -104,7 +104,7 @@ void report_setup_name(const struct report *report, const struct report_run *run
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);
 
-/* figures.c: writes every figure's script into the output directory. */
+/* figure_table.c: writes every figure's script into the output directory. */
 int report_write_figures(struct report *report);
 
 /* render.c: renders the scripts with gnuplot; prints the --terminal figures. Returns

@@ -255,6 +255,35 @@ static void index_tells_the_story_in_numbers(void **state)
 	free(html);
 }
 
+/* Inserts run `to`: run `from` with another seed and every number times factor. */
+static void copy_run(sqlite3 *db, int from, int to, int seed, double factor)
+{
+	char sql[4096];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO runs (id, name, status, spec, resolved_spec,"
+		 " spec_hash, seed, started_at, activation, depth, width, init,"
+		 " init_gain, init_bias, residual, optimizer, lr, momentum,"
+		 " batch_size, steps, loss_fn, dataset, samples, features, outputs,"
+		 " dtype, log_every, steps_done, final_loss, gtrack_version)"
+		 " SELECT %d, name || '-%d', status, spec, resolved_spec, spec_hash,"
+		 " %d, started_at, activation, depth, width, init, init_gain,"
+		 " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
+		 " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
+		 " steps_done, final_loss, gtrack_version FROM runs WHERE id = %d;"
+		 "INSERT INTO layers SELECT %d, layer, kind, fan_in, fan_out,"
+		 " activation, residual, block FROM layers WHERE run_id = %d;"
+		 "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
+		 " elapsed_s) SELECT %d, step, %g * loss, accuracy, grad_norm, lr,"
+		 " elapsed_s FROM steps WHERE run_id = %d;"
+		 "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
+		 " bias_grad_norm, delta_norm, weight_norm) SELECT %d, step, layer,"
+		 " %g * weight_grad_norm, %g * bias_grad_norm, %g * delta_norm,"
+		 " weight_norm FROM layer_stats WHERE run_id = %d",
+		 to, to, seed, from, to, from, to, factor, from, to, factor, factor, factor, from);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("copy_run: %s", sqlite3_errmsg(db));
+}
+
 /* Runs that differ only in seed are one curve: the geometric mean with a min-max band. */
 static void seeds_are_aggregated(void **state)
 {
@@ -264,32 +293,13 @@ static void seeds_are_aggregated(void **state)
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* run 5: run 1 again with seed 2 and every norm four times larger */
-	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO runs (id, name, status, spec, resolved_spec,"
-				      " spec_hash, seed, started_at, activation, depth, width, init,"
-				      " init_gain, init_bias, residual, optimizer, lr, momentum,"
-				      " batch_size, steps, loss_fn, dataset, samples, features, outputs,"
-				      " dtype, log_every, steps_done, final_loss, gtrack_version)"
-				      " SELECT 5, 'sig-plain-2', status, spec, resolved_spec, spec_hash,"
-				      " 2, started_at, activation, depth, width, init, init_gain,"
-				      " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
-				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
-				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
-				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
-				      " activation, residual, block FROM layers WHERE run_id = 1;"
-				      "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
-				      " elapsed_s) SELECT 5, step, 4 * loss, accuracy, grad_norm, lr,"
-				      " elapsed_s FROM steps WHERE run_id = 1;"
-				      "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
-				      " bias_grad_norm, delta_norm, weight_norm) SELECT 5, step, layer,"
-				      " 4 * weight_grad_norm, 4 * bias_grad_norm, 4 * delta_norm,"
-				      " weight_norm FROM layer_stats WHERE run_id = 1",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	/* run 5: run 1 again with seed 2 and every norm four times larger; run 6: run 5
+	 * again (the same spec and seed), which is the same experiment, not a third seed */
+	copy_run(db, 1, 5, 2, 4);
+	copy_run(db, 5, 6, 2, 1);
 	sqlite3_close(db);
 	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--runs", "1,5,3");
+	REPORT(&r, dir, "--no-render", "--runs", "1,5,3,6");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);

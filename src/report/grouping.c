@@ -35,6 +35,8 @@ int report_group(const struct report *report, bool initial_only, bool (*skip)(co
 	int count = 0;
 	*groups = xcalloc((size_t)report->run_count, sizeof **groups);
 	for (int r = 0; r < report->run_count; r++) {
+		if (report->runs[r].repeated)
+			continue;
 		int g = 0;
 		while (g < count && !same_group(report, &report->runs[(*groups)[g].members[0]],
 						&report->runs[r], initial_only, skip, ignore_compare))

@@ -20,6 +20,11 @@ struct report_run {
 	long long id;
 	char *name, *status, *loss_fn;
 	char **values; /* per field, the value as text; "" for NULL */
+	char *spec_hash;
+	long long seed;
+	/* a later selected run has the same spec_hash and seed: the same experiment again,
+	 * so figures that aggregate runs draw only the later one */
+	bool repeated;
 	int depth;
 	long long first_step, last_step; /* logged steps; -1 when nothing was logged */
 	long long later_step;            /* the step of the right-hand profiles */
@@ -71,7 +76,8 @@ void report_free(struct report *report);
 long long *report_steps(struct report *report, long long run_id, int limit, int *count);
 
 /* grouping.c: runs that agree on every field that is not compared (with
- * training_only fields ignored when `initial_only`), and legends naming what differs. */
+ * training_only fields ignored when `initial_only`), and legends naming what differs.
+ * A repeated run (the same spec and seed as a later one) is in no group. */
 struct run_group {
 	int *members; /* indexes into report->runs */
 	int count;

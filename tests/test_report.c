@@ -18,22 +18,29 @@ static char *read_file(const char *path)
 	return file_read_text(path, "file", 1u << 30, NULL);
 }
 
-/* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
-static const char *fixture_dir(void)
+/* A directory holding fixture.db made of the fixture file `sql` (tests/fixtures). */
+static const char *fixture_dir_from(const char *sql_file)
 {
 	const char *dir = test_temp_dir();
 	char path[1024];
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
 	sqlite3 *db;
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
-	char *sql = read_file(FIXTURES_DIR "/report.sql");
+	snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, sql_file);
+	char *sql = read_file(path);
 	assert_non_null(sql);
 	char *message = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
-		fail_msg("fixture: %s", message);
+		fail_msg("%s: %s", sql_file, message);
 	free(sql);
 	db_close(db);
 	return dir;
+}
+
+/* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
+static const char *fixture_dir(void)
+{
+	return fixture_dir_from("report.sql");
 }
 
 #define REPORT(result, dir, ...)                                                           \
@@ -305,7 +312,7 @@ static void seeds_are_aggregated(void **state)
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'sigmoid (2 seeds)' noenhanced");
+	assert_contains(script, "title 'sigmoid (2 seeds) \u00d70.1/layer' noenhanced");
 	assert_contains(script, "with filledcurves");
 	/* layer 0 at step 0: runs 1 and 5 have 0.005 and 0.02: mean 0.01, band 0.005..0.02 */
 	double rows[8][3];
@@ -468,8 +475,8 @@ static void selections_and_compare_shape_the_figures(void **state)
 	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'sigmoid' noenhanced");
-	assert_contains(script, "title 'relu [diverged]' noenhanced");
+	assert_contains(script, "title 'sigmoid \u00d70.1/layer' noenhanced");
+	assert_contains(script, "title 'relu [diverged] \u00d70.95/layer' noenhanced");
 	assert_null(strstr(script, "run2_first")); /* the residual run is elsewhere */
 	free(script);
 	/* any runs column may be compared, beyond the hyper-parameters shown by default */
@@ -505,8 +512,8 @@ static void normalisation_is_told_apart(void **state)
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'layernorm' noenhanced");
-	assert_contains(script, "title 'n' noenhanced"); /* the plain run, by its name */
+	assert_contains(script, "title 'layernorm \u00d7");
+	assert_contains(script, "title 'n \u00d7"); /* the plain run, by its name */
 	free(script);
 }
 
@@ -915,6 +922,111 @@ static void runs_without_numbers_are_reported(void **state)
 	command_result_free(&r);
 }
 
+/* The plot commands of script, in order ("plot " lines with their continuations). */
+static int plot_commands(const char *script, char ***commands)
+{
+	int count = 0;
+	*commands = NULL;
+	for (const char *at = strstr(script, "\nplot "); at; at = strstr(at + 1, "\nplot ")) {
+		const char *end = at + 1;
+		while ((end = strchr(end, '\n')) && end[-1] == '\\')
+			end++;
+		*commands = realloc(*commands, sizeof **commands * (size_t)(count + 1));
+		(*commands)[count++] = strndup(at + 1, (size_t)(end ? end - at - 1 : (long)strlen(at + 1)));
+	}
+	return count;
+}
+
+/* Counts the elements of a plot command: curves (lines, not bands, not the dotted
+ * predictions, not legend-only entries) and legend titles of curves. */
+static void count_elements(const char *command, int *curves, int *titles)
+{
+	*curves = *titles = 0;
+	char *copy = strdup(command);
+	for (char *element = strtok(copy, "\\"); element; element = strtok(NULL, "\\")) {
+		bool band = strstr(element, "filledcurves") != NULL;
+		bool marks = strstr(element, "lc rgb variable") != NULL;
+		bool note = strstr(element, "'#444444'") != NULL || strstr(element, "NaN notitle");
+		bool legend_only = strstr(element, "NaN with") != NULL;
+		bool prediction = strstr(element, "dt 3") != NULL;
+		if (band || marks || note)
+			continue;
+		if (!legend_only && !prediction)
+			(*curves)++;
+		if (strstr(element, " title '"))
+			(*titles)++;
+	}
+	free(copy);
+}
+
+/* The example sweep's shape (3 activations x 4 depths x residual x 3 seeds = 72 runs):
+ * every panel of every figure holds at most 10 curves, and every curve of a row is in
+ * the row's key. */
+static void sweep_sized_reports_stay_readable(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 72 runs");
+	command_result_free(&r);
+	static const struct {
+		const char *script;
+		int columns, panels; /* plots per panel row; rows expected */
+	} figures[] = {
+		{"profile-weight_grad-1.gp", 2, 3},
+		{"profile-delta-1.gp", 2, 3},
+		{"loss-1.gp", 1, 3},
+	};
+	for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, figures[i].script);
+		char *script = read_file(path);
+		if (!script)
+			fail_msg("%s was not written", figures[i].script);
+		char **commands;
+		int count = plot_commands(script, &commands), all_titles = 0;
+		assert_int_equal(count, figures[i].columns * figures[i].panels);
+		for (int row = 0; row < count / figures[i].columns; row++) {
+			int drawn = 0, titled = 0;
+			for (int c = 0; c < figures[i].columns; c++) {
+				int curves, titles;
+				count_elements(commands[row * figures[i].columns + c], &curves, &titles);
+				drawn = curves > drawn ? curves : drawn;
+				titled += titles;
+			}
+			if (titled > 10 || drawn > titled)
+				fail_msg("%s: panel %d draws %d curves with %d legends", figures[i].script,
+					 row + 1, drawn, titled);
+			all_titles += titled;
+		}
+		/* one legend per configuration: 24, each of three seeds */
+		assert_int_equal(all_titles, 24);
+		assert_contains(script, "(3 seeds)");
+		assert_contains(script, "[diverged]");
+		for (int c = 0; c < count; c++)
+			free(commands[c]);
+		free(commands);
+		free(script);
+	}
+	/* --facet chooses the field; a value with more than 10 curves is cut in pieces */
+	REPORT(&r, dir, "--no-render", "--out", "by-setup", "--facet", "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/by-setup/loss-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "set title 'plain (1 of 2)' noenhanced");
+	assert_contains(script, "set title 'residual (2 of 2)' noenhanced");
+	free(script);
+	REPORT(&r, dir, "--no-render", "--facet", "colour");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--facet: 'colour' is not a hyper-parameter column of runs");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -935,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 		cmocka_unit_test(runs_without_numbers_are_reported),
+		cmocka_unit_test(sweep_sized_reports_stay_readable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,8 +15,9 @@
 
 const char cmd_report_usage[] =
 	"usage: gtrack report [--db PATH] [--runs SELECTION] [--where CONDITION]\n"
-	"                     [--compare FIELD[,FIELD...]] [--step N] [--out DIR]\n"
-	"                     [--format png|svg|pdf] [--no-render] [--terminal]\n"
+	"                     [--compare FIELD[,FIELD...]] [--facet FIELD] [--step N]\n"
+	"                     [--out DIR] [--format png|svg|pdf] [--no-render]\n"
+	"                     [--terminal]\n"
 	"\n"
 	"Writes one self-contained gnuplot script per figure (data inline) into DIR, renders\n"
 	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
@@ -36,6 +37,10 @@ const char cmd_report_usage[] =
 	"                     differ in training settings, i.e. optimizer, lr, momentum,\n"
 	"                     schedule, weight_decay, clip_norm, clip_value, validation,\n"
 	"                     steps or log_every, go to separate figures)\n"
+	"  --facet FIELD      split each figure into panels (small multiples), one per\n"
+	"                     value of FIELD, e.g. activation; by default a figure of more\n"
+	"                     than 8 curves is split by the varying field with the fewest\n"
+	"                     values that leaves at most 10 curves per panel\n"
 	"  --step N           right-hand profiles at step N (default: the last logged step)\n"
 	"  --out DIR          output directory (default: report)\n"
 	"  --format FORMAT    png (default), svg or pdf\n"
@@ -71,6 +76,7 @@ int cmd_report(int argc, char **argv)
 		{"step", required_argument, NULL, 's'},   {"out", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'}, {"no-render", no_argument, NULL, 'n'},
 		{"terminal", no_argument, NULL, 't'},     {"help", no_argument, NULL, 'h'},
+		{"facet", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	struct report_options o = {.step = -1, .out_dir = "report", .format = FORMAT_PNG,
@@ -92,6 +98,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'c':
 			o.compare = optarg;
+			break;
+		case 'F':
+			o.facet = optarg;
 			break;
 		case 's':
 			o.step = strtoll(optarg, &end, 10);

@@ -51,6 +51,44 @@ void log_stats_put(struct strbuf *out, const struct log_stats *stats, struct ran
  * number of layers that have a value, or -1 with a message. */
 int seed_profile_block(struct report *report, struct strbuf *data, const char *name,
 		       const struct run_group *set, bool later, int column, struct range *range);
+/* The fitted per-layer factor of a set's profile at initialisation: 10 to the slope of
+ * log10 of the norm (column 2: weight_grad_norm, 3: delta_norm) over the hidden layers,
+ * toward the input (0.25: each layer nearer the input gets a quarter); NaN without two
+ * layers to fit. */
+double layer_factor(struct report *report, const struct run_group *set, int column);
+/* Appends "$name << EOD" with "layer mean low high" of the mean-field prediction (the
+ * predictions table) of the norm over the set's runs. Returns the number of layers with
+ * a prediction (0: no block written), or -1 with a message. */
+int prediction_block(struct report *report, struct strbuf *data, const char *name,
+		     const struct run_group *set, int column);
+/* The range of a series over steps, for a linear or (all_positive) log axis. */
+struct value_range {
+	double low, high; /* of the finite values */
+	int count;        /* finite values seen */
+	bool all_positive; /* start it true */
+};
+/* Appends "$name << EOD" with the set's series over steps: sql selects "step, value"
+ * of the run ?1 in step order; one run's rows are "step value", a seed set's "step mean
+ * low high" (geometric mean, min, max) at the first run's steps, thinned to
+ * MAX_CURVE_POINTS. what names the value in the block's comment. Returns the number of
+ * the first run's rows (0: no block written), or -1 with a message. */
+int step_series_block(struct report *report, struct strbuf *data, const char *name,
+		      const struct run_group *set, const char *sql, const char *what,
+		      struct value_range *range);
+/* The axis limits for a value range: whole decades when all positive, else padded. */
+void value_range_axis(const struct value_range *range, char *low, char *high, size_t size);
+/* Whether a run diverged or was killed: its curves end early and carry a mark there. */
+bool run_stopped(const struct report_run *run);
+bool set_has_stopped_run(const struct report *report, const struct run_group *set);
+/* The point where a stopped run's curve ends: sql selects "x, y" of the run (?1) at a
+ * step (?2, when it has one), its first row the point. Returns 1 with it, 0 when there
+ * is none, -1 with a message. */
+int stop_point(struct report *report, const char *sql, long long run_id, long long step,
+	       double *x, double *y);
+/* Appends a row "x y colour" of an x mark, y held within the axis [low, high] so a
+ * run that ran off the scale is marked at its edge. */
+void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,
+		     const char *colour);
 double geometric_mean_ratio(const struct report *report, const struct run_group *set,
 			    bool later);
 
@@ -86,12 +124,47 @@ struct layer_axis {
 void layer_axis(const struct report *report, const struct run_group *group,
 		const struct range *range, struct layer_axis *axis);
 
+struct curve_style;
+
+/* Small multiples: rows of cells (panels), each row's key right of its last cell. */
+struct panel_grid {
+	int rows, columns, width, height;
+};
+void panel_grid_init(struct panel_grid *grid, int rows, int columns);
+/* Appends the margins, the title and the key setting of cell (row, column). */
+void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row, int column,
+		     const char *title);
+/* Plot elements in a curve's style: its min-max band ($block columns 1, 3 and 4), its
+ * line (columns as gnuplot's using, e.g. "1:2"), with legend (NULL: none). */
+void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style);
+void styled_curve(struct strbuf *plot, const char *block, const char *columns,
+		  const char *with, const struct curve_style *style, const char *legend);
+/* The x marks of $block ("x y colour" rows), with their one legend entry. */
+void stop_markers(struct strbuf *plot, const char *block);
+/* A plot with nothing to draw still needs an element, without a legend. */
+void empty_plot(struct strbuf *plot);
+
 /* The plot elements for a seed set: the band, then the mean with the legend. */
 void seed_curve(struct strbuf *plot, const char *block, int colour, const char *legend,
 		int seeds, const char *with);
 /* The legend of a seed set: what distinguishes its runs from the rest of the group. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
 		     const struct run_group *set, struct strbuf *legend);
+
+/* facets.c: a figure's curves (seed sets) as small multiples. */
+struct curve_style {
+	char colour[8]; /* "#rrggbb" */
+	int dash, point; /* gnuplot dash type and point type */
+};
+struct facet_plan {
+	int panel_count;
+	int *panel_of;              /* per curve: its panel */
+	char **panel_titles;        /* per panel, plain text ("" when there is one panel) */
+	struct curve_style *styles; /* per curve */
+};
+int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
+		      struct facet_plan *plan);
+void report_facet_plan_free(struct facet_plan *plan);
 
 /* html.c: appends a figure (its image, the caption as escaped text, a link to its
  * script) to the figures part of index.html. */

@@ -166,3 +166,82 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 		member++;
 	report_legend(report, group, member, false, NULL, false, legend);
 }
+
+/* Pixels of a small-multiples figure: each cell holds one plot with its axis labels;
+ * the key of a row stands right of its last cell, wide enough for ten legends. */
+#define CELL_WIDTH 430
+#define CELL_HEIGHT 340
+#define KEY_WIDTH 420
+#define TITLE_HEIGHT 46
+
+void panel_grid_init(struct panel_grid *grid, int rows, int columns)
+{
+	grid->rows = rows;
+	grid->columns = columns;
+	grid->width = columns * CELL_WIDTH + KEY_WIDTH;
+	grid->height = TITLE_HEIGHT + rows * CELL_HEIGHT + 8;
+}
+
+void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row, int column,
+		     const char *title)
+{
+	double width = grid->width, height = grid->height;
+	double left = column * CELL_WIDTH, right = left + CELL_WIDTH;
+	double top = height - TITLE_HEIGHT - row * CELL_HEIGHT, bottom = top - CELL_HEIGHT;
+	strbuf_printf(out, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
+			   "set tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+		      (left + 72) / width, (right - 14) / width, (top - 36) / height,
+		      (bottom + 58) / height);
+	strbuf_puts(out, "set title ");
+	report_gnuplot_string(out, title);
+	strbuf_puts(out, " noenhanced\n");
+	if (column == grid->columns - 1)
+		strbuf_printf(out, "set key at screen %.4f,%.4f left top vertical Left reverse "
+				   "samplen 2 spacing 1.1 width 1 font ',9'\n",
+			      (right + 6) / width, (top - 36) / height);
+	else
+		strbuf_puts(out, "unset key\n");
+}
+
+static void plot_separator(struct strbuf *plot)
+{
+	if (plot->length)
+		strbuf_puts(plot, ", \\\n     ");
+}
+
+void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style)
+{
+	plot_separator(plot);
+	strbuf_printf(plot, "$%s using 1:3:4 with filledcurves lc rgb '%s' fs transparent "
+			    "solid 0.2 noborder notitle", block, style->colour);
+}
+
+void styled_curve(struct strbuf *plot, const char *block, const char *columns,
+		  const char *with, const struct curve_style *style, const char *legend)
+{
+	plot_separator(plot);
+	/* "NaN" draws nothing: a legend entry alone */
+	if (!strcmp(block, "NaN"))
+		strbuf_printf(plot, "NaN with %s lc rgb '%s' dt %d pt %d", with, style->colour,
+			      style->dash, style->point);
+	else
+		strbuf_printf(plot, "$%s using %s with %s lc rgb '%s' dt %d pt %d", block, columns,
+			      with, style->colour, style->dash, style->point);
+	if (legend)
+		curve_title(plot, legend);
+	else
+		strbuf_puts(plot, " notitle");
+}
+
+void stop_markers(struct strbuf *plot, const char *block)
+{
+	plot_separator(plot);
+	strbuf_printf(plot, "$%s using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable "
+			    "title 'x: where a diverged or killed run stopped' noenhanced", block);
+}
+
+void empty_plot(struct strbuf *plot)
+{
+	if (!plot->length)
+		strbuf_puts(plot, "NaN notitle");
+}

@@ -40,6 +40,7 @@ struct report_options {
 	const char *runs;    /* --runs, NULL for all */
 	const char *where;   /* --where, NULL for none */
 	const char *compare; /* --compare, comma separated; NULL: every field */
+	const char *facet;   /* --facet, the field that splits figures into panels; NULL: auto */
 	long long step;      /* --step, -1: the last logged step */
 	const char *out_dir;
 	enum report_format format;
@@ -106,6 +107,15 @@ bool report_is_residual_column(const char *column);
  * fixup", "rezero". alpha itself is its own field. */
 void report_setup_name(const struct report *report, const struct report_run *run,
 		       struct strbuf *out);
+/* Whether field f is told on its own (the residual setup's columns but alpha are told
+ * as one, at the residual column). */
+bool report_field_shown(const struct report *report, int f);
+/* Appends a run's value of field f as compared (the setup name for residual; nothing
+ * for a column folded into it), or as legends say it ("d=20", "relu", "pre k=2"). */
+void report_field_text(const struct report *report, const struct report_run *run, int f,
+		       struct strbuf *out);
+void report_field_legend(const struct report *report, const struct report_run *run, int f,
+			 struct strbuf *out);
 /* Appends the fields shared by the whole group, for a title. */
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);

@@ -68,6 +68,12 @@ static int load_fields(struct report *report)
 	}
 	free(default_fields);
 	report->field_count = n;
+	const char *facet = report->options->facet;
+	if (facet && !find_field(report, facet)) {
+		error("--facet: '%s' is not a hyper-parameter column of runs (e.g. activation, "
+		      "depth, residual, init, width, lr)", facet);
+		return 1;
+	}
 	if (!compare)
 		return 0;
 

@@ -1027,6 +1027,68 @@ static void sweep_sized_reports_stay_readable(void **state)
 	command_result_free(&r);
 }
 
+/* The output folder holds exactly the current report: files of the previous report
+ * that this one does not write are removed, a user's own files are left alone, and
+ * --terminal writes nothing. */
+static void the_folder_holds_exactly_the_report(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	free(test_write_file(dir, "out/notes.txt", "mine\n"));
+	free(test_write_file(dir, "out/heatmap-run9.gp", "a user's script that looks like ours\n"));
+	snprintf(path, sizeof path, "%s/out/heatmap-run4.gp", dir);
+	assert_true(file_exists(path));
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	assert_false(file_exists(path)); /* run 4 left the selection */
+	static const char *const kept[] = {"notes.txt", "heatmap-run9.gp", "heatmap-run1.gp",
+					   "index.html", "gtrack-manifest.txt"};
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+		snprintf(path, sizeof path, "%s/out/%s", dir, kept[i]);
+		if (!file_exists(path))
+			fail_msg("%s was removed", kept[i]);
+	}
+	snprintf(path, sizeof path, "%s/out/gtrack-manifest.txt", dir);
+	char *manifest = read_file(path);
+	assert_contains(manifest, "\nheatmap-run1.gp\n");
+	assert_lacks(manifest, "heatmap-run4");
+	assert_lacks(manifest, "notes.txt");
+	free(manifest);
+
+	if (gnuplot_available()) {
+		REPORT(&r, dir, "--terminal");
+		assert_int_equal(r.exit_code, 0);
+		assert_contains(r.out, "loss-1.gp\n");
+		command_result_free(&r);
+		snprintf(path, sizeof path, "%s/report", dir);
+		assert_false(file_exists(path)); /* the default --out was not created */
+	}
+}
+
+/* A --compare of a field the runs share leaves each figure with one run: said, with
+ * the fields that do differ. */
+static void a_compare_that_compares_nothing_is_said(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--compare", "width");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.err, "warning: --compare width leaves every figure with a single run "
+			       "(or the seeds of one): the selected runs differ in activation,depth,"
+			       "residual,residual_alpha, which splits them into 4 figures");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--compare", "activation");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,6 +1110,8 @@ int main(void)
 		cmocka_unit_test(terminal_prints_text_plots),
 		cmocka_unit_test(runs_without_numbers_are_reported),
 		cmocka_unit_test(sweep_sized_reports_stay_readable),
+		cmocka_unit_test(the_folder_holds_exactly_the_report),
+		cmocka_unit_test(a_compare_that_compares_nothing_is_said),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

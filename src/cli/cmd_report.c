@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "db/db.h"
@@ -21,7 +22,8 @@ const char cmd_report_usage[] =
 	"\n"
 	"Writes one self-contained gnuplot script per figure (data inline) into DIR, renders\n"
 	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
-	"the measured numbers. Figures: gradient-flow profiles (weight_grad_norm and\n"
+	"the measured numbers. DIR/gtrack-manifest.txt lists the files written; the next\n"
+	"report into DIR removes those it no longer writes, and never touches other files. Figures: gradient-flow profiles (weight_grad_norm and\n"
 	"delta_norm against layer), a heatmap per run, training loss, the layer-0 ratio\n"
 	"against depth, and runs that differ only in their residual setup side by side.\n"
 	"\n"
@@ -45,7 +47,8 @@ const char cmd_report_usage[] =
 	"  --out DIR          output directory (default: report)\n"
 	"  --format FORMAT    png (default), svg or pdf\n"
 	"  --no-render        write the scripts and index.html only\n"
-	"  --terminal         also print the main figures as text plots\n"
+	"  --terminal         print the main figures as text plots instead, for SSH\n"
+	"                     sessions; writes no files\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 ok, 2 bad option or --where, 4 database problem, 6 no runs match,\n"
@@ -66,6 +69,33 @@ static int make_directory(const char *path)
 	if (mkdir(partial, 0777) && errno != EEXIST)
 		return error("cannot create '%s': %s", partial, strerror(errno));
 	return 0;
+}
+
+/* --terminal: the scripts go to a temporary directory, are printed as text plots and
+ * removed with it, so the command writes no files. */
+static int show_in_terminal(struct report *report, struct report_options *options)
+{
+	const char *temp = getenv("TMPDIR");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/gtrack-report-XXXXXX", temp && *temp ? temp : "/tmp");
+	if (!mkdtemp(dir)) {
+		error("cannot create a temporary directory in '%s': %s", temp && *temp ? temp : "/tmp",
+		      strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	const char *out_dir = options->out_dir;
+	options->out_dir = dir;
+	int code = report_write_figures(report) || report_show_in_terminal(report)
+			   ? EXIT_RUN_FAILED
+			   : EXIT_OK;
+	for (int i = 0; i < report->script_count; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s", dir, report->scripts[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	options->out_dir = out_dir;
+	return code;
 }
 
 int cmd_report(int argc, char **argv)
@@ -163,16 +193,18 @@ int cmd_report(int argc, char **argv)
 		code = loaded > 0 ? EXIT_USAGE : EXIT_DATABASE;
 		goto done;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a gnuplot that exits early must not take gtrack along */
+	if (o.terminal) {
+		code = show_in_terminal(&report, &o);
+		goto done;
+	}
 	if (make_directory(o.out_dir) || report_write_figures(&report)) {
 		code = EXIT_RUN_FAILED;
 		goto done;
 	}
-	signal(SIGPIPE, SIG_IGN); /* a gnuplot that exits early must not take gtrack along */
 	if (o.render && report_render(&report, &rendered))
 		code = EXIT_RUN_FAILED;
-	if (report_write_index(&report, rendered))
-		code = EXIT_RUN_FAILED;
-	if (!code && o.terminal && report_show_in_terminal(&report))
+	if (report_write_index(&report, rendered) || report_write_manifest(&report, rendered))
 		code = EXIT_RUN_FAILED;
 	if (!code || code == EXIT_RUN_FAILED)
 		printf("report: %d run%s, %d figures%s in %s/ (open %s/index.html)\n",

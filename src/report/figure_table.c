@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "util/error.h"
+
 /* How a kind's figures are cut from the selected runs. */
 enum figure_scope {
 	SCOPE_GROUP,    /* runs that agree on every field not compared */
@@ -68,8 +70,43 @@ static int write_kind(struct report *report, const struct figure_kind *kind)
 	return result;
 }
 
+/* A --compare that names only fields the selected runs share leaves every figure with
+ * one run: legal, and almost never what was meant. */
+static void warn_if_nothing_compared(struct report *report)
+{
+	struct run_group *groups = NULL;
+	int count = report_group(report, false, NULL, false, &groups);
+	bool single = report->options->compare && count > 1;
+	for (int g = 0; g < count && single; g++) {
+		struct run_group *sets = NULL;
+		int set_count = report_seed_sets(report, &groups[g], false, NULL, &sets);
+		single = set_count == 1;
+		report_groups_free(sets, set_count);
+	}
+	report_groups_free(groups, count);
+	if (!single)
+		return;
+	/* the fields that split them, to compare instead */
+	struct strbuf differing;
+	strbuf_init(&differing);
+	for (int f = 0; f < report->field_count; f++) {
+		const struct report_field *field = &report->fields[f];
+		bool varies = false;
+		for (int r = 1; r < report->run_count && !varies; r++)
+			varies = strcmp(report->runs[r].values[f], report->runs[0].values[f]) != 0;
+		if (varies && !field->compared && report_field_shown(report, f))
+			strbuf_printf(&differing, "%s%s", differing.length ? "," : "", field->column);
+	}
+	warning("--compare %s leaves every figure with a single run (or the seeds of one): the "
+		"selected runs differ in %s, which splits them into %d figures; compare those "
+		"instead, e.g. --compare %s", report->options->compare, differing.text, count,
+		differing.text);
+	strbuf_free(&differing);
+}
+
 int report_write_figures(struct report *report)
 {
+	warn_if_nothing_compared(report);
 	int result = 0;
 	for (size_t k = 0; k < sizeof figure_kinds / sizeof *figure_kinds && !result; k++) {
 		const struct figure_kind *kind = &figure_kinds[k];

@@ -131,6 +131,11 @@ int report_show_in_terminal(struct report *report);
 /* html.c: writes index.html. */
 int report_write_index(struct report *report, bool rendered);
 
+/* manifest.c: records the files this report wrote in the output directory (its
+ * scripts, their images when rendered, index.html) and removes those the previous
+ * report there wrote and this one did not; nothing else is touched. */
+int report_write_manifest(struct report *report, bool rendered);
+
 /* escape.c: the only ways a string from a spec, a name or a database enters a script or
  * the page. report_gnuplot_string appends it as a single-quoted gnuplot string (no
  * backquote or macro expansion there; a quote doubled); report_html_text appends it with

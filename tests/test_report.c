@@ -1089,6 +1089,53 @@ static void a_compare_that_compares_nothing_is_said(void **state)
 	command_result_free(&r);
 }
 
+/* Every heatmap of a report shares one colour scale (also with --relative, each layer
+ * over the output layer), and cells without a finite value have a key. */
+static void heatmaps_share_one_scale(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "absolute");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "relative", "--relative");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	for (int run = 1; run <= 4; run++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/absolute/heatmap-run%d.gp", dir, run);
+		char *script = read_file(path);
+		assert_non_null(script);
+		/* run 4's 1e-30 sets the floor of all four */
+		assert_contains(script, "set cbrange [-30:0]\n");
+		free(script);
+		snprintf(path, sizeof path, "%s/relative/heatmap-run%d.gp", dir, run);
+		script = read_file(path);
+		assert_non_null(script);
+		/* 1e-30 / 0.55 at run 4's step 1 to 1 at every output layer */
+		assert_contains(script, "set cbrange [-30:0]\n");
+		assert_contains(script, "(||dL/dW|| / output layer's)");
+		free(script);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/relative/heatmap-run4.gp", dir);
+	char *script = read_file(path);
+	/* layer 0 over layer 3 at step 0: 0.0005 / 0.5 */
+	assert_contains(script, "\n0 0 -3 -0.5 0.5\n");
+	free(script);
+	/* run 3's NULL at step 2 and run 4's zero are grey cells with a key */
+	snprintf(path, sizeof path, "%s/absolute/heatmap-run3.gp", dir);
+	script = read_file(path);
+	assert_contains(script, "$nonfinite << EOD\n2 0 NaN 1.5 2.5\nEOD\n");
+	assert_contains(script, "title 'no finite value (NaN, inf or 0)' noenhanced");
+	free(script);
+	snprintf(path, sizeof path, "%s/absolute/heatmap-run1.gp", dir);
+	script = read_file(path);
+	assert_lacks(script, "nonfinite");
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1112,6 +1159,7 @@ int main(void)
 		cmocka_unit_test(sweep_sized_reports_stay_readable),
 		cmocka_unit_test(the_folder_holds_exactly_the_report),
 		cmocka_unit_test(a_compare_that_compares_nothing_is_said),
+		cmocka_unit_test(heatmaps_share_one_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,8 +17,8 @@
 const char cmd_report_usage[] =
 	"usage: gtrack report [--db PATH] [--runs SELECTION] [--where CONDITION]\n"
 	"                     [--compare FIELD[,FIELD...]] [--facet FIELD] [--step N]\n"
-	"                     [--out DIR] [--format png|svg|pdf] [--no-render]\n"
-	"                     [--terminal]\n"
+	"                     [--relative] [--out DIR] [--format png|svg|pdf]\n"
+	"                     [--no-render] [--terminal]\n"
 	"\n"
 	"Writes one self-contained gnuplot script per figure (data inline) into DIR, renders\n"
 	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
@@ -43,6 +43,9 @@ const char cmd_report_usage[] =
 	"                     value of FIELD, e.g. activation; by default a figure of more\n"
 	"                     than 8 curves is split by the varying field with the fewest\n"
 	"                     values that leaves at most 10 curves per panel\n"
+	"  --relative         heatmaps of each layer's weight_grad_norm over the output\n"
+	"                     layer's at the same step (default: the norm itself); either\n"
+	"                     way every heatmap of the report shares one colour scale\n"
 	"  --step N           right-hand profiles at step N (default: the last logged step)\n"
 	"  --out DIR          output directory (default: report)\n"
 	"  --format FORMAT    png (default), svg or pdf\n"
@@ -106,7 +109,7 @@ int cmd_report(int argc, char **argv)
 		{"step", required_argument, NULL, 's'},   {"out", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'}, {"no-render", no_argument, NULL, 'n'},
 		{"terminal", no_argument, NULL, 't'},     {"help", no_argument, NULL, 'h'},
-		{"facet", required_argument, NULL, 'F'},
+		{"facet", required_argument, NULL, 'F'},  {"relative", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct report_options o = {.step = -1, .out_dir = "report", .format = FORMAT_PNG,
@@ -128,6 +131,9 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'c':
 			o.compare = optarg;
+			break;
+		case 'R':
+			o.relative = true;
 			break;
 		case 'F':
 			o.facet = optarg;

@@ -45,6 +45,7 @@ struct report_options {
 	const char *out_dir;
 	enum report_format format;
 	bool render, terminal;
+	bool relative; /* --relative: heatmaps of each layer's norm over the output layer's */
 };
 
 struct report {
@@ -60,6 +61,9 @@ struct report {
 	int script_count;
 	char **terminal_scripts; /* scripts also shown with --terminal (owned by scripts) */
 	int terminal_count;
+	/* the colour range (log10) every heatmap shares, once computed */
+	double heat_low, heat_high;
+	bool heat_scaled;
 };
 
 /* selection.c: ids matching --runs and --where, ascending. Returns 0; -1 with a message

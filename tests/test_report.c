@@ -56,23 +56,19 @@ static const char *const expected_scripts[] = {
 
 /* Golden files: the scripts from the third line on (the first two name the version). Set
  * GTRACK_UPDATE_GOLDEN=1 to rewrite them after an intended change. */
-static void scripts_match_the_golden_files(void **state)
+/* Each of scripts, in dir/out, equals tests/golden/golden_dir/ from its third line on
+ * (the first two name the version). */
+static void assert_golden(const char *dir, const char *out, const char *golden_dir,
+			  const char *const *scripts, size_t count)
 {
-	(void)state;
-	const char *dir = fixture_dir();
-	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--out", "out");
-	assert_int_equal(r.exit_code, 0);
-	assert_contains(r.out, "report: 4 runs, 9 figures in out/");
-	command_result_free(&r);
-	for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+	for (size_t i = 0; i < count; i++) {
 		char path[1024], golden_path[1024];
-		snprintf(path, sizeof path, "%s/out/%s", dir, expected_scripts[i]);
-		snprintf(golden_path, sizeof golden_path, "%s/report/%s", GOLDEN_DIR,
-			 expected_scripts[i]);
+		snprintf(path, sizeof path, "%s/%s/%s", dir, out, scripts[i]);
+		snprintf(golden_path, sizeof golden_path, "%s/%s/%s", GOLDEN_DIR, golden_dir,
+			 scripts[i]);
 		char *script = read_file(path);
 		if (!script)
-			fail_msg("%s was not written", expected_scripts[i]);
+			fail_msg("%s was not written", scripts[i]);
 		const char *body = strchr(strchr(script, '\n') + 1, '\n') + 1;
 		if (getenv("GTRACK_UPDATE_GOLDEN")) {
 			FILE *file = fopen(golden_path, "w");
@@ -84,12 +80,24 @@ static void scripts_match_the_golden_files(void **state)
 		if (!golden)
 			fail_msg("no golden file %s", golden_path);
 		if (strcmp(body, golden))
-			fail_msg("%s differs from tests/golden/report/%s (GTRACK_UPDATE_GOLDEN=1 "
-				 "rewrites it)", expected_scripts[i], expected_scripts[i]);
+			fail_msg("%s differs from tests/golden/%s/%s (GTRACK_UPDATE_GOLDEN=1 "
+				 "rewrites it)", scripts[i], golden_dir, scripts[i]);
 		assert_null(strstr(body, "@")); /* every placeholder was filled */
 		free(script);
 		free(golden);
 	}
+}
+
+static void scripts_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 4 runs, 9 figures in out/");
+	command_result_free(&r);
+	assert_golden(dir, "out", "report", expected_scripts, SCRIPT_COUNT);
 }
 
 /* Parses "$name << EOD" ... "EOD" from script into rows of numbers. */
@@ -291,20 +299,27 @@ static void copy_run(sqlite3 *db, int from, int to, int seed, double factor)
 		fail_msg("copy_run: %s", sqlite3_errmsg(db));
 }
 
+/* Opens dir/fixture.db with run 5 (run 1 again with seed 2 and every norm four times
+ * larger) and run 6 (run 5 again: the same spec and seed, the same experiment, not a
+ * third seed). */
+static sqlite3 *add_seeds(const char *dir)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 1, 5, 2, 4);
+	copy_run(db, 5, 6, 2, 1);
+	return db;
+}
+
 /* Runs that differ only in seed are one curve: the geometric mean with a min-max band. */
 static void seeds_are_aggregated(void **state)
 {
 	(void)state;
 	const char *dir = fixture_dir();
 	char path[1024];
-	snprintf(path, sizeof path, "%s/fixture.db", dir);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* run 5: run 1 again with seed 2 and every norm four times larger; run 6: run 5
-	 * again (the same spec and seed), which is the same experiment, not a third seed */
-	copy_run(db, 1, 5, 2, 4);
-	copy_run(db, 5, 6, 2, 1);
-	sqlite3_close(db);
+	sqlite3_close(add_seeds(dir));
 	struct command_result r;
 	REPORT(&r, dir, "--no-render", "--runs", "1,5,3,6");
 	assert_int_equal(r.exit_code, 0);
@@ -1136,6 +1151,64 @@ static void heatmaps_share_one_scale(void **state)
 	free(script);
 }
 
+/* Small multiples by --facet: one row of panels per activation. */
+static void facets_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--facet", "activation");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	assert_golden(dir, "out", "report-facets", scripts, 2);
+}
+
+/* Seeds with a repeated run, a diverged run, predictions, evaluations and diagnostics:
+ * the aggregated curves, the dotted predictions and the new figures, golden. */
+static void seeds_and_new_figures_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	sqlite3 *db = add_seeds(dir);
+	if (sqlite3_exec(db,
+			 "INSERT INTO evals SELECT run_id, step, split, loss * (1 + (split ="
+			 " 'validation')), 0.25 + 0.125 * step, 64 FROM steps,"
+			 " (SELECT 'train' AS split UNION ALL SELECT 'validation')"
+			 " WHERE step IN (0, 2);"
+			 "UPDATE layer_stats SET dead_fraction = 0.125 * layer,"
+			 " saturated_fraction = 0.25 / (1 + step), update_ratio = 0.001 * (1 + run_id);"
+			 "INSERT INTO predictions (run_id, layer, q, chi, delta_norm, weight_grad_norm)"
+			 " SELECT run_id, layer, 1.0, 0.25, delta_norm * 2, weight_grad_norm * 2"
+			 " FROM layer_stats WHERE step = 0 AND run_id IN (1, 5, 6)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5,6");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp",
+					      "evals-1.gp", "diagnostics-1.gp"};
+	assert_golden(dir, "out", "report-seeds", scripts, 4);
+	/* the prediction of the seed set (runs 1 and 5, 6 repeating 5) is dotted */
+	snprintf(path, sizeof path, "%s/out/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_contains(script, "$predicted1 << EOD\n0 0.020000000000000004 0.01 "
+				"0.040000000000000008\n");
+	assert_contains(script, "$predicted1 using 1:2 with lines lc rgb");
+	assert_contains(script, "title 'dotted: mean-field prediction' noenhanced");
+	free(script);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered", "--runs", "1,3,5,6");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, ""); /* gnuplot said nothing */
+	assert_contains(r.out, "figures rendered");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1160,6 +1233,8 @@ int main(void)
 		cmocka_unit_test(the_folder_holds_exactly_the_report),
 		cmocka_unit_test(a_compare_that_compares_nothing_is_said),
 		cmocka_unit_test(heatmaps_share_one_scale),
+		cmocka_unit_test(facets_match_the_golden_files),
+		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -71,7 +71,7 @@ struct value_range {
  * of the run ?1 in step order; one run's rows are "step value", a seed set's "step mean
  * low high" (geometric mean, min, max) at the first run's steps, thinned to
  * MAX_CURVE_POINTS. what names the value in the block's comment. Returns the number of
- * the first run's rows (0: no block written), or -1 with a message. */
+ * rows with a finite value (0: nothing to draw), or -1 with a message. */
 int step_series_block(struct report *report, struct strbuf *data, const char *name,
 		      const struct run_group *set, const char *sql, const char *what,
 		      struct value_range *range);
@@ -181,6 +181,8 @@ int heatmap_figure(struct report *report, const struct report_run *run);
 int loss_figure(struct report *report, const struct run_group *group, int index);
 int depth_figure(struct report *report, const struct run_group *group, int index);
 int residual_figure(struct report *report, const struct run_group *group, int index);
+int evals_figure(struct report *report, const struct run_group *group, int index);
+int diagnostics_figure(struct report *report, const struct run_group *group, int index);
 
 /* Grouping: skip tests a column left out of grouping and legends for the figure. */
 bool is_depth_column(const char *column);

@@ -60,8 +60,8 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 					     stopped ? &stopped_range : &range);
 		if (rows < 0)
 			goto done;
-		if (!rows)
-			continue;
+		if (!rows && run->first_step < 0)
+			continue; /* nothing logged */
 		drawn = true;
 		first_step = first_step < 0 || run->first_step < first_step ? run->first_step
 									     : first_step;
@@ -73,12 +73,13 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);
 		struct strbuf *plot = &plots[plan.panel_of[k]];
-		if (set->count > 1)
+		if (set->count > 1 && rows)
 			styled_band(plot, block, &plan.styles[k]);
 		/* a few points on the line tell apart curves of one colour and dash */
 		char with[48];
 		snprintf(with, sizeof with, "linespoints pi %d", rows / 8 + 1);
-		styled_curve(plot, block, "1:2", with, &plan.styles[k], legend.text);
+		/* a run without a finite loss (diverged at once) is still in the key */
+		styled_curve(plot, rows ? block : "NaN", "1:2", with, &plan.styles[k], legend.text);
 		char loss[32];
 		strbuf_printf(&caption, "%.*s: final loss %s (%s%s). ", (int)plain_length,
 			      legend.text,

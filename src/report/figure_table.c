@@ -34,6 +34,14 @@ static const struct figure_kind figure_kinds[] = {
 	{"Heatmaps", "Every layer and logged step of a run at once.", SCOPE_RUN, NULL,
 	 heatmap_figure, NULL},
 	{"Training loss", "Loss on each step's batch.", SCOPE_GROUP, loss_figure, NULL, NULL},
+	{"Evaluations",
+	 "Loss and accuracy on the whole train and validation splits, for runs with "
+	 "log.eval_every.",
+	 SCOPE_GROUP, evals_figure, NULL, "No selected run recorded evaluations."},
+	{"Diagnostics",
+	 "Dead and saturated units and the size of the updates relative to the weights, "
+	 "averaged over the hidden layers.",
+	 SCOPE_GROUP, diagnostics_figure, NULL, NULL},
 	{"Depth",
 	 "How much of the gradient reaches the first layer as networks get deeper, at "
 	 "initialisation.",

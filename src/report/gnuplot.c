@@ -222,11 +222,14 @@ void styled_curve(struct strbuf *plot, const char *block, const char *columns,
 	plot_separator(plot);
 	/* "NaN" draws nothing: a legend entry alone */
 	if (!strcmp(block, "NaN"))
-		strbuf_printf(plot, "NaN with %s lc rgb '%s' dt %d pt %d", with, style->colour,
-			      style->dash, style->point);
+		strbuf_printf(plot, "NaN with %s lc rgb '%s' dt %d", with, style->colour,
+			      style->dash);
 	else
-		strbuf_printf(plot, "$%s using %s with %s lc rgb '%s' dt %d pt %d", block, columns,
-			      with, style->colour, style->dash, style->point);
+		strbuf_printf(plot, "$%s using %s with %s lc rgb '%s' dt %d", block, columns, with,
+			      style->colour, style->dash);
+	/* "lines" and "lines lw 1" have no points to set; "linespoints" has */
+	if (strcmp(with, "lines") && strncmp(with, "lines ", strlen("lines ")))
+		strbuf_printf(plot, " pt %d", style->point);
 	if (legend)
 		curve_title(plot, legend);
 	else

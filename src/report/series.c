@@ -377,7 +377,7 @@ int step_series_block(struct report *report, struct strbuf *data, const char *na
 			      report->runs[set->members[0]].id, set->count - 1, what, name);
 	/* the first run's steps, thinned evenly (its first and last kept), are the x values;
 	 * every run's value at such a step joins the aggregate */
-	int *next = xcalloc((size_t)set->count, sizeof *next), total = first->count;
+	int *next = xcalloc((size_t)set->count, sizeof *next), total = first->count, finite = 0;
 	for (int i = 0; i < total; i++) {
 		bool keep = total <= MAX_CURVE_POINTS || i == 0 ||
 			    ((long long)i * (MAX_CURVE_POINTS - 1)) / (total - 1) !=
@@ -392,6 +392,7 @@ int step_series_block(struct report *report, struct strbuf *data, const char *na
 			else
 				strbuf_printf(data, " %.17g\n", first->values[i]);
 			value_range_add(range, first->values[i]);
+			finite += isfinite(first->values[i]);
 			continue;
 		}
 		struct log_stats stats = {0};
@@ -405,10 +406,11 @@ int step_series_block(struct report *report, struct strbuf *data, const char *na
 		}
 		strbuf_printf(data, "%lld", step);
 		log_stats_put(data, &stats, NULL);
+		finite += stats.count > 0;
 	}
 	free(next);
 	strbuf_puts(data, "EOD\n\n");
-	result = first->count;
+	result = finite;
 done:
 	for (int m = 0; m < set->count; m++)
 		free(rows[m].steps), free(rows[m].values);

@@ -257,9 +257,16 @@ static void index_tells_the_story_in_numbers(void **state)
 	char *html = read_file(path);
 	assert_non_null(html);
 	/* the runs table, with status and first/last layer ratios */
-	assert_contains(html, "<tr><td>3</td><td>relu-plain</td><td>relu</td><td>2</td><td>4</td>"
-			      "<td>xavier_normal</td><td>no</td><td class=\"status-diverged\">"
-			      "diverged</td>");
+	assert_contains(html, "<tr id=\"run-3\"><td><a href=\"#heatmap-run3\">3</a></td>"
+			      "<td>relu-plain</td><td>1</td><td>relu</td><td>2</td><td>4</td>"
+			      "<td>xavier_normal</td><td>no</td><td>0.1</td><td></td>"
+			      "<td class=\"status-diverged\">diverged</td>");
+	/* contents: each section and figure, by anchor */
+	assert_contains(html, "<li><a href=\"#profiles\">Gradient-flow profiles</a><ul>\n"
+			      "<li><a href=\"#profile-weight_grad-1\">Gradient-flow profile "
+			      "(weight_grad_norm) of xavier_normal, gain 1.0, w=4, lr=0.1</a></li>");
+	assert_contains(html, "<h2 id=\"heatmaps\">Heatmaps</h2>");
+	assert_contains(html, "<figure id=\"heatmap-run3\">");
 	/* sigmoid plain: 0.5e-2 / 0.5 at step 0 */
 	assert_contains(html, "sigmoid d=2 plain: layer 0 gets 0.01 of the output layer's weight "
 			      "gradient at initialisation");
@@ -858,7 +865,7 @@ static void terminal_prints_text_plots(void **state)
 static char *run_row(const char *index, int id)
 {
 	char cell[32];
-	snprintf(cell, sizeof cell, "<tr><td>%d</td>", id);
+	snprintf(cell, sizeof cell, "<tr id=\"run-%d\">", id);
 	const char *start = strstr(index, cell);
 	if (!start)
 		fail_msg("no row for run %d in the index", id);

@@ -182,6 +182,7 @@ int cmd_report(int argc, char **argv)
 
 	struct report report = {.options = &o};
 	strbuf_init(&report.figures_html);
+	strbuf_init(&report.contents_html);
 	long long *ids = NULL;
 	int count = 0, code = EXIT_OK;
 	bool rendered = false;

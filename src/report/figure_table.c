@@ -17,6 +17,7 @@ enum figure_scope {
 
 struct figure_kind {
 	const char *heading; /* a section of index.html, or NULL to continue the one before */
+	const char *anchor;  /* the section's id in index.html */
 	const char *text;    /* gtrack's own HTML under the heading */
 	enum figure_scope scope;
 	int (*group_figure)(struct report *report, const struct run_group *group, int index);
@@ -25,28 +26,28 @@ struct figure_kind {
 };
 
 static const struct figure_kind figure_kinds[] = {
-	{"Gradient-flow profiles",
+	{"Gradient-flow profiles", "profiles",
 	 "The norm of each layer's gradient at initialisation and later, layer 0 nearest the "
 	 "input, on a log scale. A curve falling toward layer 0 is a vanishing gradient; one "
 	 "rising toward it, an exploding gradient.",
 	 SCOPE_GROUP, weight_grad_profile_figure, NULL, NULL},
-	{NULL, NULL, SCOPE_GROUP, delta_profile_figure, NULL, NULL},
-	{"Heatmaps", "Every layer and logged step of a run at once.", SCOPE_RUN, NULL,
+	{NULL, NULL, NULL, SCOPE_GROUP, delta_profile_figure, NULL, NULL},
+	{"Heatmaps", "heatmaps", "Every layer and logged step of a run at once.", SCOPE_RUN, NULL,
 	 heatmap_figure, NULL},
-	{"Training loss", "Loss on each step's batch.", SCOPE_GROUP, loss_figure, NULL, NULL},
-	{"Evaluations",
+	{"Training loss", "loss", "Loss on each step's batch.", SCOPE_GROUP, loss_figure, NULL, NULL},
+	{"Evaluations", "evaluations",
 	 "Loss and accuracy on the whole train and validation splits, for runs with "
 	 "log.eval_every.",
 	 SCOPE_GROUP, evals_figure, NULL, "No selected run recorded evaluations."},
-	{"Diagnostics",
+	{"Diagnostics", "diagnostics",
 	 "Dead and saturated units and the size of the updates relative to the weights, "
 	 "averaged over the hidden layers.",
 	 SCOPE_GROUP, diagnostics_figure, NULL, NULL},
-	{"Depth",
+	{"Depth", "depth",
 	 "How much of the gradient reaches the first layer as networks get deeper, at "
 	 "initialisation.",
 	 SCOPE_DEPTH, depth_figure, NULL, NULL},
-	{"Residual connections",
+	{"Residual connections", "residual",
 	 "Runs that differ only in their residual setup (none, form, block length, trained "
 	 "alpha, init), side by side.",
 	 SCOPE_RESIDUAL, residual_figure, NULL,
@@ -116,15 +117,20 @@ int report_write_figures(struct report *report)
 {
 	warn_if_nothing_compared(report);
 	int result = 0;
-	for (size_t k = 0; k < sizeof figure_kinds / sizeof *figure_kinds && !result; k++) {
+	size_t kinds = sizeof figure_kinds / sizeof *figure_kinds;
+	for (size_t k = 0; k < kinds && !result; k++) {
 		const struct figure_kind *kind = &figure_kinds[k];
-		if (kind->heading)
-			strbuf_printf(&report->figures_html, "<h2>%s</h2>\n<p>%s</p>\n",
-				      kind->heading, kind->text);
+		if (kind->heading) {
+			strbuf_printf(&report->figures_html, "<h2 id=\"%s\">%s</h2>\n<p>%s</p>\n",
+				      kind->anchor, kind->heading, kind->text);
+			strbuf_printf(&report->contents_html, "%s<li><a href=\"#%s\">%s</a><ul>\n",
+				      k ? "</ul></li>\n" : "", kind->anchor, kind->heading);
+		}
 		size_t before = report->figures_html.length;
 		result = write_kind(report, kind);
 		if (!result && kind->none && report->figures_html.length == before)
 			strbuf_printf(&report->figures_html, "<p>%s</p>\n", kind->none);
 	}
+	strbuf_puts(&report->contents_html, "</ul></li>\n");
 	return result;
 }

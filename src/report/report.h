@@ -20,7 +20,7 @@ struct report_run {
 	long long id;
 	char *name, *status, *loss_fn;
 	char **values; /* per field, the value as text; "" for NULL */
-	char *spec_hash;
+	char *spec_hash, *overrides;
 	long long seed;
 	/* a later selected run has the same spec_hash and seed: the same experiment again,
 	 * so figures that aggregate runs draw only the later one */
@@ -55,8 +55,9 @@ struct report {
 	int field_count;
 	struct report_run *runs;
 	int run_count;
-	/* what the figures wrote, for index.html */
-	struct strbuf figures_html;
+	/* what the figures wrote, for index.html: the figures, and the table of contents
+	 * (list items linking to each section and figure) */
+	struct strbuf figures_html, contents_html;
 	char **scripts; /* file names of the emitted scripts */
 	int script_count;
 	char **terminal_scripts; /* scripts also shown with --terminal (owned by scripts) */

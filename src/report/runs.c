@@ -138,7 +138,7 @@ static int load_run(struct report *report, struct report_run *run, long long id)
 			  " (SELECT min(step) FROM steps WHERE run_id = r.id),"
 			  " (SELECT max(step) FROM steps WHERE run_id = r.id),"
 			  " (SELECT max(step) FROM steps WHERE run_id = r.id AND step <= ?2),"
-			  " r.spec_hash, r.seed");
+			  " r.spec_hash, r.seed, r.overrides");
 	for (int i = 0; i < report->field_count; i++)
 		strbuf_printf(&sql, ", r.\"%s\"", report->fields[i].column);
 	strbuf_puts(&sql, " FROM runs AS r WHERE r.id = ?1");
@@ -172,9 +172,11 @@ static int load_run(struct report *report, struct report_run *run, long long id)
 	const unsigned char *hash = sqlite3_column_text(s, 8);
 	run->spec_hash = xstrdup(hash ? (const char *)hash : "");
 	run->seed = sqlite3_column_int64(s, 9);
+	const unsigned char *overrides = sqlite3_column_text(s, 10);
+	run->overrides = xstrdup(overrides ? (const char *)overrides : "");
 	run->values = xcalloc((size_t)report->field_count, sizeof *run->values);
 	for (int i = 0; i < report->field_count; i++) {
-		const unsigned char *text = sqlite3_column_text(s, 10 + i);
+		const unsigned char *text = sqlite3_column_text(s, 11 + i);
 		run->values[i] = xstrdup(text ? (const char *)text : "");
 	}
 	run->ratio_first = query_ratio(report->db, id, run->first_step, run->depth,
@@ -240,6 +242,7 @@ void report_free(struct report *report)
 	for (int i = 0; i < report->run_count; i++) {
 		struct report_run *run = &report->runs[i];
 		free(run->name), free(run->status), free(run->loss_fn), free(run->spec_hash);
+		free(run->overrides);
 		for (int f = 0; f < report->field_count && run->values; f++)
 			free(run->values[f]);
 		free(run->values);
@@ -253,6 +256,7 @@ void report_free(struct report *report)
 	free(report->scripts);
 	free(report->terminal_scripts);
 	strbuf_free(&report->figures_html);
+	strbuf_free(&report->contents_html);
 }
 
 long long *report_steps(struct report *report, long long run_id, int limit, int *count)

@@ -33,9 +33,14 @@ void figure_html(struct report *report, const char *stem, const char *caption)
 {
 	const char *extension = report_format_extension(report->options->format);
 	struct strbuf *h = &report->figures_html;
-	/* the contents name a figure by its caption's first sentence */
-	const char *stop = strstr(caption, ". ");
-	size_t length = stop ? (size_t)(stop - caption) : strlen(caption);
+	/* the contents name a figure by its caption's first phrase: up to the first ". " or
+	 * ": " ("Heatmap of run 3 (name)"), without a final full stop */
+	size_t length = strlen(caption);
+	for (const char *stop = caption; *stop; stop++)
+		if ((*stop == '.' || *stop == ':') && (stop[1] == ' ' || !stop[1])) {
+			length = (size_t)(stop - caption);
+			break;
+		}
 	char *sentence = xmalloc(length + 1);
 	memcpy(sentence, caption, length);
 	sentence[length] = '\0';

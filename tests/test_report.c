@@ -364,6 +364,18 @@ static void seeds_are_aggregated(void **state)
 	assert_contains(index, "sigmoid: final loss 1.1 (finished, first seed). relu [diverged]:"
 			       " final loss 1.4 (diverged). ");
 	free(index);
+	/* the residual figure aggregates seeds like the others */
+	REPORT(&r, dir, "--no-render", "--runs", "1,2,5,6", "--out", "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/residual/residual-1.gp", dir);
+	script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "$seeds1_first_weight << EOD\n0 0.01 0.0049999999999999992 "
+				"0.020000000000000004\n");
+	assert_contains(script, "title 'weight grad, step 0 (2 seeds)' noenhanced");
+	assert_lacks(script, "run5_first");
+	free(script);
 }
 
 static void selections_fail_clearly(void **state)

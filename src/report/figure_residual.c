@@ -12,8 +12,16 @@
  * length, trained alpha, init, alpha): plain runs on the left (or, without any, the first
  * setup's), every other setup on the right, each named in its curves' legends, on one
  * scale. */
-int residual_figure(struct report *report, const struct run_group *group, int index)
+int residual_figure(struct report *report, const struct run_group *runs, int index)
 {
+	/* runs that differ only in seed are one curve each: the figure works on the first
+	 * run of each seed set */
+	struct run_group *sets = NULL;
+	int set_count = report_seed_sets(report, runs, false, NULL, &sets);
+	struct run_group heads = {xcalloc((size_t)set_count, sizeof(int)), set_count};
+	for (int s = 0; s < set_count; s++)
+		heads.members[s] = sets[s].members[0];
+	const struct run_group *group = &heads;
 	/* each member's setup name, with its alpha when alphas differ */
 	char **names = xcalloc((size_t)group->count, sizeof *names);
 	int alpha_field = -1;
@@ -72,29 +80,43 @@ int residual_figure(struct report *report, const struct run_group *group, int in
 		int side = strcmp(names[m], left_name) != 0;
 		if (run->first_step < 0)
 			continue;
-		char first[32], later[32];
-		snprintf(first, sizeof first, "run%lld_first", run->id);
-		snprintf(later, sizeof later, "run%lld_later", run->id);
+		const struct run_group *set = &sets[m];
+		char first[32], later[32], seeds[32] = "";
+		snprintf(first, sizeof first, "%s%lld_first", set->count > 1 ? "seeds" : "run",
+			 run->id);
+		snprintf(later, sizeof later, "%s%lld_later", set->count > 1 ? "seeds" : "run",
+			 run->id);
 		int plottable[2][2];
-		if (run_profile_blocks(report, &data, run, &range, plottable))
+		if (set->count > 1) {
+			/* each norm in a block of its own: layer, geometric mean, min, max */
+			static const char *const suffixes[] = {"_weight", "_delta"};
+			for (int later_side = 0; later_side < 2; later_side++)
+				for (int c = 0; c < 2; c++) {
+					char block[48];
+					snprintf(block, sizeof block, "%s%s", later_side ? later : first,
+						 suffixes[c]);
+					plottable[later_side][c] =
+						seed_profile_block(report, &data, block, set,
+								   later_side, 2 + c, &range);
+					if (plottable[later_side][c] < 0)
+						goto done;
+				}
+			snprintf(seeds, sizeof seeds, " (%d seeds)", set->count);
+		} else if (run_profile_blocks(report, &data, run, &range, plottable)) {
 			goto done;
-		/* runs of one setup (seeds) are told apart by id */
-		char suffix[64] = "";
-		for (int other = 0; other < group->count; other++)
-			if (other != m && !strcmp(names[other], names[m]))
-				snprintf(suffix, sizeof suffix, ", run %lld", run->id);
+		}
 		struct strbuf *p = &panels[side];
 		/* weight gradient and delta at the first step, weight gradient later; on the
 		 * right, a colour per run */
 		const struct {
-			const char *block;
+			const char *block, *suffix;
 			int column, style, plottable;
 			const char *what;
 			long long step;
 		} curves[3] = {
-			{first, 2, 1, plottable[0][0], "weight grad", run->first_step},
-			{first, 3, 2, plottable[0][1], "delta", run->first_step},
-			{later, 2, 3, plottable[1][0], "weight grad", run->later_step},
+			{first, "_weight", 2, 1, plottable[0][0], "weight grad", run->first_step},
+			{first, "_delta", 3, 2, plottable[0][1], "delta", run->first_step},
+			{later, "_weight", 2, 3, plottable[1][0], "weight grad", run->later_step},
 		};
 		/* with several setups on the right, a colour per run there (gnuplot's eight
 		 * line types), the dash pattern telling the curves apart */
@@ -103,22 +125,33 @@ int residual_figure(struct report *report, const struct run_group *group, int in
 		for (int k = 0; k < 3; k++) {
 			if (!curves[k].plottable)
 				continue;
-			strbuf_printf(p, "%s$%s using 1:($%d > 0 ? $%d : NaN) with %s lt %d dt %d",
-				      p->length ? ", \\\n     " : "", curves[k].block, curves[k].column,
-				      curves[k].column, k == 2 ? "lines" : "linespoints",
-				      side && right_setups > 1 ? colour : k == 1 ? 2 : 1,
-				      curves[k].style);
+			int line_type = side && right_setups > 1 ? colour : k == 1 ? 2 : 1;
+			const char *with = k == 2 ? "lines" : "linespoints";
+			if (set->count > 1)
+				strbuf_printf(p, "%s$%s%s using 1:3:4 with filledcurves lt %d fs "
+						 "transparent solid 0.15 noborder notitle, \\\n     "
+						 "$%s%s using 1:2 with %s lt %d dt %d",
+					      p->length ? ", \\\n     " : "", curves[k].block,
+					      curves[k].suffix, line_type, curves[k].block,
+					      curves[k].suffix, with, line_type, curves[k].style);
+			else
+				strbuf_printf(p, "%s$%s using 1:($%d > 0 ? $%d : NaN) with %s lt %d "
+						 "dt %d", p->length ? ", \\\n     " : "",
+					      curves[k].block, curves[k].column, curves[k].column, with,
+					      line_type, curves[k].style);
 			struct strbuf legend;
 			strbuf_init(&legend);
 			if (side && right_setups > 1)
 				strbuf_printf(&legend, "%s: ", names[m]);
-			strbuf_printf(&legend, "%s, step %lld%s", curves[k].what, curves[k].step, suffix);
+			strbuf_printf(&legend, "%s, step %lld%s", curves[k].what, curves[k].step, seeds);
 			curve_title(p, legend.text);
 			strbuf_free(&legend);
 		}
 		char number[32];
-		strbuf_printf(&caption, " %s %s%s", names[m],
-			      report_number(number, sizeof number, run->ratio_first),
+		strbuf_printf(&caption, " %s %s%s%s", names[m],
+			      report_number(number, sizeof number,
+					    geometric_mean_ratio(report, set, false)),
+			      set->count > 1 ? " (geometric mean of the seeds)" : "",
 			      m + 1 < group->count ? ";" : ".");
 	}
 	for (int side = 0; side < 2; side++)
@@ -154,5 +187,7 @@ done:
 	free(names);
 	strbuf_free(&data), strbuf_free(&panels[0]), strbuf_free(&panels[1]);
 	strbuf_free(&title), strbuf_free(&caption);
+	free(heads.members);
+	report_groups_free(sets, set_count);
 	return result;
 }

@@ -1228,6 +1228,41 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	command_result_free(&r);
 }
 
+/* A run that trains its residual scale gets a figure of alpha per block over steps; a
+ * run with a fixed alpha does not. */
+static void trained_alpha_matches_the_golden_file(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db,
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 2, step, block, 0.125 * step * (1 + block), 0.5 FROM steps,"
+			 " (SELECT 0 AS block UNION ALL SELECT 1) WHERE run_id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 1, step, 0, 1.0, 0.0 FROM steps WHERE run_id = 1",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"alpha-run2.gp"};
+	assert_golden(dir, "out", "report-alpha", scripts, 1);
+	snprintf(path, sizeof path, "%s/out/alpha-run1.gp", dir);
+	assert_false(file_exists(path));
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	assert_contains(index, "Trained alpha of run 2 (sig-res): 2 blocks, mean alpha 0 at step 0 "
+			       "and 0.38 at step 2.");
+	free(index);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1254,6 +1289,7 @@ int main(void)
 		cmocka_unit_test(heatmaps_share_one_scale),
 		cmocka_unit_test(facets_match_the_golden_files),
 		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
+		cmocka_unit_test(trained_alpha_matches_the_golden_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -178,6 +178,7 @@ int weight_grad_profile_figure(struct report *report, const struct run_group *gr
 			       int index);
 int delta_profile_figure(struct report *report, const struct run_group *group, int index);
 int heatmap_figure(struct report *report, const struct report_run *run);
+int alpha_figure(struct report *report, const struct report_run *run);
 int loss_figure(struct report *report, const struct run_group *group, int index);
 int depth_figure(struct report *report, const struct run_group *group, int index);
 int residual_figure(struct report *report, const struct run_group *group, int index);

@@ -52,6 +52,10 @@ static const struct figure_kind figure_kinds[] = {
 	 "alpha, init), side by side.",
 	 SCOPE_RESIDUAL, residual_figure, NULL,
 	 "No selected runs differ only in their residual setup."},
+	{"Trained residual scales", "alpha",
+	 "Alpha of every residual block against step, for runs that train it "
+	 "(model.residual.learn_alpha, e.g. ReZero).",
+	 SCOPE_RUN, NULL, alpha_figure, "No selected run trains its residual scales."},
 };
 
 static int group_runs(struct report *report, enum figure_scope scope, struct run_group **groups)

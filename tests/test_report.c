@@ -272,7 +272,8 @@ static void index_tells_the_story_in_numbers(void **state)
 			      "gradient at initialisation");
 	assert_contains(html, "the weight gradient at layer 0 relative to the output layer's at "
 			      "initialisation: plain 0.01; residual 0.91.");
-	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3.");
+	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3; fitted factor per "
+			      "layer 0.1.");
 	assert_null(strstr(html, "http")); /* opens without a network */
 	free(html);
 }

@@ -61,6 +61,8 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 		strbuf_printf(&data, "# depth, geometric mean of layer 0 / output weight_grad_norm at "
 				     "step 0, runs, min, max\n$depth%d << EOD\n", c);
 		int most_seeds = 0;
+		/* least squares of log10(ratio) over depth: the factor each layer adds */
+		double fit_n = 0, fit_x = 0, fit_y = 0, fit_xx = 0, fit_xy = 0;
 		strbuf_printf(&caption, "%s:", labels[c]);
 		/* one point per depth, in increasing depth */
 		int last_depth = -1;
@@ -84,6 +86,11 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 			int n = stats.count;
 			double mean = n ? pow(10, stats.sum / n) : NAN;
 			most_seeds = n > most_seeds ? n : most_seeds;
+			if (n) {
+				double level = stats.sum / n;
+				fit_n++, fit_x += depth, fit_y += level, fit_xx += (double)depth * depth;
+				fit_xy += depth * level;
+			}
 			char number[32];
 			strbuf_printf(&data, "%d %.17g %d %.17g %.17g\n", depth, mean, n,
 				      n ? pow(10, stats.low) : NAN, n ? pow(10, stats.high) : NAN);
@@ -101,7 +108,17 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 			top_depth = depth > top_depth ? depth : top_depth;
 			last_depth = depth;
 		}
+		double spread = fit_n * fit_xx - fit_x * fit_x;
+		double factor = fit_n >= 2 && spread > 0
+					? pow(10, (fit_n * fit_xy - fit_x * fit_y) / spread)
+					: NAN;
 		caption.text[caption.length - 1] = '.';
+		if (!isnan(factor)) {
+			char number[32];
+			caption.text[caption.length - 1] = ';';
+			strbuf_printf(&caption, " fitted factor per layer %s.",
+				      report_number(number, sizeof number, factor));
+		}
 		strbuf_puts(&caption, " ");
 		strbuf_puts(&data, "EOD\n\n");
 		/* colour by activation, dashes for residual */
@@ -129,6 +146,8 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 		strbuf_puts(&label, labels[c]);
 		if (most_seeds > 1)
 			strbuf_printf(&label, " (%d seeds)", most_seeds);
+		if (!isnan(factor))
+			strbuf_printf(&label, " \u00d7%.2g/layer", factor);
 		curve_title(&plot, label.text);
 		strbuf_free(&label);
 	}

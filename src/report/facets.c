@@ -16,8 +16,8 @@
 #define FACET_THRESHOLD 8
 #define MAX_PANEL_CURVES 10
 
-/* A field's value for curve s, as legends say it ("plain", "pre k=2" for the residual
- * setup); NULL when the field does not take part. */
+/* Field f's value for curve s, as runs are compared ("plain", "pre k=2" for the
+ * residual setup; empty for a column folded into the setup). */
 static void curve_value(const struct report *report, const struct run_group *sets, int s,
 			int f, struct strbuf *out)
 {

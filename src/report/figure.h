@@ -144,9 +144,6 @@ void stop_markers(struct strbuf *plot, const char *block);
 /* A plot with nothing to draw still needs an element, without a legend. */
 void empty_plot(struct strbuf *plot);
 
-/* The plot elements for a seed set: the band, then the mean with the legend. */
-void seed_curve(struct strbuf *plot, const char *block, int colour, const char *legend,
-		int seeds, const char *with);
 /* The legend of a seed set: what distinguishes its runs from the rest of the group. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
 		     const struct run_group *set, struct strbuf *legend);

@@ -143,20 +143,6 @@ void layer_axis(const struct report *report, const struct run_group *group,
 	later_title(report, group, axis->later, sizeof axis->later);
 }
 
-/* The plot elements for a seed set: the band, then the mean with the legend. */
-void seed_curve(struct strbuf *plot, const char *block, int colour, const char *legend,
-		       int seeds, const char *with)
-{
-	strbuf_printf(plot, "%s$%s using 1:3:4 with filledcurves lt %d fs transparent solid 0.2 "
-			    "noborder notitle, \\\n     $%s using 1:2 with %s lt %d",
-		      plot->length ? ", \\\n     " : "", block, colour, block, with, colour);
-	struct strbuf title;
-	strbuf_init(&title);
-	strbuf_printf(&title, "%s (%d seeds)", legend, seeds);
-	curve_title(plot, title.text);
-	strbuf_free(&title);
-}
-
 /* The legend of a seed set: what distinguishes its runs from the rest of the group. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
 			    const struct run_group *set, struct strbuf *legend)

@@ -799,6 +799,23 @@ static void hostile_names_stay_data(void **state)
 	assert_contains(html, "<td>sigmoid&lt;b&gt;</td>");
 	assert_contains(html, "y?!touch ");
 	free(html);
+
+	/* panel titles carry a field's values too: split by the hostile init */
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", database, "--no-render", "--facet",
+					 "init", "--out", "faceted", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const faceted[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/faceted/%s", dir, faceted[i]);
+		script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "set title 'he\"`touch ");
+		assert_no_live_code(faceted[i], script);
+		assert_titles_noenhanced(faceted[i], script);
+		free(script);
+	}
 }
 
 static char *escaped(void (*escape)(struct strbuf *, const char *), const char *text)

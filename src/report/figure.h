@@ -61,11 +61,15 @@ double layer_factor(struct report *report, const struct run_group *set, int colu
  * a prediction (0: no block written), or -1 with a message. */
 int prediction_block(struct report *report, struct strbuf *data, const char *name,
 		     const struct run_group *set, int column);
-/* The range of a series over steps, for a linear or (all_positive) log axis. */
+/* The range of a series over steps, for a linear axis or, when no value is negative, a
+ * log axis (zeros are left out of it: an update ratio of 0 is not a reason for a linear
+ * axis). */
 struct value_range {
-	double low, high; /* of the finite values */
-	int count;        /* finite values seen */
-	bool all_positive; /* start it true */
+	double low, high;     /* of the finite values */
+	int count;            /* finite values seen */
+	double positive_low;  /* the smallest positive finite value */
+	int positive_count;
+	bool no_negative;     /* start it true */
 };
 /* Appends "$name << EOD" with the set's series over steps: sql selects "step, value"
  * of the run ?1 in step order; one run's rows are "step value", a seed set's "step mean
@@ -75,7 +79,8 @@ struct value_range {
 int step_series_block(struct report *report, struct strbuf *data, const char *name,
 		      const struct run_group *set, const char *sql, const char *what,
 		      struct value_range *range);
-/* The axis limits for a value range: whole decades when all positive, else padded. */
+/* The axis limits for a value range: whole decades over the positive values when none
+ * is negative, else padded. */
 void value_range_axis(const struct value_range *range, char *low, char *high, size_t size);
 /* Whether a run diverged or was killed: its curves end early and carry a mark there. */
 bool run_stopped(const struct report_run *run);

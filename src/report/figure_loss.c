@@ -38,7 +38,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	struct strbuf data, panels, title, caption, escaped;
 	strbuf_init(&data), strbuf_init(&panels), strbuf_init(&title), strbuf_init(&caption);
 	strbuf_init(&escaped);
-	struct value_range range = {.all_positive = true}, stopped_range = {.all_positive = true};
+	struct value_range range = {.no_negative = true}, stopped_range = {.no_negative = true};
 	long long first_step = -1, last_step = -1;
 	int result = -1;
 	struct run_group *sets = NULL;
@@ -93,7 +93,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	}
 	/* the axis is set by the runs that did not diverge, when there are any */
 	struct value_range *axis = range.count ? &range : &stopped_range;
-	axis->all_positive &= range.all_positive && stopped_range.all_positive;
+	axis->no_negative &= range.no_negative && stopped_range.no_negative;
 	char ymin[32], ymax[32], xmin[32], xmax[32];
 	value_range_axis(axis, ymin, ymax, sizeof ymin);
 	for (int k = 0; k < set_count; k++)
@@ -128,7 +128,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 		{"DATA", data.text},
 		{"TITLE", escaped.text},
 		{"LOSS", !strcmp(loss_fn, "mse") ? "mean squared error" : "cross-entropy"},
-		{"LOGSCALE", axis->all_positive ? "set logscale y\nset format y \"10^{%L}\"" : ""},
+		{"LOGSCALE", axis->no_negative ? "set logscale y\nset format y \"10^{%L}\"" : ""},
 		{"PANELS", panels.text},
 		{"YMIN", ymin},
 		{"YMAX", ymax},

@@ -83,11 +83,11 @@ static void quantity_axis(struct strbuf *out, const struct step_quantity *quanti
 	}
 	/* axes are set by the runs that did not diverge, when there are any */
 	struct value_range *axis = range->count ? range : stopped_range;
-	axis->all_positive &= range->all_positive && stopped_range->all_positive;
-	bool logarithmic = quantity->logarithmic && axis->all_positive;
+	axis->no_negative &= range->no_negative && stopped_range->no_negative;
+	bool logarithmic = quantity->logarithmic && axis->no_negative;
 	char low[32], high[32];
 	struct value_range shown = *axis;
-	shown.all_positive = logarithmic;
+	shown.no_negative = logarithmic;
 	value_range_axis(&shown, low, high, sizeof low);
 	if (logarithmic)
 		strbuf_printf(out, "set logscale y\nset format y \"10^{%%L}\"\n");
@@ -114,7 +114,7 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 		strbuf_init(&plots[c]);
 	struct value_range ranges[3][2];
 	for (int q = 0; q < columns; q++)
-		ranges[q][0] = ranges[q][1] = (struct value_range){.all_positive = true};
+		ranges[q][0] = ranges[q][1] = (struct value_range){.no_negative = true};
 	bool drawn = false;
 	for (int k = 0; k < set_count; k++) {
 		const struct run_group *set = &sets[k];
@@ -151,9 +151,11 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 				last_step = run->last_step > last_step ? run->last_step : last_step;
 				if (set->count > 1)
 					styled_band(plot, block, &plan.styles[k]);
-				/* the second series (validation) has points, the first is thin */
+				/* of two series, the second (validation) has points, the first
+				 * is thin */
+				bool thin = !series && quantity->sql[1];
 				char with[48];
-				snprintf(with, sizeof with, series ? "linespoints pi %d" : "lines lw 1",
+				snprintf(with, sizeof with, thin ? "lines lw 1" : "linespoints pi %d",
 					 rows / 8 + 1);
 				bool keyed = q == columns - 1 && !titled;
 				styled_curve(plot, block, "1:2", with, &plan.styles[k],

@@ -341,7 +341,12 @@ static void value_range_add(struct value_range *range, double value)
 {
 	if (isnan(value))
 		return;
-	range->all_positive &= value > 0;
+	range->no_negative &= value >= 0;
+	if (isfinite(value) && value > 0) {
+		range->positive_low = range->positive_count ? fmin(range->positive_low, value)
+							    : value;
+		range->positive_count++;
+	}
 	if (isfinite(value)) {
 		range->low = range->count ? fmin(range->low, value) : value;
 		range->high = range->count ? fmax(range->high, value) : value;
@@ -422,10 +427,13 @@ done:
 void value_range_axis(const struct value_range *range, char *low, char *high, size_t size)
 {
 	if (!range->count) { /* nothing finite */
-		snprintf(low, size, range->all_positive ? "1e-1" : "-1");
-		snprintf(high, size, range->all_positive ? "1e1" : "1");
-	} else if (range->all_positive) {
-		struct range decades = {range->low, range->high};
+		snprintf(low, size, range->no_negative ? "1e-1" : "-1");
+		snprintf(high, size, range->no_negative ? "1e1" : "1");
+	} else if (range->no_negative && !range->positive_count) { /* zeros only */
+		snprintf(low, size, "1e-1");
+		snprintf(high, size, "1e1");
+	} else if (range->no_negative) {
+		struct range decades = {range->positive_low, range->high};
 		range_format(&decades, low, high, size);
 	} else {
 		double pad = range->high > range->low ? 0.05 * (range->high - range->low)

@@ -82,8 +82,8 @@ unset logscale y
 set format y '%g'
 set yrange [0:1]
 plot $diagnostics1_0_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
-     $diagnostics1_0_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 notitle, \
-     $diagnostics3_0_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle
+     $diagnostics1_0_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
+     $diagnostics3_0_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
 set lmargin at screen 0.2936
 set rmargin at screen 0.4947
 set tmargin at screen 0.7919
@@ -95,8 +95,8 @@ unset logscale y
 set format y '%g'
 set yrange [0:1]
 plot $diagnostics1_1_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
-     $diagnostics1_1_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 notitle, \
-     $diagnostics3_1_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle
+     $diagnostics1_1_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
+     $diagnostics3_1_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
 set lmargin at screen 0.5450
 set rmargin at screen 0.7462
 set tmargin at screen 0.7919
@@ -108,7 +108,7 @@ set logscale y
 set format y "10^{%L}"
 set yrange [1e-3:1e-2]
 plot $diagnostics1_2_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
-     $diagnostics1_2_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 title 'sigmoid (2 seeds)' noenhanced, \
-     $diagnostics3_2_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 title 'relu [diverged]' noenhanced
+     $diagnostics1_2_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds)' noenhanced, \
+     $diagnostics3_2_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged]' noenhanced
 
 unset multiplot

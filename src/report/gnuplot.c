@@ -157,7 +157,7 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
  * the key of a row stands right of its last cell, wide enough for ten legends. */
 #define CELL_WIDTH 430
 #define CELL_HEIGHT 340
-#define KEY_WIDTH 420
+#define KEY_WIDTH 480
 #define TITLE_HEIGHT 46
 
 void panel_grid_init(struct panel_grid *grid, int rows, int columns)

@@ -1,4 +1,4 @@
-set terminal pngcairo size 850,734 enhanced font 'sans,10'
+set terminal pngcairo size 910,734 enhanced font 'sans,10'
 set output 'loss-1.png'
 
 # Training loss against step, one curve per configuration (runs that differ only in
@@ -67,21 +67,21 @@ set format y "10^{%L}"
 set xrange [0:2]
 set yrange [1e0:1e1]
 set clip two
-set lmargin at screen 0.0847
-set rmargin at screen 0.4894
+set lmargin at screen 0.0791
+set rmargin at screen 0.4571
 set tmargin at screen 0.8883
 set bmargin at screen 0.5531
 set title 'sigmoid' noenhanced
-set key at screen 0.5129,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.4791,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
      $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
      $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain' noenhanced
-set lmargin at screen 0.0847
-set rmargin at screen 0.4894
+set lmargin at screen 0.0791
+set rmargin at screen 0.4571
 set tmargin at screen 0.4251
 set bmargin at screen 0.0899
 set title 'relu' noenhanced
-set key at screen 0.5129,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.4791,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'relu d=2 plain [diverged]' noenhanced, \
      $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 

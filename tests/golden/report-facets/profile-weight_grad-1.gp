@@ -1,4 +1,4 @@
-set terminal pngcairo size 1280,734 enhanced font 'sans,10'
+set terminal pngcairo size 1340,734 enhanced font 'sans,10'
 set output 'profile-weight_grad-1.png'
 
 # Gradient-flow profile: weight_grad_norm against layer index, at initialisation (left) and
@@ -99,8 +99,8 @@ set xrange [-0.5:3.5]
 set yrange [1e-4:1e0]
 set xtics 0,1
 set clip two
-set lmargin at screen 0.0563
-set rmargin at screen 0.3250
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
 set tmargin at screen 0.8883
 set bmargin at screen 0.5531
 set title 'sigmoid, at initialisation (step 0)' noenhanced
@@ -108,28 +108,28 @@ unset key
 plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 notitle, \
      $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 notitle, \
      $run4_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 notitle
-set lmargin at screen 0.3922
-set rmargin at screen 0.6609
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
 set tmargin at screen 0.8883
 set bmargin at screen 0.5531
 set title 'sigmoid, at step 2 (the last logged)' noenhanced
-set key at screen 0.6766,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.6463,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $run1_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
      $run2_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
      $run4_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced
-set lmargin at screen 0.0563
-set rmargin at screen 0.3250
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
 set tmargin at screen 0.4251
 set bmargin at screen 0.0899
 set title 'relu, at initialisation (step 0)' noenhanced
 unset key
 plot $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 notitle
-set lmargin at screen 0.3922
-set rmargin at screen 0.6609
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
 set tmargin at screen 0.4251
 set bmargin at screen 0.0899
 set title 'relu, at step 2 (the last logged)' noenhanced
-set key at screen 0.6766,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.6463,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
      $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1710,394 enhanced font 'sans,10'
+set terminal pngcairo size 1770,394 enhanced font 'sans,10'
 set output 'diagnostics-1.png'
 
 # The diagnostics of layer_stats averaged over the hidden layers, against step: the fraction of dead units (relu-like activations), of saturated units (sigmoid, tanh), and the update ratio ||lr * update|| / ||W||.
@@ -71,8 +71,8 @@ set multiplot title 'diagnostics: d=2, plain, xavier_normal, gain 1.0, w=4, lr=0
 set xlabel "step"
 set xrange [0:2]
 set clip two
-set lmargin at screen 0.0421
-set rmargin at screen 0.2433
+set lmargin at screen 0.0407
+set rmargin at screen 0.2350
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'dead fraction' noenhanced
@@ -84,8 +84,8 @@ set yrange [0:1]
 plot $diagnostics1_0_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $diagnostics1_0_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
      $diagnostics3_0_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
-set lmargin at screen 0.2936
-set rmargin at screen 0.4947
+set lmargin at screen 0.2836
+set rmargin at screen 0.4780
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'saturated fraction' noenhanced
@@ -97,12 +97,12 @@ set yrange [0:1]
 plot $diagnostics1_1_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $diagnostics1_1_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
      $diagnostics3_1_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
-set lmargin at screen 0.5450
-set rmargin at screen 0.7462
+set lmargin at screen 0.5266
+set rmargin at screen 0.7209
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'update ratio' noenhanced
-set key at screen 0.7579,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.7322,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 set ylabel '||update|| / ||W||' noenhanced
 set logscale y
 set format y "10^{%L}"

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1280,394 enhanced font 'sans,10'
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'evals-1.png'
 
 # Loss and accuracy on the whole train and validation splits (the evals table) against step; thin lines are the train split, lines with points the validation split.
@@ -77,8 +77,8 @@ set multiplot title 'evaluation: d=2, plain, xavier_normal, gain 1.0, w=4, lr=0.
 set xlabel "step"
 set xrange [0:2]
 set clip two
-set lmargin at screen 0.0563
-set rmargin at screen 0.3250
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'loss' noenhanced
@@ -93,12 +93,12 @@ plot $evals1_0_1 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent s
      $evals1_0_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 notitle, \
      $evals3_0_1 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle, \
      $evals3_0_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle
-set lmargin at screen 0.3922
-set rmargin at screen 0.6609
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'accuracy' noenhanced
-set key at screen 0.6766,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 set ylabel 'accuracy' noenhanced
 unset logscale y
 set format y '%g'

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1280,394 enhanced font 'sans,10'
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'profile-weight_grad-1.png'
 
 # Gradient-flow profile: weight_grad_norm against layer index, at initialisation (left) and
@@ -76,8 +76,8 @@ set xrange [-0.5:2.5]
 set yrange [1e-3:1e1]
 set xtics 0,1
 set clip two
-set lmargin at screen 0.0563
-set rmargin at screen 0.3250
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at initialisation (step 0)' noenhanced
@@ -86,12 +86,12 @@ plot $seeds1_first using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent
      $seeds1_first using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 notitle, \
      $predicted1 using 1:2 with lines lc rgb '#0072B2' dt 3 notitle, \
      $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 notitle
-set lmargin at screen 0.3922
-set rmargin at screen 0.6609
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at step 2 (the last logged)' noenhanced
-set key at screen 0.6766,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $seeds1_later using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $seeds1_later using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds) ×0.1/layer' noenhanced, \
      $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged] ×0.95/layer' noenhanced, \

@@ -1,4 +1,4 @@
-set terminal pngcairo size 850,394 enhanced font 'sans,10'
+set terminal pngcairo size 910,394 enhanced font 'sans,10'
 set output 'loss-1.png'
 
 # Training loss against step, one curve per configuration (runs that differ only in
@@ -67,12 +67,12 @@ set format y "10^{%L}"
 set xrange [0:2]
 set yrange [1e0:1e1]
 set clip two
-set lmargin at screen 0.0847
-set rmargin at screen 0.4894
+set lmargin at screen 0.0791
+set rmargin at screen 0.4571
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title '' noenhanced
-set key at screen 0.5129,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
      $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
      $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged]' noenhanced, \

@@ -1,4 +1,4 @@
-set terminal pngcairo size 1280,394 enhanced font 'sans,10'
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'profile-delta-1.png'
 
 # Gradient-flow profile: delta_norm against layer index, at initialisation (left) and
@@ -99,8 +99,8 @@ set xrange [-0.5:3.5]
 set yrange [1e-4:1e0]
 set xtics 0,1
 set clip two
-set lmargin at screen 0.0563
-set rmargin at screen 0.3250
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at initialisation (step 0)' noenhanced
@@ -109,12 +109,12 @@ plot $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' d
      $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 notitle, \
      $run3_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 notitle, \
      $run4_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 notitle
-set lmargin at screen 0.3922
-set rmargin at screen 0.6609
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at step 2 (the last logged)' noenhanced
-set key at screen 0.6766,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $run1_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
      $run2_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
      $run3_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \

@@ -1,16 +1,16 @@
-# Training loss against step, one curve per run. A run that diverged ends where it
-# diverged; its legend says so.
+# Training loss against step, one curve per configuration (runs that differ only in
+# their seed: the geometric mean, with a band from the smallest to the largest), one
+# panel per value of the field the figure is split by. The axis is set by the runs that
+# did not diverge; a run that diverged ends with an x where its loss was last finite,
+# held within the axis.
 @COMMON@
 @DATA@
-set title @TITLE@ font ",13" noenhanced
+set multiplot title @TITLE@ font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (@LOSS@, on the batch)"
 @LOGSCALE@
 set xrange [@XMIN@:@XMAX@]
 set yrange [@YMIN@:@YMAX@]
-set lmargin at screen 0.1
-set rmargin at screen 0.96
-set bmargin at screen @BOTTOM@
-set tmargin at screen @TOP@
-set key at screen 0.5,0.01 center bottom vertical maxrows @KEYROWS@ samplen 2 spacing 1.1 width 1 font ",9"
-plot @PLOT@
+set clip two
+@PANELS@
+unset multiplot

@@ -18,22 +18,29 @@ static char *read_file(const char *path)
 	return file_read_text(path, "file", 1u << 30, NULL);
 }
 
-/* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
-static const char *fixture_dir(void)
+/* A directory holding fixture.db made of the fixture file `sql` (tests/fixtures). */
+static const char *fixture_dir_from(const char *sql_file)
 {
 	const char *dir = test_temp_dir();
 	char path[1024];
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
 	sqlite3 *db;
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
-	char *sql = read_file(FIXTURES_DIR "/report.sql");
+	snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, sql_file);
+	char *sql = read_file(path);
 	assert_non_null(sql);
 	char *message = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
-		fail_msg("fixture: %s", message);
+		fail_msg("%s: %s", sql_file, message);
 	free(sql);
 	db_close(db);
 	return dir;
+}
+
+/* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
+static const char *fixture_dir(void)
+{
+	return fixture_dir_from("report.sql");
 }
 
 #define REPORT(result, dir, ...)                                                           \
@@ -49,23 +56,19 @@ static const char *const expected_scripts[] = {
 
 /* Golden files: the scripts from the third line on (the first two name the version). Set
  * GTRACK_UPDATE_GOLDEN=1 to rewrite them after an intended change. */
-static void scripts_match_the_golden_files(void **state)
+/* Each of scripts, in dir/out, equals tests/golden/golden_dir/ from its third line on
+ * (the first two name the version). */
+static void assert_golden(const char *dir, const char *out, const char *golden_dir,
+			  const char *const *scripts, size_t count)
 {
-	(void)state;
-	const char *dir = fixture_dir();
-	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--out", "out");
-	assert_int_equal(r.exit_code, 0);
-	assert_contains(r.out, "report: 4 runs, 9 figures in out/");
-	command_result_free(&r);
-	for (size_t i = 0; i < SCRIPT_COUNT; i++) {
+	for (size_t i = 0; i < count; i++) {
 		char path[1024], golden_path[1024];
-		snprintf(path, sizeof path, "%s/out/%s", dir, expected_scripts[i]);
-		snprintf(golden_path, sizeof golden_path, "%s/report/%s", GOLDEN_DIR,
-			 expected_scripts[i]);
+		snprintf(path, sizeof path, "%s/%s/%s", dir, out, scripts[i]);
+		snprintf(golden_path, sizeof golden_path, "%s/%s/%s", GOLDEN_DIR, golden_dir,
+			 scripts[i]);
 		char *script = read_file(path);
 		if (!script)
-			fail_msg("%s was not written", expected_scripts[i]);
+			fail_msg("%s was not written", scripts[i]);
 		const char *body = strchr(strchr(script, '\n') + 1, '\n') + 1;
 		if (getenv("GTRACK_UPDATE_GOLDEN")) {
 			FILE *file = fopen(golden_path, "w");
@@ -77,12 +80,24 @@ static void scripts_match_the_golden_files(void **state)
 		if (!golden)
 			fail_msg("no golden file %s", golden_path);
 		if (strcmp(body, golden))
-			fail_msg("%s differs from tests/golden/report/%s (GTRACK_UPDATE_GOLDEN=1 "
-				 "rewrites it)", expected_scripts[i], expected_scripts[i]);
+			fail_msg("%s differs from tests/golden/%s/%s (GTRACK_UPDATE_GOLDEN=1 "
+				 "rewrites it)", scripts[i], golden_dir, scripts[i]);
 		assert_null(strstr(body, "@")); /* every placeholder was filled */
 		free(script);
 		free(golden);
 	}
+}
+
+static void scripts_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 4 runs, 9 figures in out/");
+	command_result_free(&r);
+	assert_golden(dir, "out", "report", expected_scripts, SCRIPT_COUNT);
 }
 
 /* Parses "$name << EOD" ... "EOD" from script into rows of numbers. */
@@ -242,17 +257,68 @@ static void index_tells_the_story_in_numbers(void **state)
 	char *html = read_file(path);
 	assert_non_null(html);
 	/* the runs table, with status and first/last layer ratios */
-	assert_contains(html, "<tr><td>3</td><td>relu-plain</td><td>relu</td><td>2</td><td>4</td>"
-			      "<td>xavier_normal</td><td>no</td><td class=\"status-diverged\">"
-			      "diverged</td>");
+	assert_contains(html, "<tr id=\"run-3\"><td><a href=\"#heatmap-run3\">3</a></td>"
+			      "<td>relu-plain</td><td>1</td><td>relu</td><td>2</td><td>4</td>"
+			      "<td>xavier_normal</td><td>no</td><td>0.1</td><td></td>"
+			      "<td class=\"status-diverged\">diverged</td>");
+	/* contents: each section and figure, by anchor */
+	assert_contains(html, "<li><a href=\"#profiles\">Gradient-flow profiles</a><ul>\n"
+			      "<li><a href=\"#profile-weight_grad-1\">Gradient-flow profile "
+			      "(weight_grad_norm) of xavier_normal, gain 1.0, w=4, lr=0.1</a></li>");
+	assert_contains(html, "<h2 id=\"heatmaps\">Heatmaps</h2>");
+	assert_contains(html, "<figure id=\"heatmap-run3\">");
 	/* sigmoid plain: 0.5e-2 / 0.5 at step 0 */
 	assert_contains(html, "sigmoid d=2 plain: layer 0 gets 0.01 of the output layer's weight "
 			      "gradient at initialisation");
 	assert_contains(html, "the weight gradient at layer 0 relative to the output layer's at "
 			      "initialisation: plain 0.01; residual 0.91.");
-	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3.");
+	assert_contains(html, "sigmoid plain: 0.01 at depth 2, 0.001 at depth 3; fitted factor per "
+			      "layer 0.1.");
 	assert_null(strstr(html, "http")); /* opens without a network */
 	free(html);
+}
+
+/* Inserts run `to`: run `from` with another seed and every number times factor. */
+static void copy_run(sqlite3 *db, int from, int to, int seed, double factor)
+{
+	char sql[4096];
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO runs (id, name, status, spec, resolved_spec,"
+		 " spec_hash, seed, started_at, activation, depth, width, init,"
+		 " init_gain, init_bias, residual, optimizer, lr, momentum,"
+		 " batch_size, steps, loss_fn, dataset, samples, features, outputs,"
+		 " dtype, log_every, steps_done, final_loss, gtrack_version)"
+		 " SELECT %d, name || '-%d', status, spec, resolved_spec, spec_hash,"
+		 " %d, started_at, activation, depth, width, init, init_gain,"
+		 " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
+		 " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
+		 " steps_done, final_loss, gtrack_version FROM runs WHERE id = %d;"
+		 "INSERT INTO layers SELECT %d, layer, kind, fan_in, fan_out,"
+		 " activation, residual, block FROM layers WHERE run_id = %d;"
+		 "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
+		 " elapsed_s) SELECT %d, step, %g * loss, accuracy, grad_norm, lr,"
+		 " elapsed_s FROM steps WHERE run_id = %d;"
+		 "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
+		 " bias_grad_norm, delta_norm, weight_norm) SELECT %d, step, layer,"
+		 " %g * weight_grad_norm, %g * bias_grad_norm, %g * delta_norm,"
+		 " weight_norm FROM layer_stats WHERE run_id = %d",
+		 to, to, seed, from, to, from, to, factor, from, to, factor, factor, factor, from);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("copy_run: %s", sqlite3_errmsg(db));
+}
+
+/* Opens dir/fixture.db with run 5 (run 1 again with seed 2 and every norm four times
+ * larger) and run 6 (run 5 again: the same spec and seed, the same experiment, not a
+ * third seed). */
+static sqlite3 *add_seeds(const char *dir)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 1, 5, 2, 4);
+	copy_run(db, 5, 6, 2, 1);
+	return db;
 }
 
 /* Runs that differ only in seed are one curve: the geometric mean with a min-max band. */
@@ -261,41 +327,15 @@ static void seeds_are_aggregated(void **state)
 	(void)state;
 	const char *dir = fixture_dir();
 	char path[1024];
-	snprintf(path, sizeof path, "%s/fixture.db", dir);
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	/* run 5: run 1 again with seed 2 and every norm four times larger */
-	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO runs (id, name, status, spec, resolved_spec,"
-				      " spec_hash, seed, started_at, activation, depth, width, init,"
-				      " init_gain, init_bias, residual, optimizer, lr, momentum,"
-				      " batch_size, steps, loss_fn, dataset, samples, features, outputs,"
-				      " dtype, log_every, steps_done, final_loss, gtrack_version)"
-				      " SELECT 5, 'sig-plain-2', status, spec, resolved_spec, spec_hash,"
-				      " 2, started_at, activation, depth, width, init, init_gain,"
-				      " init_bias, residual, optimizer, lr, momentum, batch_size, steps,"
-				      " loss_fn, dataset, samples, features, outputs, dtype, log_every,"
-				      " steps_done, final_loss, gtrack_version FROM runs WHERE id = 1;"
-				      "INSERT INTO layers SELECT 5, layer, kind, fan_in, fan_out,"
-				      " activation, residual, block FROM layers WHERE run_id = 1;"
-				      "INSERT INTO steps (run_id, step, loss, accuracy, grad_norm, lr,"
-				      " elapsed_s) SELECT 5, step, 4 * loss, accuracy, grad_norm, lr,"
-				      " elapsed_s FROM steps WHERE run_id = 1;"
-				      "INSERT INTO layer_stats (run_id, step, layer, weight_grad_norm,"
-				      " bias_grad_norm, delta_norm, weight_norm) SELECT 5, step, layer,"
-				      " 4 * weight_grad_norm, 4 * bias_grad_norm, 4 * delta_norm,"
-				      " weight_norm FROM layer_stats WHERE run_id = 1",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(db);
+	sqlite3_close(add_seeds(dir));
 	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--runs", "1,5,3");
+	REPORT(&r, dir, "--no-render", "--runs", "1,5,3,6");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'sigmoid (2 seeds)' noenhanced");
+	assert_contains(script, "title 'sigmoid (2 seeds) \u00d70.1/layer' noenhanced");
 	assert_contains(script, "with filledcurves");
 	/* layer 0 at step 0: runs 1 and 5 have 0.005 and 0.02: mean 0.01, band 0.005..0.02 */
 	double rows[8][3];
@@ -325,6 +365,18 @@ static void seeds_are_aggregated(void **state)
 	assert_contains(index, "sigmoid: final loss 1.1 (finished, first seed). relu [diverged]:"
 			       " final loss 1.4 (diverged). ");
 	free(index);
+	/* the residual figure aggregates seeds like the others */
+	REPORT(&r, dir, "--no-render", "--runs", "1,2,5,6", "--out", "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/residual/residual-1.gp", dir);
+	script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "$seeds1_first_weight << EOD\n0 0.01 0.0049999999999999992 "
+				"0.020000000000000004\n");
+	assert_contains(script, "title 'weight grad, step 0 (2 seeds)' noenhanced");
+	assert_lacks(script, "run5_first");
+	free(script);
 }
 
 static void selections_fail_clearly(void **state)
@@ -458,8 +510,8 @@ static void selections_and_compare_shape_the_figures(void **state)
 	snprintf(path, sizeof path, "%s/by-activation/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'sigmoid' noenhanced");
-	assert_contains(script, "title 'relu [diverged]' noenhanced");
+	assert_contains(script, "title 'sigmoid \u00d70.1/layer' noenhanced");
+	assert_contains(script, "title 'relu [diverged] \u00d70.95/layer' noenhanced");
 	assert_null(strstr(script, "run2_first")); /* the residual run is elsewhere */
 	free(script);
 	/* any runs column may be compared, beyond the hyper-parameters shown by default */
@@ -495,8 +547,8 @@ static void normalisation_is_told_apart(void **state)
 	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "title 'layernorm' noenhanced");
-	assert_contains(script, "title 'n' noenhanced"); /* the plain run, by its name */
+	assert_contains(script, "title 'layernorm \u00d7");
+	assert_contains(script, "title 'n \u00d7"); /* the plain run, by its name */
 	free(script);
 }
 
@@ -747,6 +799,23 @@ static void hostile_names_stay_data(void **state)
 	assert_contains(html, "<td>sigmoid&lt;b&gt;</td>");
 	assert_contains(html, "y?!touch ");
 	free(html);
+
+	/* panel titles carry a field's values too: split by the hostile init */
+	run_gtrack(&r, dir, NULL,
+		   (const char *const[]){"report", "--db", database, "--no-render", "--facet",
+					 "init", "--out", "faceted", NULL});
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const faceted[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, "%s/faceted/%s", dir, faceted[i]);
+		script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "set title 'he\"`touch ");
+		assert_no_live_code(faceted[i], script);
+		assert_titles_noenhanced(faceted[i], script);
+		free(script);
+	}
 }
 
 static char *escaped(void (*escape)(struct strbuf *, const char *), const char *text)
@@ -826,7 +895,7 @@ static void terminal_prints_text_plots(void **state)
 static char *run_row(const char *index, int id)
 {
 	char cell[32];
-	snprintf(cell, sizeof cell, "<tr><td>%d</td>", id);
+	snprintf(cell, sizeof cell, "<tr id=\"run-%d\">", id);
 	const char *start = strstr(index, cell);
 	if (!start)
 		fail_msg("no row for run %d in the index", id);
@@ -905,6 +974,313 @@ static void runs_without_numbers_are_reported(void **state)
 	command_result_free(&r);
 }
 
+/* The plot commands of script, in order ("plot " lines with their continuations). */
+static int plot_commands(const char *script, char ***commands)
+{
+	int count = 0;
+	*commands = NULL;
+	for (const char *at = strstr(script, "\nplot "); at; at = strstr(at + 1, "\nplot ")) {
+		const char *end = at + 1;
+		while ((end = strchr(end, '\n')) && end[-1] == '\\')
+			end++;
+		*commands = realloc(*commands, sizeof **commands * (size_t)(count + 1));
+		(*commands)[count++] = strndup(at + 1, (size_t)(end ? end - at - 1 : (long)strlen(at + 1)));
+	}
+	return count;
+}
+
+/* Counts the elements of a plot command: curves (lines, not bands, not the dotted
+ * predictions, not legend-only entries) and legend titles of curves. */
+static void count_elements(const char *command, int *curves, int *titles)
+{
+	*curves = *titles = 0;
+	char *copy = strdup(command);
+	for (char *element = strtok(copy, "\\"); element; element = strtok(NULL, "\\")) {
+		bool band = strstr(element, "filledcurves") != NULL;
+		bool marks = strstr(element, "lc rgb variable") != NULL;
+		bool note = strstr(element, "'#444444'") != NULL || strstr(element, "NaN notitle");
+		bool legend_only = strstr(element, "NaN with") != NULL;
+		bool prediction = strstr(element, "dt 3") != NULL;
+		if (band || marks || note)
+			continue;
+		if (!legend_only && !prediction)
+			(*curves)++;
+		if (strstr(element, " title '"))
+			(*titles)++;
+	}
+	free(copy);
+}
+
+/* The example sweep's shape (3 activations x 4 depths x residual x 3 seeds = 72 runs):
+ * every panel of every figure holds at most 10 curves, and every curve of a row is in
+ * the row's key. */
+static void sweep_sized_reports_stay_readable(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 72 runs");
+	command_result_free(&r);
+	static const struct {
+		const char *script;
+		int columns, panels; /* plots per panel row; rows expected */
+	} figures[] = {
+		{"profile-weight_grad-1.gp", 2, 3},
+		{"profile-delta-1.gp", 2, 3},
+		{"loss-1.gp", 1, 3},
+	};
+	for (size_t i = 0; i < sizeof figures / sizeof *figures; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, figures[i].script);
+		char *script = read_file(path);
+		if (!script)
+			fail_msg("%s was not written", figures[i].script);
+		char **commands;
+		int count = plot_commands(script, &commands), all_titles = 0;
+		assert_int_equal(count, figures[i].columns * figures[i].panels);
+		for (int row = 0; row < count / figures[i].columns; row++) {
+			int drawn = 0, titled = 0;
+			for (int c = 0; c < figures[i].columns; c++) {
+				int curves, titles;
+				count_elements(commands[row * figures[i].columns + c], &curves, &titles);
+				drawn = curves > drawn ? curves : drawn;
+				titled += titles;
+			}
+			if (titled > 10 || drawn > titled)
+				fail_msg("%s: panel %d draws %d curves with %d legends", figures[i].script,
+					 row + 1, drawn, titled);
+			all_titles += titled;
+		}
+		/* one legend per configuration: 24, each of three seeds */
+		assert_int_equal(all_titles, 24);
+		assert_contains(script, "(3 seeds)");
+		assert_contains(script, "[diverged]");
+		for (int c = 0; c < count; c++)
+			free(commands[c]);
+		free(commands);
+		free(script);
+	}
+	/* --facet chooses the field; a value with more than 10 curves is cut in pieces */
+	REPORT(&r, dir, "--no-render", "--out", "by-setup", "--facet", "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/by-setup/loss-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "set title 'plain (1 of 2)' noenhanced");
+	assert_contains(script, "set title 'residual (2 of 2)' noenhanced");
+	free(script);
+	REPORT(&r, dir, "--no-render", "--facet", "colour");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--facet: 'colour' is not a hyper-parameter column of runs");
+	command_result_free(&r);
+}
+
+/* The output folder holds exactly the current report: files of the previous report
+ * that this one does not write are removed, a user's own files are left alone, and
+ * --terminal writes nothing. */
+static void the_folder_holds_exactly_the_report(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	free(test_write_file(dir, "out/notes.txt", "mine\n"));
+	free(test_write_file(dir, "out/heatmap-run9.gp", "a user's script that looks like ours\n"));
+	snprintf(path, sizeof path, "%s/out/heatmap-run4.gp", dir);
+	assert_true(file_exists(path));
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	assert_false(file_exists(path)); /* run 4 left the selection */
+	static const char *const kept[] = {"notes.txt", "heatmap-run9.gp", "heatmap-run1.gp",
+					   "index.html", "gtrack-manifest.txt"};
+	for (size_t i = 0; i < sizeof kept / sizeof *kept; i++) {
+		snprintf(path, sizeof path, "%s/out/%s", dir, kept[i]);
+		if (!file_exists(path))
+			fail_msg("%s was removed", kept[i]);
+	}
+	snprintf(path, sizeof path, "%s/out/gtrack-manifest.txt", dir);
+	char *manifest = read_file(path);
+	assert_contains(manifest, "\nheatmap-run1.gp\n");
+	assert_lacks(manifest, "heatmap-run4");
+	assert_lacks(manifest, "notes.txt");
+	free(manifest);
+
+	if (gnuplot_available()) {
+		REPORT(&r, dir, "--terminal");
+		assert_int_equal(r.exit_code, 0);
+		assert_contains(r.out, "loss-1.gp\n");
+		command_result_free(&r);
+		snprintf(path, sizeof path, "%s/report", dir);
+		assert_false(file_exists(path)); /* the default --out was not created */
+	}
+}
+
+/* A --compare of a field the runs share leaves each figure with one run: said, with
+ * the fields that do differ. */
+static void a_compare_that_compares_nothing_is_said(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--compare", "width");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.err, "warning: --compare width leaves every figure with a single run "
+			       "(or the seeds of one): the selected runs differ in activation,depth,"
+			       "residual,residual_alpha, which splits them into 4 figures");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--compare", "activation");
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
+/* Every heatmap of a report shares one colour scale (also with --relative, each layer
+ * over the output layer), and cells without a finite value have a key. */
+static void heatmaps_share_one_scale(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "absolute");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "relative", "--relative");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	for (int run = 1; run <= 4; run++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/absolute/heatmap-run%d.gp", dir, run);
+		char *script = read_file(path);
+		assert_non_null(script);
+		/* run 4's 1e-30 sets the floor of all four */
+		assert_contains(script, "set cbrange [-30:0]\n");
+		free(script);
+		snprintf(path, sizeof path, "%s/relative/heatmap-run%d.gp", dir, run);
+		script = read_file(path);
+		assert_non_null(script);
+		/* 1e-30 / 0.55 at run 4's step 1 to 1 at every output layer */
+		assert_contains(script, "set cbrange [-30:0]\n");
+		assert_contains(script, "(||dL/dW|| / output layer's)");
+		free(script);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/relative/heatmap-run4.gp", dir);
+	char *script = read_file(path);
+	/* layer 0 over layer 3 at step 0: 0.0005 / 0.5 */
+	assert_contains(script, "\n0 0 -3 -0.5 0.5\n");
+	free(script);
+	/* run 3's NULL at step 2 and run 4's zero are grey cells with a key */
+	snprintf(path, sizeof path, "%s/absolute/heatmap-run3.gp", dir);
+	script = read_file(path);
+	assert_contains(script, "$nonfinite << EOD\n2 0 NaN 1.5 2.5\nEOD\n");
+	assert_contains(script, "title 'no finite value (NaN, inf or 0)' noenhanced");
+	free(script);
+	snprintf(path, sizeof path, "%s/absolute/heatmap-run1.gp", dir);
+	script = read_file(path);
+	assert_lacks(script, "nonfinite");
+	free(script);
+}
+
+/* Small multiples by --facet: one row of panels per activation. */
+static void facets_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--facet", "activation");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	assert_golden(dir, "out", "report-facets", scripts, 2);
+}
+
+/* Seeds with a repeated run, a diverged run, predictions, evaluations and diagnostics:
+ * the aggregated curves, the dotted predictions and the new figures, golden. */
+static void seeds_and_new_figures_match_the_golden_files(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	sqlite3 *db = add_seeds(dir);
+	if (sqlite3_exec(db,
+			 "INSERT INTO evals SELECT run_id, step, split, loss * (1 + (split ="
+			 " 'validation')), 0.25 + 0.125 * step, 64 FROM steps,"
+			 " (SELECT 'train' AS split UNION ALL SELECT 'validation')"
+			 " WHERE step IN (0, 2);"
+			 "UPDATE layer_stats SET dead_fraction = 0.125 * layer,"
+			 " saturated_fraction = 0.25 / (1 + step), update_ratio = 0.001 * (1 + run_id);"
+			 "INSERT INTO predictions (run_id, layer, q, chi, delta_norm, weight_grad_norm)"
+			 " SELECT run_id, layer, 1.0, 0.25, delta_norm * 2, weight_grad_norm * 2"
+			 " FROM layer_stats WHERE step = 0 AND run_id IN (1, 5, 6)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5,6");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp",
+					      "evals-1.gp", "diagnostics-1.gp"};
+	assert_golden(dir, "out", "report-seeds", scripts, 4);
+	/* the prediction of the seed set (runs 1 and 5, 6 repeating 5) is dotted */
+	snprintf(path, sizeof path, "%s/out/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_contains(script, "$predicted1 << EOD\n0 0.020000000000000004 0.01 "
+				"0.040000000000000008\n");
+	assert_contains(script, "$predicted1 using 1:2 with lines lc rgb");
+	assert_contains(script, "title 'dotted: mean-field prediction' noenhanced");
+	free(script);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered", "--runs", "1,3,5,6");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, ""); /* gnuplot said nothing */
+	assert_contains(r.out, "figures rendered");
+	command_result_free(&r);
+}
+
+/* A run that trains its residual scale gets a figure of alpha per block over steps; a
+ * run with a fixed alpha does not. */
+static void trained_alpha_matches_the_golden_file(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db,
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 2, step, block, 0.125 * step * (1 + block), 0.5 FROM steps,"
+			 " (SELECT 0 AS block UNION ALL SELECT 1) WHERE run_id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 1, step, 0, 1.0, 0.0 FROM steps WHERE run_id = 1",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"alpha-run2.gp"};
+	assert_golden(dir, "out", "report-alpha", scripts, 1);
+	snprintf(path, sizeof path, "%s/out/alpha-run1.gp", dir);
+	assert_false(file_exists(path));
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	assert_contains(index, "Trained alpha of run 2 (sig-res): 2 blocks, mean alpha 0 at step 0 "
+			       "and 0.38 at step 2.");
+	free(index);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +1301,13 @@ int main(void)
 		cmocka_unit_test(without_gnuplot_the_scripts_are_still_written),
 		cmocka_unit_test(terminal_prints_text_plots),
 		cmocka_unit_test(runs_without_numbers_are_reported),
+		cmocka_unit_test(sweep_sized_reports_stay_readable),
+		cmocka_unit_test(the_folder_holds_exactly_the_report),
+		cmocka_unit_test(a_compare_that_compares_nothing_is_said),
+		cmocka_unit_test(heatmaps_share_one_scale),
+		cmocka_unit_test(facets_match_the_golden_files),
+		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
+		cmocka_unit_test(trained_alpha_matches_the_golden_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "db/db.h"
@@ -15,14 +16,20 @@
 
 const char cmd_report_usage[] =
 	"usage: gtrack report [--db PATH] [--runs SELECTION] [--where CONDITION]\n"
-	"                     [--compare FIELD[,FIELD...]] [--step N] [--out DIR]\n"
-	"                     [--format png|svg|pdf] [--no-render] [--terminal]\n"
+	"                     [--compare FIELD[,FIELD...]] [--facet FIELD] [--step N]\n"
+	"                     [--relative] [--out DIR] [--format png|svg|pdf]\n"
+	"                     [--no-render] [--terminal]\n"
 	"\n"
 	"Writes one self-contained gnuplot script per figure (data inline) into DIR, renders\n"
-	"them with gnuplot, and writes DIR/index.html with the figures, a table of the runs and\n"
-	"the measured numbers. Figures: gradient-flow profiles (weight_grad_norm and\n"
-	"delta_norm against layer), a heatmap per run, training loss, the layer-0 ratio\n"
-	"against depth, and runs that differ only in their residual setup side by side.\n"
+	"them with gnuplot, and writes DIR/index.html with a table of contents, the runs and,\n"
+	"under each figure, the measured numbers. Figures: gradient-flow profiles\n"
+	"(weight_grad_norm and delta_norm against layer, with the fitted factor per layer and\n"
+	"the mean-field prediction), a heatmap per run (one colour scale per report), the\n"
+	"training loss, evaluations (evals), diagnostics (dead and saturated fractions,\n"
+	"update ratio), the layer-0 ratio against depth, residual setups side by side, and\n"
+	"trained alpha per block. Seeds are one curve with a band; a figure of more than 8\n"
+	"curves is split into panels. DIR/gtrack-manifest.txt lists the files written; the\n"
+	"next report into DIR removes those it no longer writes and touches nothing else.\n"
 	"\n"
 	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  --runs SELECTION   ids, ranges and names, e.g. 3,5-9,sigmoid-10 (default: all)\n"
@@ -36,11 +43,19 @@ const char cmd_report_usage[] =
 	"                     differ in training settings, i.e. optimizer, lr, momentum,\n"
 	"                     schedule, weight_decay, clip_norm, clip_value, validation,\n"
 	"                     steps or log_every, go to separate figures)\n"
+	"  --facet FIELD      split each figure into panels (small multiples), one per\n"
+	"                     value of FIELD, e.g. activation; by default a figure of more\n"
+	"                     than 8 curves is split by the varying field with the fewest\n"
+	"                     values that leaves at most 10 curves per panel\n"
+	"  --relative         heatmaps of each layer's weight_grad_norm over the output\n"
+	"                     layer's at the same step (default: the norm itself); either\n"
+	"                     way every heatmap of the report shares one colour scale\n"
 	"  --step N           right-hand profiles at step N (default: the last logged step)\n"
 	"  --out DIR          output directory (default: report)\n"
 	"  --format FORMAT    png (default), svg or pdf\n"
 	"  --no-render        write the scripts and index.html only\n"
-	"  --terminal         also print the main figures as text plots\n"
+	"  --terminal         print the main figures as text plots instead, for SSH\n"
+	"                     sessions; writes no files\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 ok, 2 bad option or --where, 4 database problem, 6 no runs match,\n"
@@ -63,6 +78,33 @@ static int make_directory(const char *path)
 	return 0;
 }
 
+/* --terminal: the scripts go to a temporary directory, are printed as text plots and
+ * removed with it, so the command writes no files. */
+static int show_in_terminal(struct report *report, struct report_options *options)
+{
+	const char *temp = getenv("TMPDIR");
+	char dir[4096];
+	snprintf(dir, sizeof dir, "%s/gtrack-report-XXXXXX", temp && *temp ? temp : "/tmp");
+	if (!mkdtemp(dir)) {
+		error("cannot create a temporary directory in '%s': %s", temp && *temp ? temp : "/tmp",
+		      strerror(errno));
+		return EXIT_RUN_FAILED;
+	}
+	const char *out_dir = options->out_dir;
+	options->out_dir = dir;
+	int code = report_write_figures(report) || report_show_in_terminal(report)
+			   ? EXIT_RUN_FAILED
+			   : EXIT_OK;
+	for (int i = 0; i < report->script_count; i++) {
+		char path[4200];
+		snprintf(path, sizeof path, "%s/%s", dir, report->scripts[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+	options->out_dir = out_dir;
+	return code;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -71,6 +113,7 @@ int cmd_report(int argc, char **argv)
 		{"step", required_argument, NULL, 's'},   {"out", required_argument, NULL, 'o'},
 		{"format", required_argument, NULL, 'f'}, {"no-render", no_argument, NULL, 'n'},
 		{"terminal", no_argument, NULL, 't'},     {"help", no_argument, NULL, 'h'},
+		{"facet", required_argument, NULL, 'F'},  {"relative", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	struct report_options o = {.step = -1, .out_dir = "report", .format = FORMAT_PNG,
@@ -92,6 +135,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'c':
 			o.compare = optarg;
+			break;
+		case 'R':
+			o.relative = true;
+			break;
+		case 'F':
+			o.facet = optarg;
 			break;
 		case 's':
 			o.step = strtoll(optarg, &end, 10);
@@ -137,6 +186,7 @@ int cmd_report(int argc, char **argv)
 
 	struct report report = {.options = &o};
 	strbuf_init(&report.figures_html);
+	strbuf_init(&report.contents_html);
 	long long *ids = NULL;
 	int count = 0, code = EXIT_OK;
 	bool rendered = false;
@@ -154,16 +204,18 @@ int cmd_report(int argc, char **argv)
 		code = loaded > 0 ? EXIT_USAGE : EXIT_DATABASE;
 		goto done;
 	}
+	signal(SIGPIPE, SIG_IGN); /* a gnuplot that exits early must not take gtrack along */
+	if (o.terminal) {
+		code = show_in_terminal(&report, &o);
+		goto done;
+	}
 	if (make_directory(o.out_dir) || report_write_figures(&report)) {
 		code = EXIT_RUN_FAILED;
 		goto done;
 	}
-	signal(SIGPIPE, SIG_IGN); /* a gnuplot that exits early must not take gtrack along */
 	if (o.render && report_render(&report, &rendered))
 		code = EXIT_RUN_FAILED;
-	if (report_write_index(&report, rendered))
-		code = EXIT_RUN_FAILED;
-	if (!code && o.terminal && report_show_in_terminal(&report))
+	if (report_write_index(&report, rendered) || report_write_manifest(&report, rendered))
 		code = EXIT_RUN_FAILED;
 	if (!code || code == EXIT_RUN_FAILED)
 		printf("report: %d run%s, %d figures%s in %s/ (open %s/index.html)\n",

@@ -35,6 +35,8 @@ int report_group(const struct report *report, bool initial_only, bool (*skip)(co
 	int count = 0;
 	*groups = xcalloc((size_t)report->run_count, sizeof **groups);
 	for (int r = 0; r < report->run_count; r++) {
+		if (report->runs[r].repeated)
+			continue;
 		int g = 0;
 		while (g < count && !same_group(report, &report->runs[(*groups)[g].members[0]],
 						&report->runs[r], initial_only, skip, ignore_compare))
@@ -121,6 +123,37 @@ static void describe_value(const char *column, const char *value, struct strbuf 
 	strbuf_printf(out, "%s=%s", column, value);
 }
 
+/* The residual setup's columns other than alpha are named as one phrase at the residual
+ * column; they take no part on their own. */
+static bool folded_into_setup(const char *column)
+{
+	return report_is_residual_column(column) && strcmp(column, "residual_alpha") &&
+	       strcmp(column, "residual");
+}
+
+bool report_field_shown(const struct report *report, int f)
+{
+	return !folded_into_setup(report->fields[f].column);
+}
+
+void report_field_text(const struct report *report, const struct report_run *run, int f,
+		       struct strbuf *out)
+{
+	if (!strcmp(report->fields[f].column, "residual"))
+		report_setup_name(report, run, out);
+	else if (report_field_shown(report, f))
+		strbuf_puts(out, run->values[f]);
+}
+
+void report_field_legend(const struct report *report, const struct report_run *run, int f,
+			 struct strbuf *out)
+{
+	if (!strcmp(report->fields[f].column, "residual"))
+		report_setup_name(report, run, out);
+	else if (report_field_shown(report, f))
+		describe_value(report->fields[f].column, run->values[f], out);
+}
+
 /* Titles name the shared architecture and the main training knob; the full list of
  * shared fields is in index.html's runs table. */
 static bool in_title(const char *column)
@@ -155,8 +188,7 @@ static void describe_fields(const struct report *report, const struct run_group 
 		const char *column = report->fields[f].column;
 		/* the setup is named as one phrase at the residual column, its other columns
 		 * folded into it (alpha stays a field of its own) */
-		bool folded = report_is_residual_column(column) &&
-			      strcmp(column, "residual_alpha") && strcmp(column, "residual");
+		bool folded = folded_into_setup(column);
 		bool setup = !strcmp(column, "residual");
 		bool differs = setup ? setup_differs : varies(report, group, f);
 		if (folded || !relevant(report, f, initial_only, skip) ||

@@ -20,6 +20,11 @@ struct report_run {
 	long long id;
 	char *name, *status, *loss_fn;
 	char **values; /* per field, the value as text; "" for NULL */
+	char *spec_hash, *overrides;
+	long long seed;
+	/* a later selected run has the same spec_hash and seed: the same experiment again,
+	 * so figures that aggregate runs draw only the later one */
+	bool repeated;
 	int depth;
 	long long first_step, last_step; /* logged steps; -1 when nothing was logged */
 	long long later_step;            /* the step of the right-hand profiles */
@@ -35,10 +40,12 @@ struct report_options {
 	const char *runs;    /* --runs, NULL for all */
 	const char *where;   /* --where, NULL for none */
 	const char *compare; /* --compare, comma separated; NULL: every field */
+	const char *facet;   /* --facet, the field that splits figures into panels; NULL: auto */
 	long long step;      /* --step, -1: the last logged step */
 	const char *out_dir;
 	enum report_format format;
 	bool render, terminal;
+	bool relative; /* --relative: heatmaps of each layer's norm over the output layer's */
 };
 
 struct report {
@@ -48,12 +55,16 @@ struct report {
 	int field_count;
 	struct report_run *runs;
 	int run_count;
-	/* what the figures wrote, for index.html */
-	struct strbuf figures_html;
+	/* what the figures wrote, for index.html: the figures, and the table of contents
+	 * (list items linking to each section and figure) */
+	struct strbuf figures_html, contents_html;
 	char **scripts; /* file names of the emitted scripts */
 	int script_count;
 	char **terminal_scripts; /* scripts also shown with --terminal (owned by scripts) */
 	int terminal_count;
+	/* the colour range (log10) every heatmap shares, once computed */
+	double heat_low, heat_high;
+	bool heat_scaled;
 };
 
 /* selection.c: ids matching --runs and --where, ascending. Returns 0; -1 with a message
@@ -71,7 +82,8 @@ void report_free(struct report *report);
 long long *report_steps(struct report *report, long long run_id, int limit, int *count);
 
 /* grouping.c: runs that agree on every field that is not compared (with
- * training_only fields ignored when `initial_only`), and legends naming what differs. */
+ * training_only fields ignored when `initial_only`), and legends naming what differs.
+ * A repeated run (the same spec and seed as a later one) is in no group. */
 struct run_group {
 	int *members; /* indexes into report->runs */
 	int count;
@@ -100,11 +112,20 @@ bool report_is_residual_column(const char *column);
  * fixup", "rezero". alpha itself is its own field. */
 void report_setup_name(const struct report *report, const struct report_run *run,
 		       struct strbuf *out);
+/* Whether field f is told on its own (the residual setup's columns but alpha are told
+ * as one, at the residual column). */
+bool report_field_shown(const struct report *report, int f);
+/* Appends a run's value of field f as compared (the setup name for residual; nothing
+ * for a column folded into it), or as legends say it ("d=20", "relu", "pre k=2"). */
+void report_field_text(const struct report *report, const struct report_run *run, int f,
+		       struct strbuf *out);
+void report_field_legend(const struct report *report, const struct report_run *run, int f,
+			 struct strbuf *out);
 /* Appends the fields shared by the whole group, for a title. */
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out);
 
-/* figures.c: writes every figure's script into the output directory. */
+/* figure_table.c: writes every figure's script into the output directory. */
 int report_write_figures(struct report *report);
 
 /* render.c: renders the scripts with gnuplot; prints the --terminal figures. Returns
@@ -114,6 +135,11 @@ int report_show_in_terminal(struct report *report);
 
 /* html.c: writes index.html. */
 int report_write_index(struct report *report, bool rendered);
+
+/* manifest.c: records the files this report wrote in the output directory (its
+ * scripts, their images when rendered, index.html) and removes those the previous
+ * report there wrote and this one did not; nothing else is touched. */
+int report_write_manifest(struct report *report, bool rendered);
 
 /* escape.c: the only ways a string from a spec, a name or a database enters a script or
  * the page. report_gnuplot_string appends it as a single-quoted gnuplot string (no

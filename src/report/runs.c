@@ -68,6 +68,12 @@ static int load_fields(struct report *report)
 	}
 	free(default_fields);
 	report->field_count = n;
+	const char *facet = report->options->facet;
+	if (facet && !find_field(report, facet)) {
+		error("--facet: '%s' is not a hyper-parameter column of runs (e.g. activation, "
+		      "depth, residual, init, width, lr)", facet);
+		return 1;
+	}
 	if (!compare)
 		return 0;
 
@@ -131,7 +137,8 @@ static int load_run(struct report *report, struct report_run *run, long long id)
 	strbuf_puts(&sql, "SELECT r.name, r.status, r.loss_fn, r.depth, r.final_loss,"
 			  " (SELECT min(step) FROM steps WHERE run_id = r.id),"
 			  " (SELECT max(step) FROM steps WHERE run_id = r.id),"
-			  " (SELECT max(step) FROM steps WHERE run_id = r.id AND step <= ?2)");
+			  " (SELECT max(step) FROM steps WHERE run_id = r.id AND step <= ?2),"
+			  " r.spec_hash, r.seed, r.overrides");
 	for (int i = 0; i < report->field_count; i++)
 		strbuf_printf(&sql, ", r.\"%s\"", report->fields[i].column);
 	strbuf_puts(&sql, " FROM runs AS r WHERE r.id = ?1");
@@ -162,9 +169,14 @@ static int load_run(struct report *report, struct report_run *run, long long id)
 		run->later_step = sqlite3_column_type(s, 7) == SQLITE_NULL
 					  ? run->first_step
 					  : sqlite3_column_int64(s, 7);
+	const unsigned char *hash = sqlite3_column_text(s, 8);
+	run->spec_hash = xstrdup(hash ? (const char *)hash : "");
+	run->seed = sqlite3_column_int64(s, 9);
+	const unsigned char *overrides = sqlite3_column_text(s, 10);
+	run->overrides = xstrdup(overrides ? (const char *)overrides : "");
 	run->values = xcalloc((size_t)report->field_count, sizeof *run->values);
 	for (int i = 0; i < report->field_count; i++) {
-		const unsigned char *text = sqlite3_column_text(s, 8 + i);
+		const unsigned char *text = sqlite3_column_text(s, 11 + i);
 		run->values[i] = xstrdup(text ? (const char *)text : "");
 	}
 	run->ratio_first = query_ratio(report->db, id, run->first_step, run->depth,
@@ -178,6 +190,20 @@ done:
 	sqlite3_finalize(s);
 	strbuf_free(&sql);
 	return result;
+}
+
+/* A re-run with the same spec and seed is the same experiment: counting it as another
+ * seed would narrow the band and overstate the evidence. Runs are in id order, so the
+ * later one is kept. */
+static void mark_repeated_runs(struct report *report)
+{
+	for (int r = 0; r < report->run_count; r++) {
+		struct report_run *run = &report->runs[r];
+		for (int later = r + 1; later < report->run_count && !run->repeated; later++)
+			run->repeated = *run->spec_hash &&
+					!strcmp(run->spec_hash, report->runs[later].spec_hash) &&
+					run->seed == report->runs[later].seed;
+	}
 }
 
 int report_load(struct report *report, const long long *ids, int count)
@@ -199,6 +225,7 @@ int report_load(struct report *report, const long long *ids, int count)
 			strbuf_printf(&short_runs, "%s%lld (%lld)", short_runs.length ? ", " : "",
 				      run->id, run->last_step);
 	}
+	mark_repeated_runs(report);
 	/* the profiles silently showing an earlier step than asked would mislead */
 	if (short_runs.length) {
 		bool several = strchr(short_runs.text, ',') != NULL;
@@ -214,7 +241,8 @@ void report_free(struct report *report)
 {
 	for (int i = 0; i < report->run_count; i++) {
 		struct report_run *run = &report->runs[i];
-		free(run->name), free(run->status), free(run->loss_fn);
+		free(run->name), free(run->status), free(run->loss_fn), free(run->spec_hash);
+		free(run->overrides);
 		for (int f = 0; f < report->field_count && run->values; f++)
 			free(run->values[f]);
 		free(run->values);
@@ -228,6 +256,7 @@ void report_free(struct report *report)
 	free(report->scripts);
 	free(report->terminal_scripts);
 	strbuf_free(&report->figures_html);
+	strbuf_free(&report->contents_html);
 }
 
 long long *report_steps(struct report *report, long long run_id, int limit, int *count)

@@ -3,7 +3,8 @@ set output 'heatmap-run2.png'
 
 # Heatmap of one run: colour is log10 of weight_grad_norm for every layer (vertical,
 # 0 = input side) and logged step (horizontal). A dark band at the bottom is a gradient
-# that does not reach the first layers; white cells are not-a-number or zero.
+# that does not reach the first layers. Every heatmap of the report shares this colour
+# range, so colours compare across runs; grey cells have no finite value.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -42,10 +43,10 @@ set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"
 set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')
 set style fill solid 1.0 noborder
-unset key
+set key at screen 0.99,0.01 right bottom horizontal samplen 1 font ",9"
 set xrange [-0.5:2.5]
 set yrange [-0.5:2.5]
-set cbrange [-1:0]
+set cbrange [-30:0]
 set ytics 0,1
 # columns: step, layer, log10 norm, and the cell's left and right edges
-plot $heat using 1:2:4:5:($2 - 0.5):($2 + 0.5):3 with boxxyerror fillcolor palette
+plot $heat using 1:2:4:5:($2 - 0.5):($2 + 0.5):3 with boxxyerror fillcolor palette notitle

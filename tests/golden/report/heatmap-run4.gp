@@ -3,7 +3,8 @@ set output 'heatmap-run4.png'
 
 # Heatmap of one run: colour is log10 of weight_grad_norm for every layer (vertical,
 # 0 = input side) and logged step (horizontal). A dark band at the bottom is a gradient
-# that does not reach the first layers; white cells are not-a-number or zero.
+# that does not reach the first layers. Every heatmap of the report shares this colour
+# range, so colours compare across runs; grey cells have no finite value.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -33,10 +34,13 @@ $heat << EOD
 1 1 -2.2596373105057559 0.5 1.5
 1 2 -1.2596373105057561 0.5 1.5
 1 3 -0.25963731050575611 0.5 1.5
-2 0 nan 1.5 2.5
 2 1 -2.2218487496163561 1.5 2.5
 2 2 -1.2218487496163564 1.5 2.5
 2 3 -0.22184874961635637 1.5 2.5
+EOD
+# cells without a finite positive value: step layer NaN step_low step_high
+$nonfinite << EOD
+2 0 NaN 1.5 2.5
 EOD
 
 set title 'run 4 sig-deep' font ",13" noenhanced
@@ -45,10 +49,11 @@ set ylabel "layer (0 = input side)"
 set cblabel "log_{10} ||dL/dW||_F"
 set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')
 set style fill solid 1.0 noborder
-unset key
+set key at screen 0.99,0.01 right bottom horizontal samplen 1 font ",9"
 set xrange [-0.5:2.5]
 set yrange [-0.5:3.5]
 set cbrange [-30:0]
 set ytics 0,1
 # columns: step, layer, log10 norm, and the cell's left and right edges
-plot $heat using 1:2:4:5:($2 - 0.5):($2 + 0.5):3 with boxxyerror fillcolor palette
+plot $heat using 1:2:4:5:($2 - 0.5):($2 + 0.5):3 with boxxyerror fillcolor palette notitle, \
+     $nonfinite using 1:2:4:5:($2 - 0.5):($2 + 0.5) with boxxyerror fillcolor rgb '#bbbbbb' title 'no finite value (NaN, inf or 0)' noenhanced

@@ -1,8 +1,11 @@
-set terminal pngcairo size 1000,528 enhanced font 'sans,10'
+set terminal pngcairo size 910,394 enhanced font 'sans,10'
 set output 'loss-1.png'
 
-# Training loss against step, one curve per run. A run that diverged ends where it
-# diverged; its legend says so.
+# Training loss against step, one curve per configuration (runs that differ only in
+# their seed: the geometric mean, with a band from the smallest to the largest), one
+# panel per value of the field the figure is split by. The axis is set by the runs that
+# did not diverge; a run that diverged ends with an x where its loss was last finite,
+# held within the axis.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -50,20 +53,30 @@ $loss4 << EOD
 2 1.25
 EOD
 
+# where diverged or killed runs stopped: step, loss (held within the axis), colour
+$stopped1 << EOD
+2 1.1875 4456788
+EOD
 
-set title 'training loss: xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
+
+set multiplot title 'training loss: xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "step"
 set ylabel "loss (cross-entropy, on the batch)"
 set logscale y
 set format y "10^{%L}"
 set xrange [0:2]
 set yrange [1e0:1e1]
-set lmargin at screen 0.1
-set rmargin at screen 0.96
-set bmargin at screen 0.197
-set tmargin at screen 0.879
-set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
-plot $loss1 using 1:2 with lines lt 1 title 'sigmoid d=2 plain' noenhanced, \
-     $loss2 using 1:2 with lines lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
-     $loss3 using 1:2 with lines lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
-     $loss4 using 1:2 with lines lt 4 title 'sigmoid d=3 plain' noenhanced
+set clip two
+set lmargin at screen 0.0791
+set rmargin at screen 0.4571
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title '' noenhanced
+set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
+     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged]' noenhanced, \
+     $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
+
+unset multiplot

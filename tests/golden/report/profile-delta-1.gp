@@ -1,9 +1,12 @@
-set terminal pngcairo size 1200,528 enhanced font 'sans,10'
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'profile-delta-1.png'
 
-# Gradient-flow profile: delta_norm against layer index, one curve per run, at
-# initialisation (left) and at step 2 (the last logged) (right). Layer 0 is nearest the input; a curve
+# Gradient-flow profile: delta_norm against layer index, at initialisation (left) and
+# at step 2 (the last logged) (right); one curve per configuration (runs that differ only in their seed:
+# the geometric mean, with a band from the smallest to the largest), one row of panels
+# per value of the field the figure is split by. Layer 0 is nearest the input; a curve
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
+# Dotted lines are the mean-field prediction; x marks where a diverged run stopped.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -81,8 +84,13 @@ $run4_later << EOD
 3 0.59999999999999998 0.14999999999999999
 EOD
 
+# where diverged or killed runs stopped: layer, norm (held within the axis), colour
+$stopped1 << EOD
+0 0.14999999999999999 4456788
+EOD
 
-set multiplot layout 1,2 title 'delta (dL/dz): xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.197,0.879 spacing 0.08
+
+set multiplot title 'delta (dL/dz): xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "layer (0 = input side)"
 set ylabel "||dL/dz||_F (delta)"
 set logscale y
@@ -90,16 +98,27 @@ set format y "10^{%L}"
 set xrange [-0.5:3.5]
 set yrange [1e-4:1e0]
 set xtics 0,1
+set clip two
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at initialisation (step 0)' noenhanced
 unset key
-set title "at initialisation (step 0)"
-plot $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 1 title 'sigmoid d=2 plain' noenhanced, \
-     $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
-     $run3_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
-     $run4_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 4 title 'sigmoid d=3 plain' noenhanced
-set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 2 spacing 1.1 width 1 font ",9"
-set title "at step 2 (the last logged)"
-plot $run1_later using 1:($3 > 0 ? $3 : NaN) with linespoints lt 1 title 'sigmoid d=2 plain' noenhanced, \
-     $run2_later using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
-     $run3_later using 1:($3 > 0 ? $3 : NaN) with linespoints lt 3 title 'relu d=2 plain [diverged]' noenhanced, \
-     $run4_later using 1:($3 > 0 ? $3 : NaN) with linespoints lt 4 title 'sigmoid d=3 plain' noenhanced
+plot $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 notitle, \
+     $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 notitle, \
+     $run3_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 notitle, \
+     $run4_first using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 notitle
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at step 2 (the last logged)' noenhanced
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+plot $run1_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
+     $run2_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
+     $run3_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
+     $run4_later using 1:($3 > 0 ? $3 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
+
 unset multiplot

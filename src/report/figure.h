@@ -1,0 +1,193 @@
+/* What the figure kinds share: series (SQL to data blocks, seed aggregation, ranges),
+ * gnuplot writing (scripts, layout, titles, curves) and the figure table that drives
+ * the report. Internal to src/report. */
+#ifndef GT_REPORT_FIGURE_H
+#define GT_REPORT_FIGURE_H
+
+#include "report/report.h"
+#include "util/template.h"
+
+/* Most points a curve or heatmap is drawn with; longer runs are thinned evenly (the
+ * first and last logged step are always kept). */
+#define MAX_CURVE_POINTS 2000
+#define MAX_HEATMAP_STEPS 400
+/* Room for a figure's placeholders plus the @COMMON@ that write_script adds. */
+#define TEMPLATE_VALUES 24
+
+/* series.c */
+
+/* Appends a column's value with 17 significant digits, so data blocks hold exactly what
+ * the database holds; NULL becomes NaN, which gnuplot treats as missing. */
+void put_value(struct strbuf *out, sqlite3_stmt *s, int column);
+
+/* The positive range of what a figure plots, for a shared log axis. */
+struct range {
+	double low, high;
+};
+void range_add(struct range *range, double value);
+/* "1e-3" and "1e2": whole decades around the range (any decade when it is empty). */
+void range_format(const struct range *range, char *low, char *high, size_t size);
+
+/* Appends "$name << EOD" with "layer weight_grad_norm delta_norm" rows of run at step;
+ * plottable[0] and [1] count the positive finite values of the two norms. */
+int profile_block(struct report *report, struct strbuf *data, const char *name,
+		  long long run_id, long long step, struct range *range, int plottable[2]);
+/* A run's profile at its first and its later step, as $runID_first and $runID_later. */
+int run_profile_blocks(struct report *report, struct strbuf *data,
+		       const struct report_run *run, struct range *range, int plottable[2][2]);
+
+/* Runs that differ only in seed are drawn as one curve: the mean of log10 of the value
+ * (a geometric mean) with a band from the smallest to the largest. */
+struct log_stats {
+	double sum, low, high;
+	int count;
+};
+void log_stats_add(struct log_stats *stats, double value);
+/* Appends " mean low high" and a newline (NaN when no run has a value); widens range
+ * unless it is NULL. */
+void log_stats_put(struct strbuf *out, const struct log_stats *stats, struct range *range);
+/* Appends "$name << EOD" with "layer mean low high" of a norm (column 2: weight_grad_norm,
+ * 3: delta_norm) over the set's runs, each at its first or its later step. Returns the
+ * number of layers that have a value, or -1 with a message. */
+int seed_profile_block(struct report *report, struct strbuf *data, const char *name,
+		       const struct run_group *set, bool later, int column, struct range *range);
+/* The fitted per-layer factor of a set's profile at initialisation: 10 to the slope of
+ * log10 of the norm (column 2: weight_grad_norm, 3: delta_norm) over the hidden layers,
+ * toward the input (0.25: each layer nearer the input gets a quarter); NaN without two
+ * layers to fit. */
+double layer_factor(struct report *report, const struct run_group *set, int column);
+/* Appends "$name << EOD" with "layer mean low high" of the mean-field prediction (the
+ * predictions table) of the norm over the set's runs. Returns the number of layers with
+ * a prediction (0: no block written), or -1 with a message. */
+int prediction_block(struct report *report, struct strbuf *data, const char *name,
+		     const struct run_group *set, int column);
+/* The range of a series over steps, for a linear axis or, when no value is negative, a
+ * log axis (zeros are left out of it: an update ratio of 0 is not a reason for a linear
+ * axis). */
+struct value_range {
+	double low, high;     /* of the finite values */
+	int count;            /* finite values seen */
+	double positive_low;  /* the smallest positive finite value */
+	int positive_count;
+	bool no_negative;     /* start it true */
+};
+/* Appends "$name << EOD" with the set's series over steps: sql selects "step, value"
+ * of the run ?1 in step order; one run's rows are "step value", a seed set's "step mean
+ * low high" (geometric mean, min, max) at the first run's steps, thinned to
+ * MAX_CURVE_POINTS. what names the value in the block's comment. Returns the number of
+ * rows with a finite value (0: nothing to draw), or -1 with a message. */
+int step_series_block(struct report *report, struct strbuf *data, const char *name,
+		      const struct run_group *set, const char *sql, const char *what,
+		      struct value_range *range);
+/* The axis limits for a value range: whole decades over the positive values when none
+ * is negative, else padded. */
+void value_range_axis(const struct value_range *range, char *low, char *high, size_t size);
+/* Whether a run diverged or was killed: its curves end early and carry a mark there. */
+bool run_stopped(const struct report_run *run);
+bool set_has_stopped_run(const struct report *report, const struct run_group *set);
+/* The point where a stopped run's curve ends: sql selects "x, y" of the run (?1) at a
+ * step (?2, when it has one), its first row the point. Returns 1 with it, 0 when there
+ * is none, -1 with a message. */
+int stop_point(struct report *report, const char *sql, long long run_id, long long step,
+	       double *x, double *y);
+/* Appends a row "x y colour" of an x mark, y held within the axis [low, high] so a
+ * run that ran off the scale is marked at its edge. */
+void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,
+		     const char *colour);
+double geometric_mean_ratio(const struct report *report, const struct run_group *set,
+			    bool later);
+
+/* gnuplot.c */
+
+/* Writes stem.gp from template_name and values (count of them; the array has room for
+ * one more, @COMMON@) in a width x height picture, and records it for rendering (and
+ * for --terminal when in_terminal). Returns 0, or -1 with a message. */
+int write_script(struct report *report, const char *stem, const char *template_name,
+		 int width, int height, struct template_value *values, int count,
+		 bool in_terminal);
+
+/* Figures carry their legend underneath, in two columns, so their height grows with
+ * it: the plots keep 360 pixels, the legend gets 20 per row (gnuplot drops entries that
+ * do not fit). */
+struct panel_layout {
+	int height;
+	char bottom[16], top[16], rows[16];
+};
+void panel_layout(struct panel_layout *layout, int legend_rows);
+
+/* A curve's legend: plain text, quoted for gnuplot and marked noenhanced so that names
+ * such as he_normal print as they are. */
+void curve_title(struct strbuf *plot, const char *text);
+/* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
+void figure_title(struct strbuf *out, const char *what, const struct strbuf *common);
+
+/* The layer axis shared by the two-panel figures: x from layer 0 to the deepest run's
+ * output layer, y over the decades of what they plot, and the right panel's title. */
+struct layer_axis {
+	char xmax[32], xstep[32], ymin[32], ymax[32], later[96];
+};
+void layer_axis(const struct report *report, const struct run_group *group,
+		const struct range *range, struct layer_axis *axis);
+
+struct curve_style;
+
+/* Small multiples: rows of cells (panels), each row's key right of its last cell. */
+struct panel_grid {
+	int rows, columns, width, height;
+};
+void panel_grid_init(struct panel_grid *grid, int rows, int columns);
+/* Appends the margins, the title and the key setting of cell (row, column). */
+void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row, int column,
+		     const char *title);
+/* Plot elements in a curve's style: its min-max band ($block columns 1, 3 and 4), its
+ * line (columns as gnuplot's using, e.g. "1:2"), with legend (NULL: none). */
+void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style);
+void styled_curve(struct strbuf *plot, const char *block, const char *columns,
+		  const char *with, const struct curve_style *style, const char *legend);
+/* The x marks of $block ("x y colour" rows), with their one legend entry. */
+void stop_markers(struct strbuf *plot, const char *block);
+/* A plot with nothing to draw still needs an element, without a legend. */
+void empty_plot(struct strbuf *plot);
+
+/* The legend of a seed set: what distinguishes its runs from the rest of the group. */
+void seed_set_legend(const struct report *report, const struct run_group *group,
+		     const struct run_group *set, struct strbuf *legend);
+
+/* facets.c: a figure's curves (seed sets) as small multiples. */
+struct curve_style {
+	char colour[8]; /* "#rrggbb" */
+	int dash, point; /* gnuplot dash type and point type */
+};
+struct facet_plan {
+	int panel_count;
+	int *panel_of;              /* per curve: its panel */
+	char **panel_titles;        /* per panel, plain text ("" when there is one panel) */
+	struct curve_style *styles; /* per curve */
+};
+int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
+		      struct facet_plan *plan);
+void report_facet_plan_free(struct facet_plan *plan);
+
+/* html.c: appends a figure (its image, the caption as escaped text, a link to its
+ * script) to the figures part of index.html. */
+void figure_html(struct report *report, const char *stem, const char *caption);
+
+/* The figure kinds, one file each. A group kind draws a group of runs (index counts
+ * the figures of the kind from 1); a run kind draws one run. */
+int profile_figure(struct report *report, const struct run_group *group, int index,
+		   int column);
+int weight_grad_profile_figure(struct report *report, const struct run_group *group,
+			       int index);
+int delta_profile_figure(struct report *report, const struct run_group *group, int index);
+int heatmap_figure(struct report *report, const struct report_run *run);
+int alpha_figure(struct report *report, const struct report_run *run);
+int loss_figure(struct report *report, const struct run_group *group, int index);
+int depth_figure(struct report *report, const struct run_group *group, int index);
+int residual_figure(struct report *report, const struct run_group *group, int index);
+int evals_figure(struct report *report, const struct run_group *group, int index);
+int diagnostics_figure(struct report *report, const struct run_group *group, int index);
+
+/* Grouping: skip tests a column left out of grouping and legends for the figure. */
+bool is_depth_column(const char *column);
+
+#endif

@@ -1,0 +1,101 @@
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
+set output 'profile-weight_grad-1.png'
+
+# Gradient-flow profile: weight_grad_norm against layer index, at initialisation (left) and
+# at step 2 (the last logged) (right); one curve per configuration (runs that differ only in their seed:
+# the geometric mean, with a band from the smallest to the largest), one row of panels
+# per value of the field the figure is split by. Layer 0 is nearest the input; a curve
+# falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
+# Dotted lines are the mean-field prediction; x marks where a diverged run stopped.
+# Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
+# a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
+# svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
+# "iconv failed to convert degree sign" whenever the locale is not UTF-8 (LANG unset,
+# LC_ALL=C), for gtrack and for anyone running 'gnuplot figure.gp' by hand.
+set linetype 1 lc rgb '#0072B2' lw 2 pt 7 ps 0.7
+set linetype 2 lc rgb '#D55E00' lw 2 pt 5 ps 0.7
+set linetype 3 lc rgb '#009E73' lw 2 pt 9 ps 0.7
+set linetype 4 lc rgb '#CC79A7' lw 2 pt 11 ps 0.7
+set linetype 5 lc rgb '#E69F00' lw 2 pt 13 ps 0.7
+set linetype 6 lc rgb '#56B4E9' lw 2 pt 3 ps 0.7
+set linetype 7 lc rgb '#000000' lw 2 pt 1 ps 0.7
+set linetype 8 lc rgb '#999999' lw 2 pt 2 ps 0.7
+set linetype cycle 8
+set grid back lc rgb '#e0e0e0' lw 1
+set border 3 lw 1
+set tics nomirror out
+set datafile missing "NaN"
+
+# runs 1 6, first step: layer, geometric mean, min and max of weight_grad_norm
+$seeds1_first << EOD
+0 0.01 0.0049999999999999992 0.020000000000000004
+1 0.10000000000000001 0.049999999999999996 0.20000000000000004
+2 1 0.5 2
+EOD
+
+# runs 1 6, later step: layer, geometric mean, min and max of weight_grad_norm
+$seeds1_later << EOD
+0 0.012000000000000007 0.0060000000000000027 0.024000000000000007
+1 0.12000000000000002 0.059999999999999998 0.23999999999999999
+2 1.2 0.59999999999999998 2.3999999999999999
+EOD
+
+# mean-field prediction of weight_grad_norm at step 0 (predictions table): layer, geometric mean over the runs, min, max
+$predicted1 << EOD
+0 0.020000000000000004 0.01 0.040000000000000008
+1 0.20000000000000004 0.10000000000000001 0.40000000000000002
+2 2 1 4
+EOD
+
+# run 3, step 0: layer weight_grad_norm delta_norm
+$run3_first << EOD
+0 0.5 0.125
+1 0.52500000000000002 0.13125000000000001
+2 0.55000000000000004 0.13750000000000001
+EOD
+
+# run 3, step 2: layer weight_grad_norm delta_norm
+$run3_later << EOD
+0 NaN 0.14999999999999999
+1 0.63 0.1575
+2 0.66000000000000003 0.16500000000000001
+EOD
+
+# where diverged or killed runs stopped: layer, norm (held within the axis), colour
+$stopped1 << EOD
+1 0.63 13983232
+EOD
+
+
+set multiplot title 'weight gradient: d=2, plain, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
+set xlabel "layer (0 = input side)"
+set ylabel "||dL/dW||_F"
+set logscale y
+set format y "10^{%L}"
+set xrange [-0.5:2.5]
+set yrange [1e-3:1e1]
+set xtics 0,1
+set clip two
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at initialisation (step 0)' noenhanced
+unset key
+plot $seeds1_first using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
+     $seeds1_first using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 notitle, \
+     $predicted1 using 1:2 with lines lc rgb '#0072B2' dt 3 notitle, \
+     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 notitle
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at step 2 (the last logged)' noenhanced
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+plot $seeds1_later using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
+     $seeds1_later using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds) ×0.1/layer' noenhanced, \
+     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged] ×0.95/layer' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced, \
+     NaN with lines lc rgb '#444444' dt 3 title 'dotted: mean-field prediction' noenhanced
+
+unset multiplot

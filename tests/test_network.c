@@ -2,6 +2,7 @@
  * for every activation, residual on and off, every residual setup (form x block length
  * x learned alpha x init, with and without norms), both losses, in the dtype this file
  * is compiled with; and the step allocates nothing. */
+#include "support/allocation_count.h"
 #include "support/test_support.h"
 
 #include <math.h>
@@ -29,30 +30,6 @@
 #define FLOOR 1e-2
 #define DTYPE "float32"
 #endif
-
-/* Counts allocations made by gtrack's own code (linked with --wrap=malloc etc.). */
-static long allocations;
-void *__real_malloc(size_t size);
-void *__real_calloc(size_t count, size_t size);
-void *__real_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size);
-void *__wrap_calloc(size_t count, size_t size);
-void *__wrap_realloc(void *p, size_t size);
-void *__wrap_malloc(size_t size)
-{
-	allocations++;
-	return __real_malloc(size);
-}
-void *__wrap_calloc(size_t count, size_t size)
-{
-	allocations++;
-	return __real_calloc(count, size);
-}
-void *__wrap_realloc(void *p, size_t size)
-{
-	allocations++;
-	return __real_realloc(p, size);
-}
 
 /* the initial weights' seed (the data rows are fixed); float checks cross an activation
  * kink or meet rounding for some seeds, float64 passes for all those tried */
@@ -309,7 +286,7 @@ static void training_step_allocates_nothing(void **state)
 	RNAME(network_forward)(f.net);
 	RNAME(network_backward)(f.net);
 	RNAME(network_update)(f.net, (real)0.1, NULL);
-	long before = allocations;
+	long before = allocation_count();
 	for (int step = 0; step < 3; step++) {
 		RNAME(network_load_batch)(f.net, &f.data, f.rows);
 		RNAME(network_forward)(f.net);
@@ -318,7 +295,7 @@ static void training_step_allocates_nothing(void **state)
 		RNAME(network_measure)(f.net, stats, step != 1);
 		RNAME(network_update)(f.net, (real)0.1, step != 1 ? stats : NULL);
 	}
-	assert_int_equal(allocations - before, 0);
+	assert_int_equal(allocation_count() - before, 0);
 	destroy(&f);
 }
 

@@ -158,7 +158,7 @@ static void frame_layout_follows_the_log_scale(void **state)
 		.run_id = 7, .steps_done = 5, .steps = 10, .name = "n", .status = "running",
 		.elapsed_s = NAN, .has_step = true, .step = 4, .loss = 0.5, .step_elapsed_s = 1,
 		.layer_count = 3, .layers = layers};
-	struct frame_layout layout = {80, 0, false, 12};
+	struct frame_layout layout = {86, 0, false, 12};
 	struct strbuf frame;
 	strbuf_init(&frame);
 	watch_frame_render(&frame, &snapshot, &layout);
@@ -167,10 +167,10 @@ static void frame_layout_follows_the_log_scale(void **state)
 		"run 7 n: running, 5/10 steps, 12 steps/s\n"
 		"step 4: loss 0.5, layer 0/output 6.667e-07\n"
 		"\n"
-		"layer  weight_grad      delta  predicted  1e-06            1e+01  recent\n"
-		"    0  2.000e-06  2.000e-07          -  #\n"
-		"    1  3.162e-03  3.000e-04  1.000e-02  ########### |           _  =*\n"
-		"    2  3.000e+00  1.000e-01          -  ####################\n");
+		"layer  weight_grad        delta    predicted  1e-06            1e+01  recent\n"
+		"    0    2.000e-06    2.000e-07            -  #\n"
+		"    1    3.162e-03    3.000e-04    1.000e-02  ########### |           _  =*\n"
+		"    2    3.000e+00    1.000e-01            -  ####################\n");
 
 	/* block characters: three eighths of a cell after layer 2's twenty full ones */
 	strbuf_reset(&frame);
@@ -181,12 +181,160 @@ static void frame_layout_follows_the_log_scale(void **state)
 				    "\u2588\u2588\u2588\u258d\n");
 	assert_contains(frame.text, "  \u2581  \u2585\u2587\n"); /* 0 and NULL: blank */
 
-	/* too narrow for a bar: the numbers alone, cut at the width */
+	/* too narrow for a bar and for all numbers: whole columns give way, the sparkline,
+	 * the bar, delta, then predicted */
 	strbuf_reset(&frame);
 	layout = (struct frame_layout){30, 0, false, NAN};
 	watch_frame_render(&frame, &snapshot, &layout);
 	assert_contains(frame.text, "run 7 n: running, 5/10 steps\n");
-	assert_contains(frame.text, "\n    1  3.162e-03  3.000e-04  1\n");
+	assert_contains(frame.text, "\nlayer  weight_grad\n");
+	assert_contains(frame.text, "\n    1    3.162e-03\n");
+	strbuf_reset(&frame);
+	layout.columns = 31;
+	watch_frame_render(&frame, &snapshot, &layout);
+	assert_contains(frame.text, "\nlayer  weight_grad    predicted\n");
+	assert_contains(frame.text, "\n    1    3.162e-03    1.000e-02\n");
+	strbuf_free(&frame);
+}
+
+/* A frame of 29 layers with numbers of every length (1.109e+114, a negative
+ * prediction, 1.370e-20), drawn at every width and at short heights: each number and
+ * label is shown whole or not at all (every token with a digit is one of the values
+ * formatted), no line is wider than the width, the frame is never taller than rows - 1,
+ * and the headings stand over their columns. */
+#define WIDE_LAYERS 29
+static bool token_allowed(const char *token, const char *const *allowed, int count)
+{
+	if (!strpbrk(token, "0123456789"))
+		return true;
+	for (int i = 0; i < count; i++)
+		if (!strcmp(token, allowed[i]))
+			return true;
+	return false;
+}
+
+static void assert_frame_shows_whole_numbers(const char *frame, int columns, int rows,
+					     char numbers[][24], int number_count)
+{
+	const char *header_numbers[] = {"7", "5/10", "873", "4", "0.5", "0/output",
+					"3.125e-03", "1.000e+00"};
+	const char *table_numbers[3 * WIDE_LAYERS + 2];
+	int table_count = 0;
+	for (int i = 0; i < number_count; i++)
+		table_numbers[table_count++] = numbers[i];
+	table_numbers[table_count++] = "1e-03";
+	table_numbers[table_count++] = "1e+115";
+	int lines = 0;
+	for (const char *line = frame; *line; lines++) {
+		const char *end = strchr(line, '\n');
+		assert_non_null(end);
+		char copy[512];
+		snprintf(copy, sizeof copy, "%.*s", (int)(end - line), line);
+		if ((int)strlen(copy) > columns)
+			fail_msg("line of %zu columns at %d: \"%s\"", strlen(copy), columns, copy);
+		bool table = copy[0] == ' ' || !strncmp(copy, "layer ", 6);
+		bool layer_line = copy[0] == ' ';
+		char *save = NULL;
+		int index = 0;
+		for (char *token = strtok_r(copy, " ,:()", &save); token;
+		     token = strtok_r(NULL, " ,:()", &save), index++) {
+			/* a layer line starts with its layer; the elision line names layers */
+			if (layer_line && (index == 0 || !strncmp(line, "  ...", 5)))
+				continue;
+			bool allowed = table ? token_allowed(token, table_numbers, table_count)
+					     : token_allowed(token, header_numbers, 8);
+			if (!allowed)
+				fail_msg("'%s' is not a whole value, at %d x %d: \"%.*s\"", token,
+					 columns, rows, (int)(end - line), line);
+		}
+		line = end + 1;
+	}
+	if (rows > 0 && lines > rows - 1)
+		fail_msg("%d lines on %d rows:\n%s", lines, rows, frame);
+}
+
+static void frame_shows_numbers_whole_at_every_size(void **state)
+{
+	(void)state;
+	struct watch_layer layers[WIDE_LAYERS];
+	char numbers[3 * WIDE_LAYERS][24];
+	int number_count = 0;
+	for (int i = 0; i < WIDE_LAYERS; i++) {
+		layers[i] = (struct watch_layer){
+			.layer = i, .weight_grad_norm = i == 5 ? 1.109e+114 : 0.5,
+			.delta_norm = 1.37e-20, .predicted_weight_grad_norm = i == 1 ? -0.25 : 1e-2,
+			.predicted_delta_norm = NAN, .history = {0.5, 3.125e-3}, .history_count = 2};
+		format_norm(numbers[number_count++], 24, layers[i].weight_grad_norm, 0);
+		format_norm(numbers[number_count++], 24, layers[i].delta_norm, 0);
+		format_norm(numbers[number_count++], 24, layers[i].predicted_weight_grad_norm, 0);
+	}
+	layers[0].weight_grad_norm = 3.125e-3;
+	format_norm(numbers[0], 24, layers[0].weight_grad_norm, 0);
+	layers[WIDE_LAYERS - 1].weight_grad_norm = 1;
+	format_norm(numbers[3 * (WIDE_LAYERS - 1)], 24, 1, 0);
+	struct watch_snapshot snapshot = {
+		.run_id = 7, .steps_done = 5, .steps = 10, .name = "n", .status = "running",
+		.elapsed_s = NAN, .has_step = true, .step = 4, .loss = 0.5, .step_elapsed_s = 1,
+		.layer_count = WIDE_LAYERS, .layers = layers};
+	struct strbuf frame;
+	strbuf_init(&frame);
+	const int heights[] = {0, 3, 4, 5, 6, 12};
+	for (int columns = 1; columns <= 130; columns++) {
+		for (size_t h = 0; h < sizeof heights / sizeof *heights; h++) {
+			struct frame_layout layout = {columns, heights[h], false, 873};
+			strbuf_reset(&frame);
+			watch_frame_render(&frame, &snapshot, &layout);
+			assert_frame_shows_whole_numbers(frame.text, columns, heights[h], numbers,
+							 number_count);
+		}
+	}
+	/* a 10+ character number keeps its column: headings, numbers, the scale labels
+	 * over the bar's ends and "recent" over the sparkline line up */
+	struct frame_layout layout = {130, 0, false, 873};
+	strbuf_reset(&frame);
+	watch_frame_render(&frame, &snapshot, &layout);
+	char *heading = line_starting(frame.text, "layer ");
+	assert_string_equal(heading, "layer  weight_grad        delta    predicted  1e-03"
+				     "                                       1e+115  recent");
+	char *row = line_starting(frame.text, "    5 ");
+	assert_int_equal(strstr(row, "1.109e+114") + strlen("1.109e+114") - row,
+			 strstr(heading, "weight_grad") + strlen("weight_grad") - heading);
+	free(row);
+	row = line_starting(frame.text, "    1 ");
+	assert_int_equal(strstr(row, "-2.500e-01") + strlen("-2.500e-01") - row,
+			 strstr(heading, "predicted") + strlen("predicted") - heading);
+	/* the sparkline (two recent steps) starts under "recent", the bar under "1e-03" */
+	size_t sparkline = (size_t)(strstr(heading, "recent") - heading);
+	size_t bar = (size_t)(strstr(heading, "1e-03") - heading);
+	assert_string_equal(row + sparkline - 2, "  __");
+	assert_true(row[bar - 1] == ' ' && row[bar] != ' ');
+	free(row);
+	free(heading);
+	strbuf_free(&frame);
+}
+
+/* The prediction inside the measured bar shows as '+', so the bar's cells stay visible
+ * around it; outside the bar it is a '|'. */
+static void prediction_marker_inside_the_bar_is_distinct(void **state)
+{
+	(void)state;
+	struct watch_layer layers[2] = {
+		{.layer = 0, .weight_grad_norm = 1, .delta_norm = 1,
+		 .predicted_weight_grad_norm = 1e-2, .predicted_delta_norm = NAN},
+		{.layer = 1, .weight_grad_norm = 1e-3, .delta_norm = 1,
+		 .predicted_weight_grad_norm = 1e-2, .predicted_delta_norm = NAN},
+	};
+	struct watch_snapshot snapshot = {
+		.run_id = 1, .steps_done = 1, .steps = 1, .name = "n", .status = "finished",
+		.elapsed_s = NAN, .has_step = true, .step = 0, .loss = 1, .step_elapsed_s = 1,
+		.layer_count = 2, .layers = layers};
+	struct frame_layout layout = {5 + 3 * 13 + 2 + 12, 0, false, NAN};
+	struct strbuf frame;
+	strbuf_init(&frame);
+	watch_frame_render(&frame, &snapshot, &layout);
+	/* 1e-03 .. 1e+00 over 12 cells: 1e-02 is cell 4 */
+	assert_contains(frame.text, "\n    0    1.000e+00    1.000e+00    1.000e-02  ####+#######\n");
+	assert_contains(frame.text, "\n    1    1.000e-03    1.000e+00    1.000e-02      |\n");
 	strbuf_free(&frame);
 }
 
@@ -221,15 +369,18 @@ static void once_shows_the_database_values_and_predictions(void **state)
 			 " AND step = 9 AND layer = %d", layer);
 		norm_text(db, sql, delta, sizeof delta);
 		snprintf(prefix, sizeof prefix, "%5d  ", layer);
-		snprintf(expected, sizeof expected, "%5d  %9s  %9s  %9s  ", layer, weight_grad, delta,
+		snprintf(expected, sizeof expected, "%5d  %11s  %11s  %11s  ", layer, weight_grad, delta,
 			 predicted[layer]);
 		char *line = line_starting(r.out, prefix);
 		assert_contains(line, expected);
-		/* the prediction is marked on the bar, and only where there is one */
+		/* the prediction is marked on the bar ('+' inside it), and only where there
+		 * is one; at 80 columns the bar takes 16 (the ASCII sparkline after it has
+		 * '+' of its own) */
+		size_t bar_cells = strcspn(line + strlen(expected), "|+");
 		if (layer < 2)
-			assert_non_null(strchr(line + strlen(expected), '|'));
+			assert_true(bar_cells < 16);
 		else
-			assert_null(strchr(line + strlen(expected), '|'));
+			assert_true(bar_cells >= 16);
 		free(line);
 	}
 	char ratio[24], expected[96];
@@ -706,6 +857,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(frame_layout_follows_the_log_scale),
+		cmocka_unit_test(frame_shows_numbers_whole_at_every_size),
+		cmocka_unit_test(prediction_marker_inside_the_bar_is_distinct),
 		cmocka_unit_test(once_shows_the_database_values_and_predictions),
 		cmocka_unit_test(piped_frames_are_plain_text),
 		cmocka_unit_test(terminal_frames_are_redrawn_in_place),

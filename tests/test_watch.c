@@ -517,6 +517,52 @@ static void frame_fits_a_small_terminal(void **state)
 	setenv("LC_ALL", "C", 1);
 }
 
+/* --once on a terminal takes the terminal's width (not the 80 columns of a pipe), and
+ * all its height: every layer, no line wider than the window, the ratio whole or left
+ * out. */
+static void once_on_a_terminal_fits_its_width(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "small.yaml", small_spec));
+	struct command_result r;
+	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
+	char ratio[24], expected[64];
+	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
+		  ratio, sizeof ratio);
+	sqlite3_close(db);
+	snprintf(expected, sizeof expected, ", layer 0/output %s\r\n", ratio);
+	const int widths[] = {41, 52, 20};
+	for (int i = 0; i < 3; i++) {
+		int terminal, code;
+		pid_t pid = start_gtrack_on_terminal(
+			dir, (const char *const[]){"watch", "small", "--db", "t.db", "--once", NULL},
+			widths[i], 6, &terminal);
+		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
+		assert_int_equal(code, 0);
+		assert_null(strchr(screen, '\033'));
+		for (const char *line = screen; *line;) {
+			const char *end = strstr(line, "\r\n");
+			assert_non_null(end);
+			if (end - line > widths[i] - 1)
+				fail_msg("line of %d columns at %d: \"%.*s\"", (int)(end - line),
+					 widths[i], (int)(end - line), line);
+			line = end + 2;
+		}
+		assert_contains(screen, "\r\n    0 ");
+		assert_contains(screen, "\r\n   12 ");
+		assert_lacks(screen, "  ... layers ");
+		if (widths[i] == 52)
+			assert_contains(screen, expected);
+		else
+			assert_lacks(screen, "layer 0/output");
+		free(screen);
+	}
+}
+
 /* A window made narrower while the watch runs: the next frame fits the new width. */
 static void frame_follows_a_resize(void **state)
 {
@@ -644,6 +690,8 @@ static void a_run_whose_process_dies_shows_as_crashed(void **state)
 	assert_int_equal(code, 0);
 	assert_contains(screen, "\033[Hrun 1 small: running, ");
 	assert_contains(screen, "\033[Hrun 1 small: crashed, ");
+	/* the final frame says why, as the database will */
+	assert_contains(screen, "\r\nmessage: its process is gone (last heartbeat 20");
 	free(screen);
 	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
 	char *stored = query_text(db, "SELECT status || ': ' || message FROM runs WHERE id = 1");
@@ -863,6 +911,7 @@ int main(void)
 		cmocka_unit_test(piped_frames_are_plain_text),
 		cmocka_unit_test(terminal_frames_are_redrawn_in_place),
 		cmocka_unit_test(frame_fits_a_small_terminal),
+		cmocka_unit_test(once_on_a_terminal_fits_its_width),
 		cmocka_unit_test(frame_follows_a_resize),
 		cmocka_unit_test(hostile_run_name_is_shown_escaped),
 		cmocka_unit_test(follows_a_run_until_it_is_killed),

@@ -179,13 +179,14 @@ static int draw(const struct watch *watch, const struct watch_snapshot *snapshot
 		double steps_per_second, bool first)
 {
 	struct frame_layout layout = {DEFAULT_COLUMNS, 0, watch->utf8, steps_per_second};
-	if (watch->live) {
-		int columns = DEFAULT_COLUMNS, rows = DEFAULT_ROWS;
-		terminal_size(STDOUT_FILENO, &columns, &rows);
+	int columns = DEFAULT_COLUMNS, rows = DEFAULT_ROWS;
+	/* a terminal's width also holds for --once (which is not redrawn, so its height
+	 * is free) */
+	if (terminal_size(STDOUT_FILENO, &columns, &rows) || watch->live) {
 		/* one column short of the edge: a line that fills the last column leaves
 		 * some terminals waiting to wrap, where clearing the line erases that column */
 		layout.columns = columns > 1 ? columns - 1 : 1;
-		layout.rows = rows;
+		layout.rows = watch->live ? rows : 0;
 	}
 	struct strbuf frame, text;
 	strbuf_init(&frame);

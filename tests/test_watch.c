@@ -482,17 +482,24 @@ static void assert_lines_fit(const char *screen, const char *after, int columns)
 	}
 }
 
-/* A narrow, short terminal: no line is wider than the terminal, and the middle layers
- * give way so that the frame fits (layer 0 and the output layer stay). */
-static void frame_fits_a_small_terminal(void **state)
+/* A directory with small.yaml trained 12 hidden layers deep into t.db as run 1. */
+static const char *deep_finished_run(void)
 {
-	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
 	struct command_result r;
 	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
+	return dir;
+}
+
+/* A narrow, short terminal: no line is wider than the terminal, and the middle layers
+ * give way so that the frame fits (layer 0 and the output layer stay). */
+static void frame_fits_a_small_terminal(void **state)
+{
+	(void)state;
+	const char *dir = deep_finished_run();
 	const int sizes[][2] = {{40, 12}, {64, 30}, {120, 40}, {90, 14}};
 	for (int i = 0; i < 4; i++) {
 		/* ASCII, and block characters with a UTF-8 locale */
@@ -523,12 +530,7 @@ static void frame_fits_a_small_terminal(void **state)
 static void once_on_a_terminal_fits_its_width(void **state)
 {
 	(void)state;
-	const char *dir = test_temp_dir();
-	free(test_write_file(dir, "small.yaml", small_spec));
-	struct command_result r;
-	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
-	assert_int_equal(r.exit_code, 0);
-	command_result_free(&r);
+	const char *dir = deep_finished_run();
 	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
 	char ratio[24], expected[64];
 	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",

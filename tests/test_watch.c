@@ -853,17 +853,18 @@ static void unknown_run_or_database_is_reported(void **state)
 	command_result_free(&r);
 }
 
-/* gtrack run's progress bar shows the layer-0/output ratio of the last logged step: at
- * the end, the database's ratio at the last step. It never wraps (a wrapped line is
- * repeated instead of redrawn): on a narrow terminal the bar, then the last fields give
- * way. */
+/* gtrack run's progress bar shows the weight-gradient ratio of layer 0 over the output
+ * layer at the last logged step ("grad 0/out"): at the end, the database's grad_ratio at
+ * the last step. It never wraps (a wrapped line is repeated instead of redrawn): whole
+ * fields give way by rank, steps/s, the ETA, the bar, the loss; the common 80 columns
+ * keep the bar, 40 columns the ratio. */
 static void progress_bar_shows_the_layer_ratio(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
-	const int widths[] = {150, 64, 40};
-	for (int i = 0; i < 3; i++) {
+	const int widths[] = {150, 80, 64, 40};
+	for (int i = 0; i < 4; i++) {
 		char db_name[16];
 		snprintf(db_name, sizeof db_name, "p%d.db", i);
 		int terminal, code;
@@ -873,9 +874,11 @@ static void progress_bar_shows_the_layer_ratio(void **state)
 		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
 		assert_int_equal(code, 0);
 		sqlite3 *db = open_db(dir, db_name, SQLITE_OPEN_READONLY);
-		char ratio[24], expected[128];
+		char ratio[24], loss[32], expected[128];
 		norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
 			  ratio, sizeof ratio);
+		snprintf(loss, sizeof loss, "loss %.4g",
+			 query_double(db, "SELECT loss FROM steps WHERE run_id = 1 AND step = 9"));
 		sqlite3_close(db);
 		const char *last_bar = strstr(screen, "\rrun 1 ");
 		assert_non_null(last_bar);
@@ -887,17 +890,24 @@ static void progress_bar_shows_the_layer_ratio(void **state)
 		if (end - last_bar - 1 > widths[i] - 1)
 			fail_msg("progress line of %d columns on a terminal of %d: \"%.*s\"",
 				 (int)(end - last_bar - 1), widths[i], (int)(end - last_bar), last_bar);
+		snprintf(expected, sizeof expected, " step 10/10  %s  grad 0/out %s", loss, ratio);
 		if (widths[i] == 150) {
-			assert_contains(last_bar, "\rrun 1 [########################] step 10/10  loss ");
-			snprintf(expected, sizeof expected, "  layer 0/output %s  ETA ", ratio);
+			assert_contains(last_bar, "\rrun 1 [########################] step 10/10  ");
 			assert_contains(last_bar, expected);
+			assert_contains(last_bar, "  ETA ");
 			assert_contains(last_bar, " steps/s\033[K");
+		} else if (widths[i] == 80) {
+			assert_contains(last_bar, "\rrun 1 [########");
+			assert_contains(last_bar, expected);
+			assert_contains(last_bar, "  ETA ");
 		} else if (widths[i] == 64) {
-			snprintf(expected, sizeof expected, "  layer 0/output %s\033[K", ratio);
-			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+			assert_contains(last_bar, "\rrun 1 [########");
+			strcat(expected, "\033[K");
 			assert_contains(last_bar, expected);
 		} else {
-			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+			snprintf(expected, sizeof expected, "\rrun 1 step 10/10  grad 0/out %s\033[K",
+				 ratio);
+			assert_contains(last_bar, expected);
 		}
 		free(screen);
 	}

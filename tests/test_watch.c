@@ -813,6 +813,15 @@ static void bad_interval_is_a_usage_error(void **state)
 	assert_int_equal(r.exit_code, 2);
 	assert_contains(r.err, "gtrack watch: unknown option '--bogus'");
 	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--once=1");
+	assert_int_equal(r.exit_code, 2);
+	assert_string_equal(r.err, "gtrack watch: option '--once' takes no value\n"
+				   "Try 'gtrack watch --help'.\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "small", "--db");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "gtrack watch: option '--db' needs a value\n");
+	command_result_free(&r);
 	GTRACK(&r, dir, "watch", "--db", "t.db");
 	assert_int_equal(r.exit_code, 2);
 	assert_contains(r.err, "gtrack watch: expected one RUN (an id or a name)");

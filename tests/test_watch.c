@@ -829,6 +829,8 @@ static void bad_interval_is_a_usage_error(void **state)
 	GTRACK(&r, dir, "watch", "--help");
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "usage: gtrack watch RUN [--db PATH] [--interval S] [--once]\n");
+	assert_contains(r.out, "exit 130 means only the watch was interrupted,\nthe run trains on");
+	assert_contains(r.out, "piped, a frame is printed at most once per interval");
 	command_result_free(&r);
 	GTRACK(&r, dir, "help");
 	assert_contains(r.out, "\n  watch    show a run while it trains");

@@ -158,7 +158,7 @@ static void frame_layout_follows_the_log_scale(void **state)
 		.run_id = 7, .steps_done = 5, .steps = 10, .name = "n", .status = "running",
 		.elapsed_s = NAN, .has_step = true, .step = 4, .loss = 0.5, .step_elapsed_s = 1,
 		.layer_count = 3, .layers = layers};
-	struct frame_layout layout = {80, 0, false, 12};
+	struct frame_layout layout = {86, 0, false, 12};
 	struct strbuf frame;
 	strbuf_init(&frame);
 	watch_frame_render(&frame, &snapshot, &layout);
@@ -167,10 +167,10 @@ static void frame_layout_follows_the_log_scale(void **state)
 		"run 7 n: running, 5/10 steps, 12 steps/s\n"
 		"step 4: loss 0.5, layer 0/output 6.667e-07\n"
 		"\n"
-		"layer  weight_grad      delta  predicted  1e-06            1e+01  recent\n"
-		"    0  2.000e-06  2.000e-07          -  #\n"
-		"    1  3.162e-03  3.000e-04  1.000e-02  ########### |           _  =*\n"
-		"    2  3.000e+00  1.000e-01          -  ####################\n");
+		"layer  weight_grad        delta    predicted  1e-06            1e+01  recent\n"
+		"    0    2.000e-06    2.000e-07            -  #\n"
+		"    1    3.162e-03    3.000e-04    1.000e-02  ########### |           _  =*\n"
+		"    2    3.000e+00    1.000e-01            -  ####################\n");
 
 	/* block characters: three eighths of a cell after layer 2's twenty full ones */
 	strbuf_reset(&frame);
@@ -181,12 +181,160 @@ static void frame_layout_follows_the_log_scale(void **state)
 				    "\u2588\u2588\u2588\u258d\n");
 	assert_contains(frame.text, "  \u2581  \u2585\u2587\n"); /* 0 and NULL: blank */
 
-	/* too narrow for a bar: the numbers alone, cut at the width */
+	/* too narrow for a bar and for all numbers: whole columns give way, the sparkline,
+	 * the bar, delta, then predicted */
 	strbuf_reset(&frame);
 	layout = (struct frame_layout){30, 0, false, NAN};
 	watch_frame_render(&frame, &snapshot, &layout);
 	assert_contains(frame.text, "run 7 n: running, 5/10 steps\n");
-	assert_contains(frame.text, "\n    1  3.162e-03  3.000e-04  1\n");
+	assert_contains(frame.text, "\nlayer  weight_grad\n");
+	assert_contains(frame.text, "\n    1    3.162e-03\n");
+	strbuf_reset(&frame);
+	layout.columns = 31;
+	watch_frame_render(&frame, &snapshot, &layout);
+	assert_contains(frame.text, "\nlayer  weight_grad    predicted\n");
+	assert_contains(frame.text, "\n    1    3.162e-03    1.000e-02\n");
+	strbuf_free(&frame);
+}
+
+/* A frame of 29 layers with numbers of every length (1.109e+114, a negative
+ * prediction, 1.370e-20), drawn at every width and at short heights: each number and
+ * label is shown whole or not at all (every token with a digit is one of the values
+ * formatted), no line is wider than the width, the frame is never taller than rows - 1,
+ * and the headings stand over their columns. */
+#define WIDE_LAYERS 29
+static bool token_allowed(const char *token, const char *const *allowed, int count)
+{
+	if (!strpbrk(token, "0123456789"))
+		return true;
+	for (int i = 0; i < count; i++)
+		if (!strcmp(token, allowed[i]))
+			return true;
+	return false;
+}
+
+static void assert_frame_shows_whole_numbers(const char *frame, int columns, int rows,
+					     char numbers[][24], int number_count)
+{
+	const char *header_numbers[] = {"7", "5/10", "873", "4", "0.5", "0/output",
+					"3.125e-03", "1.000e+00"};
+	const char *table_numbers[3 * WIDE_LAYERS + 2];
+	int table_count = 0;
+	for (int i = 0; i < number_count; i++)
+		table_numbers[table_count++] = numbers[i];
+	table_numbers[table_count++] = "1e-03";
+	table_numbers[table_count++] = "1e+115";
+	int lines = 0;
+	for (const char *line = frame; *line; lines++) {
+		const char *end = strchr(line, '\n');
+		assert_non_null(end);
+		char copy[512];
+		snprintf(copy, sizeof copy, "%.*s", (int)(end - line), line);
+		if ((int)strlen(copy) > columns)
+			fail_msg("line of %zu columns at %d: \"%s\"", strlen(copy), columns, copy);
+		bool table = copy[0] == ' ' || !strncmp(copy, "layer ", 6);
+		bool layer_line = copy[0] == ' ';
+		char *save = NULL;
+		int index = 0;
+		for (char *token = strtok_r(copy, " ,:()", &save); token;
+		     token = strtok_r(NULL, " ,:()", &save), index++) {
+			/* a layer line starts with its layer; the elision line names layers */
+			if (layer_line && (index == 0 || !strncmp(line, "  ...", 5)))
+				continue;
+			bool allowed = table ? token_allowed(token, table_numbers, table_count)
+					     : token_allowed(token, header_numbers, 8);
+			if (!allowed)
+				fail_msg("'%s' is not a whole value, at %d x %d: \"%.*s\"", token,
+					 columns, rows, (int)(end - line), line);
+		}
+		line = end + 1;
+	}
+	if (rows > 0 && lines > rows - 1)
+		fail_msg("%d lines on %d rows:\n%s", lines, rows, frame);
+}
+
+static void frame_shows_numbers_whole_at_every_size(void **state)
+{
+	(void)state;
+	struct watch_layer layers[WIDE_LAYERS];
+	char numbers[3 * WIDE_LAYERS][24];
+	int number_count = 0;
+	for (int i = 0; i < WIDE_LAYERS; i++) {
+		layers[i] = (struct watch_layer){
+			.layer = i, .weight_grad_norm = i == 5 ? 1.109e+114 : 0.5,
+			.delta_norm = 1.37e-20, .predicted_weight_grad_norm = i == 1 ? -0.25 : 1e-2,
+			.predicted_delta_norm = NAN, .history = {0.5, 3.125e-3}, .history_count = 2};
+		format_norm(numbers[number_count++], 24, layers[i].weight_grad_norm, 0);
+		format_norm(numbers[number_count++], 24, layers[i].delta_norm, 0);
+		format_norm(numbers[number_count++], 24, layers[i].predicted_weight_grad_norm, 0);
+	}
+	layers[0].weight_grad_norm = 3.125e-3;
+	format_norm(numbers[0], 24, layers[0].weight_grad_norm, 0);
+	layers[WIDE_LAYERS - 1].weight_grad_norm = 1;
+	format_norm(numbers[3 * (WIDE_LAYERS - 1)], 24, 1, 0);
+	struct watch_snapshot snapshot = {
+		.run_id = 7, .steps_done = 5, .steps = 10, .name = "n", .status = "running",
+		.elapsed_s = NAN, .has_step = true, .step = 4, .loss = 0.5, .step_elapsed_s = 1,
+		.layer_count = WIDE_LAYERS, .layers = layers};
+	struct strbuf frame;
+	strbuf_init(&frame);
+	const int heights[] = {0, 3, 4, 5, 6, 12};
+	for (int columns = 1; columns <= 130; columns++) {
+		for (size_t h = 0; h < sizeof heights / sizeof *heights; h++) {
+			struct frame_layout layout = {columns, heights[h], false, 873};
+			strbuf_reset(&frame);
+			watch_frame_render(&frame, &snapshot, &layout);
+			assert_frame_shows_whole_numbers(frame.text, columns, heights[h], numbers,
+							 number_count);
+		}
+	}
+	/* a 10+ character number keeps its column: headings, numbers, the scale labels
+	 * over the bar's ends and "recent" over the sparkline line up */
+	struct frame_layout layout = {130, 0, false, 873};
+	strbuf_reset(&frame);
+	watch_frame_render(&frame, &snapshot, &layout);
+	char *heading = line_starting(frame.text, "layer ");
+	assert_string_equal(heading, "layer  weight_grad        delta    predicted  1e-03"
+				     "                                       1e+115  recent");
+	char *row = line_starting(frame.text, "    5 ");
+	assert_int_equal(strstr(row, "1.109e+114") + strlen("1.109e+114") - row,
+			 strstr(heading, "weight_grad") + strlen("weight_grad") - heading);
+	free(row);
+	row = line_starting(frame.text, "    1 ");
+	assert_int_equal(strstr(row, "-2.500e-01") + strlen("-2.500e-01") - row,
+			 strstr(heading, "predicted") + strlen("predicted") - heading);
+	/* the sparkline (two recent steps) starts under "recent", the bar under "1e-03" */
+	size_t sparkline = (size_t)(strstr(heading, "recent") - heading);
+	size_t bar = (size_t)(strstr(heading, "1e-03") - heading);
+	assert_string_equal(row + sparkline - 2, "  __");
+	assert_true(row[bar - 1] == ' ' && row[bar] != ' ');
+	free(row);
+	free(heading);
+	strbuf_free(&frame);
+}
+
+/* The prediction inside the measured bar shows as '+', so the bar's cells stay visible
+ * around it; outside the bar it is a '|'. */
+static void prediction_marker_inside_the_bar_is_distinct(void **state)
+{
+	(void)state;
+	struct watch_layer layers[2] = {
+		{.layer = 0, .weight_grad_norm = 1, .delta_norm = 1,
+		 .predicted_weight_grad_norm = 1e-2, .predicted_delta_norm = NAN},
+		{.layer = 1, .weight_grad_norm = 1e-3, .delta_norm = 1,
+		 .predicted_weight_grad_norm = 1e-2, .predicted_delta_norm = NAN},
+	};
+	struct watch_snapshot snapshot = {
+		.run_id = 1, .steps_done = 1, .steps = 1, .name = "n", .status = "finished",
+		.elapsed_s = NAN, .has_step = true, .step = 0, .loss = 1, .step_elapsed_s = 1,
+		.layer_count = 2, .layers = layers};
+	struct frame_layout layout = {5 + 3 * 13 + 2 + 12, 0, false, NAN};
+	struct strbuf frame;
+	strbuf_init(&frame);
+	watch_frame_render(&frame, &snapshot, &layout);
+	/* 1e-03 .. 1e+00 over 12 cells: 1e-02 is cell 4 */
+	assert_contains(frame.text, "\n    0    1.000e+00    1.000e+00    1.000e-02  ####+#######\n");
+	assert_contains(frame.text, "\n    1    1.000e-03    1.000e+00    1.000e-02      |\n");
 	strbuf_free(&frame);
 }
 
@@ -221,15 +369,18 @@ static void once_shows_the_database_values_and_predictions(void **state)
 			 " AND step = 9 AND layer = %d", layer);
 		norm_text(db, sql, delta, sizeof delta);
 		snprintf(prefix, sizeof prefix, "%5d  ", layer);
-		snprintf(expected, sizeof expected, "%5d  %9s  %9s  %9s  ", layer, weight_grad, delta,
+		snprintf(expected, sizeof expected, "%5d  %11s  %11s  %11s  ", layer, weight_grad, delta,
 			 predicted[layer]);
 		char *line = line_starting(r.out, prefix);
 		assert_contains(line, expected);
-		/* the prediction is marked on the bar, and only where there is one */
+		/* the prediction is marked on the bar ('+' inside it), and only where there
+		 * is one; at 80 columns the bar takes 16 (the ASCII sparkline after it has
+		 * '+' of its own) */
+		size_t bar_cells = strcspn(line + strlen(expected), "|+");
 		if (layer < 2)
-			assert_non_null(strchr(line + strlen(expected), '|'));
+			assert_true(bar_cells < 16);
 		else
-			assert_null(strchr(line + strlen(expected), '|'));
+			assert_true(bar_cells >= 16);
 		free(line);
 	}
 	char ratio[24], expected[96];
@@ -331,17 +482,24 @@ static void assert_lines_fit(const char *screen, const char *after, int columns)
 	}
 }
 
-/* A narrow, short terminal: no line is wider than the terminal, and the middle layers
- * give way so that the frame fits (layer 0 and the output layer stay). */
-static void frame_fits_a_small_terminal(void **state)
+/* A directory with small.yaml trained 12 hidden layers deep into t.db as run 1. */
+static const char *deep_finished_run(void)
 {
-	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
 	struct command_result r;
 	GTRACK(&r, dir, "run", "small.yaml", "--db", "t.db", "--set", "model.depth=12");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
+	return dir;
+}
+
+/* A narrow, short terminal: no line is wider than the terminal, and the middle layers
+ * give way so that the frame fits (layer 0 and the output layer stay). */
+static void frame_fits_a_small_terminal(void **state)
+{
+	(void)state;
+	const char *dir = deep_finished_run();
 	const int sizes[][2] = {{40, 12}, {64, 30}, {120, 40}, {90, 14}};
 	for (int i = 0; i < 4; i++) {
 		/* ASCII, and block characters with a UTF-8 locale */
@@ -364,6 +522,47 @@ static void frame_fits_a_small_terminal(void **state)
 		free(screen);
 	}
 	setenv("LC_ALL", "C", 1);
+}
+
+/* --once on a terminal takes the terminal's width (not the 80 columns of a pipe), and
+ * all its height: every layer, no line wider than the window, the ratio whole or left
+ * out. */
+static void once_on_a_terminal_fits_its_width(void **state)
+{
+	(void)state;
+	const char *dir = deep_finished_run();
+	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
+	char ratio[24], expected[64];
+	norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
+		  ratio, sizeof ratio);
+	sqlite3_close(db);
+	snprintf(expected, sizeof expected, ", layer 0/output %s\r\n", ratio);
+	const int widths[] = {41, 52, 20};
+	for (int i = 0; i < 3; i++) {
+		int terminal, code;
+		pid_t pid = start_gtrack_on_terminal(
+			dir, (const char *const[]){"watch", "small", "--db", "t.db", "--once", NULL},
+			widths[i], 6, &terminal);
+		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
+		assert_int_equal(code, 0);
+		assert_null(strchr(screen, '\033'));
+		for (const char *line = screen; *line;) {
+			const char *end = strstr(line, "\r\n");
+			assert_non_null(end);
+			if (end - line > widths[i] - 1)
+				fail_msg("line of %d columns at %d: \"%.*s\"", (int)(end - line),
+					 widths[i], (int)(end - line), line);
+			line = end + 2;
+		}
+		assert_contains(screen, "\r\n    0 ");
+		assert_contains(screen, "\r\n   12 ");
+		assert_lacks(screen, "  ... layers ");
+		if (widths[i] == 52)
+			assert_contains(screen, expected);
+		else
+			assert_lacks(screen, "layer 0/output");
+		free(screen);
+	}
 }
 
 /* A window made narrower while the watch runs: the next frame fits the new width. */
@@ -493,6 +692,8 @@ static void a_run_whose_process_dies_shows_as_crashed(void **state)
 	assert_int_equal(code, 0);
 	assert_contains(screen, "\033[Hrun 1 small: running, ");
 	assert_contains(screen, "\033[Hrun 1 small: crashed, ");
+	/* the final frame says why, as the database will */
+	assert_contains(screen, "\r\nmessage: its process is gone (last heartbeat 20");
 	free(screen);
 	sqlite3 *db = open_db(dir, "t.db", SQLITE_OPEN_READONLY);
 	char *stored = query_text(db, "SELECT status || ': ' || message FROM runs WHERE id = 1");
@@ -612,6 +813,15 @@ static void bad_interval_is_a_usage_error(void **state)
 	assert_int_equal(r.exit_code, 2);
 	assert_contains(r.err, "gtrack watch: unknown option '--bogus'");
 	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "small", "--db", "t.db", "--once=1");
+	assert_int_equal(r.exit_code, 2);
+	assert_string_equal(r.err, "gtrack watch: option '--once' takes no value\n"
+				   "Try 'gtrack watch --help'.\n");
+	command_result_free(&r);
+	GTRACK(&r, dir, "watch", "small", "--db");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "gtrack watch: option '--db' needs a value\n");
+	command_result_free(&r);
 	GTRACK(&r, dir, "watch", "--db", "t.db");
 	assert_int_equal(r.exit_code, 2);
 	assert_contains(r.err, "gtrack watch: expected one RUN (an id or a name)");
@@ -619,6 +829,8 @@ static void bad_interval_is_a_usage_error(void **state)
 	GTRACK(&r, dir, "watch", "--help");
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "usage: gtrack watch RUN [--db PATH] [--interval S] [--once]\n");
+	assert_contains(r.out, "exit 130 means only the watch was interrupted,\nthe run trains on");
+	assert_contains(r.out, "piped, a frame is printed at most once per interval");
 	command_result_free(&r);
 	GTRACK(&r, dir, "help");
 	assert_contains(r.out, "\n  watch    show a run while it trains");
@@ -652,17 +864,18 @@ static void unknown_run_or_database_is_reported(void **state)
 	command_result_free(&r);
 }
 
-/* gtrack run's progress bar shows the layer-0/output ratio of the last logged step: at
- * the end, the database's ratio at the last step. It never wraps (a wrapped line is
- * repeated instead of redrawn): on a narrow terminal the bar, then the last fields give
- * way. */
+/* gtrack run's progress bar shows the weight-gradient ratio of layer 0 over the output
+ * layer at the last logged step ("grad 0/out"): at the end, the database's grad_ratio at
+ * the last step. It never wraps (a wrapped line is repeated instead of redrawn): whole
+ * fields give way by rank, steps/s, the ETA, the bar, the loss; the common 80 columns
+ * keep the bar, 40 columns the ratio. */
 static void progress_bar_shows_the_layer_ratio(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "small.yaml", small_spec));
-	const int widths[] = {150, 64, 40};
-	for (int i = 0; i < 3; i++) {
+	const int widths[] = {150, 80, 64, 40};
+	for (int i = 0; i < 4; i++) {
 		char db_name[16];
 		snprintf(db_name, sizeof db_name, "p%d.db", i);
 		int terminal, code;
@@ -672,9 +885,11 @@ static void progress_bar_shows_the_layer_ratio(void **state)
 		char *screen = finish_gtrack_on_terminal(pid, terminal, &code);
 		assert_int_equal(code, 0);
 		sqlite3 *db = open_db(dir, db_name, SQLITE_OPEN_READONLY);
-		char ratio[24], expected[128];
+		char ratio[24], loss[32], expected[128];
 		norm_text(db, "SELECT weight_grad_ratio FROM grad_ratio WHERE run_id = 1 AND step = 9",
 			  ratio, sizeof ratio);
+		snprintf(loss, sizeof loss, "loss %.4g",
+			 query_double(db, "SELECT loss FROM steps WHERE run_id = 1 AND step = 9"));
 		sqlite3_close(db);
 		const char *last_bar = strstr(screen, "\rrun 1 ");
 		assert_non_null(last_bar);
@@ -686,17 +901,24 @@ static void progress_bar_shows_the_layer_ratio(void **state)
 		if (end - last_bar - 1 > widths[i] - 1)
 			fail_msg("progress line of %d columns on a terminal of %d: \"%.*s\"",
 				 (int)(end - last_bar - 1), widths[i], (int)(end - last_bar), last_bar);
+		snprintf(expected, sizeof expected, " step 10/10  %s  grad 0/out %s", loss, ratio);
 		if (widths[i] == 150) {
-			assert_contains(last_bar, "\rrun 1 [########################] step 10/10  loss ");
-			snprintf(expected, sizeof expected, "  layer 0/output %s  ETA ", ratio);
+			assert_contains(last_bar, "\rrun 1 [########################] step 10/10  ");
 			assert_contains(last_bar, expected);
+			assert_contains(last_bar, "  ETA ");
 			assert_contains(last_bar, " steps/s\033[K");
+		} else if (widths[i] == 80) {
+			assert_contains(last_bar, "\rrun 1 [########");
+			assert_contains(last_bar, expected);
+			assert_contains(last_bar, "  ETA ");
 		} else if (widths[i] == 64) {
-			snprintf(expected, sizeof expected, "  layer 0/output %s\033[K", ratio);
-			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+			assert_contains(last_bar, "\rrun 1 [########");
+			strcat(expected, "\033[K");
 			assert_contains(last_bar, expected);
 		} else {
-			assert_contains(last_bar, "\rrun 1 step 10/10  loss ");
+			snprintf(expected, sizeof expected, "\rrun 1 step 10/10  grad 0/out %s\033[K",
+				 ratio);
+			assert_contains(last_bar, expected);
 		}
 		free(screen);
 	}
@@ -706,10 +928,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(frame_layout_follows_the_log_scale),
+		cmocka_unit_test(frame_shows_numbers_whole_at_every_size),
+		cmocka_unit_test(prediction_marker_inside_the_bar_is_distinct),
 		cmocka_unit_test(once_shows_the_database_values_and_predictions),
 		cmocka_unit_test(piped_frames_are_plain_text),
 		cmocka_unit_test(terminal_frames_are_redrawn_in_place),
 		cmocka_unit_test(frame_fits_a_small_terminal),
+		cmocka_unit_test(once_on_a_terminal_fits_its_width),
 		cmocka_unit_test(frame_follows_a_resize),
 		cmocka_unit_test(hostile_run_name_is_shown_escaped),
 		cmocka_unit_test(follows_a_run_until_it_is_killed),

@@ -44,8 +44,11 @@ int option_error(const char *command, char *const *argv, const char *short_optio
 	char *shown = text_printable(is_long || !optopt ? word : short_word);
 	if (is_long && strchr(shown, '='))
 		*strchr(shown, '=') = '\0';
-	int code = missing_value ? usage_error(command, "option '%s' needs a value", shown)
-				 : usage_error(command, "unknown option '%s'", shown);
+	/* getopt refuses "--flag=value" only for an option that takes no value */
+	bool unwanted_value = is_long && optopt && strchr(word, '=');
+	int code = unwanted_value  ? usage_error(command, "option '%s' takes no value", shown)
+		   : missing_value ? usage_error(command, "option '%s' needs a value", shown)
+				   : usage_error(command, "unknown option '%s'", shown);
 	free(shown);
 	return code;
 }

@@ -4,7 +4,8 @@
  * lock, dead runs shown and marked as crashed) and then one short read transaction per
  * frame (watch/snapshot.c). On a terminal each frame is drawn from the cursor's home
  * position with plain ANSI sequences, the cursor hidden until the watch ends, however it
- * ends; piped, a frame is printed whenever a new step is logged, as plain text. */
+ * ends; piped, a frame is printed as plain text at most once per interval, when a new
+ * step was logged or the status changed. */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -42,19 +43,22 @@ const char cmd_watch_usage[] =
 	"and layer-0/output ratio, then per layer its weight_grad_norm and delta_norm at that\n"
 	"step, the predicted weight_grad_norm at step 0 (the predictions table; '-' where\n"
 	"there is none), a bar of weight_grad_norm on a log scale shared by all layers ('|'\n"
-	"marks the prediction) and a sparkline of the latest 16 logged steps, when the width\n"
-	"allows. The frame refreshes every S seconds until the run is no longer running,\n"
-	"then the final frame stays and the exit code is 0.\n"
+	"marks the prediction, '+' where it falls inside the bar) and a sparkline of the\n"
+	"latest 16 logged steps; a narrow window drops whole columns (the sparkline, then\n"
+	"the bar, delta, predicted). The frame refreshes every S seconds until the run is no\n"
+	"longer running, then the final frame stays and the exit code is 0.\n"
 	"\n"
 	"On a terminal the frame is redrawn in place (plain ANSI: works over SSH and in\n"
-	"tmux); piped, a frame is printed whenever a new step is logged, frames separated by\n"
-	"a blank line, without escape sequences. Bars use block characters with a UTF-8\n"
-	"locale, ASCII otherwise. The run is never slowed or blocked: the database is only\n"
-	"read, in short transactions. Ctrl-C stops watching (exit 130), not the run.\n"
+	"tmux); piped, a frame is printed at most once per interval, when a new step was\n"
+	"logged or the status changed, frames separated by a blank line, without escape\n"
+	"sequences. Bars use block characters with a UTF-8 locale, ASCII otherwise. The run\n"
+	"is never slowed or blocked: the database is only read, in short transactions.\n"
+	"Ctrl-C stops watching, not the run: exit 130 means only the watch was interrupted,\n"
+	"the run trains on.\n"
 	"\n"
 	"  --db PATH         database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -n, --interval S  seconds between refreshes, from 0.1 to 3600 (default 1)\n"
-	"  --once            print one frame and exit, for scripts\n"
+	"  --once            print one frame and exit, for scripts (a terminal's width)\n"
 	"  -h, --help        this help\n";
 
 static volatile sig_atomic_t stop_signal, resized;
@@ -179,13 +183,14 @@ static int draw(const struct watch *watch, const struct watch_snapshot *snapshot
 		double steps_per_second, bool first)
 {
 	struct frame_layout layout = {DEFAULT_COLUMNS, 0, watch->utf8, steps_per_second};
-	if (watch->live) {
-		int columns = DEFAULT_COLUMNS, rows = DEFAULT_ROWS;
-		terminal_size(STDOUT_FILENO, &columns, &rows);
+	int columns = DEFAULT_COLUMNS, rows = DEFAULT_ROWS;
+	/* a terminal's width also holds for --once (which is not redrawn, so its height
+	 * is free) */
+	if (terminal_size(STDOUT_FILENO, &columns, &rows) || watch->live) {
 		/* one column short of the edge: a line that fills the last column leaves
 		 * some terminals waiting to wrap, where clearing the line erases that column */
 		layout.columns = columns > 1 ? columns - 1 : 1;
-		layout.rows = rows;
+		layout.rows = watch->live ? rows : 0;
 	}
 	struct strbuf frame, text;
 	strbuf_init(&frame);
@@ -231,7 +236,8 @@ static int watch_run(const struct watch *watch)
 		bool changed = step != printed_step || !printed_status ||
 			       strcmp(printed_status, snapshot.status ? snapshot.status : "");
 		if ((watch->live || changed) && draw(watch, &snapshot, steps_per_second, first))
-			break; /* the reader went away; finish_output reports it */
+			break; /* a write error; a closed pipe ends the process before this with
+				* SIGPIPE (exit 141, as `watch | head -1` expects) */
 		printed_step = step;
 		free(printed_status);
 		printed_status = xstrdup(snapshot.status ? snapshot.status : "");

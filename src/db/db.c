@@ -468,7 +468,7 @@ int db_mark_crashed(sqlite3 *db)
 		goto skipped;
 	for (int i = 0; i < dead_count; i++) {
 		sqlite3_bind_int64(mark, 1, dead[i]);
-		sqlite3_bind_text(mark, 2, gone[i] ? "its process is gone" : "no heartbeat for a minute",
+		sqlite3_bind_text(mark, 2, gone[i] ? DB_CRASHED_PROCESS_GONE : DB_CRASHED_NO_HEARTBEAT,
 				  -1, SQLITE_STATIC);
 		if (sqlite3_step(mark) != SQLITE_DONE)
 			goto skipped;

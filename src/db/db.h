@@ -53,6 +53,10 @@ int db_mark_crashed(sqlite3 *db);
  * ran on this host and no such process exists. A process of another user, or on another
  * host, is not known to be gone (its heartbeat tells). */
 bool db_run_process_gone(const char *hostname, long long pid);
+/* Why a run left 'running' is taken for crashed, the start of the message that
+ * db_mark_crashed stores (" (last heartbeat ...)" follows). */
+#define DB_CRASHED_PROCESS_GONE "its process is gone"
+#define DB_CRASHED_NO_HEARTBEAT "no heartbeat for a minute"
 #define DB_STRINGIFY(x) #x
 #define DB_STRING(x) DB_STRINGIFY(x)
 

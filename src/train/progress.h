@@ -1,6 +1,7 @@
-/* A one-line progress bar on stderr (step, loss, the layer-0/output gradient ratio of
- * the last logged step, ETA, steps/s), redrawn at most ten times a second, erased at the
- * end, never wider than the terminal. Disabled when stderr is not a terminal. */
+/* A one-line progress bar on stderr (step, loss, "grad 0/out": the layer-0/output
+ * weight-gradient ratio of the last logged step, ETA, steps/s), redrawn at most ten
+ * times a second, erased at the end, never wider than the terminal (whole fields give
+ * way). Disabled when stderr is not a terminal. */
 #ifndef GT_PROGRESS_H
 #define GT_PROGRESS_H
 

@@ -6,6 +6,7 @@
  * shorten toward layer 0, exploding ones as bars that lengthen. */
 #include "watch/frame.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,8 +16,11 @@
 #include "util/units.h"
 #include "util/terminal.h"
 
-/* "    0  1.606e-06  5.518e-08  1.500e-06  ": layer, weight_grad, delta, predicted */
-#define NUMBER_COLUMNS 40
+/* Every number column is as wide as "weight_grad", its heading, which also holds any
+ * double as %.3e ("-1.109e+114"), so that headings and rows stay aligned */
+#define LAYER_COLUMNS 5
+#define NUMBER_WIDTH 11
+#define NUMBER_COLUMNS (2 + NUMBER_WIDTH)
 #define SPARKLINE_COLUMNS (2 + WATCH_HISTORY)
 #define MIN_BAR 10 /* narrower than this, a bar says nothing: it is left out */
 #define MAX_BAR 50
@@ -75,8 +79,23 @@ static double scale_position(const struct scale *scale, double value)
 	return position < 0 ? 0 : position > 1 ? 1 : position;
 }
 
+/* The terminal columns text takes. */
+static int text_columns(const char *text)
+{
+	int used = 0;
+	for (const char *at = text; *at;) {
+		size_t length = text_printable_length(at);
+		if (!length)
+			length = 1;
+		used += terminal_character_columns(at, length);
+		at += length;
+	}
+	return used;
+}
+
 /* Appends line, cut to columns terminal columns and without trailing spaces (a frame
- * pastes cleanly), and a newline. */
+ * pastes cleanly), and a newline. Only a line's first field, which holds text from the
+ * database, is ever cut: every other part is added whole or not at all (add_field). */
 static void emit_line(struct strbuf *out, const char *line, int columns)
 {
 	int used = 0;
@@ -97,6 +116,16 @@ static void emit_line(struct strbuf *out, const char *line, int columns)
 	strbuf_puts(out, "\n");
 }
 
+/* Appends field to line when the line stays within columns: a number or a label is
+ * shown whole or not at all, never cut to "1e+" or "3.125". */
+static bool add_field(struct strbuf *line, const char *field, int columns)
+{
+	if (text_columns(line->text) + text_columns(field) > columns)
+		return false;
+	strbuf_puts(line, field);
+	return true;
+}
+
 static void append_bar(struct strbuf *line, const struct scale *scale,
 		       const struct watch_layer *layer, int width, bool utf8)
 {
@@ -111,8 +140,10 @@ static void append_bar(struct strbuf *line, const struct scale *scale,
 		marker = width - 1;
 	for (int cell = 0; cell < width; cell++) {
 		int filled = eighths_filled - 8 * cell;
+		/* the prediction inside the measured bar: '+', so that neither hides the
+		 * other (the bar reaches at least that cell, the prediction lies in it) */
 		if (cell == marker)
-			strbuf_puts(line, "|");
+			strbuf_puts(line, filled > 0 ? "+" : "|");
 		else if (filled >= 8)
 			strbuf_puts(line, utf8 ? FULL_BLOCK : "#");
 		else if (filled > 0)
@@ -140,7 +171,8 @@ static void append_sparkline(struct strbuf *line, const struct scale *scale,
 	}
 }
 
-/* The bar column's heading: the scale's ends, "1e-07" at the left, "1e+00" at the right. */
+/* The bar column's heading: the scale's ends, "1e-07" at the left, "1e+00" at the right,
+ * or blank when both do not fit whole. */
 static void append_scale_heading(struct strbuf *line, const struct scale *scale, int width)
 {
 	char low[16] = "", high[16] = "";
@@ -156,69 +188,157 @@ static void append_scale_heading(struct strbuf *line, const struct scale *scale,
 	strbuf_printf(line, "%s%*s%s", low, gap, "", high);
 }
 
-static void append_layer(struct strbuf *line, const struct scale *scale,
-			 const struct watch_layer *layer, int bar_width, bool sparkline,
-			 bool utf8)
+/* Which columns of the layer table fit the width: whole columns give way, the
+ * sparkline first, then the bar, the delta and the predicted column; layer and
+ * weight_grad stay while they fit. */
+struct table_columns {
+	bool weight_grad, delta, predicted, sparkline;
+	int bar_width; /* 0: no bar */
+};
+
+static struct table_columns table_columns_for(int columns)
 {
-	char weight_grad[24], delta[24], predicted[24];
-	strbuf_printf(line, "%5lld  %9s  %9s  %9s", layer->layer,
-		      format_norm(weight_grad, sizeof weight_grad, layer->weight_grad_norm, 0),
-		      format_norm(delta, sizeof delta, layer->delta_norm, 0),
-		      format_norm(predicted, sizeof predicted, layer->predicted_weight_grad_norm,
-				  0));
-	if (bar_width) {
-		strbuf_puts(line, "  ");
-		append_bar(line, scale, layer, bar_width, utf8);
+	struct table_columns shown = {false, false, false, false, 0};
+	int room = columns - LAYER_COLUMNS;
+	if (room >= NUMBER_COLUMNS) {
+		shown.weight_grad = true;
+		room -= NUMBER_COLUMNS;
 	}
-	if (sparkline)
+	if (shown.weight_grad && room >= NUMBER_COLUMNS) {
+		shown.predicted = true;
+		room -= NUMBER_COLUMNS;
+	}
+	if (shown.predicted && room >= NUMBER_COLUMNS) {
+		shown.delta = true;
+		room -= NUMBER_COLUMNS;
+	}
+	if (!shown.delta)
+		return shown;
+	room -= 2; /* before the bar */
+	shown.sparkline = room - SPARKLINE_COLUMNS >= MIN_BAR;
+	shown.bar_width = shown.sparkline ? room - SPARKLINE_COLUMNS : room;
+	if (shown.bar_width < MIN_BAR)
+		shown.bar_width = 0;
+	if (shown.bar_width > MAX_BAR)
+		shown.bar_width = MAX_BAR;
+	return shown;
+}
+
+static void append_number_column(struct strbuf *line, const char *text)
+{
+	strbuf_printf(line, "  %*s", NUMBER_WIDTH, text);
+}
+
+static void append_heading(struct strbuf *line, const struct table_columns *shown,
+			   const struct scale *scale)
+{
+	strbuf_printf(line, "%*s", LAYER_COLUMNS, "layer");
+	if (shown->weight_grad)
+		append_number_column(line, "weight_grad");
+	if (shown->delta)
+		append_number_column(line, "delta");
+	if (shown->predicted)
+		append_number_column(line, "predicted");
+	if (shown->bar_width) {
+		strbuf_puts(line, "  ");
+		append_scale_heading(line, scale, shown->bar_width);
+	}
+	if (shown->sparkline)
+		strbuf_puts(line, "  recent");
+}
+
+static void append_layer(struct strbuf *line, const struct table_columns *shown,
+			 const struct scale *scale, const struct watch_layer *layer, bool utf8)
+{
+	char number[24];
+	strbuf_printf(line, "%*lld", LAYER_COLUMNS, layer->layer);
+	if (shown->weight_grad)
+		append_number_column(line, format_norm(number, sizeof number,
+						       layer->weight_grad_norm, 0));
+	if (shown->delta)
+		append_number_column(line, format_norm(number, sizeof number, layer->delta_norm, 0));
+	if (shown->predicted)
+		append_number_column(line, format_norm(number, sizeof number,
+						       layer->predicted_weight_grad_norm, 0));
+	if (shown->bar_width) {
+		strbuf_puts(line, "  ");
+		append_bar(line, scale, layer, shown->bar_width, utf8);
+	}
+	if (shown->sparkline)
 		append_sparkline(line, scale, layer, utf8);
 }
 
-/* Returns the number of lines written. */
-static int render_header(struct strbuf *out, struct strbuf *line,
-			 const struct watch_snapshot *snapshot, const struct frame_layout *layout)
+/* Emits line and empties it, when the frame has a line left; returns the lines used. */
+static int emit_within(struct strbuf *out, struct strbuf *line, int columns, int lines_left)
 {
-	int lines = 2;
-	struct shown shown = {0};
-	strbuf_printf(line, "run %lld %s: %s, %lld/%lld steps", snapshot->run_id,
-		      shown_text(&shown, snapshot->name), shown_text(&shown, snapshot->status),
-		      snapshot->steps_done, snapshot->steps);
-	if (!isnan(snapshot->elapsed_s))
-		strbuf_printf(line, " in %.2f s", snapshot->elapsed_s);
-	if (!isnan(layout->steps_per_second))
-		strbuf_printf(line, ", %.0f steps/s", layout->steps_per_second);
-	emit_line(out, line->text, layout->columns);
+	if (lines_left > 0)
+		emit_line(out, line->text, columns);
 	strbuf_reset(line);
+	return lines_left > 0;
+}
+
+/* Writes at most max_lines lines; returns the number written. */
+static int render_header(struct strbuf *out, struct strbuf *line,
+			 const struct watch_snapshot *snapshot, const struct frame_layout *layout,
+			 int max_lines)
+{
+	int columns = layout->columns, lines = 0;
+	char field[128], number[32];
+	struct shown shown = {0};
+	strbuf_printf(line, "run %lld %s: %s", snapshot->run_id, shown_text(&shown, snapshot->name),
+		      shown_text(&shown, snapshot->status));
+	snprintf(field, sizeof field, ", %lld/%lld steps", snapshot->steps_done, snapshot->steps);
+	if (add_field(line, field, columns) && !isnan(snapshot->elapsed_s)) {
+		snprintf(field, sizeof field, " in %.2f s", snapshot->elapsed_s);
+		add_field(line, field, columns);
+	}
+	if (!isnan(layout->steps_per_second)) {
+		snprintf(field, sizeof field, ", %.0f steps/s", layout->steps_per_second);
+		add_field(line, field, columns);
+	}
+	lines += emit_within(out, line, columns, max_lines - lines);
+
 	if (!snapshot->has_step) {
-		strbuf_puts(line, "no step logged yet");
+		add_field(line, "no step logged yet", columns);
 	} else {
-		char loss[32], ratio[24], predicted[24];
-		snprintf(loss, sizeof loss, "%.4g", snapshot->loss);
-		strbuf_printf(line, "step %lld: loss %s", snapshot->step, loss);
-		if (snapshot->layer_count > 1) {
+		snprintf(field, sizeof field, "step %lld", snapshot->step);
+		add_field(line, field, columns);
+		snprintf(field, sizeof field, ": loss %.4g", snapshot->loss);
+		if (line->length && add_field(line, field, columns) && snapshot->layer_count > 1) {
 			const struct watch_layer *first = &snapshot->layers[0];
 			const struct watch_layer *last = &snapshot->layers[snapshot->layer_count - 1];
-			strbuf_printf(line, ", layer 0/output %s",
-				      format_norm(ratio, sizeof ratio,
-						  first->weight_grad_norm / last->weight_grad_norm, 0));
+			snprintf(field, sizeof field, ", layer 0/output %s",
+				 format_norm(number, sizeof number,
+					     first->weight_grad_norm / last->weight_grad_norm, 0));
 			double predicted_ratio =
 				first->predicted_weight_grad_norm / last->predicted_weight_grad_norm;
-			if (!isnan(predicted_ratio))
-				strbuf_printf(line, ", predicted %s",
-					      format_norm(predicted, sizeof predicted, predicted_ratio,
-							  0));
+			if (add_field(line, field, columns) && !isnan(predicted_ratio)) {
+				snprintf(field, sizeof field, ", predicted %s",
+					 format_norm(number, sizeof number, predicted_ratio, 0));
+				add_field(line, field, columns);
+			}
 		}
 	}
-	emit_line(out, line->text, layout->columns);
-	strbuf_reset(line);
+	lines += emit_within(out, line, columns, max_lines - lines);
 	if (snapshot->message && !watch_snapshot_running(snapshot)) {
 		strbuf_printf(line, "message: %s", shown_text(&shown, snapshot->message));
-		emit_line(out, line->text, layout->columns);
-		strbuf_reset(line);
-		lines++;
+		lines += emit_within(out, line, columns, max_lines - lines);
 	}
 	shown_free(&shown);
 	return lines;
+}
+
+/* The line that stands for the layers left out, as long as the width allows. */
+static void append_elision(struct strbuf *line, long long first, long long last, int columns)
+{
+	char text[128];
+	snprintf(text, sizeof text, "  ... layers %lld to %lld not shown (too few rows)", first,
+		 last);
+	if (add_field(line, text, columns))
+		return;
+	snprintf(text, sizeof text, "  ... layers %lld to %lld", first, last);
+	if (!add_field(line, text, columns))
+		add_field(line, "  ...", columns);
 }
 
 void watch_frame_render(struct strbuf *out, const struct watch_snapshot *snapshot,
@@ -226,51 +346,46 @@ void watch_frame_render(struct strbuf *out, const struct watch_snapshot *snapsho
 {
 	struct strbuf line;
 	strbuf_init(&line);
-	int lines = render_header(out, &line, snapshot, layout) + 2; /* + blank, heading */
-	struct scale scale = frame_scale(snapshot);
-	int room = layout->columns - NUMBER_COLUMNS;
-	bool sparkline = room - SPARKLINE_COLUMNS >= MIN_BAR;
-	int bar_width = sparkline ? room - SPARKLINE_COLUMNS : room;
-	if (bar_width < MIN_BAR)
-		bar_width = 0;
-	if (bar_width > MAX_BAR)
-		bar_width = MAX_BAR;
-
-	emit_line(out, "", layout->columns);
-	strbuf_printf(&line, "%5s  %9s  %9s  %9s", "layer", "weight_grad", "delta", "predicted");
-	if (bar_width) {
-		strbuf_puts(&line, "  ");
-		append_scale_heading(&line, &scale, bar_width);
-	}
-	if (sparkline)
-		strbuf_puts(&line, "  recent");
-	emit_line(out, line.text, layout->columns);
-	strbuf_reset(&line);
-
 	/* the frame must fit the window, or the terminal scrolls and the next frame, drawn
-	 * from the top, leaves the old one's lines behind: the middle layers give way,
-	 * layer 0 and the output layer stay, and the last row stays free for the cursor */
-	int shown_layers = snapshot->layer_count;
-	if (layout->rows > 0) {
-		int room_rows = layout->rows - 1 - lines;
-		if (room_rows < shown_layers)
-			shown_layers = room_rows > 1 ? room_rows - 1 : 0;
+	 * from the top, leaves the old one's lines behind: the last row stays free for the
+	 * cursor; the blank line gives way first, then the heading, then the middle layers
+	 * (layer 0 and the output layer stay) */
+	int budget = layout->rows > 0 ? layout->rows - 1 : INT_MAX;
+	if (budget < 1)
+		budget = 1;
+	int left = budget - render_header(out, &line, snapshot, layout, budget);
+	int fewest_layers = snapshot->layer_count < 3 ? snapshot->layer_count : 3;
+	bool blank = left >= fewest_layers + 2;
+	bool heading = left - blank >= fewest_layers + 1;
+	int room_rows = left - blank - heading;
+	if (layout->columns < LAYER_COLUMNS)
+		room_rows = 0; /* not even a layer's number fits whole */
+
+	struct scale scale = frame_scale(snapshot);
+	struct table_columns shown = table_columns_for(layout->columns);
+	if (blank)
+		emit_line(out, "", layout->columns);
+	if (heading) {
+		append_heading(&line, &shown, &scale);
+		emit_line(out, line.text, layout->columns);
+		strbuf_reset(&line);
 	}
+
+	int shown_layers = snapshot->layer_count;
+	if (room_rows < shown_layers)
+		shown_layers = room_rows > 1 ? room_rows - 1 : 0;
 	int head = shown_layers - shown_layers / 2, tail = shown_layers / 2;
-	for (int i = 0; i < snapshot->layer_count; i++) {
+	for (int i = 0; i < snapshot->layer_count && room_rows > 0; i++) {
 		bool elided = shown_layers < snapshot->layer_count && i >= head &&
 			      i < snapshot->layer_count - tail;
-		if (elided) {
-			if (i == head)
-				strbuf_printf(&line, "  ... layers %lld to %lld not shown (too few rows)",
-					      snapshot->layers[i].layer,
-					      snapshot->layers[snapshot->layer_count - tail - 1].layer);
-			else
-				continue;
-		} else {
-			append_layer(&line, &scale, &snapshot->layers[i], bar_width, sparkline,
-				     layout->utf8);
-		}
+		if (elided && i != head)
+			continue;
+		if (elided)
+			append_elision(&line, snapshot->layers[i].layer,
+				       snapshot->layers[snapshot->layer_count - tail - 1].layer,
+				       layout->columns);
+		else
+			append_layer(&line, &shown, &scale, &snapshot->layers[i], layout->utf8);
 		emit_line(out, line.text, layout->columns);
 		strbuf_reset(&line);
 	}

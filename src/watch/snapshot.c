@@ -44,7 +44,8 @@ static int read_run(sqlite3 *db, struct watch_snapshot *snapshot)
 {
 	sqlite3_stmt *s = prepare_for_run(db,
 					  "SELECT name, " DB_STATUS_SQL ", message, steps_done,"
-					  " steps, elapsed_s, hostname, pid FROM runs WHERE id = ?1",
+					  " steps, elapsed_s, hostname, pid, status,"
+					  " coalesce(heartbeat_at, 'never') FROM runs WHERE id = ?1",
 					  snapshot->run_id);
 	if (!s)
 		return -1;
@@ -71,6 +72,20 @@ static int read_run(sqlite3 *db, struct watch_snapshot *snapshot)
 				sqlite3_column_int64(s, 7))) {
 		free(snapshot->status);
 		snapshot->status = xstrdup("crashed");
+	}
+	/* a run read as crashed but not yet marked: the reason db_mark_crashed will store */
+	const unsigned char *stored_status = sqlite3_column_text(s, 8);
+	if (snapshot->status && !strcmp(snapshot->status, "crashed") && stored_status &&
+	    !strcmp((const char *)stored_status, "running")) {
+		bool gone = db_run_process_gone((const char *)sqlite3_column_text(s, 6),
+						sqlite3_column_int64(s, 7));
+		struct strbuf message;
+		strbuf_init(&message);
+		strbuf_printf(&message, "%s (last heartbeat %s)",
+			      gone ? DB_CRASHED_PROCESS_GONE : DB_CRASHED_NO_HEARTBEAT,
+			      (const char *)sqlite3_column_text(s, 9));
+		free(snapshot->message);
+		snapshot->message = strbuf_detach(&message);
 	}
 	result = 0;
 done:

@@ -66,7 +66,8 @@ void meanfield_anchor(struct layer_prediction *layers, int count, double output_
 struct input_moments dataset_input_moments(const struct dataset *data);
 
 /* True when the spec's setup has a full prediction (every q and chi); false when some
- * values are NaN (norm layers, the post and pre residual forms). */
+ * values are NaN (norm layers, the post and pre residual forms, residual blocks of an
+ * activation with a non-zero mean: relu, sigmoid, elu, ..., or tanh with a bias). */
 bool meanfield_covers(const struct spec *spec);
 
 #endif

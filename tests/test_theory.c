@@ -255,6 +255,19 @@ static void test_residual_inits(void **state)
 	assert_near(layers[5].q, 0, 0, "fixup's zeroed output layer");
 	assert_near(layers[4].chi, 0, 0, "below the zeroed output layer");
 	assert_true(isnan(layers[3].chi));
+	/* ReZero (alpha 0): the blocks pass the gradient along the skip path unchanged and
+	 * their branches get none; between two blocks chi is the alpha -> 0 limit (1 for
+	 * linear blocks), below a block (layer 0) it has no finite value: NaN, never Inf */
+	static const char rezero[] =
+		"data: {kind: gaussian, samples: 64, features: 32, classes: 2}\n"
+		"model: {depth: 5, width: 32, activation: linear,\n"
+		"        residual: {alpha: 0, block: 1, learn_alpha: true}}\n";
+	predict(rezero, NULL, layers);
+	assert_true(isnan(layers[0].chi));
+	for (int l = 1; l < 4; l++)
+		assert_near(layers[l].chi, 1, 1e-12, "chi between ReZero blocks");
+	assert_near(layers[4].chi, 0, 0, "the top block's branch");
+	predict(spec, (const char *const[]){"model.residual.init=fixup", NULL}, layers);
 	/* fixup scales the first map of each block by L^(-1/(2k-2)) = 2^(-1/2): q halves */
 	double plain_q = layers[1].q;
 	predict(spec, NULL, layers);

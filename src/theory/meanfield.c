@@ -125,6 +125,8 @@ struct layer_state {
 	double derivative_second[MEANFIELD_GROUPS];
 	double second[MEANFIELD_GROUPS], mean[MEANFIELD_GROUPS];
 	double grad_square[MEANFIELD_GROUPS], delta_square[MEANFIELD_GROUPS];
+	/* E||delta||^2 before a residual layer's alpha^2, pooled over the groups */
+	double branch_square;
 	/* pooled: E[f'(z_a) f'(z_c)], the output's moments, the cross-sample sum of
 	 * dL/d output */
 	double derivative_product;
@@ -223,16 +225,27 @@ static void backward(const struct spec *spec, struct layer_state *states,
 		end = &states[l + spec->model.residual.block];
 	double alpha = spec->model.residual.alpha;
 	double scale = state->shape.residual ? alpha * alpha : 1;
-	layers[l].delta_square = 0;
+	state->branch_square = 0;
 	for (int g = 0; g < groups; g++) {
 		state->grad_square[g] = above->sigma_w2 * above->delta_square[g] +
 					(end ? end->grad_square[g] : 0);
-		state->delta_square[g] = scale * state->derivative_second[g] * state->grad_square[g];
-		layers[l].delta_square += group_weight(layers[0].input, g) * state->delta_square[g];
+		double branch = state->derivative_second[g] * state->grad_square[g];
+		state->delta_square[g] = scale * branch;
+		state->branch_square += group_weight(layers[0].input, g) * branch;
 	}
+	layers[l].delta_square = scale * state->branch_square;
 	state->grad_cross = above->sigma_w2 * layers[l + 1].delta_cross + (end ? end->grad_cross : 0);
 	layers[l].delta_cross = scale * state->derivative_product * state->grad_cross;
-	layers[l].chi = layers[l].delta_square / layers[l + 1].delta_square;
+	/* two residual layers share alpha^2, which cancels: with alpha 0 (ReZero at
+	 * initialisation) chi is that limit. Where no gradient reaches the layer above
+	 * otherwise (a zeroed map above it, alpha 0 over a plain layer) chi has no finite
+	 * value: NaN, never the 0/0 or x/0 of the deltas. */
+	if (layers[l + 1].delta_square > 0)
+		layers[l].chi = layers[l].delta_square / layers[l + 1].delta_square;
+	else if (state->shape.residual && above->shape.residual && above->branch_square > 0)
+		layers[l].chi = state->branch_square / above->branch_square;
+	else
+		layers[l].chi = NAN;
 }
 
 /* ||dL/dW||^2 of layer l relative to the output's sums: per group, its samples'

@@ -9,8 +9,10 @@
 #
 # DATA is the data kind: blobs (clusters, one per class: the experiments' data) or
 # gaussian (no structure). Prints one line per setup and layer, then per setup the mean
-# and the largest deviation of measured / predicted chi over its layers, and the mean
-# of measured / predicted weight-gradient norm. Needs the sqlite3 shell.
+# absolute and the largest deviation of measured / predicted chi over its layers (the
+# absolute one: signed deviations of different layers would cancel), and the mean of
+# measured / predicted weight-gradient norm. Residual blocks are predicted for
+# zero-mean activations only (linear, tanh without bias): relu's are not. Needs the sqlite3 shell.
 set -eu
 gtrack=${1:-build/gtrack}
 seeds=${2:-30}
@@ -35,8 +37,8 @@ gelu-bias|model.activation=gelu|model.init={scheme: xavier_uniform, gain: 1.5, b
 silu-he|model.activation=silu|model.init={scheme: he_normal}
 softplus-orthogonal|model.activation=softplus|model.init={scheme: orthogonal}
 tanh-glorot-standard|model.activation=tanh|model.init={scheme: he_uniform, gain: 0.40824829}
-relu-residual-branch|model.activation=relu|model.init={scheme: he_normal}|model.residual={alpha: 0.5, block: 1}
-tanh-residual-block2|model.activation=tanh|model.init={scheme: xavier_normal}|model.residual={alpha: 1, block: 3}'
+linear-residual-branch|model.activation=linear|model.init={scheme: he_normal}|model.residual={alpha: 0.5, block: 1}
+tanh-residual-block3|model.activation=tanh|model.init={scheme: xavier_normal}|model.residual={alpha: 1, block: 3}'
 
 echo "$setups" | while IFS= read -r line; do
 	name=${line%%|*}
@@ -75,7 +77,7 @@ SELECT setup, layer, printf('%.4f', measured_chi) AS measured_chi,
 FROM per_layer ORDER BY setup, layer;
 
 SELECT setup, count(*) AS layers,
-       printf('%+.1f%%', 100 * (avg(measured_chi / predicted_chi) - 1)) AS mean_chi_deviation,
+       printf('%.1f%%', 100 * avg(abs(measured_chi / predicted_chi - 1))) AS mean_abs_chi_deviation,
        printf('%.1f%%', 100 * max(abs(measured_chi / predicted_chi - 1))) AS largest_chi_deviation,
        printf('%.3f', avg(weight_grad_ratio)) AS mean_weight_grad_ratio
 FROM per_layer GROUP BY setup ORDER BY setup;

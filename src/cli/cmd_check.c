@@ -3,6 +3,7 @@
  * one, and compares the measured ||dL/dz|| of layer 0 over the output layer's with the
  * bounds; prints where and why the gradient vanishes or explodes, measured against the
  * mean-field prediction, and the cures that apply. */
+#include <ctype.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -37,13 +38,18 @@ const char cmd_check_usage[] =
 	"                     orders of magnitude: with one learning rate for all layers,\n"
 	"                     a gradient 100 times smaller means a layer learning 100 times\n"
 	"                     slower\n"
-	"  --steps N          also train N steps; the ratio at the last one must hold too,\n"
-	"                     and a run that diverges fails (default 0: initialisation only)\n"
+	"  --steps N          also train N steps (at most 1000000000); the ratio at the\n"
+	"                     last one must hold too, and a run that diverges fails\n"
+	"                     (default 0: initialisation only)\n"
 	"  --db PATH          record the check's runs (with predictions) in PATH\n"
 	"  -h, --help         this help\n"
 	"\n"
 	"Exit status: 0 every spec healthy, 7 a gradient vanishes or explodes, 3 invalid\n"
-	"spec or data, 2 bad options, 4 database problem, 1 a run could not be completed.\n";
+	"spec or data, 2 bad options, 4 database problem, 1 a run could not be completed,\n"
+	"130 interrupted (the run is recorded as 'killed').\n";
+
+/* The most steps --steps trains: a billion steps is days of training, not a check. */
+#define CHECK_MAX_STEPS 1000000000
 
 /* The measured ||dL/dz|| of every layer of run_id at step. Returns 0, or -1 with a
  * message. */
@@ -101,7 +107,8 @@ static enum gradient_health report_step(const struct spec *spec, const double *m
 	struct diagnosis diagnosis;
 	char ratio[32], expected[32], low[32], high[32], factor[32], chi[32];
 	diagnose(&diagnosis, measured, predicted, count, min_ratio, max_ratio);
-	printf("%s: ||dL/dz|| layer 0 / output %s (predicted %s), bounds %s .. %s: %s\n", when,
+	printf("%s: dL/dz layer 0 / output (||dL/dz|| ratio) %s (predicted %s), bounds %s .. %s:"
+	       " %s\n", when,
 	       format_number(ratio, sizeof ratio, diagnosis.ratio),
 	       format_number(expected, sizeof expected, diagnosis.predicted_ratio),
 	       format_number(low, sizeof low, min_ratio),
@@ -153,9 +160,24 @@ static int check_spec(sqlite3 *db, struct spec *spec, double min_ratio, double m
 	if (read_delta_norms(db, result.run_id, 0, measured, count))
 		goto done;
 	print_layers(measured, predicted, count);
-	enum gradient_health health = report_step(spec, measured, predicted, count,
-						  "at initialisation", min_ratio, max_ratio);
-	if (spec->train.steps > 1) {
+	enum gradient_health health;
+	/* a gradient that overflowed at step 0 leaves norms (0, NaN) that say nothing about
+	 * a per-layer factor: the divergence itself is the verdict */
+	if (result.outcome == RUN_DIVERGED && result.steps_done <= 1) {
+		printf("at initialisation: exploding: the run diverged at step 0 (%s)\n",
+		       result.message);
+		health = GRADIENT_EXPLODING;
+		struct strbuf explanation;
+		strbuf_init(&explanation);
+		diagnosis_explain_divergence(&explanation, spec, predicted, count, min_ratio,
+					     max_ratio);
+		fputs(explanation.text, stdout);
+		strbuf_free(&explanation);
+	} else {
+		health = report_step(spec, measured, predicted, count, "at initialisation",
+				     min_ratio, max_ratio);
+	}
+	if (spec->train.steps > 1 && result.steps_done > 1) {
 		int64_t last = result.steps_done - 1;
 		char when[64];
 		snprintf(when, sizeof when, "at step %lld", (long long)last);
@@ -222,11 +244,12 @@ int cmd_check(int argc, char **argv)
 			code = parse_ratio("--max-ratio", optarg, &max_ratio);
 			break;
 		case 'n':
-			steps = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || steps < 0 || steps > 1000000000) {
+			/* strtoll would skip leading blanks and take a sign */
+			steps = isdigit((unsigned char)optarg[0]) ? strtoll(optarg, &end, 10) : -1;
+			if (steps < 0 || *end || steps > CHECK_MAX_STEPS) {
 				char *shown = text_printable(optarg);
-				code = usage_error("check", "--steps: expected a whole number from 0,"
-							    " got '%s'", shown);
+				code = usage_error("check", "--steps: expected a whole number from 0 to"
+							    " %d, got '%s'", CHECK_MAX_STEPS, shown);
 				free(shown);
 			}
 			break;
@@ -269,6 +292,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (code)
 		goto done;
+	trainer_handle_signals();
 	if (db_option ? db_open(&db, db_path(db_option), DB_CREATE)
 		      : db_open(&db, "(in memory)", DB_MEMORY)) {
 		code = EXIT_DATABASE;
@@ -284,6 +308,8 @@ int cmd_check(int argc, char **argv)
 		if (spec_code == EXIT_INTERRUPTED)
 			break;
 	}
+	if (trainer_interrupted())
+		code = EXIT_INTERRUPTED;
 done:
 	db_close(db);
 	for (int i = 0; i < loaded; i++)

@@ -30,6 +30,7 @@ struct diagnosis {
 	/* geometric means over the hidden layers below the top one of the measured
 	 * ||dL/dz_l||^2 / ||dL/dz_l+1||^2 and of the predicted chi */
 	double measured_chi, predicted_chi;
+	double min_ratio, max_ratio; /* the bounds it was judged against */
 };
 
 /* delta_norms: the measured ||dL/dz|| of every layer (count, the output last). A
@@ -39,9 +40,16 @@ void diagnose(struct diagnosis *diagnosis, const double *delta_norms,
 	      double max_ratio);
 
 /* Appends the likely causes and the cures that apply, as lines a person can act on
- * (cures as --set options that paste), for a vanishing or exploding diagnosis. */
+ * (cures as --set options that paste), for a vanishing or exploding diagnosis: only
+ * cures whose predicted ratio lies inside the diagnosis's bounds. */
 void diagnosis_explain(struct strbuf *out, const struct diagnosis *diagnosis,
 		       const struct spec *spec, const struct layer_prediction *predicted,
 		       int count);
+
+/* The explanation for a run whose gradient overflowed at step 0 (its norms give no
+ * per-layer factor): the predicted causes and cures. */
+void diagnosis_explain_divergence(struct strbuf *out, const struct spec *spec,
+				  const struct layer_prediction *predicted, int count,
+				  double min_ratio, double max_ratio);
 
 #endif

@@ -31,7 +31,10 @@ struct input_moments {
 
 struct layer_prediction {
 	double q;   /* E[z^2] per unit, z the pre-activation */
-	double chi; /* E||dL/dz_l||^2 / E||dL/dz_{l+1}||^2; NaN for the output layer */
+	/* E||dL/dz_l||^2 / E||dL/dz_{l+1}||^2; NaN for the output layer and where no
+	 * gradient reaches layer l + 1 (a zeroed map above it, alpha 0 over a plain layer);
+	 * between two residual layers alpha^2 cancels (alpha 0: the limit) */
+	double chi;
 	/* Relative to the output layer's: sum over the batch of ||delta_b||^2 (the product of
 	 * the chis above), and sum over pairs of different samples of delta_b . delta_c */
 	double delta_square, delta_cross;
@@ -66,7 +69,8 @@ void meanfield_anchor(struct layer_prediction *layers, int count, double output_
 struct input_moments dataset_input_moments(const struct dataset *data);
 
 /* True when the spec's setup has a full prediction (every q and chi); false when some
- * values are NaN (norm layers, the post and pre residual forms). */
+ * values are NaN (norm layers, the post and pre residual forms, residual blocks of an
+ * activation with a non-zero mean: relu, sigmoid, elu, ..., or tanh with a bias). */
 bool meanfield_covers(const struct spec *spec);
 
 #endif

@@ -191,8 +191,8 @@ int file_exists(const char *path)
 	return stat(path, &info) == 0;
 }
 
-pid_t start_long_run(const char *dir, const char *spec, const char *db, long long min_logged,
-		     long long *logged)
+pid_t start_logging_gtrack(const char *dir, const char *const *argv, const char *db,
+			   long long min_logged, long long *logged)
 {
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -201,8 +201,16 @@ pid_t start_long_run(const char *dir, const char *spec, const char *db, long lon
 			_exit(127);
 		if (!freopen("/dev/null", "w", stdout))
 			_exit(127);
-		execl(GTRACK_BINARY, GTRACK_BINARY, "run", spec, "--db", db, "--set",
-		      "train.steps=100000000", (char *)NULL);
+		int count = 0;
+		while (argv[count])
+			count++;
+		char **arguments = calloc((size_t)count + 2, sizeof *arguments);
+		if (!arguments)
+			_exit(127);
+		arguments[0] = (char *)GTRACK_BINARY;
+		for (int i = 0; i < count; i++)
+			arguments[i + 1] = (char *)argv[i];
+		execv(GTRACK_BINARY, arguments);
 		_exit(127);
 	}
 	char path[1024];
@@ -224,6 +232,15 @@ pid_t start_long_run(const char *dir, const char *spec, const char *db, long lon
 	}
 	assert_true(*logged >= min_logged);
 	return pid;
+}
+
+pid_t start_long_run(const char *dir, const char *spec, const char *db, long long min_logged,
+		     long long *logged)
+{
+	return start_logging_gtrack(dir,
+				    (const char *const[]){"run", spec, "--db", db, "--set",
+							  "train.steps=100000000", NULL},
+				    db, min_logged, logged);
 }
 
 void assert_contains(const char *text, const char *expected)

@@ -48,6 +48,11 @@ pid_t start_gtrack_on_terminal(const char *dir, const char *const *argv, int col
 			       int *terminal);
 char *finish_gtrack_on_terminal(pid_t pid, int terminal, int *exit_code);
 
+/* Starts gtrack with argv (NULL-terminated, without argv[0]) in dir (stdout to
+ * /dev/null) and waits until the database db in dir has at least min_logged steps,
+ * stored in *logged; returns its pid. Fails the test after ten seconds. */
+pid_t start_logging_gtrack(const char *dir, const char *const *argv, const char *db,
+			   long long min_logged, long long *logged);
 /* Starts "gtrack run SPEC --db DB --set train.steps=100000000" in dir (stdout to
  * /dev/null) and waits until it has committed at least min_logged steps, which are
  * stored in *logged; returns its pid. Fails the test after ten seconds. */

@@ -1234,7 +1234,7 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	char *script = read_file(path);
 	assert_contains(script, "$predicted1 << EOD\n0 0.020000000000000004 0.01 "
 				"0.040000000000000008\n");
-	assert_contains(script, "$predicted1 using 1:2 with lines lc rgb");
+	assert_contains(script, "$predicted1 using 1:(clip($2)) with lines lc rgb");
 	assert_contains(script, "title 'dotted: mean-field prediction' noenhanced");
 	free(script);
 	if (!gnuplot_available())
@@ -1281,6 +1281,30 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	free(index);
 }
 
+/* Defect 1 of issue 12: a diverged run's profile above the axis set by the finished runs
+ * vanished; it is drawn at the axis limit, with a triangle on each clipped point and a
+ * key entry saying so. Finished runs get no triangles. */
+static void diverged_profiles_are_clipped_and_marked(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "clip(v) = v > 1e0 ? 1e0 : v < 1e-4 ? 1e-4 : v\n");
+	assert_contains(script, "$run3_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints");
+	assert_contains(script, "$run3_later using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0x440154)"
+				" with points pt 8 ps variable lc rgb variable notitle");
+	assert_contains(script, "title 'triangle: beyond the axis, drawn at its limit'");
+	assert_lacks(script, "$run1_later using 1:(clip($2)):(outside");
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1308,6 +1332,7 @@ int main(void)
 		cmocka_unit_test(facets_match_the_golden_files),
 		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
+		cmocka_unit_test(diverged_profiles_are_clipped_and_marked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -197,9 +197,34 @@ static void plot_separator(struct strbuf *plot)
 
 void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style)
 {
+	styled_band_using(plot, block, "1:3:4", style);
+}
+
+void styled_band_using(struct strbuf *plot, const char *block, const char *columns,
+		       const struct curve_style *style)
+{
 	plot_separator(plot);
-	strbuf_printf(plot, "$%s using 1:3:4 with filledcurves lc rgb '%s' fs transparent "
-			    "solid 0.2 noborder notitle", block, style->colour);
+	strbuf_printf(plot, "$%s using %s with filledcurves lc rgb '%s' fs transparent "
+			    "solid 0.2 noborder notitle", block, columns, style->colour);
+}
+
+/* Triangles on the points of a curve that lie beyond the axis and are drawn at its limit
+ * (the script's clip() and outside() functions); the other points get size 0, so the
+ * element always has points and gnuplot does not warn about an empty one. */
+void clipped_points(struct strbuf *plot, const char *block, int column,
+		    const struct curve_style *style)
+{
+	plot_separator(plot);
+	strbuf_printf(plot, "$%s using 1:(clip($%d)):(outside($%d) ? 1.4 : 0):(0x%06lx) with "
+			    "points pt 8 ps variable lc rgb variable notitle", block, column, column,
+		      strtol(style->colour + 1, NULL, 16));
+}
+
+void clipped_points_key(struct strbuf *plot)
+{
+	plot_separator(plot);
+	strbuf_puts(plot, "NaN with points pt 8 ps 1.4 lc rgb '#444444' title 'triangle: beyond "
+			  "the axis, drawn at its limit' noenhanced");
 }
 
 void styled_curve(struct strbuf *plot, const char *block, const char *columns,

@@ -1305,6 +1305,36 @@ static void diverged_profiles_are_clipped_and_marked(void **state)
 	free(script);
 }
 
+/* Defect 3 of issue 12: a seed set where only some runs diverged was labelled by its
+ * first run alone (finished, or "[diverged]" over a finished seed's curve). Runs 52-54 are
+ * relu d=5 residual, all diverged in the fixture; with run 53 finished, every figure's key
+ * names the set after run 53 and says 2 of its 3 seeds diverged. */
+static void partly_diverged_seed_sets_say_so(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'finished' WHERE id = 53",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	db_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		snprintf(path, sizeof path, "%s/out/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "[2 of 3 seeds diverged] (3 seeds)");
+		free(script);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1333,6 +1363,7 @@ int main(void)
 		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
 		cmocka_unit_test(diverged_profiles_are_clipped_and_marked),
+		cmocka_unit_test(partly_diverged_seed_sets_say_so),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,14 +143,28 @@ void layer_axis(const struct report *report, const struct run_group *group,
 	later_title(report, group, axis->later, sizeof axis->later);
 }
 
-/* The legend of a seed set: what distinguishes its runs from the rest of the group. */
+/* The legend of a seed set: what distinguishes its runs from the rest of the group. One
+ * rule for every set: a set whose seeds all finished or all stopped reads like its runs
+ * (" [diverged]" when they all diverged); a set where only some stopped is named after a
+ * finished run and says how many stopped, since its curve still draws the finished ones. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
 			    const struct run_group *set, struct strbuf *legend)
 {
+	int named = set->members[0], stopped = 0;
+	const char *status = NULL;
+	for (int m = set->count - 1; m >= 0; m--) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		if (!strcmp(run->status, "finished"))
+			named = set->members[m];
+		else
+			stopped++, status = run->status;
+	}
 	int member = 0;
-	while (group->members[member] != set->members[0])
+	while (group->members[member] != named)
 		member++;
 	report_legend(report, group, member, false, NULL, false, legend);
+	if (stopped && stopped < set->count)
+		strbuf_printf(legend, " [%d of %d seeds %s]", stopped, set->count, status);
 }
 
 /* Pixels of a small-multiples figure: each cell holds one plot with its axis labels;

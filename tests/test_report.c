@@ -1335,6 +1335,34 @@ static void partly_diverged_seed_sets_say_so(void **state)
 	}
 }
 
+/* Defect 6 of issue 12: diverged runs set the shared heatmap scale, squeezing the
+ * finished runs into a few colours. The scale comes from the runs that did not diverge
+ * (the sweep fixture's finished runs span 1e-19..1e0; the diverged relu residual runs
+ * reach 1e4); a diverged run's heatmap says its larger values take the end colour. */
+static void diverged_runs_do_not_set_the_heatmap_scale(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"heatmap-run1.gp", "heatmap-run72.gp"};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "set cbrange [-19:1]\n");
+		if (i)
+			assert_contains(script, "title 'values beyond -19..1 (set by the runs that"
+						" did not diverge) take the end colour'");
+		else
+			assert_lacks(script, "values beyond");
+		free(script);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1364,6 +1392,7 @@ int main(void)
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
 		cmocka_unit_test(diverged_profiles_are_clipped_and_marked),
 		cmocka_unit_test(partly_diverged_seed_sets_say_so),
+		cmocka_unit_test(diverged_runs_do_not_set_the_heatmap_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

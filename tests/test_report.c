@@ -1363,6 +1363,33 @@ static void diverged_runs_do_not_set_the_heatmap_scale(void **state)
 	}
 }
 
+/* Defect 2 of issue 12: the profile's x markers were one per diverged seed, all drawn on
+ * the same point. The sweep fixture has four diverged seed sets (relu residual at depths
+ * 5, 10, 20 and 30, 3 seeds each): four markers, not twelve, each in its set's colour. */
+static void stop_markers_are_one_per_seed_set(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	int rows = 0;
+	for (const char *block = strstr(script, "<< EOD"); block; block = strstr(block + 1, "<< EOD")) {
+		bool stopped = !strncmp(block - strlen("$stopped1 "), "$stopped", strlen("$stopped"));
+		const char *end = strstr(block, "\nEOD");
+		for (const char *line = strchr(block, '\n'); stopped && line && line < end;
+		     line = strchr(line + 1, '\n'))
+			rows++;
+	}
+	assert_int_equal(rows, 4);
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1393,6 +1420,7 @@ int main(void)
 		cmocka_unit_test(diverged_profiles_are_clipped_and_marked),
 		cmocka_unit_test(partly_diverged_seed_sets_say_so),
 		cmocka_unit_test(diverged_runs_do_not_set_the_heatmap_scale),
+		cmocka_unit_test(stop_markers_are_one_per_seed_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

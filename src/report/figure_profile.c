@@ -108,11 +108,16 @@ done:
 	return result;
 }
 
-/* x marks where the set's diverged or killed runs stopped, held within the axis. */
+/* One x per seed set where its diverged or killed runs stopped (their mean layer and the
+ * geometric mean of their norms there), held within the axis: one marker per seed drew
+ * every set's seeds on top of each other, so only the last colour showed. */
 static int profile_stops(struct report *report, const struct run_group *set, int column,
 			 const struct curve_style *style, const struct layer_axis *axis,
 			 struct strbuf *markers)
 {
+	double layers = 0;
+	struct log_stats norms = {0};
+	int stops = 0;
 	for (int m = 0; m < set->count; m++) {
 		const struct report_run *run = &report->runs[set->members[m]];
 		double x, y;
@@ -122,9 +127,11 @@ static int profile_stops(struct report *report, const struct run_group *set, int
 		if (found < 0)
 			return -1;
 		if (found)
-			put_stop_marker(markers, x, y, atof(axis->ymin), atof(axis->ymax),
-					style->colour);
+			layers += x, log_stats_add(&norms, y), stops++;
 	}
+	if (stops && norms.count)
+		put_stop_marker(markers, layers / stops, pow(10, norms.sum / norms.count),
+				atof(axis->ymin), atof(axis->ymax), style->colour);
 	return 0;
 }
 

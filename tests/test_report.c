@@ -1234,7 +1234,7 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	char *script = read_file(path);
 	assert_contains(script, "$predicted1 << EOD\n0 0.020000000000000004 0.01 "
 				"0.040000000000000008\n");
-	assert_contains(script, "$predicted1 using 1:2 with lines lc rgb");
+	assert_contains(script, "$predicted1 using 1:(clip($2)) with lines lc rgb");
 	assert_contains(script, "title 'dotted: mean-field prediction' noenhanced");
 	free(script);
 	if (!gnuplot_available())
@@ -1281,6 +1281,115 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	free(index);
 }
 
+/* Defect 1 of issue 12: a diverged run's profile above the axis set by the finished runs
+ * vanished; it is drawn at the axis limit, with a triangle on each clipped point and a
+ * key entry saying so. Finished runs get no triangles. */
+static void diverged_profiles_are_clipped_and_marked(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/report/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "clip(v) = v > 1e0 ? 1e0 : v < 1e-4 ? 1e-4 : v\n");
+	assert_contains(script, "$run3_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints");
+	assert_contains(script, "$run3_later using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0x440154)"
+				" with points pt 8 ps variable lc rgb variable notitle");
+	assert_contains(script, "title 'triangle: beyond the axis, drawn at its limit'");
+	assert_lacks(script, "$run1_later using 1:(clip($2)):(outside");
+	free(script);
+}
+
+/* Defect 3 of issue 12: a seed set where only some runs diverged was labelled by its
+ * first run alone (finished, or "[diverged]" over a finished seed's curve). Runs 52-54 are
+ * relu d=5 residual, all diverged in the fixture; with run 53 finished, every figure's key
+ * names the set after run 53 and says 2 of its 3 seeds diverged. */
+static void partly_diverged_seed_sets_say_so(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET status = 'finished' WHERE id = 53",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	db_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"profile-weight_grad-1.gp", "loss-1.gp"};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		snprintf(path, sizeof path, "%s/out/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "[2 of 3 seeds diverged] (3 seeds)");
+		free(script);
+	}
+}
+
+/* Defect 6 of issue 12: diverged runs set the shared heatmap scale, squeezing the
+ * finished runs into a few colours. The scale comes from the runs that did not diverge
+ * (the sweep fixture's finished runs span 1e-19..1e0; the diverged relu residual runs
+ * reach 1e4); a diverged run's heatmap says its larger values take the end colour. */
+static void diverged_runs_do_not_set_the_heatmap_scale(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const scripts[] = {"heatmap-run1.gp", "heatmap-run72.gp"};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "set cbrange [-19:1]\n");
+		if (i)
+			assert_contains(script, "title 'values beyond -19..1 (set by the runs that"
+						" did not diverge) take the end colour'");
+		else
+			assert_lacks(script, "values beyond");
+		free(script);
+	}
+}
+
+/* Defect 2 of issue 12: the profile's x markers were one per diverged seed, all drawn on
+ * the same point. The sweep fixture has four diverged seed sets (relu residual at depths
+ * 5, 10, 20 and 30, 3 seeds each): four markers, not twelve, each in its set's colour. */
+static void stop_markers_are_one_per_seed_set(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/profile-weight_grad-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	int rows = 0;
+	for (const char *block = strstr(script, "<< EOD"); block; block = strstr(block + 1, "<< EOD")) {
+		bool stopped = !strncmp(block - strlen("$stopped1 "), "$stopped", strlen("$stopped"));
+		const char *end = strstr(block, "\nEOD");
+		for (const char *line = strchr(block, '\n'); stopped && line && line < end;
+		     line = strchr(line + 1, '\n'))
+			rows++;
+	}
+	assert_int_equal(rows, 4);
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1308,6 +1417,10 @@ int main(void)
 		cmocka_unit_test(facets_match_the_golden_files),
 		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
+		cmocka_unit_test(diverged_profiles_are_clipped_and_marked),
+		cmocka_unit_test(partly_diverged_seed_sets_say_so),
+		cmocka_unit_test(diverged_runs_do_not_set_the_heatmap_scale),
+		cmocka_unit_test(stop_markers_are_one_per_seed_set),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,6 +142,11 @@ void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row,
 /* Plot elements in a curve's style: its min-max band ($block columns 1, 3 and 4), its
  * line (columns as gnuplot's using, e.g. "1:2"), with legend (NULL: none). */
 void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style);
+void styled_band_using(struct strbuf *plot, const char *block, const char *columns,
+		       const struct curve_style *style);
+void clipped_points(struct strbuf *plot, const char *block, int column,
+		    const struct curve_style *style);
+void clipped_points_key(struct strbuf *plot);
 void styled_curve(struct strbuf *plot, const char *block, const char *columns,
 		  const char *with, const struct curve_style *style, const char *legend);
 /* The x marks of $block ("x y colour" rows), with their one legend entry. */

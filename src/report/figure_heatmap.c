@@ -38,13 +38,21 @@ static int prepare_values(struct report *report, const struct report_run *run,
 	return 0;
 }
 
-/* The report's colour scale: whole decades around every selected run's values. */
+/* The report's colour scale: whole decades around the values of the selected runs that
+ * did not diverge or get killed (all runs when every one did). A diverged run's norms
+ * reach 1e27 and would squeeze the finished runs into a few colours; its cells beyond
+ * the scale take the scale's end colour and its key says so. */
 static int heat_scale(struct report *report)
 {
 	if (report->heat_scaled)
 		return 0;
 	double low = INFINITY, high = -INFINITY;
+	bool all_stopped = true;
+	for (int r = 0; r < report->run_count; r++)
+		all_stopped &= run_stopped(&report->runs[r]);
 	for (int r = 0; r < report->run_count; r++) {
+		if (run_stopped(&report->runs[r]) && !all_stopped)
+			continue;
 		sqlite3_stmt *s = NULL;
 		if (prepare_values(report, &report->runs[r], &s)) {
 			sqlite3_finalize(s);
@@ -131,11 +139,18 @@ int heatmap_figure(struct report *report, const struct report_run *run)
 	snprintf(ystep, sizeof ystep, "%d", run->depth > 10 ? (run->depth + 9) / 10 : 1);
 	snprintf(cbmin, sizeof cbmin, "%.0f", report->heat_low);
 	snprintf(cbmax, sizeof cbmax, "%.0f", report->heat_high);
-	const char *nonfinite = missing.length
-					? ", \\\n     $nonfinite using 1:2:4:5:($2 - 0.5):($2 + 0.5) "
-					  "with boxxyerror fillcolor rgb '#bbbbbb' title 'no finite "
-					  "value (NaN, inf or 0)' noenhanced"
-					: "";
+	struct strbuf extra_keys;
+	strbuf_init(&extra_keys);
+	if (missing.length)
+		strbuf_puts(&extra_keys, ", \\\n     $nonfinite using 1:2:4:5:($2 - 0.5):($2 + 0.5) "
+					 "with boxxyerror fillcolor rgb '#bbbbbb' title 'no finite "
+					 "value (NaN, inf or 0)' noenhanced");
+	bool clipped = low <= high && (low < report->heat_low || high > report->heat_high);
+	if (clipped)
+		strbuf_printf(&extra_keys, ", \\\n     NaN with boxes fillcolor rgb '#fde725' title "
+					   "'values beyond %.0f..%.0f (set by the runs that did not "
+					   "diverge) take the end colour' noenhanced",
+			      report->heat_low, report->heat_high);
 	struct template_value values[TEMPLATE_VALUES] = {
 		{"QUANTITY", quantity},
 		{"DATA", data.text},
@@ -148,9 +163,10 @@ int heatmap_figure(struct report *report, const struct report_run *run)
 		{"YSTEP", ystep},
 		{"CBMIN", cbmin},
 		{"CBMAX", cbmax},
-		{"NONFINITE", nonfinite},
+		{"NONFINITE", extra_keys.text},
 	};
 	result = write_script(report, stem, "heatmap.gp", 900, 500, values, 11, false);
+	strbuf_free(&extra_keys);
 	if (!result) {
 		struct strbuf caption;
 		strbuf_init(&caption);
@@ -162,6 +178,9 @@ int heatmap_figure(struct report *report, const struct report_run *run)
 						"step, from %.1f to %.1f, on the report's common scale "
 						"(%.0f to %.0f).", run->id, run->name, quantity, low,
 				      high, report->heat_low, report->heat_high);
+		if (clipped)
+			strbuf_puts(&caption, " Values beyond the common scale, set by the runs "
+					      "that did not diverge, take its end colour.");
 		figure_html(report, stem, caption.text);
 		strbuf_free(&caption);
 	}

@@ -29,7 +29,7 @@ struct profile_panels {
 /* The curves of one seed set into its panel; the caption's sentence about it. */
 static int profile_curves(struct report *report, const struct run_group *group,
 			  const struct run_group *set, int column, const struct curve_style *style,
-			  struct strbuf *data, struct strbuf *left, struct strbuf *right,
+			  bool stopped, struct strbuf *data, struct strbuf *left, struct strbuf *right,
 			  bool *predicted, struct range *range, struct strbuf *caption)
 {
 	const struct report_run *run = &report->runs[set->members[0]];
@@ -46,29 +46,33 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	size_t plain_length = legend.length; /* the caption tells the factor in words */
 	if (!isnan(factor))
 		strbuf_printf(&legend, " \u00d7%.2g/layer", factor);
-	int plotted[2], result = -1;
-	char using[32];
+	int plotted[2], result = -1, value_column = set->count > 1 ? 2 : column;
+	char using[64];
 	if (set->count > 1) {
 		plotted[0] = seed_profile_block(report, data, first, set, false, column, range);
 		plotted[1] = seed_profile_block(report, data, later, set, true, column, range);
 		if (plotted[0] < 0 || plotted[1] < 0)
 			goto done;
-		snprintf(using, sizeof using, "1:2");
+		snprintf(using, sizeof using, "1:(clip($2))");
 	} else {
 		int plottable[2][2];
 		if (run_profile_blocks(report, data, run, range, plottable))
 			goto done;
 		plotted[0] = plottable[0][column - 2], plotted[1] = plottable[1][column - 2];
-		snprintf(using, sizeof using, "1:($%d > 0 ? $%d : NaN)", column, column);
+		snprintf(using, sizeof using, "1:($%d > 0 ? clip($%d) : NaN)", column, column);
 	}
 	for (int side = 0; side < 2; side++) {
 		if (!plotted[side])
 			continue;
 		if (set->count > 1)
-			styled_band(side ? right : left, side ? later : first, style);
+			styled_band_using(side ? right : left, side ? later : first,
+					  "1:(clip($3)):(clip($4))", style);
 		/* the legend goes with the right-hand curve, next to the row's key */
 		styled_curve(side ? right : left, side ? later : first, using, "linespoints", style,
 			     side ? legend.text : NULL);
+		if (stopped && plotted[side])
+			clipped_points(side ? right : left, side ? later : first, value_column,
+				       style);
 	}
 	/* a curve with nothing finite on the right (a run that diverged early) is still
 	 * in the key */
@@ -80,7 +84,7 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	if (predictions) {
 		struct curve_style dotted = *style;
 		dotted.dash = 3;
-		styled_curve(left, predicted_block, "1:2", "lines", &dotted, NULL);
+		styled_curve(left, predicted_block, "1:(clip($2))", "lines", &dotted, NULL);
 		*predicted = true;
 	}
 	if (column == 2) {
@@ -104,11 +108,16 @@ done:
 	return result;
 }
 
-/* x marks where the set's diverged or killed runs stopped, held within the axis. */
+/* One x per seed set where its diverged or killed runs stopped (their mean layer and the
+ * geometric mean of their norms there), held within the axis: one marker per seed drew
+ * every set's seeds on top of each other, so only the last colour showed. */
 static int profile_stops(struct report *report, const struct run_group *set, int column,
 			 const struct curve_style *style, const struct layer_axis *axis,
 			 struct strbuf *markers)
 {
+	double layers = 0;
+	struct log_stats norms = {0};
+	int stops = 0;
 	for (int m = 0; m < set->count; m++) {
 		const struct report_run *run = &report->runs[set->members[m]];
 		double x, y;
@@ -118,9 +127,11 @@ static int profile_stops(struct report *report, const struct run_group *set, int
 		if (found < 0)
 			return -1;
 		if (found)
-			put_stop_marker(markers, x, y, atof(axis->ymin), atof(axis->ymax),
-					style->colour);
+			layers += x, log_stats_add(&norms, y), stops++;
 	}
+	if (stops && norms.count)
+		put_stop_marker(markers, layers / stops, pow(10, norms.sum / norms.count),
+				atof(axis->ymin), atof(axis->ymax), style->colour);
 	return 0;
 }
 
@@ -144,6 +155,8 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	struct strbuf *right = xcalloc((size_t)panel_count, sizeof *right);
 	struct strbuf *markers = xcalloc((size_t)panel_count, sizeof *markers);
 	bool *predicted = xcalloc((size_t)panel_count, sizeof *predicted);
+	/* panels with a diverged or killed run, whose values may lie beyond the axis */
+	bool *clipped = xcalloc((size_t)panel_count, sizeof *clipped);
 	for (int p = 0; p < panel_count; p++)
 		strbuf_init(&left[p]), strbuf_init(&right[p]), strbuf_init(&markers[p]);
 	for (int k = 0; k < set_count; k++) {
@@ -151,7 +164,9 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 		if (report->runs[sets[k].members[0]].first_step < 0)
 			continue;
 		bool stopped = set_has_stopped_run(report, &sets[k]);
-		if (profile_curves(report, group, &sets[k], column, &plan.styles[k], &data, &left[p],
+		clipped[p] |= stopped;
+		if (profile_curves(report, group, &sets[k], column, &plan.styles[k], stopped,
+				   &data, &left[p],
 				   &right[p], &predicted[p], stopped ? &stopped_range : &range,
 				   &caption))
 			goto done;
@@ -178,6 +193,8 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 			snprintf(block, sizeof block, "stopped%d", p + 1);
 			stop_markers(&right[p], block);
 		}
+		if (clipped[p])
+			clipped_points_key(&right[p]);
 		if (predicted[p])
 			strbuf_puts(&right[p], ", \\\n     NaN with lines lc rgb '#444444' dt 3 title "
 					       "'dotted: mean-field prediction' noenhanced");
@@ -223,7 +240,7 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 done:
 	for (int p = 0; p < panel_count; p++)
 		strbuf_free(&left[p]), strbuf_free(&right[p]), strbuf_free(&markers[p]);
-	free(left), free(right), free(markers), free(predicted);
+	free(left), free(right), free(markers), free(predicted), free(clipped);
 	report_facet_plan_free(&plan);
 	report_groups_free(sets, set_count);
 	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title);

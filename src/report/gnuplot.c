@@ -143,14 +143,28 @@ void layer_axis(const struct report *report, const struct run_group *group,
 	later_title(report, group, axis->later, sizeof axis->later);
 }
 
-/* The legend of a seed set: what distinguishes its runs from the rest of the group. */
+/* The legend of a seed set: what distinguishes its runs from the rest of the group. One
+ * rule for every set: a set whose seeds all finished or all stopped reads like its runs
+ * (" [diverged]" when they all diverged); a set where only some stopped is named after a
+ * finished run and says how many stopped, since its curve still draws the finished ones. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
 			    const struct run_group *set, struct strbuf *legend)
 {
+	int named = set->members[0], stopped = 0;
+	const char *status = NULL;
+	for (int m = set->count - 1; m >= 0; m--) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		if (!strcmp(run->status, "finished"))
+			named = set->members[m];
+		else
+			stopped++, status = run->status;
+	}
 	int member = 0;
-	while (group->members[member] != set->members[0])
+	while (group->members[member] != named)
 		member++;
 	report_legend(report, group, member, false, NULL, false, legend);
+	if (stopped && stopped < set->count)
+		strbuf_printf(legend, " [%d of %d seeds %s]", stopped, set->count, status);
 }
 
 /* Pixels of a small-multiples figure: each cell holds one plot with its axis labels;
@@ -197,9 +211,34 @@ static void plot_separator(struct strbuf *plot)
 
 void styled_band(struct strbuf *plot, const char *block, const struct curve_style *style)
 {
+	styled_band_using(plot, block, "1:3:4", style);
+}
+
+void styled_band_using(struct strbuf *plot, const char *block, const char *columns,
+		       const struct curve_style *style)
+{
 	plot_separator(plot);
-	strbuf_printf(plot, "$%s using 1:3:4 with filledcurves lc rgb '%s' fs transparent "
-			    "solid 0.2 noborder notitle", block, style->colour);
+	strbuf_printf(plot, "$%s using %s with filledcurves lc rgb '%s' fs transparent "
+			    "solid 0.2 noborder notitle", block, columns, style->colour);
+}
+
+/* Triangles on the points of a curve that lie beyond the axis and are drawn at its limit
+ * (the script's clip() and outside() functions); the other points get size 0, so the
+ * element always has points and gnuplot does not warn about an empty one. */
+void clipped_points(struct strbuf *plot, const char *block, int column,
+		    const struct curve_style *style)
+{
+	plot_separator(plot);
+	strbuf_printf(plot, "$%s using 1:(clip($%d)):(outside($%d) ? 1.4 : 0):(0x%06lx) with "
+			    "points pt 8 ps variable lc rgb variable notitle", block, column, column,
+		      strtol(style->colour + 1, NULL, 16));
+}
+
+void clipped_points_key(struct strbuf *plot)
+{
+	plot_separator(plot);
+	strbuf_puts(plot, "NaN with points pt 8 ps 1.4 lc rgb '#444444' title 'triangle: beyond "
+			  "the axis, drawn at its limit' noenhanced");
 }
 
 void styled_curve(struct strbuf *plot, const char *block, const char *columns,

@@ -7,6 +7,8 @@ set output 'profile-weight_grad-1.png'
 # per value of the field the figure is split by. Layer 0 is nearest the input; a curve
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
 # Dotted lines are the mean-field prediction; x marks where a diverged run stopped.
+# Values beyond the axis (runs that diverged) are drawn at its limit and marked with a
+# triangle, so a diverged curve stays in sight instead of leaving the panel empty.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -74,6 +76,8 @@ set logscale y
 set format y "10^{%L}"
 set xrange [-0.5:2.5]
 set yrange [1e-3:1e1]
+clip(v) = v > 1e1 ? 1e1 : v < 1e-3 ? 1e-3 : v
+outside(v) = v > 1e1 || v < 1e-3
 set xtics 0,1
 set clip two
 set lmargin at screen 0.0537
@@ -82,20 +86,23 @@ set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at initialisation (step 0)' noenhanced
 unset key
-plot $seeds1_first using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
-     $seeds1_first using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 notitle, \
-     $predicted1 using 1:2 with lines lc rgb '#0072B2' dt 3 notitle, \
-     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 notitle
+plot $seeds1_first using 1:(clip($3)):(clip($4)) with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
+     $seeds1_first using 1:(clip($2)) with linespoints lc rgb '#0072B2' dt 1 pt 7 notitle, \
+     $predicted1 using 1:(clip($2)) with lines lc rgb '#0072B2' dt 3 notitle, \
+     $run3_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 notitle, \
+     $run3_first using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0xd55e00) with points pt 8 ps variable lc rgb variable notitle
 set lmargin at screen 0.3746
 set rmargin at screen 0.6313
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $seeds1_later using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
-     $seeds1_later using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds) ×0.1/layer' noenhanced, \
-     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged] ×0.95/layer' noenhanced, \
+plot $seeds1_later using 1:(clip($3)):(clip($4)) with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
+     $seeds1_later using 1:(clip($2)) with linespoints lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds) ×0.1/layer' noenhanced, \
+     $run3_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged] ×0.95/layer' noenhanced, \
+     $run3_later using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0xd55e00) with points pt 8 ps variable lc rgb variable notitle, \
      $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced, \
+     NaN with points pt 8 ps 1.4 lc rgb '#444444' title 'triangle: beyond the axis, drawn at its limit' noenhanced, \
      NaN with lines lc rgb '#444444' dt 3 title 'dotted: mean-field prediction' noenhanced
 
 unset multiplot

@@ -7,6 +7,8 @@ set output 'profile-weight_grad-1.png'
 # per value of the field the figure is split by. Layer 0 is nearest the input; a curve
 # falling toward layer 0 is a vanishing gradient, one rising toward it an exploding one.
 # Dotted lines are the mean-field prediction; x marks where a diverged run stopped.
+# Values beyond the axis (runs that diverged) are drawn at its limit and marked with a
+# triangle, so a diverged curve stays in sight instead of leaving the panel empty.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -97,6 +99,8 @@ set logscale y
 set format y "10^{%L}"
 set xrange [-0.5:3.5]
 set yrange [1e-4:1e0]
+clip(v) = v > 1e0 ? 1e0 : v < 1e-4 ? 1e-4 : v
+outside(v) = v > 1e0 || v < 1e-4
 set xtics 0,1
 set clip two
 set lmargin at screen 0.0537
@@ -105,20 +109,23 @@ set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at initialisation (step 0)' noenhanced
 unset key
-plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 notitle, \
-     $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 notitle, \
-     $run3_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 notitle, \
-     $run4_first using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 notitle
+plot $run1_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 notitle, \
+     $run2_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 notitle, \
+     $run3_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 notitle, \
+     $run3_first using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0x440154) with points pt 8 ps variable lc rgb variable notitle, \
+     $run4_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 notitle
 set lmargin at screen 0.3746
 set rmargin at screen 0.6313
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
 set title 'at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $run1_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
-     $run2_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
-     $run3_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
-     $run4_later using 1:($2 > 0 ? $2 : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced, \
-     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
+plot $run1_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
+     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
+     $run3_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
+     $run3_later using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0x440154) with points pt 8 ps variable lc rgb variable notitle, \
+     $run4_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced, \
+     NaN with points pt 8 ps 1.4 lc rgb '#444444' title 'triangle: beyond the axis, drawn at its limit' noenhanced
 
 unset multiplot

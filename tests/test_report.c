@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "report/report.h"
@@ -1281,6 +1283,92 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	free(index);
 }
 
+/* Creates DIR/NAME, a folder. */
+static void make_folder(const char *dir, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0777), 0);
+}
+
+/* A report never replaces a file of the folder it did not write (one with a figure's
+ * name, the folder's own index.html) nor writes through a link: refused with exit 2,
+ * the file untouched. */
+static void a_users_files_and_links_are_refused(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	char path[1024];
+	make_folder(dir, "m1");
+	make_folder(dir, "m3");
+	free(test_write_file(dir, "m1/loss-1.gp", "my own script\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m1");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m1/loss-1.gp' exists and was not written by gtrack report; "
+			       "remove it or choose another --out");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m1/loss-1.gp", dir);
+	char *kept = read_file(path);
+	assert_string_equal(kept, "my own script\n");
+	free(kept);
+
+	free(test_write_file(dir, "m3/index.html", "<p>my page</p>\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m3");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m3/index.html' exists and was not written by gtrack report");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m3/index.html", dir);
+	kept = read_file(path);
+	assert_string_equal(kept, "<p>my page</p>\n");
+	free(kept);
+
+	REPORT(&r, dir, "--no-render", "--out", "m2");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	free(test_write_file(dir, "precious.txt", "precious\n"));
+	snprintf(path, sizeof path, "%s/m2/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../precious.txt", path), 0);
+	REPORT(&r, dir, "--no-render", "--out", "m2");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m2/index.html' is not a regular file (a link?)");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/precious.txt", dir);
+	kept = read_file(path);
+	assert_string_equal(kept, "precious\n");
+	free(kept);
+}
+
+/* Each file is listed in the manifest before it is written, so a report stopped half
+ * way (here by a refused index.html) leaves the list, and the next report into the
+ * folder removes what it no longer writes. */
+static void a_stopped_report_leaves_its_manifest(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	char path[1024];
+	make_folder(dir, "m4");
+	free(test_write_file(dir, "m4/index.html", "mine\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m4");
+	assert_int_equal(r.exit_code, 2);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m4/gtrack-manifest.txt", dir);
+	char *manifest = read_file(path);
+	assert_non_null(manifest);
+	assert_contains(manifest, "heatmap-run4.gp\n");
+	assert_lacks(manifest, "index.html");
+	free(manifest);
+	snprintf(path, sizeof path, "%s/m4/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	REPORT(&r, dir, "--no-render", "--out", "m4", "--runs", "1");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m4/heatmap-run4.gp", dir);
+	assert_false(file_exists(path));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1308,6 +1396,8 @@ int main(void)
 		cmocka_unit_test(facets_match_the_golden_files),
 		cmocka_unit_test(seeds_and_new_figures_match_the_golden_files),
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
+		cmocka_unit_test(a_users_files_and_links_are_refused),
+		cmocka_unit_test(a_stopped_report_leaves_its_manifest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -61,7 +61,8 @@ int write_script(struct report *report, const char *stem, const char *template_n
 	char name[256];
 	snprintf(name, sizeof name, "%s.gp", stem);
 	if (!result)
-		result = file_write_text(o->out_dir, name, script.text, 0644);
+		result = report_claim(report, name) ||
+			 file_write_text(o->out_dir, name, script.text, 0644);
 	strbuf_free(&script);
 	if (result)
 		return -1;

@@ -95,7 +95,12 @@ int report_render(struct report *report, bool *rendered)
 	}
 	int failures = 0;
 	for (int i = 0; i < report->script_count; i++) {
-		char *script = read_script(dir, report->scripts[i]);
+		struct strbuf image;
+		strbuf_init(&image);
+		report_image_name(report, report->scripts[i], &image);
+		int claimed = report_claim(report, image.text);
+		strbuf_free(&image);
+		char *script = claimed ? NULL : read_script(dir, report->scripts[i]);
 		if (!script)
 			return -1;
 		struct strbuf errors;

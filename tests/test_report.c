@@ -1369,6 +1369,31 @@ static void a_stopped_report_leaves_its_manifest(void **state)
 	assert_false(file_exists(path));
 }
 
+/* A --step beyond a 64-bit step is refused like any malformed number, and a --compare
+ * entry is echoed whole (escaped), not cut at its first space. */
+static void options_out_of_range_are_refused_whole(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--step", "99999999999999999999");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--step expects a step number, got '99999999999999999999'");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", "activation;drop table runs");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'activation;drop table runs' is not a "
+			       "hyper-parameter column of runs");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", "depth\x1b[2J");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'depth\\x1b[2J' is not");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", " depth , activation ");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1398,6 +1423,7 @@ int main(void)
 		cmocka_unit_test(trained_alpha_matches_the_golden_file),
 		cmocka_unit_test(a_users_files_and_links_are_refused),
 		cmocka_unit_test(a_stopped_report_leaves_its_manifest),
+		cmocka_unit_test(options_out_of_range_are_refused_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,8 +145,9 @@ int cmd_report(int argc, char **argv)
 			o.facet = optarg;
 			break;
 		case 's':
+			errno = 0;
 			o.step = strtoll(optarg, &end, 10);
-			if (*end || o.step < 0 || !*optarg)
+			if (*end || o.step < 0 || !*optarg || errno == ERANGE)
 				return usage_error("report", "--step expects a step number, got '%s'",
 						   optarg);
 			break;

@@ -1394,6 +1394,34 @@ static void options_out_of_range_are_refused_whole(void **state)
 	command_result_free(&r);
 }
 
+/* 'gnuplot *.gp' by hand runs every script in one gnuplot session: each starts afresh,
+ * so no setting of one (a log scale) breaks the next (a heatmap). */
+static void scripts_render_together_by_hand(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "m6");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char command[1200];
+	snprintf(command, sizeof command, "cd '%s/m6' && gnuplot *.gp 2>&1", dir);
+	FILE *pipe = popen(command, "r");
+	assert_non_null(pipe);
+	struct strbuf said;
+	strbuf_init(&said);
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, pipe)) > 0)
+		strbuf_add(&said, chunk, got);
+	int status = pclose(pipe);
+	assert_string_equal(said.text, "");
+	assert_int_equal(status, 0);
+	strbuf_free(&said);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1424,6 +1452,7 @@ int main(void)
 		cmocka_unit_test(a_users_files_and_links_are_refused),
 		cmocka_unit_test(a_stopped_report_leaves_its_manifest),
 		cmocka_unit_test(options_out_of_range_are_refused_whole),
+		cmocka_unit_test(scripts_render_together_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

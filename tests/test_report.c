@@ -1422,6 +1422,48 @@ static void scripts_render_together_by_hand(void **state)
 	strbuf_free(&said);
 }
 
+/* --terminal plots as wide as the terminal ($COLUMNS when stdout is not one), and a
+ * reader that stops early (| head -1) is no gnuplot failure: exit 0, nothing said. */
+static void text_plots_fit_and_stop_quietly(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	setenv("COLUMNS", "90", 1);
+	REPORT(&r, dir, "--terminal", "--runs", "1-4");
+	unsetenv("COLUMNS");
+	assert_int_equal(r.exit_code, 0);
+	size_t widest = 0;
+	for (const char *line = r.out; *line;) {
+		size_t characters = 0;
+		for (; *line && *line != '\n'; line++)
+			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
+		widest = characters > widest ? characters : widest;
+		line += *line == '\n';
+	}
+	command_result_free(&r);
+	assert_true(widest <= 90);
+	assert_true(widest >= 80);
+
+	char command[1400];
+	snprintf(command, sizeof command,
+		 "cd '%s' && { '%s' report --db fixture.db --terminal 2>stderr.txt; "
+		 "echo $? >status.txt; } | head -1 >/dev/null",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/status.txt", dir);
+	char *status = read_file(path);
+	assert_string_equal(status, "0\n");
+	free(status);
+	snprintf(path, sizeof path, "%s/stderr.txt", dir);
+	char *said = read_file(path);
+	assert_string_equal(said, "");
+	free(said);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1453,6 +1495,7 @@ int main(void)
 		cmocka_unit_test(a_stopped_report_leaves_its_manifest),
 		cmocka_unit_test(options_out_of_range_are_refused_whole),
 		cmocka_unit_test(scripts_render_together_by_hand),
+		cmocka_unit_test(text_plots_fit_and_stop_quietly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

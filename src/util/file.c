@@ -49,7 +49,9 @@ int file_write_text(const char *dir, const char *name, const char *text, mode_t 
 	 * link rather than writing through it, and a reader never sees half a file */
 	char path[4096], temporary[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	snprintf(temporary, sizeof temporary, "%s/.%s.XXXXXX", dir, name);
+	/* the temporary file sits next to the final one (NAME may hold a folder) */
+	const char *base = strrchr(path, '/') + 1;
+	snprintf(temporary, sizeof temporary, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
 	int result = 0;
 	int fd = mkstemp(temporary);
 	if (fd < 0)

@@ -1464,6 +1464,30 @@ static void text_plots_fit_and_stop_quietly(void **state)
 	free(said);
 }
 
+/* Every file the report writes replaces its name: a link there is replaced, never
+ * written through, and its target keeps its contents. */
+static void writing_replaces_a_link(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char link[1024], target[1024];
+	free(test_write_file(dir, "target.txt", "kept\n"));
+	snprintf(link, sizeof link, "%s/written.txt", dir);
+	snprintf(target, sizeof target, "%s/target.txt", dir);
+	assert_int_equal(symlink("target.txt", link), 0);
+	assert_int_equal(file_write_text(dir, "written.txt", "new\n", 0644), 0);
+	char *text = read_file(target);
+	assert_string_equal(text, "kept\n");
+	free(text);
+	text = read_file(link);
+	assert_string_equal(text, "new\n");
+	free(text);
+	struct stat status;
+	assert_int_equal(lstat(link, &status), 0);
+	assert_true(S_ISREG(status.st_mode));
+	assert_int_equal(status.st_mode & 0777, 0644);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1496,6 +1520,7 @@ int main(void)
 		cmocka_unit_test(options_out_of_range_are_refused_whole),
 		cmocka_unit_test(scripts_render_together_by_hand),
 		cmocka_unit_test(text_plots_fit_and_stop_quietly),
+		cmocka_unit_test(writing_replaces_a_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

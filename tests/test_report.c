@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db/db.h"
 #include "report/report.h"
@@ -1390,6 +1392,211 @@ static void stop_markers_are_one_per_seed_set(void **state)
 	free(script);
 }
 
+/* Creates DIR/NAME, a folder. */
+static void make_folder(const char *dir, const char *name)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, 0777), 0);
+}
+
+/* A report never replaces a file of the folder it did not write (one with a figure's
+ * name, the folder's own index.html) nor writes through a link: refused with exit 2,
+ * the file untouched. */
+static void a_users_files_and_links_are_refused(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	char path[1024];
+	make_folder(dir, "m1");
+	make_folder(dir, "m3");
+	free(test_write_file(dir, "m1/loss-1.gp", "my own script\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m1");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m1/loss-1.gp' exists and was not written by gtrack report; "
+			       "remove it or choose another --out");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m1/loss-1.gp", dir);
+	char *kept = read_file(path);
+	assert_string_equal(kept, "my own script\n");
+	free(kept);
+
+	free(test_write_file(dir, "m3/index.html", "<p>my page</p>\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m3");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m3/index.html' exists and was not written by gtrack report");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m3/index.html", dir);
+	kept = read_file(path);
+	assert_string_equal(kept, "<p>my page</p>\n");
+	free(kept);
+
+	REPORT(&r, dir, "--no-render", "--out", "m2");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	free(test_write_file(dir, "precious.txt", "precious\n"));
+	snprintf(path, sizeof path, "%s/m2/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(symlink("../precious.txt", path), 0);
+	REPORT(&r, dir, "--no-render", "--out", "m2");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "m2/index.html' is not a regular file (a link?)");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/precious.txt", dir);
+	kept = read_file(path);
+	assert_string_equal(kept, "precious\n");
+	free(kept);
+}
+
+/* Each file is listed in the manifest before it is written, so a report stopped half
+ * way (here by a refused index.html) leaves the list, and the next report into the
+ * folder removes what it no longer writes. */
+static void a_stopped_report_leaves_its_manifest(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	char path[1024];
+	make_folder(dir, "m4");
+	free(test_write_file(dir, "m4/index.html", "mine\n"));
+	REPORT(&r, dir, "--no-render", "--out", "m4");
+	assert_int_equal(r.exit_code, 2);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m4/gtrack-manifest.txt", dir);
+	char *manifest = read_file(path);
+	assert_non_null(manifest);
+	assert_contains(manifest, "heatmap-run4.gp\n");
+	assert_lacks(manifest, "index.html");
+	free(manifest);
+	snprintf(path, sizeof path, "%s/m4/index.html", dir);
+	assert_int_equal(unlink(path), 0);
+	REPORT(&r, dir, "--no-render", "--out", "m4", "--runs", "1");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/m4/heatmap-run4.gp", dir);
+	assert_false(file_exists(path));
+}
+
+/* A --step beyond a 64-bit step is refused like any malformed number, and a --compare
+ * entry is echoed whole (escaped), not cut at its first space. */
+static void options_out_of_range_are_refused_whole(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--step", "99999999999999999999");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--step expects a step number, got '99999999999999999999'");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", "activation;drop table runs");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'activation;drop table runs' is not a "
+			       "hyper-parameter column of runs");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", "depth\x1b[2J");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'depth\\x1b[2J' is not");
+	command_result_free(&r);
+	REPORT(&r, dir, "--no-render", "--out", "m5", "--compare", " depth , activation ");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+}
+
+/* 'gnuplot *.gp' by hand runs every script in one gnuplot session: each starts afresh,
+ * so no setting of one (a log scale) breaks the next (a heatmap). */
+static void scripts_render_together_by_hand(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "m6");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char command[1200];
+	snprintf(command, sizeof command, "cd '%s/m6' && gnuplot *.gp 2>&1", dir);
+	FILE *pipe = popen(command, "r");
+	assert_non_null(pipe);
+	struct strbuf said;
+	strbuf_init(&said);
+	char chunk[4096];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, pipe)) > 0)
+		strbuf_add(&said, chunk, got);
+	int status = pclose(pipe);
+	assert_string_equal(said.text, "");
+	assert_int_equal(status, 0);
+	strbuf_free(&said);
+}
+
+/* --terminal plots as wide as the terminal ($COLUMNS when stdout is not one), and a
+ * reader that stops early (| head -1) is no gnuplot failure: exit 0, nothing said. */
+static void text_plots_fit_and_stop_quietly(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	setenv("COLUMNS", "90", 1);
+	REPORT(&r, dir, "--terminal", "--runs", "1-4");
+	unsetenv("COLUMNS");
+	assert_int_equal(r.exit_code, 0);
+	size_t widest = 0;
+	for (const char *line = r.out; *line;) {
+		size_t characters = 0;
+		for (; *line && *line != '\n'; line++)
+			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
+		widest = characters > widest ? characters : widest;
+		line += *line == '\n';
+	}
+	command_result_free(&r);
+	assert_true(widest <= 90);
+	assert_true(widest >= 80);
+
+	char command[1400];
+	snprintf(command, sizeof command,
+		 "cd '%s' && { '%s' report --db fixture.db --terminal 2>stderr.txt; "
+		 "echo $? >status.txt; } | head -1 >/dev/null",
+		 dir, GTRACK_BINARY);
+	assert_int_equal(system(command), 0);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/status.txt", dir);
+	char *status = read_file(path);
+	assert_string_equal(status, "0\n");
+	free(status);
+	snprintf(path, sizeof path, "%s/stderr.txt", dir);
+	char *said = read_file(path);
+	assert_string_equal(said, "");
+	free(said);
+}
+
+/* Every file the report writes replaces its name: a link there is replaced, never
+ * written through, and its target keeps its contents. */
+static void writing_replaces_a_link(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	char link[1024], target[1024];
+	free(test_write_file(dir, "target.txt", "kept\n"));
+	snprintf(link, sizeof link, "%s/written.txt", dir);
+	snprintf(target, sizeof target, "%s/target.txt", dir);
+	assert_int_equal(symlink("target.txt", link), 0);
+	assert_int_equal(file_write_text(dir, "written.txt", "new\n", 0644), 0);
+	char *text = read_file(target);
+	assert_string_equal(text, "kept\n");
+	free(text);
+	text = read_file(link);
+	assert_string_equal(text, "new\n");
+	free(text);
+	struct stat status;
+	assert_int_equal(lstat(link, &status), 0);
+	assert_true(S_ISREG(status.st_mode));
+	assert_int_equal(status.st_mode & 0777, 0644);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1421,6 +1628,12 @@ int main(void)
 		cmocka_unit_test(partly_diverged_seed_sets_say_so),
 		cmocka_unit_test(diverged_runs_do_not_set_the_heatmap_scale),
 		cmocka_unit_test(stop_markers_are_one_per_seed_set),
+		cmocka_unit_test(a_users_files_and_links_are_refused),
+		cmocka_unit_test(a_stopped_report_leaves_its_manifest),
+		cmocka_unit_test(options_out_of_range_are_refused_whole),
+		cmocka_unit_test(scripts_render_together_by_hand),
+		cmocka_unit_test(text_plots_fit_and_stop_quietly),
+		cmocka_unit_test(writing_replaces_a_link),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

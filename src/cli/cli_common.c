@@ -56,8 +56,10 @@ int option_error(const char *command, char *const *argv, const char *short_optio
 int finish_output(int code)
 {
 	if (fflush(stdout) || ferror(stdout)) {
-		if (errno != EPIPE)
-			fprintf(stderr, "gtrack: error writing output: %s\n", strerror(errno));
+		/* a reader that stopped reading (| head) is no error of ours */
+		if (errno == EPIPE)
+			return code;
+		fprintf(stderr, "gtrack: error writing output: %s\n", strerror(errno));
 		return code ? code : EXIT_RUN_FAILED;
 	}
 	return code;

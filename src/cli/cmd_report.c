@@ -30,6 +30,7 @@ const char cmd_report_usage[] =
 	"trained alpha per block. Seeds are one curve with a band; a figure of more than 8\n"
 	"curves is split into panels. DIR/gtrack-manifest.txt lists the files written; the\n"
 	"next report into DIR removes those it no longer writes and touches nothing else.\n"
+	"A report refuses to replace a file in DIR it did not write, or a link.\n"
 	"\n"
 	"  --db PATH          database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  --runs SELECTION   ids, ranges and names, e.g. 3,5-9,sigmoid-10 (default: all)\n"
@@ -58,7 +59,8 @@ const char cmd_report_usage[] =
 	"                     sessions; writes no files\n"
 	"  -h, --help         this help\n"
 	"\n"
-	"Exit status: 0 ok, 2 bad option or --where, 4 database problem, 6 no runs match,\n"
+	"Exit status: 0 ok, 2 bad option or --where or a file in DIR the report did not\n"
+	"write, 4 database problem, 6 no runs match,\n"
 	"1 gnuplot failed.\n";
 
 static int make_directory(const char *path)
@@ -143,8 +145,9 @@ int cmd_report(int argc, char **argv)
 			o.facet = optarg;
 			break;
 		case 's':
+			errno = 0;
 			o.step = strtoll(optarg, &end, 10);
-			if (*end || o.step < 0 || !*optarg)
+			if (*end || o.step < 0 || !*optarg || errno == ERANGE)
 				return usage_error("report", "--step expects a step number, got '%s'",
 						   optarg);
 			break;
@@ -209,20 +212,25 @@ int cmd_report(int argc, char **argv)
 		code = show_in_terminal(&report, &o);
 		goto done;
 	}
-	if (make_directory(o.out_dir) || report_write_figures(&report)) {
-		code = EXIT_RUN_FAILED;
+	if (make_directory(o.out_dir) || report_open_manifest(&report) ||
+	    report_write_figures(&report)) {
+		code = report.refused ? EXIT_USAGE : EXIT_RUN_FAILED;
 		goto done;
 	}
 	if (o.render && report_render(&report, &rendered))
 		code = EXIT_RUN_FAILED;
-	if (report_write_index(&report, rendered) || report_write_manifest(&report, rendered))
+	if (!report.refused &&
+	    (report_write_index(&report, rendered) || report_write_manifest(&report, rendered)))
 		code = EXIT_RUN_FAILED;
+	if (report.refused)
+		code = EXIT_USAGE;
 	if (!code || code == EXIT_RUN_FAILED)
 		printf("report: %d run%s, %d figures%s in %s/ (open %s/index.html)\n",
 		       report.run_count, report.run_count == 1 ? "" : "s", report.script_count,
 		       rendered ? " rendered" : "", o.out_dir, o.out_dir);
 done:
 	free(out_dir);
+	free(report.previous_manifest);
 	free(ids);
 	report_free(&report);
 	db_close(report.db);

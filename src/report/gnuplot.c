@@ -43,6 +43,7 @@ int write_script(struct report *report, const char *stem, const char *template_n
 	strbuf_printf(&script, ". Self-contained: the data is\n"
 			       "# inline below, so 'gnuplot %s.gp' renders it anywhere; edit freely.\n",
 		      stem);
+	strbuf_puts(&script, "reset\n"); /* 'gnuplot *.gp' runs them in one session */
 	if (o->format == FORMAT_PNG)
 		strbuf_printf(&script, "set terminal pngcairo size %d,%d enhanced font 'sans,10'\n",
 			      width, height);
@@ -61,7 +62,8 @@ int write_script(struct report *report, const char *stem, const char *template_n
 	char name[256];
 	snprintf(name, sizeof name, "%s.gp", stem);
 	if (!result)
-		result = file_write_text(o->out_dir, name, script.text, 0644);
+		result = report_claim(report, name) ||
+			 file_write_text(o->out_dir, name, script.text, 0644);
 	strbuf_free(&script);
 	if (result)
 		return -1;

@@ -147,7 +147,8 @@ int report_write_index(struct report *report, bool rendered)
 	strbuf_puts(&html, "</table>\n");
 	strbuf_puts(&html, report->figures_html.text);
 	strbuf_puts(&html, "</body>\n</html>\n");
-	int result = file_write_text(report->options->out_dir, "index.html", html.text, 0644);
+	int result = report_claim(report, "index.html") ||
+		     file_write_text(report->options->out_dir, "index.html", html.text, 0644);
 	strbuf_free(&html);
 	return result;
 }

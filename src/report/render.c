@@ -4,9 +4,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,7 +97,12 @@ int report_render(struct report *report, bool *rendered)
 	}
 	int failures = 0;
 	for (int i = 0; i < report->script_count; i++) {
-		char *script = read_script(dir, report->scripts[i]);
+		struct strbuf image;
+		strbuf_init(&image);
+		report_image_name(report, report->scripts[i], &image);
+		int claimed = report_claim(report, image.text);
+		strbuf_free(&image);
+		char *script = claimed ? NULL : read_script(dir, report->scripts[i]);
 		if (!script)
 			return -1;
 		struct strbuf errors;
@@ -111,6 +118,24 @@ int report_render(struct report *report, bool *rendered)
 	}
 	*rendered = failures == 0;
 	return failures ? -1 : 0;
+}
+
+/* The text plots' size in characters: the terminal's width when stdout is one (else
+ * $COLUMNS, else 150), a height in proportion; kept within what a plot with a key
+ * needs and what still reads as one picture. */
+static void text_plot_size(int *columns, int *rows)
+{
+	struct winsize window;
+	const char *variable = getenv("COLUMNS");
+	long width = 150;
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &window) &&
+	    window.ws_col > 0)
+		width = window.ws_col;
+	else if (variable && *variable)
+		width = strtol(variable, NULL, 10);
+	*columns = width < 60 ? 60 : width > 300 ? 300 : (int)width;
+	/* a character cell is about twice as high as wide: 150 columns, 40 rows */
+	*rows = *columns * 4 / 15 < 24 ? 24 : *columns * 4 / 15;
 }
 
 /* Swaps a script's terminal for gnuplot's dumb (text) terminal, which has no enhanced
@@ -129,7 +154,9 @@ static void as_text_plot(struct strbuf *out, const char *script)
 		const char *end = strchr(line, '\n');
 		size_t length = end ? (size_t)(end - line + 1) : strlen(line);
 		if (!strncmp(line, "set terminal ", 13)) {
-			strbuf_puts(out, "set terminal dumb size 150,40\n");
+			int columns, rows;
+			text_plot_size(&columns, &rows);
+			strbuf_printf(out, "set terminal dumb size %d,%d\n", columns, rows);
 		} else if (!strncmp(line, "set output ", 11)) {
 			strbuf_puts(out, "set output\n");
 		} else {
@@ -151,6 +178,14 @@ static void as_text_plot(struct strbuf *out, const char *script)
 	}
 }
 
+/* Whether stdout is a pipe whose reader has gone (`gtrack report --terminal | head`):
+ * then gnuplot failing to write is the reader's choice, not a gnuplot failure. */
+static bool reader_gone(void)
+{
+	struct pollfd out = {.fd = STDOUT_FILENO, .events = POLLOUT};
+	return poll(&out, 1, 0) == 1 && (out.revents & POLLERR);
+}
+
 int report_show_in_terminal(struct report *report)
 {
 	const char *dir = report->options->out_dir;
@@ -166,12 +201,17 @@ int report_show_in_terminal(struct report *report)
 		printf("%s\n", report->terminal_scripts[i]);
 		fflush(stdout);
 		int status = run_gnuplot(dir, text.text, STDOUT_FILENO, &errors);
-		if (status)
+		bool stop = reader_gone();
+		if (stop)
+			status = 0;
+		else if (status)
 			error("gnuplot failed on %s:\n%s", report->terminal_scripts[i], errors.text);
 		strbuf_free(&text), strbuf_free(&errors);
 		free(script);
 		if (status)
 			return -1;
+		if (stop)
+			break;
 	}
 	return 0;
 }

@@ -65,6 +65,10 @@ struct report {
 	/* the colour range (log10) every heatmap shares, once computed */
 	double heat_low, heat_high;
 	bool heat_scaled;
+	/* the output folder's manifest as the report found it ("" for none), and whether a
+	 * file of the folder was refused (not the report's own, or a link) */
+	char *previous_manifest;
+	bool refused;
 };
 
 /* selection.c: ids matching --runs and --where, ascending. Returns 0; -1 with a message
@@ -140,6 +144,17 @@ int report_write_index(struct report *report, bool rendered);
  * scripts, their images when rendered, index.html) and removes those the previous
  * report there wrote and this one did not; nothing else is touched. */
 int report_write_manifest(struct report *report, bool rendered);
+/* Reads the folder's manifest before anything is written (-1 with a message when it is
+ * not a regular file or cannot be read). */
+int report_open_manifest(struct report *report);
+/* Called before the report writes NAME in the output folder: refuses (-1, a message
+ * naming the file, report->refused set) a name that exists and is not in the previous
+ * manifest or is not a regular file, so a user's file or a link is never written; then
+ * appends NAME to the manifest on disk first, so an interrupted report leaves a list of
+ * what it wrote for the next one to clean up. Does nothing for --terminal. */
+int report_claim(struct report *report, const char *name);
+/* Appends the image file name of a script ("profile-1.gp" -> "profile-1.png"). */
+void report_image_name(const struct report *report, const char *script, struct strbuf *out);
 
 /* escape.c: the only ways a string from a spec, a name or a database enters a script or
  * the page. report_gnuplot_string appends it as a single-quoted gnuplot string (no

@@ -9,6 +9,7 @@
 
 #include "spec/spec.h"
 #include "util/error.h"
+#include "util/printable.h"
 
 static int by_legend_rank(const void *a, const void *b)
 {
@@ -79,7 +80,15 @@ static int load_fields(struct report *report)
 
 	char *list = xstrdup(compare);
 	int result = 0;
-	for (char *name = strtok(list, ", "); name; name = strtok(NULL, ", ")) {
+	/* split at commas only: a field never holds one, so a space inside an entry is part
+	 * of what the user typed and is shown whole in the message (and the count of
+	 * commas above bounds the entries) */
+	for (char *name = strtok(list, ","); name; name = strtok(NULL, ",")) {
+		name += strspn(name, " ");
+		for (size_t end = strlen(name); end && name[end - 1] == ' ';)
+			name[--end] = '\0';
+		if (!*name)
+			continue;
 		struct report_field *field = find_field(report, name);
 		static const char *const identity[] = {"id", "name", "seed", "spec", "spec_hash",
 						       "resolved_spec", "overrides", "status"};
@@ -87,9 +96,11 @@ static int load_fields(struct report *report)
 		for (size_t i = 0; i < sizeof identity / sizeof *identity; i++)
 			refused |= !strcmp(name, identity[i]);
 		if (!field && (refused || !is_runs_column(report->db, name))) {
+			char *shown = text_printable(name);
 			error("--compare: '%s' is not a hyper-parameter column of runs "
 			      "(e.g. activation, depth, residual, init, width, lr)",
-			      name);
+			      shown);
+			free(shown);
 			result = 1;
 			break;
 		}

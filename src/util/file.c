@@ -3,8 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -43,15 +45,32 @@ fail:
 
 int file_write_text(const char *dir, const char *name, const char *text, mode_t mode)
 {
-	char path[4096];
+	/* written to a temporary name and renamed over NAME: rename replaces a symbolic
+	 * link rather than writing through it, and a reader never sees half a file */
+	char path[4096], temporary[4200];
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	FILE *file = fopen(path, "w");
-	if (!file)
+	/* the temporary file sits next to the final one (NAME may hold a folder) */
+	const char *base = strrchr(path, '/') + 1;
+	snprintf(temporary, sizeof temporary, "%.*s.%s.XXXXXX", (int)(base - path), path, base);
+	int result = 0;
+	int fd = mkstemp(temporary);
+	if (fd < 0)
 		return error("cannot write '%s': %s", path, strerror(errno));
-	fputs(text, file);
-	if (fclose(file))
-		return error("cannot write '%s': %s", path, strerror(errno));
-	if (chmod(path, mode))
-		return error("cannot set the permissions of '%s': %s", path, strerror(errno));
-	return 0;
+	FILE *file = fdopen(fd, "w");
+	if (!file) {
+		result = error("cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+	} else {
+		fputs(text, file);
+		if (fchmod(fd, mode))
+			result = error("cannot set the permissions of '%s': %s", path,
+				       strerror(errno));
+		if (fclose(file) && !result)
+			result = error("cannot write '%s': %s", path, strerror(errno));
+	}
+	if (!result && rename(temporary, path))
+		result = error("cannot write '%s': %s", path, strerror(errno));
+	if (result)
+		unlink(temporary);
+	return result;
 }

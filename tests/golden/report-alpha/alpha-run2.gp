@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 900,500 enhanced font 'sans,10'
 set output 'alpha-run2.png'
 

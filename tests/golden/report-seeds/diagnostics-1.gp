@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 1770,394 enhanced font 'sans,10'
 set output 'diagnostics-1.png'
 

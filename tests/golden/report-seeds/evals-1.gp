@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'evals-1.png'
 

@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 910,394 enhanced font 'sans,10'
 set output 'loss-1.png'
 

@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 1000,528 enhanced font 'sans,10'
 set output 'depth-1.png'
 

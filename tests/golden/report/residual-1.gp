@@ -1,3 +1,4 @@
+reset
 set terminal pngcairo size 1200,548 enhanced font 'sans,10'
 set output 'residual-1.png'
 

@@ -43,6 +43,7 @@ struct run_store {
 	bool writer_running;
 	/* the writer's, while it runs */
 	bool in_transaction;
+	int64_t rows_in_transaction; /* rows written since the last commit */
 	double last_commit;
 	int64_t committed_steps; /* steps_done at the last commit, to see progress */
 	int64_t written;         /* queued messages the writer is done with */
@@ -422,6 +423,7 @@ static int commit(struct run_store *store)
 	if (sqlite3_exec(store->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		return write_failed(store, "cannot commit logged steps");
 	store->in_transaction = false;
+	store->rows_in_transaction = 0;
 	store->committed_steps = progress.steps_done;
 	pthread_mutex_lock(&store->queue.lock);
 	store->stored = progress;
@@ -490,6 +492,7 @@ static int write_step(struct run_store *store, const struct queued *message)
 	if (rc != SQLITE_DONE)
 		return write_failed(store, "cannot insert a step row");
 
+	store->rows_in_transaction += 1 + store->layer_count;
 	s = store->insert_layer_stats;
 	for (int layer = 0; layer < store->layer_count; layer++) {
 		const struct layer_stats *stats = &message->layers[layer];
@@ -565,8 +568,13 @@ static int write_message(struct run_store *store, const struct queued *message)
 static int commit_when_due(struct run_store *store)
 {
 	double idle = monotonic_seconds() - store->last_commit;
+	/* also by size: a fast run's quarter second can be megabytes of rows, all lost
+	 * together when the disk fills before its first commit */
 	if (store->in_transaction)
-		return idle < RUN_STORE_COMMIT_S ? 0 : commit(store);
+		return idle < RUN_STORE_COMMIT_S &&
+			       store->rows_in_transaction < RUN_STORE_COMMIT_ROWS
+		       ? 0
+		       : commit(store);
 	if (idle < RUN_STORE_HEARTBEAT_S ||
 	    row_queue_progress(&store->queue, store->written).steps_done ==
 		    store->committed_steps)

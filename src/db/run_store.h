@@ -55,8 +55,8 @@ int run_store_eval(struct run_store *store, int64_t step, const char *split, dou
 		   double accuracy, int64_t examples);
 
 /* Called once per step with the steps done so far and the last loss. The writer
- * commits queued rows every RUN_STORE_COMMIT_S, with steps_done and final_loss of the
- * rows it wrote in the runs row (so an interrupted, crashed or running run shows how far
+ * commits queued rows every RUN_STORE_COMMIT_S (or RUN_STORE_COMMIT_ROWS rows), with
+ * steps_done and final_loss of the rows it wrote in the runs row (so an interrupted, crashed or running run shows how far
  * it got), and otherwise, while ticks come, refreshes the heartbeat every
  * RUN_STORE_HEARTBEAT_S, by which other processes tell a live run from a dead one.
  * Cheap (an uncontended lock). Returns -1 with a message. */
@@ -77,6 +77,8 @@ double run_store_stored_loss(const struct run_store *store);
 int64_t run_store_queue_waits(const struct run_store *store);
 
 #define RUN_STORE_COMMIT_S 0.25
+/* ... or sooner, once a transaction holds this many rows */
+#define RUN_STORE_COMMIT_ROWS 8192
 #define RUN_STORE_HEARTBEAT_S 5.0
 
 /* Writes and commits what is queued, ends the writer thread and records the outcome: status ("finished", "diverged",

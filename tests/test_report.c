@@ -1597,6 +1597,39 @@ static void writing_replaces_a_link(void **state)
 	assert_int_equal(status.st_mode & 0777, 0644);
 }
 
+/* A folder written by a gtrack from before manifests has none: its own files are known
+ * by their signature, so the report replaces them (before: exit 2 on every upgraded
+ * folder), while a user's file under a figure's name is still refused. */
+static void a_folder_from_before_manifests_is_still_ours(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	struct command_result r;
+	char path[1024];
+	REPORT(&r, dir, "--out", "old");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/old/gtrack-manifest.txt", dir);
+	assert_int_equal(unlink(path), 0);
+	REPORT(&r, dir, "--out", "old");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+	assert_true(file_exists(path));
+
+	assert_int_equal(unlink(path), 0);
+	free(test_write_file(dir, "old/loss-1.gp", "my own script\n"));
+	REPORT(&r, dir, "--out", "old");
+	assert_int_equal(r.exit_code, 2);
+	/* its image is refused with it: the image's signature is its script's */
+	assert_contains(r.err, "exists and was not written by gtrack report");
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/old/loss-1.gp", dir);
+	char *kept = read_file(path);
+	assert_string_equal(kept, "my own script\n");
+	free(kept);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1634,6 +1667,7 @@ int main(void)
 		cmocka_unit_test(scripts_render_together_by_hand),
 		cmocka_unit_test(text_plots_fit_and_stop_quietly),
 		cmocka_unit_test(writing_replaces_a_link),
+		cmocka_unit_test(a_folder_from_before_manifests_is_still_ours),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,8 @@
  * longer writes (a run left the selection, images after --no-render) and nothing
  * else. A user's own files are never in the list, so never touched: a report refuses to
  * write a name that exists and is not listed, and a name with a slash, or one that is
- * no longer a regular file (a link), is left alone too. Each name is added to the list
+ * no longer a regular file (a link), is left alone too (a folder without a list, from a
+ * gtrack before manifests, is known by its files' signatures). Each name is added to the list
  * before its file is written, so an interrupted report is cleaned up by the next. */
 #include "report/report.h"
 
@@ -51,13 +52,49 @@ static bool manifest_lists(const char *manifest, const char *name)
 	return false;
 }
 
+/* Whether the start of the file at path begins with, or holds, signature. */
+static bool file_starts_with(const char *path, const char *signature, bool anywhere)
+{
+	char head[1024];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t got = read(fd, head, sizeof head - 1);
+	close(fd);
+	if (got <= 0)
+		return false;
+	head[got] = '\0';
+	return anywhere ? strstr(head, signature) != NULL
+			: !strncmp(head, signature, strlen(signature));
+}
+
+/* A folder reported into by a gtrack from before manifests has none: its files are
+ * still known by their signature (a script's first line, index.html's heading; an
+ * image by its script), so an upgrade does not make the report refuse its own folder. */
+static bool signed_by_gtrack(const char *dir, const char *name)
+{
+	char path[4096], signature[512];
+	if (!strcmp(name, "index.html")) {
+		snprintf(path, sizeof path, "%s/%s", dir, name);
+		return file_starts_with(path, "<h1>gtrack report</h1>", true);
+	}
+	const char *dot = strrchr(name, '.');
+	if (!dot || (strcmp(dot, ".gp") && strcmp(dot, ".png") && strcmp(dot, ".svg") &&
+		     strcmp(dot, ".pdf")))
+		return false;
+	int stem = (int)(dot - name);
+	snprintf(path, sizeof path, "%s/%.*s.gp", dir, stem, name);
+	snprintf(signature, sizeof signature, "# %.*s.gp: written by gtrack ", stem, name);
+	return file_starts_with(path, signature, false);
+}
+
 int report_open_manifest(struct report *report)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/%s", report->options->out_dir, MANIFEST_NAME);
 	struct stat status;
 	if (lstat(path, &status)) {
-		report->previous_manifest = xstrdup("");
+		report->previous_manifest = NULL; /* none: files are known by their signature */
 		return 0;
 	}
 	if (!S_ISREG(status.st_mode)) {
@@ -83,7 +120,9 @@ int report_claim(struct report *report, const char *name)
 		return error("'%s' is not a regular file (a link?) and the report would replace it; "
 			     "remove it or choose another --out", path);
 	}
-	if (exists && !manifest_lists(report->previous_manifest, name)) {
+	bool ours = report->previous_manifest ? manifest_lists(report->previous_manifest, name)
+					      : signed_by_gtrack(dir, name);
+	if (exists && !ours) {
 		report->refused = true;
 		return error("'%s' exists and was not written by gtrack report; remove it or "
 			     "choose another --out", path);

@@ -1630,6 +1630,45 @@ static void a_folder_from_before_manifests_is_still_ours(void **state)
 	free(kept);
 }
 
+/* The evaluations figure draws two lines (train, validation) per configuration, and
+ * lines are what crowd a panel: on the 72-run sweep a panel held 16 before (8
+ * configurations x 2); now at most 10. */
+static void evals_panels_count_lines_not_configurations(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_sweep.sql");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	assert_int_equal(sqlite3_exec(db, "INSERT INTO evals SELECT id, s.step, split.name,"
+					  " 1.0 / (1 + s.step), 0.5, 100 FROM runs,"
+					  " (SELECT 0 AS step UNION ALL SELECT 10) s,"
+					  " (SELECT 'train' AS name UNION ALL SELECT 'validation') split",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	db_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/out/evals-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	char **commands;
+	int count = plot_commands(script, &commands);
+	assert_true(count > 0);
+	for (int c = 0; c < count; c++) {
+		int curves, titles;
+		count_elements(commands[c], &curves, &titles);
+		if (curves > 10)
+			fail_msg("evals-1.gp: plot %d draws %d lines", c + 1, curves);
+		free(commands[c]);
+	}
+	free(commands);
+	free(script);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1668,6 +1707,7 @@ int main(void)
 		cmocka_unit_test(text_plots_fit_and_stop_quietly),
 		cmocka_unit_test(writing_replaces_a_link),
 		cmocka_unit_test(a_folder_from_before_manifests_is_still_ours),
+		cmocka_unit_test(evals_panels_count_lines_not_configurations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

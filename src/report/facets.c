@@ -1,6 +1,6 @@
 /* Small multiples: which panel and which style each curve of a figure gets. A figure
- * with more than FACET_THRESHOLD curves is split into panels by the varying field with
- * the fewest values whose panels hold at most MAX_PANEL_CURVES curves (or by --facet),
+ * with more than FACET_THRESHOLD lines is split into panels by the varying field with
+ * the fewest values whose panels hold at most MAX_PANEL_CURVES lines (or by --facet),
  * and a panel still too full is cut into pieces. Within a figure, colour is depth on
  * one sequential palette, line style is the residual setup, and point types tell apart
  * the rest; every panel uses the same mapping, so a colour means one thing. */
@@ -83,17 +83,19 @@ static int field_index(const struct report *report, const char *column)
 }
 
 /* The field to split by: --facet, else the one with the fewest values whose panels hold
- * at most MAX_PANEL_CURVES curves, else the one leaving the smallest fullest panel; -1
+ * at most MAX_PANEL_CURVES lines, else the one leaving the smallest fullest panel; -1
  * for a single panel. */
 static int choose_facet(const struct report *report, const struct run_group *sets, int count,
-			int *rank)
+			int lines_per_curve, int *rank)
 {
+	int threshold = FACET_THRESHOLD / lines_per_curve,
+	    max_curves = MAX_PANEL_CURVES / lines_per_curve;
 	const char *chosen = report->options->facet;
 	if (chosen) {
 		int f = field_index(report, chosen);
 		return f >= 0 && rank_values(report, sets, count, f, rank) > 1 ? f : -1;
 	}
-	if (count <= FACET_THRESHOLD)
+	if (count <= threshold)
 		return -1;
 	int best = -1, best_values = 0, best_fullest = 0;
 	for (int f = 0; f < report->field_count; f++) {
@@ -103,7 +105,7 @@ static int choose_facet(const struct report *report, const struct run_group *set
 		if (values < 2)
 			continue;
 		int fullest = fullest_panel(rank, count, values);
-		bool fits = fullest <= MAX_PANEL_CURVES, best_fits = best_fullest <= MAX_PANEL_CURVES;
+		bool fits = fullest <= max_curves, best_fits = best_fullest <= max_curves;
 		bool better = best < 0 || (fits && !best_fits) ||
 			      (fits && best_fits && values < best_values) ||
 			      (!fits && !best_fits && fullest < best_fullest);
@@ -184,17 +186,19 @@ static void assign_styles(const struct report *report, const struct run_group *s
 }
 
 int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
-		      struct facet_plan *plan)
+		      int lines_per_curve, struct facet_plan *plan)
 {
+	int max_curves = MAX_PANEL_CURVES / (lines_per_curve > 0 ? lines_per_curve : 1);
 	*plan = (struct facet_plan){0};
 	plan->panel_of = xcalloc((size_t)count + 1, sizeof *plan->panel_of);
 	plan->styles = xcalloc((size_t)count + 1, sizeof *plan->styles);
 	int *rank = xcalloc((size_t)count + 1, sizeof *rank);
-	int facet = choose_facet(report, sets, count, rank);
+	int facet = choose_facet(report, sets, count, lines_per_curve > 0 ? lines_per_curve : 1,
+				 rank);
 	int values = facet >= 0 ? 0 : 1;
 	for (int s = 0; s < count; s++)
 		values = facet >= 0 && rank[s] + 1 > values ? rank[s] + 1 : values;
-	/* each value's curves, cut into pieces of at most MAX_PANEL_CURVES */
+	/* each value's curves, cut into pieces of at most MAX_PANEL_CURVES lines */
 	plan->panel_titles = xcalloc((size_t)count + 1, sizeof *plan->panel_titles);
 	struct strbuf title;
 	strbuf_init(&title);
@@ -203,7 +207,7 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 		for (int s = 0; s < count; s++) {
 			if (facet >= 0 && rank[s] != v)
 				continue;
-			int piece = in_value++ / MAX_PANEL_CURVES;
+			int piece = in_value++ / max_curves;
 			plan->panel_of[s] = first + piece;
 			if (first + piece < plan->panel_count)
 				continue;

@@ -169,8 +169,10 @@ struct facet_plan {
 	char **panel_titles;        /* per panel, plain text ("" when there is one panel) */
 	struct curve_style *styles; /* per curve */
 };
+/* lines_per_curve: the lines each seed set draws in a panel (2 for a train and a
+ * validation series), which count toward a panel's limit. */
 int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
-		      struct facet_plan *plan);
+		      int lines_per_curve, struct facet_plan *plan);
 void report_facet_plan_free(struct facet_plan *plan);
 
 /* html.c: appends a figure (its image, the caption as escaped text, a link to its

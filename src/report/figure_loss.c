@@ -44,7 +44,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	struct run_group *sets = NULL;
 	int set_count = report_seed_sets(report, group, false, NULL, &sets);
 	struct facet_plan plan;
-	report_facet_plan(report, sets, set_count, &plan);
+	report_facet_plan(report, sets, set_count, 1, &plan);
 	struct strbuf *plots = xcalloc((size_t)plan.panel_count, sizeof *plots);
 	struct strbuf *markers = xcalloc((size_t)plan.panel_count, sizeof *markers);
 	for (int p = 0; p < plan.panel_count; p++)

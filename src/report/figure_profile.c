@@ -149,7 +149,7 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	struct run_group *sets = NULL;
 	int set_count = report_seed_sets(report, group, false, NULL, &sets);
 	struct facet_plan plan;
-	report_facet_plan(report, sets, set_count, &plan);
+	report_facet_plan(report, sets, set_count, 1, &plan);
 	int panel_count = plan.panel_count;
 	struct strbuf *left = xcalloc((size_t)panel_count, sizeof *left);
 	struct strbuf *right = xcalloc((size_t)panel_count, sizeof *right);

@@ -107,7 +107,8 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	struct run_group *sets = NULL;
 	int set_count = report_seed_sets(report, group, false, NULL, &sets);
 	struct facet_plan plan;
-	report_facet_plan(report, sets, set_count, &plan);
+	report_facet_plan(report, sets, set_count, kind->series_names[1] ? 2 : 1,
+			  &plan);
 	int cells = plan.panel_count * columns;
 	struct strbuf *plots = xcalloc((size_t)cells, sizeof *plots);
 	for (int c = 0; c < cells; c++)

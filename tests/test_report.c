@@ -39,6 +39,20 @@ static const char *fixture_dir_from(const char *sql_file)
 	return dir;
 }
 
+/* fixture_dir_from(sql_file), with the statements of amendment run on its database. */
+static const char *fixture_dir_amended(const char *sql_file, const char *amendment)
+{
+	const char *dir = fixture_dir_from(sql_file);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	if (sqlite3_exec(db, amendment, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql_file, sqlite3_errmsg(db));
+	db_close(db);
+	return dir;
+}
+
 /* A directory holding fixture.db: gtrack's schema with tests/fixtures/report.sql. */
 static const char *fixture_dir(void)
 {
@@ -1272,14 +1286,13 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
-	static const char *const scripts[] = {"alpha-run2.gp"};
+	static const char *const scripts[] = {"alpha-1.gp"};
 	assert_golden(dir, "out", "report-alpha", scripts, 1);
-	snprintf(path, sizeof path, "%s/out/alpha-run1.gp", dir);
+	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
 	assert_false(file_exists(path));
 	snprintf(path, sizeof path, "%s/out/index.html", dir);
 	char *index = read_file(path);
-	assert_contains(index, "Trained alpha of run 2 (sig-res): 2 blocks, mean alpha 0 at step 0 "
-			       "and 0.38 at step 2.");
+	assert_contains(index, "sig-res: 2 blocks, 1 seed, mean final alpha 0.38.");
 	free(index);
 }
 
@@ -1669,6 +1682,58 @@ static void evals_panels_count_lines_not_configurations(void **state)
 	free(script);
 }
 
+/* The sweep fixture's residual runs train alpha, one block per hidden layer (5 to 30):
+ * before, a figure per run (36) with up to 30 curves; now one figure for the group, the
+ * three seeds of a configuration one curve per block with a band, in panels of at most
+ * ten consecutive blocks (1 + 1 + 2 + 3 panels per activation), and the diverged relu
+ * runs end with x marks. */
+static void alpha_combines_seeds_in_panels_of_at_most_ten_blocks(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report_sweep.sql",
+		"UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE residual;"
+		"WITH RECURSIVE b(block) AS (SELECT 0 UNION ALL SELECT block + 1 FROM b"
+		" WHERE block < 29)"
+		" INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+		" SELECT runs.id, steps.step, b.block, CASE WHEN steps.loss IS NULL THEN"
+		" NULL ELSE 0.01 * steps.step * (1 + b.block) + 0.001 * runs.seed END, 0.5"
+		" FROM runs JOIN steps ON steps.run_id = runs.id JOIN b ON b.block <"
+		" runs.depth WHERE runs.residual");
+	char path[1024];
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/out/alpha-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
+	assert_false(file_exists(path));
+	char **commands;
+	int count = plot_commands(script, &commands), all_titles = 0;
+	assert_int_equal(count, 3 * (1 + 1 + 2 + 3));
+	for (int c = 0; c < count; c++) {
+		int curves, titles;
+		count_elements(commands[c], &curves, &titles);
+		if (curves > 10 || curves < 1)
+			fail_msg("alpha-1.gp: panel %d draws %d curves", c + 1, curves);
+		all_titles += curves;
+		free(commands[c]);
+	}
+	free(commands);
+	/* every block of every configuration once: 3 activations x (5 + 10 + 20 + 30) */
+	assert_int_equal(all_titles, 3 * 65);
+	assert_contains(script, "arithmetic mean, min and max of alpha");
+	assert_contains(script, "set title 'relu d=30 [diverged] (3 seeds), blocks 20-29 of 30' noenhanced");
+	assert_contains(script, "title 'x: where a diverged or killed run stopped'");
+	free(script);
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	assert_contains(index, "sigmoid d=5 (3 seeds): 5 blocks, 3 seeds, mean final alpha");
+	free(index);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1708,6 +1773,7 @@ int main(void)
 		cmocka_unit_test(writing_replaces_a_link),
 		cmocka_unit_test(a_folder_from_before_manifests_is_still_ours),
 		cmocka_unit_test(evals_panels_count_lines_not_configurations),
+		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

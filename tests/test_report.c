@@ -827,7 +827,7 @@ static void hostile_names_stay_data(void **state)
 		snprintf(path, sizeof path, "%s/faceted/%s", dir, faceted[i]);
 		script = read_file(path);
 		assert_non_null(script);
-		assert_contains(script, "set title 'he\"`touch ");
+		assert_contains(script, "set title 'he\"`touch");
 		assert_no_live_code(faceted[i], script);
 		assert_titles_noenhanced(faceted[i], script);
 		free(script);
@@ -1734,6 +1734,84 @@ static void alpha_combines_seeds_in_panels_of_at_most_ten_blocks(void **state)
 	free(index);
 }
 
+/* The lines of the first title that script sets with command ("set title "): its
+ * single-quoted pieces joined by . "\n" ., unescaped. Returns their number. */
+static int title_lines(const char *script, const char *command, char lines[][256], int most)
+{
+	const char *at = strstr(script, command);
+	if (!at)
+		fail_msg("no '%s' in the script", command);
+	at += strlen(command);
+	int count = 0;
+	while (*at == '\'' && count < most) {
+		size_t length = 0;
+		for (at++; *at && !(at[0] == '\'' && at[1] != '\''); at++) {
+			at += at[0] == '\'' && at[1] == '\''; /* '' is a quote */
+			if (length < 255)
+				lines[count][length++] = *at;
+		}
+		lines[count++][length] = '\0';
+		at += *at == '\'';
+		static const char separator[] = " . \"\\n\" . ";
+		if (strncmp(at, separator, strlen(separator)))
+			break;
+		at += strlen(separator);
+	}
+	return count;
+}
+
+/* A run named like a sweep's run, 129 characters: the heatmap's title wraps into lines
+ * of at most 80 characters, after commas between name fields and never inside braces
+ * (a residual setup "{form: pre, block: 2, ...}") or a quote's escape; the caption
+ * keeps the whole name. */
+static void long_run_names_wrap_in_heatmap_titles(void **state)
+{
+	(void)state;
+	static const char name[] = "it's-residual-setups:model.activation=sigmoid,model.depth=31,"
+				   "model.residual={form: pre, block: 2, init: zero_last},lr=0.01,"
+				   "seed=1";
+	assert_int_equal(strlen(name), 129);
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET name = 'it''s-residual-setups:model.activation=sigmoid,"
+			      "model.depth=31,model.residual={form: pre, block: 2, init: zero_last},"
+			      "lr=0.01,seed=1' WHERE id = 1");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/heatmap-run1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	char lines[8][256], joined[1024] = "";
+	int count = title_lines(script, "set title ", lines, 8);
+	assert_true(count >= 2);
+	for (int l = 0; l < count; l++) {
+		int braces = 0;
+		for (const char *c = lines[l]; *c; c++)
+			braces += (*c == '{') - (*c == '}');
+		if (strlen(lines[l]) > 80 || braces)
+			fail_msg("title line %d: '%s'", l + 1, lines[l]);
+		strcat(joined, lines[l]);
+		strcat(joined, l + 1 < count && lines[l][strlen(lines[l]) - 1] != ',' ? " " : "");
+	}
+	char whole[256];
+	snprintf(whole, sizeof whole, "run 1 %s", name);
+	assert_string_equal(joined, whole);
+	free(script);
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	snprintf(whole, sizeof whole, "Heatmap of run 1 (%s)", name);
+	assert_contains(index, whole);
+	free(index);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1774,6 +1852,7 @@ int main(void)
 		cmocka_unit_test(a_folder_from_before_manifests_is_still_ours),
 		cmocka_unit_test(evals_panels_count_lines_not_configurations),
 		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
+		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

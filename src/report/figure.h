@@ -128,6 +128,15 @@ void panel_layout(struct panel_layout *layout, int legend_rows);
 /* A curve's legend: plain text, quoted for gnuplot and marked noenhanced so that names
  * such as he_normal print as they are. */
 void curve_title(struct strbuf *plot, const char *text);
+/* Titles wrap at name fields so they stay inside their figure (about 80 characters at
+ * a figure's title font) or their panel (a 430-pixel cell). */
+#define FIGURE_TITLE_COLUMNS 80
+#define PANEL_TITLE_COLUMNS 60
+/* Appends text as a gnuplot string expression ('line' . "\n" . 'line') of lines of at
+ * most columns characters, broken after a comma between name fields (never inside
+ * braces), else at a space, else anywhere; each line escaped on its own, so no escape is
+ * cut. For titles marked noenhanced; captions keep the whole text. */
+void wrapped_title(struct strbuf *out, const char *text, int columns);
 /* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
 void figure_title(struct strbuf *out, const char *what, const struct strbuf *common);
 

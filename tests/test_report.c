@@ -1544,6 +1544,20 @@ static void scripts_render_together_by_hand(void **state)
 	strbuf_free(&said);
 }
 
+/* The characters of the longest line of text (form feeds not counted). */
+static size_t widest_line(const char *text)
+{
+	size_t widest = 0;
+	for (const char *line = text; *line;) {
+		size_t characters = 0;
+		for (; *line && *line != '\n'; line++)
+			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
+		widest = characters > widest ? characters : widest;
+		line += *line == '\n';
+	}
+	return widest;
+}
+
 /* --terminal plots as wide as the terminal ($COLUMNS when stdout is not one), and a
  * reader that stops early (| head -1) is no gnuplot failure: exit 0, nothing said. */
 static void text_plots_fit_and_stop_quietly(void **state)
@@ -1557,14 +1571,7 @@ static void text_plots_fit_and_stop_quietly(void **state)
 	REPORT(&r, dir, "--terminal", "--runs", "1-4");
 	unsetenv("COLUMNS");
 	assert_int_equal(r.exit_code, 0);
-	size_t widest = 0;
-	for (const char *line = r.out; *line;) {
-		size_t characters = 0;
-		for (; *line && *line != '\n'; line++)
-			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
-		widest = characters > widest ? characters : widest;
-		line += *line == '\n';
-	}
+	size_t widest = widest_line(r.out);
 	command_result_free(&r);
 	assert_true(widest <= 90);
 	assert_true(widest >= 80);
@@ -1812,6 +1819,45 @@ static void long_run_names_wrap_in_heatmap_titles(void **state)
 	command_result_free(&r);
 }
 
+/* A text plot has no key (gnuplot's dumb terminal draws it over the curves): each
+ * curve's points are a letter, listed with its legend after the plot, wrapped to the
+ * width; 40 columns at the least. */
+static void text_plots_list_their_legend_after_the_plot(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	setenv("COLUMNS", "30", 1);
+	REPORT(&r, dir, "--terminal", "--runs", "1-4");
+	unsetenv("COLUMNS");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	const char *loss = strstr(r.out, "loss-1.gp\n"), *depth = strstr(r.out, "depth-1.gp\n");
+	assert_non_null(loss);
+	assert_non_null(depth);
+	char *plot = strndup(loss, (size_t)(depth - loss));
+	static const char legend[] = "\nA  sigmoid d=2 plain\n"
+				     "B  sigmoid d=2 residual alpha 1.0\n"
+				     "C  relu d=2 plain [diverged]\n"
+				     "D  sigmoid d=3 plain\n"
+				     "E  x: where a diverged or killed run\n"
+				     "   stopped\n";
+	const char *listed = strstr(plot, legend);
+	if (!listed)
+		fail_msg("no legend after the loss plot:\n%s", plot);
+	assert_string_equal(listed, legend); /* the last thing of the plot */
+	/* the plot above it: the letters, and no key */
+	char *drawn = strndup(plot, (size_t)(listed - plot));
+	assert_non_null(strchr(drawn + strlen("loss-1.gp\n"), 'D'));
+	assert_null(strstr(drawn, "sigmoid d=2"));
+	assert_true(widest_line(r.out) <= 40);
+	free(drawn);
+	free(plot);
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1853,6 +1899,7 @@ int main(void)
 		cmocka_unit_test(evals_panels_count_lines_not_configurations),
 		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
 		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
+		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

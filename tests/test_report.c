@@ -1821,7 +1821,7 @@ static void long_run_names_wrap_in_heatmap_titles(void **state)
 
 /* A text plot has no key (gnuplot's dumb terminal draws it over the curves): each
  * curve's points are a letter, listed with its legend after the plot, wrapped to the
- * width; 40 columns at the least. */
+ * width; 40 columns at the least, titles wrapped to them. */
 static void text_plots_list_their_legend_after_the_plot(void **state)
 {
 	(void)state;
@@ -1852,6 +1852,8 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	char *drawn = strndup(plot, (size_t)(listed - plot));
 	assert_non_null(strchr(drawn + strlen("loss-1.gp\n"), 'D'));
 	assert_null(strstr(drawn, "sigmoid d=2"));
+	/* the title, too wide for 40 columns, wrapped again rather than left out */
+	assert_contains(drawn, "training loss: xavier_normal,");
 	assert_true(widest_line(r.out) <= 40);
 	free(drawn);
 	free(plot);

@@ -1,6 +1,6 @@
 /* Rendering the scripts with gnuplot, a runtime dependency: each script runs in the
  * output directory, and whatever gnuplot says on stderr is passed on as a warning. */
-#include "report/report.h"
+#include "report/figure.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -376,6 +376,39 @@ static bool stretch_edge(struct strbuf *out, const char *line, const struct key_
 	return false;
 }
 
+/* A title wrapped for a picture (FIGURE_TITLE_COLUMNS) is wrapped again for a narrower
+ * text plot, whose terminal leaves out a title line wider than itself. Returns whether
+ * line (line_length bytes, its newline included) sets a title ('...' pieces joined by
+ * . "\n" .), appended rewrapped. */
+static bool rewrap_title(struct strbuf *out, const char *line, size_t line_length,
+			 int columns)
+{
+	static const char *const commands[] = {"set title '", "set multiplot title '"};
+	static const char separator[] = " . \"\\n\" . ";
+	for (int c = 0; c < 2; c++) {
+		size_t length = strlen(commands[c]) - 1;
+		if (strncmp(line, commands[c], length + 1))
+			continue;
+		strbuf_add(out, line, length);
+		const char *at = line + length;
+		for (bool first = true; *at == '\''; first = false) {
+			struct strbuf piece;
+			strbuf_init(&piece);
+			at = read_quoted(at, &piece);
+			if (!first)
+				strbuf_puts(out, separator);
+			wrapped_title(out, piece.text, columns - 4);
+			strbuf_free(&piece);
+			if (strncmp(at, separator, strlen(separator)))
+				break;
+			at += strlen(separator);
+		}
+		strbuf_add(out, at, (size_t)(line + line_length - at));
+		return true;
+	}
+	return false;
+}
+
 /* Swaps a script's terminal for gnuplot's dumb (text) terminal, which has no enhanced
  * text (10^{-5} becomes 1e-5) and needs wider margins for its tick labels; its curves
  * become letters, listed in legend_text. */
@@ -421,6 +454,7 @@ static void as_text_plot(struct strbuf *out, const char *script, struct strbuf *
 			strbuf_puts(out, "\n");
 			free(command);
 		} else if (stretch_edge(out, line, &room, rows)) {
+		} else if (rewrap_title(out, line, length, columns)) {
 		} else if (!strncmp(line, "set terminal ", 13)) {
 			strbuf_printf(out, "set terminal dumb size %d,%d\n", columns, rows);
 		} else if (!strncmp(line, "set output ", 11)) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "report/figure.h"
 #include "report/report.h"
 #include "util/file.h"
 #include "util/strbuf.h"
@@ -1811,6 +1812,17 @@ static void long_run_names_wrap_in_heatmap_titles(void **state)
 	snprintf(whole, sizeof whole, "Heatmap of run 1 (%s)", name);
 	assert_contains(index, whole);
 	free(index);
+	/* no comma or space to break at: cut after 80 characters, never inside one's bytes
+	 * or a quote's escape */
+	struct strbuf long_word, title, expected;
+	strbuf_init(&long_word), strbuf_init(&title), strbuf_init(&expected);
+	for (int i = 0; i < 79; i++)
+		strbuf_puts(&long_word, "\xc3\xa9"); /* e acute */
+	strbuf_puts(&long_word, "'x");
+	wrapped_title(&title, long_word.text, 80);
+	strbuf_printf(&expected, "'%.158s''' . \"\\n\" . 'x'", long_word.text);
+	assert_string_equal(title.text, expected.text);
+	strbuf_free(&long_word), strbuf_free(&title), strbuf_free(&expected);
 	if (!gnuplot_available())
 		return;
 	REPORT(&r, dir, "--out", "rendered");

@@ -183,7 +183,9 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 			high = high < described[k].blocks - 1 ? high : described[k].blocks - 1;
 			struct strbuf panel_title;
 			strbuf_init(&panel_title);
-			if (high > low)
+			if (!described[k].blocks) /* its runs logged no alpha (crashed at once) */
+				strbuf_printf(&panel_title, "%s, no alpha logged", legend.text);
+			else if (high > low)
 				strbuf_printf(&panel_title, "%s, blocks %d-%d of %d", legend.text, low,
 					      high, described[k].blocks);
 			else

@@ -157,6 +157,7 @@ static const char element_separator[] = ", \\\n";
 
 /* One element of a plot command, taken apart. */
 struct plot_element {
+	struct strbuf raw;   /* the element as the script has it */
 	struct strbuf head;  /* up to " with " (the data and its columns) */
 	struct strbuf style; /* what follows the style word, without title and point options */
 	struct strbuf title; /* the title, unescaped; empty for notitle */
@@ -181,14 +182,13 @@ static const char *read_quoted(const char *text, struct strbuf *out)
  * with legends of their own. */
 static void parse_element(const char *element, size_t length, struct plot_element *parsed)
 {
-	strbuf_init(&parsed->head), strbuf_init(&parsed->style), strbuf_init(&parsed->title);
-	char *text = xstrdup(element);
-	text[length] = '\0';
-	parsed->titled = false;
-	parsed->dropped = strstr(text, "filledcurves") || strstr(text, "ps variable");
+	strbuf_init(&parsed->raw), strbuf_init(&parsed->head), strbuf_init(&parsed->style);
+	strbuf_init(&parsed->title);
+	strbuf_add(&parsed->raw, element, length);
+	char *text = xstrdup(parsed->raw.text);
+	parsed->titled = parsed->dropped = parsed->points = false;
 	char *with = strstr(text, " with ");
-	if (!with) { /* not one of gtrack's curves: kept as it is */
-		strbuf_puts(&parsed->head, text);
+	if (!with) { /* not one of gtrack's curves */
 		free(text);
 		return;
 	}
@@ -203,7 +203,8 @@ static void parse_element(const char *element, size_t length, struct plot_elemen
 		read_quoted(title + strlen(" title "), &parsed->title);
 		parsed->titled = true;
 	}
-	*end = '\0';
+	*end = '\0'; /* what follows is the title, a name: data */
+	parsed->dropped |= strstr(options, "filledcurves") || strstr(options, "ps variable");
 	/* the options, less those a letter replaces or points do not take */
 	bool skip_value = false;
 	for (char *word = strtok(options, " "); word; word = strtok(NULL, " ")) {
@@ -218,7 +219,8 @@ static void parse_element(const char *element, size_t length, struct plot_elemen
 
 static void plot_element_free(struct plot_element *parsed)
 {
-	strbuf_free(&parsed->head), strbuf_free(&parsed->style), strbuf_free(&parsed->title);
+	strbuf_free(&parsed->raw), strbuf_free(&parsed->head), strbuf_free(&parsed->style);
+	strbuf_free(&parsed->title);
 }
 
 /* The letter of an element: its title's (a new one for a title not seen before), else
@@ -281,19 +283,16 @@ static void rewrite_element(const struct plot_element *parsed, void *context)
 	if (rewrite->any)
 		strbuf_puts(rewrite->out, ", \\\n     ");
 	rewrite->any = true;
-	strbuf_puts(rewrite->out, parsed->head.text);
-	if (!parsed->style.length && letter < 0) /* not a curve of gtrack's */
-		return;
-	if (letter < 0)
-		strbuf_printf(rewrite->out, " with lines%s notitle", parsed->style.text);
+	if (letter < 0) /* no curve of the legend: drawn as it was */
+		strbuf_puts(rewrite->out, parsed->raw.text);
 	else
-		strbuf_printf(rewrite->out, " with %s%s pt '%c' notitle",
+		strbuf_printf(rewrite->out, "%s with %s%s pt '%c' notitle", parsed->head.text,
 			      parsed->points ? "points" : "linespoints", parsed->style.text,
 			      letters[letter % LETTER_COUNT]);
 }
 
-/* The plot commands of script ("plot " and its continuation lines), each handed to
- * visit with the text after "plot " and its length including the final newline. */
+/* The length of the plot command at line, its continuation lines and its final newline
+ * included. */
 static size_t plot_command_length(const char *line)
 {
 	const char *end = line;

@@ -1263,8 +1263,10 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	command_result_free(&r);
 }
 
-/* A run that trains its residual scale gets a figure of alpha per block over steps; a
- * run with a fixed alpha does not. */
+/* Runs that train their residual scale get a figure of alpha per block over steps; a
+ * run with a fixed alpha does not. Run 5 is run 2 with another seed that diverged after
+ * step 1: the two are one curve per block (their mean, with a min-max band) and an x
+ * where the diverged seed's alpha was last finite. */
 static void trained_alpha_matches_the_golden_file(void **state)
 {
 	(void)state;
@@ -1273,18 +1275,25 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 2, 5, 7, 1);
 	if (sqlite3_exec(db,
-			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE id = 2;"
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0"
+			 " WHERE id IN (2, 5);"
+			 "UPDATE runs SET status = 'diverged' WHERE id = 5;"
 			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
 			 " SELECT 2, step, block, 0.125 * step * (1 + block), 0.5 FROM steps,"
 			 " (SELECT 0 AS block UNION ALL SELECT 1) WHERE run_id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 5, step, block, CASE WHEN step < 2 THEN 0.25 * step * (1 + block)"
+			 " END, 0.5 FROM steps, (SELECT 0 AS block UNION ALL SELECT 1)"
+			 " WHERE run_id = 5;"
 			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
 			 " SELECT 1, step, 0, 1.0, 0.0 FROM steps WHERE run_id = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		fail_msg("%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2");
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2,5");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
 	static const char *const scripts[] = {"alpha-1.gp"};
@@ -1293,8 +1302,15 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	assert_false(file_exists(path));
 	snprintf(path, sizeof path, "%s/out/index.html", dir);
 	char *index = read_file(path);
-	assert_contains(index, "sig-res: 2 blocks, 1 seed, mean final alpha 0.38.");
+	assert_contains(index, "sig-res [1 of 2 seeds diverged] (2 seeds): 2 blocks, 2 seeds, "
+			       "mean final alpha 0.38.");
 	free(index);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered", "--runs", "1,2,5");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
 }
 
 /* Defect 1 of issue 12: a diverged run's profile above the axis set by the finished runs

@@ -28,18 +28,24 @@ set border 3 lw 1
 set tics nomirror out
 set datafile missing "NaN"
 
-# run 2: step alpha
+# runs 2 and 1 more seeds: step, arithmetic mean, min and max of alpha
 $alpha2_0 << EOD
-0 0
-1 0.125
-2 0.25
+0 0 0 0
+1 0.1875 0.125 0.25
+2 0.25 0.25 0.25
 EOD
 
-# run 2: step alpha
+# runs 2 and 1 more seeds: step, arithmetic mean, min and max of alpha
 $alpha2_1 << EOD
-0 0
-1 0.25
-2 0.5
+0 0 0 0
+1 0.375 0.25 0.5
+2 0.5 0.5 0.5
+EOD
+
+# where diverged or killed runs stopped: step, alpha (held within the axis), colour
+$stopped1 << EOD
+1 0.25 4456788
+1 0.5 9950782
 EOD
 
 
@@ -53,9 +59,12 @@ set lmargin at screen 0.0791
 set rmargin at screen 0.4571
 set tmargin at screen 0.7919
 set bmargin at screen 0.1675
-set title 'sig-res, blocks 0-1 of 2' noenhanced
+set title 'sig-res [1 of 2 seeds diverged] (2 seeds), blocks 0-1 of 2' noenhanced
 set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $alpha2_0 using 1:2 with lines lc rgb '#440154' dt 1 title 'block 0' noenhanced, \
-     $alpha2_1 using 1:2 with lines lc rgb '#97d63e' dt 1 title 'block 1' noenhanced
+plot $alpha2_0 using 1:3:4 with filledcurves lc rgb '#440154' fs transparent solid 0.2 noborder notitle, \
+     $alpha2_0 using 1:2 with lines lc rgb '#440154' dt 1 title 'block 0' noenhanced, \
+     $alpha2_1 using 1:3:4 with filledcurves lc rgb '#97d63e' fs transparent solid 0.2 noborder notitle, \
+     $alpha2_1 using 1:2 with lines lc rgb '#97d63e' dt 1 title 'block 1' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 
 unset multiplot

@@ -1886,6 +1886,13 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	free(drawn);
 	free(plot);
 	command_result_free(&r);
+	/* a seed set's band is left out: the text terminal fills it with X */
+	sqlite3_close(add_seeds(dir));
+	REPORT(&r, dir, "--terminal", "--runs", "1,5");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "\nA  sig-plain (2 seeds)\n");
+	assert_null(strstr(r.out, "XXX"));
+	command_result_free(&r);
 }
 
 int main(void)

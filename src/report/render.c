@@ -193,10 +193,10 @@ static void parse_element(const char *element, size_t length, struct plot_elemen
 		return;
 	}
 	strbuf_add(&parsed->head, text, (size_t)(with - text));
-	char *options = with + strlen(" with ");
-	parsed->points = !strncmp(options, "points ", strlen("points "));
+	char *style = with + strlen(" with ");
+	parsed->points = !strncmp(style, "points ", strlen("points "));
 	parsed->dropped |= parsed->points && !strncmp(text, "NaN ", 4);
-	options += strcspn(options, " "); /* the style word */
+	char *options = style + strcspn(style, " "); /* after the style word */
 	char *title = strstr(options, " title '"), *notitle = strstr(options, " notitle");
 	char *end = title ? title : notitle ? notitle : options + strlen(options);
 	if (title) {
@@ -204,7 +204,7 @@ static void parse_element(const char *element, size_t length, struct plot_elemen
 		parsed->titled = true;
 	}
 	*end = '\0'; /* what follows is the title, a name: data */
-	parsed->dropped |= strstr(options, "filledcurves") || strstr(options, "ps variable");
+	parsed->dropped |= strstr(style, "filledcurves") || strstr(style, "ps variable");
 	/* the options, less those a letter replaces or points do not take */
 	bool skip_value = false;
 	for (char *word = strtok(options, " "); word; word = strtok(NULL, " ")) {

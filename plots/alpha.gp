@@ -1,15 +1,17 @@
-# The trained residual scale (alpha, ReZero and learned alpha) of each residual block of
-# one run against step, from block_stats: colour is the block, 0 nearest the input, on
-# the sequential palette of the colour bar.
+# The trained residual scale (model.residual.learn_alpha, e.g. ReZero) of each residual
+# block against step, from block_stats. One curve per block and configuration (runs that
+# differ only in their seed: the arithmetic mean, with a band from the smallest to the
+# largest), each panel at most ten consecutive blocks of one configuration, coloured
+# from the input side (dark) to the output side (light). The axis is set by the runs
+# that did not diverge; a run that diverged or was killed ends with an x on each block
+# where its alpha was last finite, held within the axis.
 @COMMON@
 @DATA@
-set title @TITLE@ font ",13" noenhanced
+set multiplot title @TITLE@ font ",13" noenhanced
 set xlabel "step"
 set ylabel "alpha (scale of the residual branch)"
-set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#bddf26')
-set cblabel "block (0 = input side)"
-set cbrange [0:@CBMAX@]
 set xrange [@XMIN@:@XMAX@]
-unset key
-# columns: step, alpha, block; a blank line between blocks
-plot $alpha using 1:2:3 with lines lw 2 lc palette notitle
+set yrange [@YMIN@:@YMAX@]
+set clip two
+@PANELS@
+unset multiplot

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "report/figure.h"
 #include "report/report.h"
 #include "util/file.h"
 #include "util/strbuf.h"
@@ -35,6 +36,20 @@ static const char *fixture_dir_from(const char *sql_file)
 	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
 		fail_msg("%s: %s", sql_file, message);
 	free(sql);
+	db_close(db);
+	return dir;
+}
+
+/* fixture_dir_from(sql_file), with the statements of amendment run on its database. */
+static const char *fixture_dir_amended(const char *sql_file, const char *amendment)
+{
+	const char *dir = fixture_dir_from(sql_file);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
+	if (sqlite3_exec(db, amendment, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql_file, sqlite3_errmsg(db));
 	db_close(db);
 	return dir;
 }
@@ -813,7 +828,7 @@ static void hostile_names_stay_data(void **state)
 		snprintf(path, sizeof path, "%s/faceted/%s", dir, faceted[i]);
 		script = read_file(path);
 		assert_non_null(script);
-		assert_contains(script, "set title 'he\"`touch ");
+		assert_contains(script, "set title 'he\"`touch");
 		assert_no_live_code(faceted[i], script);
 		assert_titles_noenhanced(faceted[i], script);
 		free(script);
@@ -1248,8 +1263,10 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	command_result_free(&r);
 }
 
-/* A run that trains its residual scale gets a figure of alpha per block over steps; a
- * run with a fixed alpha does not. */
+/* Runs that train their residual scale get a figure of alpha per block over steps; a
+ * run with a fixed alpha does not. Run 5 is run 2 with another seed that diverged after
+ * step 1: the two are one curve per block (their mean, with a min-max band) and an x
+ * where the diverged seed's alpha was last finite. */
 static void trained_alpha_matches_the_golden_file(void **state)
 {
 	(void)state;
@@ -1258,29 +1275,42 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 2, 5, 7, 1);
 	if (sqlite3_exec(db,
-			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE id = 2;"
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0"
+			 " WHERE id IN (2, 5);"
+			 "UPDATE runs SET status = 'diverged' WHERE id = 5;"
 			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
 			 " SELECT 2, step, block, 0.125 * step * (1 + block), 0.5 FROM steps,"
 			 " (SELECT 0 AS block UNION ALL SELECT 1) WHERE run_id = 2;"
+			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+			 " SELECT 5, step, block, CASE WHEN step < 2 THEN 0.25 * step * (1 + block)"
+			 " END, 0.5 FROM steps, (SELECT 0 AS block UNION ALL SELECT 1)"
+			 " WHERE run_id = 5;"
 			 "INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
 			 " SELECT 1, step, 0, 1.0, 0.0 FROM steps WHERE run_id = 1",
 			 NULL, NULL, NULL) != SQLITE_OK)
 		fail_msg("%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
 	struct command_result r;
-	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2");
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,2,5");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
-	static const char *const scripts[] = {"alpha-run2.gp"};
+	static const char *const scripts[] = {"alpha-1.gp"};
 	assert_golden(dir, "out", "report-alpha", scripts, 1);
-	snprintf(path, sizeof path, "%s/out/alpha-run1.gp", dir);
+	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
 	assert_false(file_exists(path));
 	snprintf(path, sizeof path, "%s/out/index.html", dir);
 	char *index = read_file(path);
-	assert_contains(index, "Trained alpha of run 2 (sig-res): 2 blocks, mean alpha 0 at step 0 "
-			       "and 0.38 at step 2.");
+	assert_contains(index, "sig-res [1 of 2 seeds diverged] (2 seeds): 2 blocks, 2 seeds, "
+			       "mean final alpha 0.38.");
 	free(index);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered", "--runs", "1,2,5");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
 }
 
 /* Defect 1 of issue 12: a diverged run's profile above the axis set by the finished runs
@@ -1531,6 +1561,20 @@ static void scripts_render_together_by_hand(void **state)
 	strbuf_free(&said);
 }
 
+/* The characters of the longest line of text (form feeds not counted). */
+static size_t widest_line(const char *text)
+{
+	size_t widest = 0;
+	for (const char *line = text; *line;) {
+		size_t characters = 0;
+		for (; *line && *line != '\n'; line++)
+			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
+		widest = characters > widest ? characters : widest;
+		line += *line == '\n';
+	}
+	return widest;
+}
+
 /* --terminal plots as wide as the terminal ($COLUMNS when stdout is not one), and a
  * reader that stops early (| head -1) is no gnuplot failure: exit 0, nothing said. */
 static void text_plots_fit_and_stop_quietly(void **state)
@@ -1544,14 +1588,7 @@ static void text_plots_fit_and_stop_quietly(void **state)
 	REPORT(&r, dir, "--terminal", "--runs", "1-4");
 	unsetenv("COLUMNS");
 	assert_int_equal(r.exit_code, 0);
-	size_t widest = 0;
-	for (const char *line = r.out; *line;) {
-		size_t characters = 0;
-		for (; *line && *line != '\n'; line++)
-			characters += ((unsigned char)*line & 0xc0) != 0x80 && *line != '\f';
-		widest = characters > widest ? characters : widest;
-		line += *line == '\n';
-	}
+	size_t widest = widest_line(r.out);
 	command_result_free(&r);
 	assert_true(widest <= 90);
 	assert_true(widest >= 80);
@@ -1669,6 +1706,195 @@ static void evals_panels_count_lines_not_configurations(void **state)
 	free(script);
 }
 
+/* The sweep fixture's residual runs train alpha, one block per hidden layer (5 to 30):
+ * before, a figure per run (36) with up to 30 curves; now one figure for the group, the
+ * three seeds of a configuration one curve per block with a band, in panels of at most
+ * ten consecutive blocks (1 + 1 + 2 + 3 panels per activation), and the diverged relu
+ * runs end with x marks. */
+static void alpha_combines_seeds_in_panels_of_at_most_ten_blocks(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report_sweep.sql",
+		"UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0 WHERE residual;"
+		"WITH RECURSIVE b(block) AS (SELECT 0 UNION ALL SELECT block + 1 FROM b"
+		" WHERE block < 29)"
+		" INSERT INTO block_stats (run_id, step, block, alpha, alpha_grad)"
+		" SELECT runs.id, steps.step, b.block, CASE WHEN steps.loss IS NULL THEN"
+		" NULL ELSE 0.01 * steps.step * (1 + b.block) + 0.001 * runs.seed END, 0.5"
+		" FROM runs JOIN steps ON steps.run_id = runs.id JOIN b ON b.block <"
+		" runs.depth WHERE runs.residual");
+	char path[1024];
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/out/alpha-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
+	assert_false(file_exists(path));
+	char **commands;
+	int count = plot_commands(script, &commands), all_titles = 0;
+	assert_int_equal(count, 3 * (1 + 1 + 2 + 3));
+	for (int c = 0; c < count; c++) {
+		int curves, titles;
+		count_elements(commands[c], &curves, &titles);
+		if (curves > 10 || curves < 1)
+			fail_msg("alpha-1.gp: panel %d draws %d curves", c + 1, curves);
+		all_titles += curves;
+		free(commands[c]);
+	}
+	free(commands);
+	/* every block of every configuration once: 3 activations x (5 + 10 + 20 + 30) */
+	assert_int_equal(all_titles, 3 * 65);
+	assert_contains(script, "arithmetic mean, min and max of alpha");
+	assert_contains(script, "set title 'relu d=30 [diverged] (3 seeds), blocks 20-29 of 30' noenhanced");
+	assert_contains(script, "title 'x: where a diverged or killed run stopped'");
+	free(script);
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	assert_contains(index, "sigmoid d=5 (3 seeds): 5 blocks, 3 seeds, mean final alpha");
+	free(index);
+}
+
+/* The lines of the first title that script sets with command ("set title "): its
+ * single-quoted pieces joined by . "\n" ., unescaped. Returns their number. */
+static int title_lines(const char *script, const char *command, char lines[][256], int most)
+{
+	const char *at = strstr(script, command);
+	if (!at)
+		fail_msg("no '%s' in the script", command);
+	at += strlen(command);
+	int count = 0;
+	while (*at == '\'' && count < most) {
+		size_t length = 0;
+		for (at++; *at && !(at[0] == '\'' && at[1] != '\''); at++) {
+			at += at[0] == '\'' && at[1] == '\''; /* '' is a quote */
+			if (length < 255)
+				lines[count][length++] = *at;
+		}
+		lines[count++][length] = '\0';
+		at += *at == '\'';
+		static const char separator[] = " . \"\\n\" . ";
+		if (strncmp(at, separator, strlen(separator)))
+			break;
+		at += strlen(separator);
+	}
+	return count;
+}
+
+/* A run named like a sweep's run, 129 characters: the heatmap's title wraps into lines
+ * of at most 80 characters, after commas between name fields and never inside braces
+ * (a residual setup "{form: pre, block: 2, ...}") or a quote's escape; the caption
+ * keeps the whole name. */
+static void long_run_names_wrap_in_heatmap_titles(void **state)
+{
+	(void)state;
+	static const char name[] = "it's-residual-setups:model.activation=sigmoid,model.depth=31,"
+				   "model.residual={form: pre, block: 2, init: zero_last},lr=0.01,"
+				   "seed=1";
+	assert_int_equal(strlen(name), 129);
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET name = 'it''s-residual-setups:model.activation=sigmoid,"
+			      "model.depth=31,model.residual={form: pre, block: 2, init: zero_last},"
+			      "lr=0.01,seed=1' WHERE id = 1");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/heatmap-run1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	char lines[8][256], joined[1024] = "";
+	int count = title_lines(script, "set title ", lines, 8);
+	assert_true(count >= 2);
+	for (int l = 0; l < count; l++) {
+		int braces = 0;
+		for (const char *c = lines[l]; *c; c++)
+			braces += (*c == '{') - (*c == '}');
+		if (strlen(lines[l]) > 80 || braces)
+			fail_msg("title line %d: '%s'", l + 1, lines[l]);
+		strcat(joined, lines[l]);
+		strcat(joined, l + 1 < count && lines[l][strlen(lines[l]) - 1] != ',' ? " " : "");
+	}
+	char whole[256];
+	snprintf(whole, sizeof whole, "run 1 %s", name);
+	assert_string_equal(joined, whole);
+	free(script);
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	snprintf(whole, sizeof whole, "Heatmap of run 1 (%s)", name);
+	assert_contains(index, whole);
+	free(index);
+	/* no comma or space to break at: cut after 80 characters, never inside one's bytes
+	 * or a quote's escape */
+	struct strbuf long_word, title, expected;
+	strbuf_init(&long_word), strbuf_init(&title), strbuf_init(&expected);
+	for (int i = 0; i < 79; i++)
+		strbuf_puts(&long_word, "\xc3\xa9"); /* e acute */
+	strbuf_puts(&long_word, "'x");
+	wrapped_title(&title, long_word.text, 80);
+	strbuf_printf(&expected, "'%.158s''' . \"\\n\" . 'x'", long_word.text);
+	assert_string_equal(title.text, expected.text);
+	strbuf_free(&long_word), strbuf_free(&title), strbuf_free(&expected);
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	command_result_free(&r);
+}
+
+/* A text plot has no key (gnuplot's dumb terminal draws it over the curves): each
+ * curve's points are a letter, listed with its legend after the plot, wrapped to the
+ * width; 40 columns at the least, titles wrapped to them. */
+static void text_plots_list_their_legend_after_the_plot(void **state)
+{
+	(void)state;
+	if (!gnuplot_available())
+		skip();
+	const char *dir = fixture_dir();
+	struct command_result r;
+	setenv("COLUMNS", "30", 1);
+	REPORT(&r, dir, "--terminal", "--runs", "1-4");
+	unsetenv("COLUMNS");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, "");
+	const char *loss = strstr(r.out, "loss-1.gp\n"), *depth = strstr(r.out, "depth-1.gp\n");
+	assert_non_null(loss);
+	assert_non_null(depth);
+	char *plot = strndup(loss, (size_t)(depth - loss));
+	static const char legend[] = "\nA  sigmoid d=2 plain\n"
+				     "B  sigmoid d=2 residual alpha 1.0\n"
+				     "C  relu d=2 plain [diverged]\n"
+				     "D  sigmoid d=3 plain\n"
+				     "E  x: where a diverged or killed run\n"
+				     "   stopped\n";
+	const char *listed = strstr(plot, legend);
+	if (!listed)
+		fail_msg("no legend after the loss plot:\n%s", plot);
+	assert_string_equal(listed, legend); /* the last thing of the plot */
+	/* the plot above it: the letters, and no key */
+	char *drawn = strndup(plot, (size_t)(listed - plot));
+	assert_non_null(strchr(drawn + strlen("loss-1.gp\n"), 'D'));
+	assert_null(strstr(drawn, "sigmoid d=2"));
+	/* the title, too wide for 40 columns, wrapped again rather than left out */
+	assert_contains(drawn, "training loss: xavier_normal,");
+	assert_true(widest_line(r.out) <= 40);
+	free(drawn);
+	free(plot);
+	command_result_free(&r);
+	/* a seed set's band is left out: the text terminal fills it with X */
+	sqlite3_close(add_seeds(dir));
+	REPORT(&r, dir, "--terminal", "--runs", "1,5");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "\nA  sig-plain (2 seeds)\n");
+	assert_null(strstr(r.out, "XXX"));
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1708,6 +1934,9 @@ int main(void)
 		cmocka_unit_test(writing_replaces_a_link),
 		cmocka_unit_test(a_folder_from_before_manifests_is_still_ours),
 		cmocka_unit_test(evals_panels_count_lines_not_configurations),
+		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
+		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
+		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,7 +119,7 @@ static int choose_facet(const struct report *report, const struct run_group *set
 
 /* A colour of a sequential palette (viridis, without its lightest yellows, which
  * vanish on white) for level out of levels. */
-static void sequential_colour(char colour[8], int level, int levels)
+void sequential_colour(char colour[8], int level, int levels)
 {
 	static const double anchors[][3] = {
 		{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {189, 223, 38},

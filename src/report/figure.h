@@ -79,6 +79,11 @@ struct value_range {
 int step_series_block(struct report *report, struct strbuf *data, const char *name,
 		      const struct run_group *set, const char *sql, const char *what,
 		      struct value_range *range);
+/* The same with the arithmetic mean, for values that are not spread over decades and
+ * may be zero or negative (a trained alpha): "step mean low high" rows. */
+int linear_step_series_block(struct report *report, struct strbuf *data, const char *name,
+			     const struct run_group *set, const char *sql, const char *what,
+			     struct value_range *range);
 /* The axis limits for a value range: whole decades over the positive values when none
  * is negative, else padded. */
 void value_range_axis(const struct value_range *range, char *low, char *high, size_t size);
@@ -94,6 +99,11 @@ int stop_point(struct report *report, const char *sql, long long run_id, long lo
  * run that ran off the scale is marked at its edge. */
 void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,
 		     const char *colour);
+/* Appends to markers one put_stop_marker row for the runs of the set that stopped, at
+ * the mean of their stop_point(sql) (a step-independent sql: ?2 is not bound), when
+ * there are any. Returns 0, or -1 with a message. */
+int stopped_run_markers(struct report *report, const struct run_group *set, const char *sql,
+			const char *colour, double low, double high, struct strbuf *markers);
 double geometric_mean_ratio(const struct report *report, const struct run_group *set,
 			    bool later);
 
@@ -118,6 +128,15 @@ void panel_layout(struct panel_layout *layout, int legend_rows);
 /* A curve's legend: plain text, quoted for gnuplot and marked noenhanced so that names
  * such as he_normal print as they are. */
 void curve_title(struct strbuf *plot, const char *text);
+/* Titles wrap at name fields so they stay inside their figure (about 80 characters at
+ * a figure's title font) or their panel (a 430-pixel cell). */
+#define FIGURE_TITLE_COLUMNS 80
+#define PANEL_TITLE_COLUMNS 60
+/* Appends text as a gnuplot string expression ('line' . "\n" . 'line') of lines of at
+ * most columns characters, broken after a comma between name fields (never inside
+ * braces), else at a space, else anywhere; each line escaped on its own, so no escape is
+ * cut. For titles marked noenhanced; captions keep the whole text. */
+void wrapped_title(struct strbuf *out, const char *text, int columns);
 /* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
 void figure_title(struct strbuf *out, const char *what, const struct strbuf *common);
 
@@ -171,6 +190,9 @@ struct facet_plan {
 };
 /* lines_per_curve: the lines each seed set draws in a panel (2 for a train and a
  * validation series), which count toward a panel's limit. */
+/* A colour "#rrggbb" of the figures' sequential palette (viridis without its lightest
+ * yellows) for level out of levels, level 0 the darkest. */
+void sequential_colour(char colour[8], int level, int levels);
 int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
 		      int lines_per_curve, struct facet_plan *plan);
 void report_facet_plan_free(struct facet_plan *plan);
@@ -187,7 +209,7 @@ int weight_grad_profile_figure(struct report *report, const struct run_group *gr
 			       int index);
 int delta_profile_figure(struct report *report, const struct run_group *group, int index);
 int heatmap_figure(struct report *report, const struct report_run *run);
-int alpha_figure(struct report *report, const struct report_run *run);
+int alpha_figure(struct report *report, const struct run_group *group, int index);
 int loss_figure(struct report *report, const struct run_group *group, int index);
 int depth_figure(struct report *report, const struct run_group *group, int index);
 int residual_figure(struct report *report, const struct run_group *group, int index);

@@ -1,6 +1,11 @@
-/* The trained residual scales of one run (model.residual.learn_alpha): alpha of every
- * block against step, from block_stats, coloured by block. Runs with a fixed alpha have
- * no figure: their alpha is a constant of the spec. */
+/* The trained residual scales (model.residual.learn_alpha, e.g. ReZero): alpha of every
+ * block against step, one figure per group of runs. Runs that differ only in seed are
+ * one curve per block, the arithmetic mean with a min-max band (alpha starts at 0 and
+ * may turn negative, so not a geometric mean). A configuration's blocks are cut into
+ * panels of at most ALPHA_PANEL_BLOCKS consecutive blocks, coloured on the sequential
+ * palette from the input side: a 30-block network is three readable panels rather than
+ * 30 curves in one. A run that diverged or was killed ends with an x on each block's
+ * curve. Runs with a fixed alpha have no figure: their alpha is a constant of the spec. */
 #include "report/figure.h"
 
 #include <math.h>
@@ -10,88 +15,225 @@
 
 #include "util/error.h"
 
-int alpha_figure(struct report *report, const struct report_run *run)
+/* More curves than this in one panel stop being told apart by colour. */
+#define ALPHA_PANEL_BLOCKS 10
+
+/* One configuration (seed set): its blocks, its panels and its caption's number. */
+struct alpha_set {
+	int blocks;         /* the most blocks any of its runs logged */
+	int first_panel;    /* its blocks fill panels first_panel, first_panel + 1, ... */
+	double final_alpha; /* the mean over runs of the mean alpha at each run's last step */
+};
+
+static bool trains_alpha(const struct report *report, const struct report_run *run)
 {
-	if (strcmp(report_value(report, run, "residual_learn_alpha"), "1"))
-		return 0;
+	return !strcmp(report_value(report, run, "residual_learn_alpha"), "1");
+}
+
+/* The set's block count and mean final alpha (NaN when no run has a finite one). */
+static int describe_set(struct report *report, const struct run_group *set,
+			struct alpha_set *out)
+{
 	sqlite3_stmt *s = NULL;
-	struct strbuf data, title, plain_title;
-	strbuf_init(&data), strbuf_init(&title), strbuf_init(&plain_title);
-	int result = -1, rows = 0, blocks = 0, previous_block = -1;
-	long long first_step = -1, last_step = -1;
-	double first_mean = 0, last_mean = 0;
-	if (sqlite3_prepare_v2(report->db, "SELECT step, alpha, block FROM block_stats WHERE"
-					   " run_id = ? ORDER BY block, step", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, run->id) != SQLITE_OK) {
+	int result = -1, finite = 0;
+	double sum = 0;
+	out->blocks = 0;
+	if (sqlite3_prepare_v2(report->db,
+			       "SELECT max(block) + 1, (SELECT avg(alpha) FROM block_stats WHERE"
+			       " run_id = ?1 AND step = (SELECT max(step) FROM block_stats WHERE"
+			       " run_id = ?1)) FROM block_stats WHERE run_id = ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
 		error("database: %s", sqlite3_errmsg(report->db));
 		goto done;
 	}
-	strbuf_printf(&data, "# run %lld: step alpha block (block_stats)\n$alpha << EOD\n", run->id);
-	int rc;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		long long step = sqlite3_column_int64(s, 0);
-		int block = sqlite3_column_int(s, 2);
-		if (block != previous_block && rows)
-			strbuf_puts(&data, "\n"); /* a new line for each block */
-		blocks += block != previous_block;
-		previous_block = block;
-		strbuf_printf(&data, "%lld", step);
-		put_value(&data, s, 1);
-		strbuf_printf(&data, " %d\n", block);
-		first_step = first_step < 0 || step < first_step ? step : first_step;
-		last_step = step > last_step ? step : last_step;
-		rows++;
+	for (int m = 0; m < set->count; m++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, report->runs[set->members[m]].id);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			error("database: %s", sqlite3_errmsg(report->db));
+			goto done;
+		}
+		int blocks = sqlite3_column_int(s, 0);
+		double alpha = sqlite3_column_double(s, 1);
+		out->blocks = blocks > out->blocks ? blocks : out->blocks;
+		if (sqlite3_column_type(s, 1) != SQLITE_NULL && isfinite(alpha))
+			sum += alpha, finite++;
 	}
-	strbuf_puts(&data, "EOD\n\n");
-	if (rc != SQLITE_DONE) {
-		error("database: %s", sqlite3_errmsg(report->db));
-		goto done;
+	out->final_alpha = finite ? sum / finite : NAN;
+	result = 0;
+done:
+	sqlite3_finalize(s);
+	return result;
+}
+
+/* The SQL of block's series ("step, alpha" of run ?1) and of where a stopped run's alpha
+ * was last finite; the block is a number, so it is written into the statement. */
+static void block_sql(char *series, char *stop, size_t size, int block)
+{
+	snprintf(series, size, "SELECT step, alpha FROM block_stats WHERE run_id = ?1 AND block"
+			       " = %d ORDER BY step", block);
+	snprintf(stop, size, "SELECT step, alpha FROM block_stats WHERE run_id = ?1 AND block ="
+			     " %d AND alpha IS NOT NULL AND abs(alpha) < 1e308 ORDER BY step DESC"
+			     " LIMIT 1", block);
+}
+
+static int panels_of(int blocks)
+{
+	return blocks > 0 ? (blocks + ALPHA_PANEL_BLOCKS - 1) / ALPHA_PANEL_BLOCKS : 1;
+}
+
+int alpha_figure(struct report *report, const struct run_group *group, int index)
+{
+	/* the runs of the group that train alpha */
+	struct run_group trained = {xcalloc((size_t)group->count + 1, sizeof(int)), 0};
+	for (int m = 0; m < group->count; m++)
+		if (trains_alpha(report, &report->runs[group->members[m]]))
+			trained.members[trained.count++] = group->members[m];
+	struct run_group *sets = NULL;
+	int set_count = trained.count ? report_seed_sets(report, &trained, false, NULL, &sets) : 0;
+	struct alpha_set *described = xcalloc((size_t)set_count + 1, sizeof *described);
+	struct strbuf data, panels, title, caption, escaped, legend;
+	strbuf_init(&data), strbuf_init(&panels), strbuf_init(&title), strbuf_init(&caption);
+	strbuf_init(&escaped), strbuf_init(&legend);
+	struct strbuf *plots = NULL, *markers = NULL;
+	int panel_count = 0, result = -1;
+	for (int k = 0; k < set_count; k++) {
+		if (describe_set(report, &sets[k], &described[k]))
+			goto done;
+		described[k].first_panel = panel_count;
+		panel_count += panels_of(described[k].blocks);
 	}
-	if (!rows) {
+	bool logged = false;
+	for (int k = 0; k < set_count; k++)
+		logged |= described[k].blocks > 0;
+	if (!logged) { /* no run that trains alpha logged it */
 		result = 0;
 		goto done;
 	}
-	/* the caption's numbers: the mean alpha over blocks at the first and last step */
-	sqlite3_finalize(s);
-	s = NULL;
-	if (sqlite3_prepare_v2(report->db, "SELECT avg(alpha) FILTER (WHERE step = ?2),"
-					   " avg(alpha) FILTER (WHERE step = ?3) FROM block_stats"
-					   " WHERE run_id = ?1", -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, run->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 2, first_step) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 3, last_step) != SQLITE_OK || sqlite3_step(s) != SQLITE_ROW) {
-		error("database: %s", sqlite3_errmsg(report->db));
-		goto done;
+	plots = xcalloc((size_t)panel_count, sizeof *plots);
+	markers = xcalloc((size_t)panel_count, sizeof *markers);
+	for (int p = 0; p < panel_count; p++)
+		strbuf_init(&plots[p]), strbuf_init(&markers[p]);
+	struct value_range range = {0}, stopped_range = {0};
+	long long first_step = -1, last_step = -1;
+	char series_sql[256], stop_sql[256];
+	for (int k = 0; k < set_count; k++) {
+		const struct run_group *set = &sets[k];
+		bool stopped = set_has_stopped_run(report, set);
+		for (int m = 0; m < set->count; m++) {
+			const struct report_run *run = &report->runs[set->members[m]];
+			if (run->first_step >= 0 && (first_step < 0 || run->first_step < first_step))
+				first_step = run->first_step;
+			last_step = run->last_step > last_step ? run->last_step : last_step;
+		}
+		for (int b = 0; b < described[k].blocks; b++) {
+			char block[48];
+			snprintf(block, sizeof block, "alpha%lld_%d",
+				 report->runs[set->members[0]].id, b);
+			block_sql(series_sql, stop_sql, sizeof series_sql, b);
+			int rows = linear_step_series_block(report, &data, block, set, series_sql,
+							    "alpha", stopped ? &stopped_range : &range);
+			if (rows < 0)
+				goto done;
+			struct curve_style style = {.dash = 1, .point = 7};
+			sequential_colour(style.colour, b, described[k].blocks);
+			struct strbuf *plot = &plots[described[k].first_panel + b / ALPHA_PANEL_BLOCKS];
+			if (set->count > 1 && rows)
+				styled_band(plot, block, &style);
+			char name[32];
+			snprintf(name, sizeof name, "block %d", b);
+			styled_curve(plot, rows ? block : "NaN", "1:2", "lines", &style, name);
+		}
 	}
-	first_mean = sqlite3_column_type(s, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 0);
-	last_mean = sqlite3_column_type(s, 1) == SQLITE_NULL ? NAN : sqlite3_column_double(s, 1);
-	strbuf_printf(&plain_title, "trained alpha per block: run %lld %s", run->id, run->name);
-	if (strcmp(run->status, "finished"))
-		strbuf_printf(&plain_title, " [%s]", run->status);
-	report_gnuplot_string(&title, plain_title.text);
-	char stem[64], xmin[32], xmax[32], cbmax[32];
-	snprintf(stem, sizeof stem, "alpha-run%lld", run->id);
+	/* the axis is set by the runs that did not diverge, when there are any; alpha is
+	 * drawn on a linear axis (it starts at 0 and may turn negative) */
+	struct value_range *axis = range.count ? &range : &stopped_range;
+	axis->no_negative = false;
+	char ymin[32], ymax[32], xmin[32], xmax[32];
+	value_range_axis(axis, ymin, ymax, sizeof ymin);
+	for (int k = 0; k < set_count; k++) {
+		if (!set_has_stopped_run(report, &sets[k]))
+			continue;
+		for (int b = 0; b < described[k].blocks; b++) {
+			char colour[8];
+			sequential_colour(colour, b, described[k].blocks);
+			block_sql(series_sql, stop_sql, sizeof series_sql, b);
+			if (stopped_run_markers(report, &sets[k], stop_sql, colour, atof(ymin),
+						atof(ymax),
+						&markers[described[k].first_panel +
+							 b / ALPHA_PANEL_BLOCKS]))
+				goto done;
+		}
+	}
+	struct panel_grid grid;
+	panel_grid_init(&grid, panel_count, 1);
+	for (int k = 0; k < set_count; k++) {
+		const struct run_group *set = &sets[k];
+		strbuf_reset(&legend);
+		seed_set_legend(report, &trained, set, &legend);
+		if (set->count > 1)
+			strbuf_printf(&legend, " (%d seeds)", set->count);
+		char number[32];
+		strbuf_printf(&caption, " %s: %d blocks, %d seed%s, mean final alpha %s.", legend.text,
+			      described[k].blocks, set->count, set->count > 1 ? "s" : "",
+			      report_number(number, sizeof number, described[k].final_alpha));
+		for (int piece = 0; piece < panels_of(described[k].blocks); piece++) {
+			int p = described[k].first_panel + piece;
+			int low = piece * ALPHA_PANEL_BLOCKS, high = low + ALPHA_PANEL_BLOCKS - 1;
+			high = high < described[k].blocks - 1 ? high : described[k].blocks - 1;
+			struct strbuf panel_title;
+			strbuf_init(&panel_title);
+			if (!described[k].blocks) /* its runs logged no alpha (crashed at once) */
+				strbuf_printf(&panel_title, "%s, no alpha logged", legend.text);
+			else if (high > low)
+				strbuf_printf(&panel_title, "%s, blocks %d-%d of %d", legend.text, low,
+					      high, described[k].blocks);
+			else
+				strbuf_printf(&panel_title, "%s, block %d of %d", legend.text, low,
+					      described[k].blocks);
+			if (markers[p].length) {
+				char block[32];
+				snprintf(block, sizeof block, "stopped%d", p + 1);
+				strbuf_printf(&data, "# where diverged or killed runs stopped: step, alpha"
+						     " (held within the axis), colour\n$%s << EOD\n"
+						     "%sEOD\n\n", block, markers[p].text);
+				stop_markers(&plots[p], block);
+			}
+			empty_plot(&plots[p]);
+			panel_grid_cell(&panels, &grid, p, 0, panel_title.text);
+			strbuf_printf(&panels, "plot %s\n", plots[p].text);
+			strbuf_free(&panel_title);
+		}
+	}
+	report_common(report, &trained, false, NULL, &title);
+	figure_title(&escaped, "trained alpha per block", &title);
+	char stem[64];
+	snprintf(stem, sizeof stem, "alpha-%d", index);
+	/* a single step still gets a range gnuplot accepts without a warning */
 	snprintf(xmin, sizeof xmin, "%lld", first_step);
 	snprintf(xmax, sizeof xmax, "%lld", last_step > first_step ? last_step : first_step + 1);
-	snprintf(cbmax, sizeof cbmax, "%d", previous_block > 0 ? previous_block : 1);
 	struct template_value values[TEMPLATE_VALUES] = {
-		{"DATA", data.text}, {"TITLE", title.text}, {"XMIN", xmin},
-		{"XMAX", xmax},      {"CBMAX", cbmax},
+		{"DATA", data.text}, {"TITLE", escaped.text}, {"PANELS", panels.text},
+		{"YMIN", ymin},      {"YMAX", ymax},          {"XMIN", xmin},
+		{"XMAX", xmax},
 	};
-	result = write_script(report, stem, "alpha.gp", 900, 500, values, 5, false);
+	result = write_script(report, stem, "alpha.gp", grid.width, grid.height, values, 7,
+			      false);
 	if (!result) {
-		char a[32], b[32];
-		struct strbuf caption;
-		strbuf_init(&caption);
-		strbuf_printf(&caption, "Trained alpha of run %lld (%s): %d blocks, mean alpha %s "
-					"at step %lld and %s at step %lld.", run->id, run->name, blocks,
-			      report_number(a, sizeof a, first_mean), first_step,
-			      report_number(b, sizeof b, last_mean), last_step);
-		figure_html(report, stem, caption.text);
-		strbuf_free(&caption);
+		struct strbuf text;
+		strbuf_init(&text);
+		strbuf_printf(&text, "Trained alpha per block of %s, the mean over seeds with a "
+				     "min-max band.%s",
+			      title.length ? title.text : "the selected runs", caption.text);
+		figure_html(report, stem, text.text);
+		strbuf_free(&text);
 	}
 done:
-	sqlite3_finalize(s);
-	strbuf_free(&data), strbuf_free(&title), strbuf_free(&plain_title);
+	for (int p = 0; p < panel_count && plots; p++)
+		strbuf_free(&plots[p]), strbuf_free(&markers[p]);
+	free(plots), free(markers), free(described), free(trained.members);
+	report_groups_free(sets, set_count);
+	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&caption);
+	strbuf_free(&escaped), strbuf_free(&legend);
 	return result;
 }

@@ -129,7 +129,7 @@ int heatmap_figure(struct report *report, const struct report_run *run)
 	strbuf_printf(&plain_title, "run %lld %s", run->id, run->name);
 	if (strcmp(run->status, "finished"))
 		strbuf_printf(&plain_title, " [%s]", run->status);
-	report_gnuplot_string(&title, plain_title.text);
+	wrapped_title(&title, plain_title.text, FIGURE_TITLE_COLUMNS);
 	strbuf_free(&plain_title);
 	char stem[64], xmin[32], xmax[32], ymax[32], ystep[32], cbmin[32], cbmax[32];
 	snprintf(stem, sizeof stem, "heatmap-run%lld", run->id);

@@ -54,8 +54,10 @@ static const struct figure_kind figure_kinds[] = {
 	 "No selected runs differ only in their residual setup."},
 	{"Trained residual scales", "alpha",
 	 "Alpha of every residual block against step, for runs that train it "
-	 "(model.residual.learn_alpha, e.g. ReZero).",
-	 SCOPE_RUN, NULL, alpha_figure, "No selected run trains its residual scales."},
+	 "(model.residual.learn_alpha, e.g. ReZero): seeds of a configuration are one curve "
+	 "per block (the mean, with a min-max band), in panels of at most ten consecutive "
+	 "blocks coloured from the input side.",
+	 SCOPE_GROUP, alpha_figure, NULL, "No selected run trains its residual scales."},
 };
 
 static int group_runs(struct report *report, enum figure_scope scope, struct run_group **groups)

@@ -101,13 +101,75 @@ void curve_title(struct strbuf *plot, const char *text)
 	strbuf_puts(plot, " noenhanced");
 }
 
+/* The bytes of the UTF-8 character at text (1 for a stray byte, which the escaping
+ * turns into '?'). */
+static size_t character_length(const char *text)
+{
+	unsigned char c = (unsigned char)*text;
+	size_t length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	for (size_t i = 1; i < length; i++)
+		if (((unsigned char)text[i] & 0xc0) != 0x80)
+			return 1;
+	return length;
+}
+
+/* Where the line starting at text ends when it holds at most columns characters: after
+ * its last comma outside braces (name fields: "relu, d=20" or a sweep's
+ * "depth=31,residual={form: pre, block: 2}") unless that leaves the line less than half
+ * full, else at its last space outside braces, else after columns characters. *next is
+ * where the following line starts. */
+static size_t title_line(const char *text, int columns, const char **next)
+{
+	size_t at = 0, comma = 0, space = 0;
+	int depth = 0, comma_shown = 0;
+	for (int shown = 0; text[at] && shown <= columns; shown++) {
+		if (text[at] == '{')
+			depth++;
+		else if (text[at] == '}' && depth > 0)
+			depth--;
+		else if (!depth && shown < columns && text[at] == ',')
+			comma = at + 1, comma_shown = shown + 1;
+		else if (!depth && text[at] == ' ' && at > 0)
+			space = at;
+		if (shown < columns)
+			at += character_length(text + at);
+	}
+	if (!text[at]) {
+		*next = text + at;
+		return at;
+	}
+	bool half_full = comma_shown >= columns / 2;
+	size_t end = comma && (half_full || !space) ? comma : space ? space : at;
+	*next = text + end;
+	while (**next == ' ')
+		(*next)++;
+	return end;
+}
+
+void wrapped_title(struct strbuf *out, const char *text, int columns)
+{
+	const char *line = text;
+	do {
+		const char *next;
+		size_t length = title_line(line, columns, &next);
+		struct strbuf piece;
+		strbuf_init(&piece);
+		strbuf_add(&piece, line, length);
+		if (line != text)
+			strbuf_puts(out, " . \"\\n\" . ");
+		report_gnuplot_string(out, piece.text);
+		strbuf_free(&piece);
+		line = next;
+	} while (*line);
+}
+
 /* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
 void figure_title(struct strbuf *out, const char *what, const struct strbuf *common)
 {
 	struct strbuf text;
 	strbuf_init(&text);
 	strbuf_printf(&text, "%s%s%s", what, common->length ? ": " : "", common->text);
-	report_gnuplot_string(out, text.text);
+	wrapped_title(out, text.text, FIGURE_TITLE_COLUMNS);
 	strbuf_free(&text);
 }
 
@@ -195,7 +257,7 @@ void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row,
 		      (left + 72) / width, (right - 14) / width, (top - 36) / height,
 		      (bottom + 58) / height);
 	strbuf_puts(out, "set title ");
-	report_gnuplot_string(out, title);
+	wrapped_title(out, title, PANEL_TITLE_COLUMNS);
 	strbuf_puts(out, " noenhanced\n");
 	if (column == grid->columns - 1)
 		strbuf_printf(out, "set key at screen %.4f,%.4f left top vertical Left reverse "

@@ -91,15 +91,36 @@ int run_profile_blocks(struct report *report, struct strbuf *data,
 			     plottable[1]);
 }
 
-void log_stats_add(struct log_stats *stats, double value)
+/* Adds a value on the scale it is averaged on (log10 of it, or the value itself). */
+static void stats_add_level(struct log_stats *stats, double level)
 {
-	if (!(value > 0) || !isfinite(value))
-		return;
-	double level = log10(value);
 	stats->low = stats->count ? fmin(stats->low, level) : level;
 	stats->high = stats->count ? fmax(stats->high, level) : level;
 	stats->sum += level;
 	stats->count++;
+}
+
+void log_stats_add(struct log_stats *stats, double value)
+{
+	if (value > 0 && isfinite(value))
+		stats_add_level(stats, log10(value));
+}
+
+/* An arithmetic mean keeps every finite value, zero and negative ones too. */
+static void linear_stats_add(struct log_stats *stats, double value)
+{
+	if (isfinite(value))
+		stats_add_level(stats, value);
+}
+
+/* Appends " mean low high" of values added with linear_stats_add, NaN when none. */
+static void linear_stats_put(struct strbuf *out, const struct log_stats *stats)
+{
+	if (!stats->count)
+		strbuf_puts(out, " NaN NaN NaN\n");
+	else
+		strbuf_printf(out, " %.17g %.17g %.17g\n", stats->sum / stats->count, stats->low,
+			      stats->high);
 }
 
 /* Appends "mean low high" (NaN when no run has a value) and widens range. */
@@ -354,9 +375,11 @@ static void value_range_add(struct value_range *range, double value)
 	}
 }
 
-int step_series_block(struct report *report, struct strbuf *data, const char *name,
-		      const struct run_group *set, const char *sql, const char *what,
-		      struct value_range *range)
+/* A seed set's series over steps, its runs aggregated by their geometric or their
+ * arithmetic (linear) mean. */
+static int aggregate_step_series(struct report *report, struct strbuf *data, const char *name,
+				 const struct run_group *set, const char *sql, const char *what,
+				 struct value_range *range, bool linear)
 {
 	sqlite3_stmt *s = NULL;
 	struct step_rows *rows = xcalloc((size_t)set->count, sizeof *rows);
@@ -377,9 +400,10 @@ int step_series_block(struct report *report, struct strbuf *data, const char *na
 		strbuf_printf(data, "# run %lld: step %s\n$%s << EOD\n",
 			      report->runs[set->members[0]].id, what, name);
 	else
-		strbuf_printf(data, "# runs %lld and %d more seeds: step, geometric mean, min and"
+		strbuf_printf(data, "# runs %lld and %d more seeds: step, %s mean, min and"
 				    " max of %s\n$%s << EOD\n",
-			      report->runs[set->members[0]].id, set->count - 1, what, name);
+			      report->runs[set->members[0]].id, set->count - 1,
+			      linear ? "arithmetic" : "geometric", what, name);
 	/* the first run's steps, thinned evenly (its first and last kept), are the x values;
 	 * every run's value at such a step joins the aggregate */
 	int *next = xcalloc((size_t)set->count, sizeof *next), total = first->count, finite = 0;
@@ -405,12 +429,18 @@ int step_series_block(struct report *report, struct strbuf *data, const char *na
 			while (next[m] < rows[m].count && rows[m].steps[next[m]] < step)
 				next[m]++;
 			if (next[m] < rows[m].count && rows[m].steps[next[m]] == step) {
-				log_stats_add(&stats, rows[m].values[next[m]]);
+				if (linear)
+					linear_stats_add(&stats, rows[m].values[next[m]]);
+				else
+					log_stats_add(&stats, rows[m].values[next[m]]);
 				value_range_add(range, rows[m].values[next[m]]);
 			}
 		}
 		strbuf_printf(data, "%lld", step);
-		log_stats_put(data, &stats, NULL);
+		if (linear)
+			linear_stats_put(data, &stats);
+		else
+			log_stats_put(data, &stats, NULL);
 		finite += stats.count > 0;
 	}
 	free(next);
@@ -422,6 +452,20 @@ done:
 	free(rows);
 	sqlite3_finalize(s);
 	return result;
+}
+
+int step_series_block(struct report *report, struct strbuf *data, const char *name,
+		      const struct run_group *set, const char *sql, const char *what,
+		      struct value_range *range)
+{
+	return aggregate_step_series(report, data, name, set, sql, what, range, false);
+}
+
+int linear_step_series_block(struct report *report, struct strbuf *data, const char *name,
+			     const struct run_group *set, const char *sql, const char *what,
+			     struct value_range *range)
+{
+	return aggregate_step_series(report, data, name, set, sql, what, range, true);
 }
 
 void value_range_axis(const struct value_range *range, char *low, char *high, size_t size)
@@ -441,4 +485,28 @@ void value_range_axis(const struct value_range *range, char *low, char *high, si
 		snprintf(low, size, "%.17g", range->low - pad);
 		snprintf(high, size, "%.17g", range->high + pad);
 	}
+}
+
+/* One mark per seed set, not per seed: the seeds of a set stop at nearly the same point,
+ * and marks piled on one another only thicken it. */
+int stopped_run_markers(struct report *report, const struct run_group *set, const char *sql,
+			const char *colour, double low, double high, struct strbuf *markers)
+{
+	double x_sum = 0, y_sum = 0;
+	int found_count = 0;
+	for (int m = 0; m < set->count; m++) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		double x, y;
+		if (!run_stopped(run))
+			continue;
+		int found = stop_point(report, sql, run->id, 0, &x, &y);
+		if (found < 0)
+			return -1;
+		if (found)
+			x_sum += x, y_sum += y, found_count++;
+	}
+	if (found_count)
+		put_stop_marker(markers, x_sum / found_count, y_sum / found_count, low, high,
+				colour);
+	return 0;
 }

@@ -295,9 +295,10 @@ static void stage_backward(network *net, dense_layer *layer, enum stage stage)
 						  net->batch, layer->fan_out);
 		break;
 	case STAGE_ACTIVATION:
-		RNAME(activation_backward)(RNAME(network_grad_of)(net, layer->act_in),
-					   RNAME(network_grad_of)(net, layer->act), layer->act_in,
-					   layer->act, units, layer->activation, net->slope);
+		layer->saturated = RNAME(activation_backward)(
+			RNAME(network_grad_of)(net, layer->act_in),
+			RNAME(network_grad_of)(net, layer->act), layer->act_in, layer->act, units,
+			layer->activation, net->slope);
 		break;
 	case STAGE_RESIDUAL:
 		if (layer->residual)
@@ -372,7 +373,8 @@ void RNAME(network_backward)(network *net)
 }
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
- * sigmoid and tanh activations whose derivative is below 1% of its maximum. */
+ * sigmoid and tanh activations whose derivative is below 1% of its maximum (counted by
+ * the last backward). */
 VECTOR_CLONES static void activity(const network *net, const dense_layer *layer,
 				   struct layer_stats *s)
 {
@@ -387,17 +389,9 @@ VECTOR_CLONES static void activity(const network *net, const dense_layer *layer,
 		}
 		s->dead_fraction = (double)dead / units;
 	}
-	size_t n = (size_t)batch * units, saturated = 0;
-	const real *a = layer->act;
-	/* one loop per activation, each vectorised */
-	if (layer->activation == ACT_SIGMOID)
-		for (size_t i = 0; i < n; i++)
-			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
-	if (layer->activation == ACT_TANH)
-		for (size_t i = 0; i < n; i++)
-			saturated += 1 - a[i] * a[i] < (real)0.01;
+	/* counted by the backward pass, which reads every activation anyway */
 	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH)
-		s->saturated_fraction = (double)saturated / (double)n;
+		s->saturated_fraction = (double)layer->saturated / ((double)batch * units);
 }
 
 /* The global gradient norm from the per-layer norms in norm_scratch and the trained

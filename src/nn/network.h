@@ -48,6 +48,7 @@ struct RNAME(dense_layer) {
 	real *sum;      /* R's output; = operand where R does not apply */
 	real *out;      /* what the next layer's linear map reads */
 	real *carry;    /* what the skip connection carries past the next block */
+	size_t saturated; /* units the last backward found saturated (activation_backward) */
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;

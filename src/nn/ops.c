@@ -139,9 +139,10 @@ VECTOR_CLONES void RNAME(activation_forward)(real *a, const real *z, size_t n, i
 	}
 }
 
-VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const real *z,
-					     const real *a, size_t n, int kind, real slope)
+VECTOR_CLONES size_t RNAME(activation_backward)(real *dz, const real *da, const real *z,
+					       const real *a, size_t n, int kind, real slope)
 {
+	size_t saturated = 0;
 	switch (kind) {
 	case ACT_LINEAR:
 		for (size_t i = 0; i < n; i++)
@@ -149,12 +150,16 @@ VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const re
 		break;
 	case ACT_SIGMOID:
 		/* s' = s (1 - s), at most 1/4: the seed's vanishing factor */
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			dz[i] += da[i] * a[i] * (1 - a[i]);
+			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
+		}
 		break;
 	case ACT_TANH:
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			dz[i] += da[i] * (1 - a[i] * a[i]);
+			saturated += 1 - a[i] * a[i] < (real)0.01;
+		}
 		break;
 	case ACT_RELU:
 		/* the derivative at 0 is taken as 0, as PyTorch does */
@@ -191,6 +196,7 @@ VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const re
 		}
 		break;
 	}
+	return saturated;
 }
 
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)

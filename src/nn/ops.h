@@ -27,9 +27,12 @@ void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 /* a = f(z) elementwise; slope is leaky_relu's negative slope. */
 void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope);
 /* dz += da * f'(z); a = f(z) from the forward pass, so that derivatives such as
- * sigmoid's a (1 - a) need no second transcendental call. */
-void RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
-				size_t n, int kind, real slope);
+ * sigmoid's a (1 - a) need no second transcendental call. Returns how many of the n
+ * units are saturated: sigmoid and tanh ones whose derivative is below 1% of its
+ * maximum (0 for the other kinds), counted here because this pass reads every a
+ * anyway (the saturated_fraction diagnostic needs no pass of its own). */
+size_t RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
+				  size_t n, int kind, real slope);
 
 /* h = x + alpha * a */
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);

@@ -131,7 +131,6 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->velocity = xcalloc(net->parameter_count, sizeof(real));
 	if (net->optimizer != OPTIMIZER_SGD)
 		net->second_moment = xcalloc(net->parameter_count, sizeof(real));
-	net->change = xcalloc(net->parameter_count, sizeof(real));
 	net->activation_count = activation_count;
 	net->activations = xcalloc(activation_count, sizeof(real));
 	net->activation_grads = xcalloc(activation_count, sizeof(real));
@@ -151,6 +150,16 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	}
 	for (size_t b = 0; b < alpha_count; b++)
 		net->alpha[b] = (real)spec->model.residual.alpha;
+
+	size_t most_chunks = 0;
+	for (int l = 0; l < net->layer_count; l++) {
+		size_t weights = (size_t)net->layers[l].fan_out * net->layers[l].fan_in;
+		size_t chunks = (weights + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK;
+		most_chunks = chunks > most_chunks ? chunks : most_chunks;
+	}
+	net->update_chunk = xcalloc(NETWORK_UPDATE_CHUNK, sizeof(real));
+	net->chunk_norms = xcalloc(2 * most_chunks + (size_t)net->layer_count, sizeof(double));
+	net->weight_norm_after = net->chunk_norms + 2 * most_chunks;
 
 	/* Second pass: views. */
 	size_t parameter_offset = 0, activation_offset = 0, norm_offset = 0;
@@ -210,7 +219,8 @@ void RNAME(network_free)(network *net)
 	free(net->gradients);
 	free(net->velocity);
 	free(net->second_moment);
-	free(net->change);
+	free(net->update_chunk);
+	free(net->chunk_norms);
 	free(net->activations);
 	free(net->activation_grads);
 	free(net->input);
@@ -426,7 +436,9 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		s->update_ratio = NAN;
 		if (all) {
 			s->delta_norm = RNAME(norm)(layer->pre_grad, (size_t)net->batch * layer->fan_out);
-			s->weight_norm = RNAME(norm)(layer->weight, weights);
+			/* taken by the last update, when it was a logged one */
+			s->weight_norm = net->weight_norm_current ? net->weight_norm_after[l]
+								  : RNAME(network_weight_norm)(net, l);
 			s->zero_grad_fraction = (double)tiny / (double)weights;
 			if (!layer->is_output)
 				activity(net, layer, s);

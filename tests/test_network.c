@@ -299,6 +299,39 @@ static void training_step_allocates_nothing(void **state)
 	destroy(&f);
 }
 
+/* A plain network's backward (no residual connections, no norms) sets every gradient
+ * instead of zeroing the buffers and adding: the result is the same to the bit as adding
+ * to zeros (the twin made to take that path), and nothing of what the buffers held
+ * before is left (they start as NaN). */
+static void plain_backward_is_adding_to_zeros(void **state)
+{
+	(void)state;
+	static const char *const activations[] = {"relu", "sigmoid", "tanh", "gelu"};
+	for (size_t k = 0; k < sizeof activations / sizeof *activations; k++) {
+		struct fixture set, added;
+		build(&set, activations[k], "false", "cross_entropy", 5, 8);
+		build(&added, activations[k], "false", "cross_entropy", 5, 8);
+		assert_true(set.net->plain);
+		added.net->plain = false;
+		size_t count = set.net->activation_count;
+		for (size_t i = 0; i < count; i++)
+			set.net->activation_grads[i] = (real)NAN;
+		for (size_t i = 0; i < set.net->parameter_count; i++)
+			set.net->gradients[i] = (real)NAN;
+		RNAME(network_forward)(set.net);
+		RNAME(network_backward)(set.net);
+		RNAME(network_forward)(added.net);
+		RNAME(network_backward)(added.net);
+		if (memcmp(set.net->activation_grads, added.net->activation_grads,
+			   count * sizeof(real)) ||
+		    memcmp(set.net->gradients, added.net->gradients,
+			   set.net->parameter_count * sizeof(real)))
+			fail_msg("%s: a plain backward differs from adding to zeros", activations[k]);
+		destroy(&set);
+		destroy(&added);
+	}
+}
+
 /* A logged update records ||W after - W before|| / ||W before|| per layer, as computed
  * here from a copy of the weights, and moves the parameters exactly as an unlogged one
  * does, for every optimizer; the weight norm the next measure takes from it is the one
@@ -380,6 +413,7 @@ int main(void)
 		cmocka_unit_test(delta_is_the_pre_activation_gradient),
 		cmocka_unit_test(training_step_allocates_nothing),
 		cmocka_unit_test(logged_update_measures_its_ratio),
+		cmocka_unit_test(plain_backward_is_adding_to_zeros),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,6 +98,7 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->norm_eps = (real)spec->model.norm.eps;
 	net->norm_momentum = (real)spec->model.norm.momentum;
 	net->training = true;
+	net->plain = net->block_count == 0 && net->norm == NORM_NONE;
 
 	/* First pass: shapes and buffer sizes. */
 	size_t activation_count = 0, norm_state_count = 0;
@@ -305,7 +306,8 @@ static void stage_backward(network *net, dense_layer *layer, enum stage stage)
 						  net->batch, layer->fan_out);
 		break;
 	case STAGE_ACTIVATION:
-		layer->saturated = RNAME(activation_backward)(
+		layer->saturated = (net->plain ? RNAME(activation_backward_set)
+					       : RNAME(activation_backward))(
 			RNAME(network_grad_of)(net, layer->act_in),
 			RNAME(network_grad_of)(net, layer->act), layer->act_in, layer->act, units,
 			layer->activation, net->slope);
@@ -351,9 +353,14 @@ double RNAME(network_forward)(network *net)
 void RNAME(network_backward)(network *net)
 {
 	dense_layer *output = &net->layers[net->layer_count - 1];
-	/* dense_backward writes each layer's dW and db; what is added to must start at 0:
+	/* dense_backward writes each layer's dW and db. In a plain network it and the
+	 * activations' backward also set every activation gradient (see network.h), and
+	 * only the loss's gradient is added to; otherwise what is added to must start at 0:
 	 * the activations' gradients, the norms' and the alphas' */
-	memset(net->activation_grads, 0, net->activation_count * sizeof(real));
+	if (net->plain)
+		memset(output->pre_grad, 0, (size_t)net->batch * net->outputs * sizeof(real));
+	else
+		memset(net->activation_grads, 0, net->activation_count * sizeof(real));
 	for (int l = 0; l < net->layer_count; l++)
 		if (net->layers[l].gamma) /* beta_grad follows gamma_grad */
 			memset(net->layers[l].gamma_grad, 0,
@@ -378,7 +385,8 @@ void RNAME(network_backward)(network *net)
 		for (int i = 2; !layer->is_output && i >= 0; i--)
 			stage_backward(net, layer, stage_order[net->form][i]);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
-				      layer->weight, net->batch, layer->fan_in, layer->fan_out);
+				      layer->weight, net->batch, layer->fan_in, layer->fan_out,
+				      !net->plain);
 	}
 }
 

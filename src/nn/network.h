@@ -59,6 +59,10 @@ struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
 	int active; /* rows of the loaded batch: batch when training, fewer in evaluation */
 	bool training; /* batchnorm: batch statistics (training) or running ones (evaluation) */
+	/* No residual connections and no norms: each activation gradient has exactly one
+	 * writer in the backward pass, which sets it, so no pass zeroes them first (the
+	 * result is the same to the bit) */
+	bool plain;
 	int norm;      /* enum norm_kind */
 	real norm_eps, norm_momentum;
 	real *norm_state; /* rstd and running statistics of every normalised layer */

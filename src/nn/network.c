@@ -159,6 +159,10 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		most_chunks = chunks > most_chunks ? chunks : most_chunks;
 	}
 	net->update_chunk = xcalloc(NETWORK_UPDATE_CHUNK, sizeof(real));
+	int widest = 0;
+	for (int l = 0; l < net->layer_count; l++)
+		widest = net->layers[l].fan_out > widest ? net->layers[l].fan_out : widest;
+	net->unit_scratch = xcalloc((size_t)widest, sizeof(real));
 	net->chunk_norms = xcalloc(2 * most_chunks + (size_t)net->layer_count, sizeof(double));
 	net->weight_norm_after = net->chunk_norms + 2 * most_chunks;
 
@@ -221,6 +225,7 @@ void RNAME(network_free)(network *net)
 	free(net->velocity);
 	free(net->second_moment);
 	free(net->update_chunk);
+	free(net->unit_scratch);
 	free(net->chunk_norms);
 	free(net->activations);
 	free(net->activation_grads);
@@ -393,18 +398,25 @@ void RNAME(network_backward)(network *net)
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
  * sigmoid and tanh activations whose derivative is below 1% of its maximum (counted by
  * the last backward). */
-VECTOR_CLONES static void activity(const network *net, const dense_layer *layer,
+VECTOR_CLONES static void activity(network *net, const dense_layer *layer,
 				   struct layer_stats *s)
 {
 	int units = layer->fan_out, batch = net->batch;
 	if (layer->activation == ACT_RELU) {
-		int dead = 0;
-		for (int j = 0; j < units; j++) {
-			bool active = false;
-			for (int b = 0; b < batch && !active; b++)
-				active = layer->act_in[(size_t)b * units + j] > 0;
-			dead += !active;
+		/* a unit is dead when no row has z > 0: the largest z of its column, from 0,
+		 * taken a row at a time so that the loop runs across the units in vectors
+		 * (a column at a time was strided and scalar, 3% of a logged 20 x 256 step) */
+		real *largest = net->unit_scratch;
+		for (int j = 0; j < units; j++)
+			largest[j] = 0;
+		for (int b = 0; b < batch; b++) {
+			const real *z = layer->act_in + (size_t)b * units;
+			for (int j = 0; j < units; j++)
+				largest[j] = z[j] > largest[j] ? z[j] : largest[j];
 		}
+		int dead = 0;
+		for (int j = 0; j < units; j++)
+			dead += !(largest[j] > 0);
 		s->dead_fraction = (double)dead / units;
 	}
 	/* counted by the backward pass, which reads every activation anyway */

@@ -91,6 +91,7 @@ struct RNAME(network) {
 	double *chunk_norms;        /* (2 x the most chunks of any layer) */
 	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
 	bool weight_norm_current;   /* no other update since it: measure reads it from there */
+	real *unit_scratch;         /* (the widest layer's fan_out), for measure's diagnostics */
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
 	real *input;   /* (B, inputs) */

@@ -16,7 +16,10 @@
 #   - bench/torch_mlp.py: the same network in PyTorch, float32, logging every layer's
 #     weight-gradient norm every step into SQLite; its training loop timed.
 #   - bench/sgemm_probe.c (compiled here against OpenBLAS): the sgemm rate at the
-#     8 x 1024 step's shapes with 1 and 2 threads, the peak GFLOP/s is measured against.
+#     8 x 1024 step's shapes with 1 and 2 threads, the peak GFLOP/s is measured against;
+#     and per shape, the rate at its own product sizes (BATCH x WIDTH x WIDTH, the
+#     faster of 1 and BENCH_THREADS threads): the BLAS bound, the steps/s a step would
+#     reach if it did nothing but its products at that rate.
 # GFLOP/s counts the GEMMs of forward and backward: 6 * batch * sum(fan_in * fan_out)
 # per step. Peak memory: the process's maximum RSS (/usr/bin/time, Debian's package
 # time; "-" without it).
@@ -99,6 +102,9 @@ for shape in "${shapes[@]}"; do
   steps=$(( steps / divisor > 2 ? steps / divisor : 2 ))
   model=(--set "model.depth=$depth" --set "model.width=$width"
          --set "train.batch_size=$batch" --set "model.activation=$activation")
+  # the sgemm rate at this shape's products, in GFLOP/s
+  shape_rate=$(./sgemm_probe "$batch" "$width" 1 "$threads" |
+    awk '$2 > rate { rate = $2 } END { print rate }')
   : > f32_on; : > f32_off; : > f64_on; : > f64_off; : > torch
   for _ in 1 2 3; do
     gtrack_run f32-logged "$steps" "${model[@]}" --set log.every=1 >> f32_on
@@ -112,7 +118,7 @@ for shape in "${shapes[@]}"; do
         torch_run "$depth" "$width" "$batch" "$activation" "$steps" 0.01 "$count" >> torch
     done
   done
-  results+=("$depth $width $batch $activation $steps $(best < f32_on) $(best < f32_off | cut -d' ' -f1) $(best < f64_on | cut -d' ' -f1) $(best < f64_off | cut -d' ' -f1) $( [ -s torch ] && best < torch || echo "- -")")
+  results+=("$depth $width $batch $activation $steps $(best < f32_on) $(best < f32_off | cut -d' ' -f1) $(best < f64_on | cut -d' ' -f1) $(best < f64_off | cut -d' ' -f1) $( [ -s torch ] && best < torch || echo "- -") $shape_rate")
 done
 
 date_now=$(date -u +%Y-%m-%d)
@@ -123,22 +129,25 @@ function flops(depth, width, batch) {  # 6 * batch * sum(fan_in * fan_out), in G
   return 6 * batch * (16 * width + (depth - 1) * width * width + width * 4) / 1e9
 }
 BEGIN {
-  format = "| %-26s | %5s | %7s | %7s | %6s | %15s | %5s | %8s | %12s | %7s | %15s |\n"
-  printf format, "shape (layers x width)", "steps", "steps/s", "GFLOP/s", "% peak",
-         "PyTorch steps/s", "ratio", "log cost", "f64 log cost", "RSS MiB", "PyTorch RSS MiB"
-  printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", "---", "---:", "---:",
-         "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"
+  format = "| %-26s | %5s | %7s | %10s | %7s | %6s | %15s | %5s | %8s | %12s | %7s | %15s |\n"
+  printf format, "shape (layers x width)", "steps", "steps/s", "BLAS bound", "GFLOP/s",
+         "% peak", "PyTorch steps/s", "ratio", "log cost", "f64 log cost", "RSS MiB",
+         "PyTorch RSS MiB"
+  printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", "---", "---:",
+         "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:", "---:"
 }
 {
   depth = $1; width = $2; batch = $3; activation = $4; steps = $5
   on = $6; rss = $7; off = $8; f64_on = $9; f64_off = $10; torch = $11; torch_rss = $12
+  shape_rate = $13
   rate = steps / on
   gflops = flops(depth, width, batch) * rate
   name = sprintf("%d x %d, batch %d, %s", depth + 1, width, batch, activation)
   torch_rate = torch == "-" ? "-" : sprintf("%.1f", steps / torch)
   ratio = torch == "-" ? "-" : sprintf("%.2fx", torch / on)
   torch_mib = (torch_rss == "-" || torch_rss == 0) ? "-" : sprintf("%.0f", torch_rss / 1024)
-  printf format, name, steps, sprintf("%.1f", rate), sprintf("%.1f", gflops),
+  printf format, name, steps, sprintf("%.1f", rate),
+         sprintf("%.0f", shape_rate / flops(depth, width, batch)), sprintf("%.1f", gflops),
          sprintf("%.0f%%", 100 * gflops / peak), torch_rate, ratio,
          sprintf("%+.1f%%", 100 * (on - off) / off),
          sprintf("%+.1f%%", 100 * (f64_on - f64_off) / f64_off),
@@ -149,6 +158,8 @@ END {
   printf "%.0f GFLOP/s with 1 thread, %.0f with 2 (%% peak is against the latter).\n", peak_one, peak
   printf "steps/s: gtrack, float32, logging every step; best of 3, training loop only.\n"
   printf "GFLOP/s: 6 x batch x sum(fan_in x fan_out) per step.\n"
+  printf "BLAS bound: steps/s at OpenBLAS'"'"'s sgemm rate for the shape'"'"'s own products\n"
+  printf "(batch x width x width, best of 1 and %d threads): a step that only multiplied.\n", threads
   printf "PyTorch: the same MLP, float32, logging every layer'"'"'s weight-gradient norm into\n"
   printf "SQLite every step; best of 1 and %d threads. ratio: gtrack / PyTorch steps/s.\n", threads
   printf "log cost: logging every step over logging steps 0 and last only (float32, float64).\n"

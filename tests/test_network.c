@@ -299,12 +299,45 @@ static void training_step_allocates_nothing(void **state)
 	destroy(&f);
 }
 
-/* A logged update records ||W after - W before|| / ||W before|| per layer, as computed
- * here from a copy of the weights, and moves the parameters exactly as an unlogged one
- * does, for every optimizer. */
-static void logged_update_measures_its_ratio(void **state)
+/* A plain network's backward (no residual connections, no norms) sets every gradient
+ * instead of zeroing the buffers and adding: the result is the same to the bit as adding
+ * to zeros (the twin made to take that path), and nothing of what the buffers held
+ * before is left (they start as NaN). */
+static void plain_backward_is_adding_to_zeros(void **state)
 {
 	(void)state;
+	static const char *const activations[] = {"relu", "sigmoid", "tanh", "gelu"};
+	for (size_t k = 0; k < sizeof activations / sizeof *activations; k++) {
+		struct fixture set, added;
+		build(&set, activations[k], "false", "cross_entropy", 5, 8);
+		build(&added, activations[k], "false", "cross_entropy", 5, 8);
+		assert_true(set.net->plain);
+		added.net->plain = false;
+		size_t count = set.net->activation_count;
+		for (size_t i = 0; i < count; i++)
+			set.net->activation_grads[i] = (real)NAN;
+		for (size_t i = 0; i < set.net->parameter_count; i++)
+			set.net->gradients[i] = (real)NAN;
+		RNAME(network_forward)(set.net);
+		RNAME(network_backward)(set.net);
+		RNAME(network_forward)(added.net);
+		RNAME(network_backward)(added.net);
+		if (memcmp(set.net->activation_grads, added.net->activation_grads,
+			   count * sizeof(real)) ||
+		    memcmp(set.net->gradients, added.net->gradients,
+			   set.net->parameter_count * sizeof(real)))
+			fail_msg("%s: a plain backward differs from adding to zeros", activations[k]);
+		destroy(&set);
+		destroy(&added);
+	}
+}
+
+/* A logged update records ||W after - W before|| / ||W before|| per layer, as computed
+ * here from a copy of the weights, and moves the parameters exactly as an unlogged one
+ * does, for every optimizer; the weight norm the next measure takes from it is the one
+ * measure computes itself, to the bit. */
+static void logged_update_measures_its_ratio_with(int features)
+{
 	static const char *const optimizers[] = {
 		"optimizer: {kind: sgd, lr: 0.1}",
 		"optimizer: {kind: sgd, lr: 0.1, momentum: 0.9, nesterov: true, weight_decay: 0.01}",
@@ -314,11 +347,11 @@ static void logged_update_measures_its_ratio(void **state)
 	};
 	for (size_t o = 0; o < sizeof optimizers / sizeof *optimizers; o++) {
 		struct fixture logged, unlogged;
-		build_spec(&logged, 3, 5, 4, "activation: tanh", optimizers[o]);
-		build_spec(&unlogged, 3, 5, 4, "activation: tanh", optimizers[o]);
+		build_spec(&logged, 3, features, 4, "activation: tanh", optimizers[o]);
+		build_spec(&unlogged, 3, features, 4, "activation: tanh", optimizers[o]);
 		size_t n = logged.net->parameter_count;
 		real *before = malloc(n * sizeof *before);
-		struct layer_stats stats[4];
+		struct layer_stats stats[4], unlogged_stats[4];
 		for (int step = 0; step < 3; step++) {
 			memcpy(before, logged.net->parameters, n * sizeof *before);
 			RNAME(network_forward)(logged.net);
@@ -327,6 +360,7 @@ static void logged_update_measures_its_ratio(void **state)
 			RNAME(network_update)(logged.net, (real)0.1, stats);
 			RNAME(network_forward)(unlogged.net);
 			RNAME(network_backward)(unlogged.net);
+			RNAME(network_measure)(unlogged.net, unlogged_stats, true);
 			RNAME(network_update)(unlogged.net, (real)0.1, NULL);
 			assert_memory_equal(logged.net->parameters, unlogged.net->parameters,
 					    n * sizeof *before);
@@ -345,12 +379,27 @@ static void logged_update_measures_its_ratio(void **state)
 				    !(expected > 0))
 					fail_msg("%s: step %d layer %d: update_ratio %.17g, expected %.17g",
 						 optimizers[o], step, l, stats[l].update_ratio, expected);
+				if (!(fabs(stats[l].weight_norm - sqrt(size)) <= 1e-12 * sqrt(size)) ||
+				    stats[l].weight_norm != unlogged_stats[l].weight_norm)
+					fail_msg("%s: step %d layer %d: weight_norm %.17g, measured %.17g,"
+						 " expected %.17g", optimizers[o], step, l,
+						 stats[l].weight_norm, unlogged_stats[l].weight_norm,
+						 sqrt(size));
 			}
 		}
 		free(before);
 		destroy(&logged);
 		destroy(&unlogged);
 	}
+}
+
+/* With 3000 features the first layer's 15000 weights are updated in chunks, the last one
+ * partial. */
+static void logged_update_measures_its_ratio(void **state)
+{
+	(void)state;
+	logged_update_measures_its_ratio_with(5);
+	logged_update_measures_its_ratio_with(3000);
 }
 
 int main(void)
@@ -364,6 +413,7 @@ int main(void)
 		cmocka_unit_test(delta_is_the_pre_activation_gradient),
 		cmocka_unit_test(training_step_allocates_nothing),
 		cmocka_unit_test(logged_update_measures_its_ratio),
+		cmocka_unit_test(plain_backward_is_adding_to_zeros),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

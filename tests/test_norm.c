@@ -68,7 +68,8 @@ static void combined_norms_keep_tiny_scales(void **state)
 }
 
 /* norm_tiny_* give norm_*'s value to the bit and count the zero and subnormal entries,
- * in the unrolled part and the tail alike (19 entries: two blocks of 8, then 3). */
+ * in the unrolled part and the tail alike (19 entries: a block of 16 floats or four of
+ * 4 doubles, then 3). */
 static void tiny_entries_are_counted_in_the_norm_pass(void **state)
 {
 	(void)state;

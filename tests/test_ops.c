@@ -90,6 +90,58 @@ static void sigmoid_derivative_is_at_most_a_quarter(void **state)
 	assert_true(largest > 0.2499); /* reached at z = 0 */
 }
 
+/* The set variants of the backward ops write exactly what adding to zeros gives, to the
+ * bit (a -0 included), whatever the buffer held, and count the same saturated units. */
+static void setting_backward_is_adding_to_zeros(void **state)
+{
+	(void)state;
+	enum { N = 67, B = 5, IN = 7, OUT = 9 };
+	real z[N], a[N], da[N], added[N], set[N];
+	for (int kind = ACT_LINEAR; kind <= ACT_SILU; kind++) {
+		fill(z, N, 4.0);
+		fill(da, N, 1.0);
+		da[3] = (real)-0.0, z[5] = 0, z[6] = (real)-30;
+		RNAME(activation_forward)(a, z, N, kind, (real)0.1);
+		memset(added, 0, sizeof added);
+		for (int i = 0; i < N; i++)
+			set[i] = (real)NAN;
+		size_t saturated = RNAME(activation_backward)(added, da, z, a, N, kind, (real)0.1);
+		assert_int_equal(RNAME(activation_backward_set)(set, da, z, a, N, kind, (real)0.1),
+				 saturated);
+		if (memcmp(added, set, sizeof set))
+			fail_msg("%s: activation_backward_set differs from adding to zeros",
+				 activation_names[kind]);
+	}
+	real x[B * IN], w[OUT * IN], g[B * OUT], dw[OUT * IN], db[OUT];
+	real dx_added[B * IN] = {0}, dx_set[B * IN];
+	fill(x, B * IN, 1), fill(w, OUT * IN, 1), fill(g, B * OUT, 1);
+	for (int i = 0; i < B * IN; i++)
+		dx_set[i] = (real)NAN;
+	RNAME(dense_backward)(dx_added, dw, db, g, x, w, B, IN, OUT, true);
+	RNAME(dense_backward)(dx_set, dw, db, g, x, w, B, IN, OUT, false);
+	assert_memory_equal(dx_added, dx_set, sizeof dx_set);
+}
+
+/* activation_backward's count: the units whose derivative is below 1% of its maximum. */
+static void backward_counts_saturated_units(void **state)
+{
+	(void)state;
+	enum { N = 201 };
+	real z[N], a[N], ones[N], dz[N];
+	for (int kind = ACT_SIGMOID; kind <= ACT_RELU; kind++) {
+		size_t expected = 0;
+		for (int i = 0; i < N; i++) {
+			z[i] = (real)(-10 + 0.1 * i), ones[i] = 1, dz[i] = 0;
+			/* sigmoid: s (1 - s) < 0.0025 for |z| > 5.99; tanh: 1 - t^2 < 0.01
+			 * for |z| > 2.99; relu never saturates */
+			double edge = kind == ACT_SIGMOID ? 5.99 : kind == ACT_TANH ? 2.99 : INFINITY;
+			expected += fabs((double)z[i]) > edge;
+		}
+		RNAME(activation_forward)(a, z, N, kind, 0);
+		assert_int_equal(RNAME(activation_backward)(dz, ones, z, a, N, kind, 0), expected);
+	}
+}
+
 /* Checks dense_backward's dx, dW and db through L = sum(G * dense(x, W, b)). */
 /* Every activation against libm in double: float results within a few float ulps. */
 static void activations_are_accurate(void **state)
@@ -124,7 +176,7 @@ static void dense_matches_finite_differences(void **state)
 	/* dW and db are written, whatever they held; dx is added to */
 	for (int i = 0; i < OUT * IN; i++)
 		dw[i] = db[i % OUT] = 1e3;
-	RNAME(dense_backward)(dx, dw, db, g, x, w, B, IN, OUT);
+	RNAME(dense_backward)(dx, dw, db, g, x, w, B, IN, OUT, true);
 
 	struct {
 		const char *name;
@@ -330,6 +382,8 @@ int main(void)
 		cmocka_unit_test(sigmoid_derivative_is_at_most_a_quarter),
 		cmocka_unit_test(activations_are_accurate),
 		cmocka_unit_test(dense_matches_finite_differences),
+		cmocka_unit_test(setting_backward_is_adding_to_zeros),
+		cmocka_unit_test(backward_counts_saturated_units),
 		cmocka_unit_test(fused_dense_activation_is_dense_then_activation),
 		cmocka_unit_test(residual_matches_finite_differences),
 		cmocka_unit_test(normalisations_match_finite_differences),

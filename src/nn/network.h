@@ -14,6 +14,11 @@
 #include "spec/spec.h"
 #include "util/rng.h"
 
+/* Entries the logged update handles at a time (optimizer.c): 8 KiB of float, 16 KiB of
+ * double, so that the chunk is still in the first-level cache when its norms are taken
+ * after it is updated. */
+#define NETWORK_UPDATE_CHUNK 2048
+
 /* One dense layer and its views into the network's buffers.
  *
  * After the linear map z = W x + b a hidden layer applies up to three stages: the norm N,
@@ -48,11 +53,16 @@ struct RNAME(dense_layer) {
 	real *sum;      /* R's output; = operand where R does not apply */
 	real *out;      /* what the next layer's linear map reads */
 	real *carry;    /* what the skip connection carries past the next block */
+	size_t saturated; /* units the last backward found saturated (activation_backward) */
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
 	int active; /* rows of the loaded batch: batch when training, fewer in evaluation */
 	bool training; /* batchnorm: batch statistics (training) or running ones (evaluation) */
+	/* No residual connections and no norms: each activation gradient has exactly one
+	 * writer in the backward pass, which sets it, so no pass zeroes them first (the
+	 * result is the same to the bit) */
+	bool plain;
 	int norm;      /* enum norm_kind */
 	real norm_eps, norm_momentum;
 	real *norm_state; /* rstd and running statistics of every normalised layer */
@@ -74,8 +84,14 @@ struct RNAME(network) {
 	/* One allocation per buffer family; the layers hold views into them. */
 	real *parameters, *gradients, *velocity; /* (parameter_count) each */
 	real *second_moment; /* (parameter_count), adam and adamw only */
-	real *change;        /* (parameter_count), what the last logged update added */
 	size_t parameter_count;
+	/* The logged update's scratch (optimizer.c): what it added to the chunk of weights
+	 * at hand, and the norms of a layer's chunks (of the change, then of the weights). */
+	real *update_chunk;         /* (NETWORK_UPDATE_CHUNK) */
+	double *chunk_norms;        /* (2 x the most chunks of any layer) */
+	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
+	bool weight_norm_current;   /* no other update since it: measure reads it from there */
+	real *unit_scratch;         /* (the widest layer's fan_out), for measure's diagnostics */
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
 	real *input;   /* (B, inputs) */
@@ -111,9 +127,15 @@ double RNAME(network_clip)(struct RNAME(network) *net, struct layer_stats *layer
 /* One optimizer step at this learning rate (optimizer.c): SGD (momentum, Nesterov, weight
  * decay) as torch.optim.SGD, Adam as torch.optim.Adam, AdamW as torch.optim.AdamW. With
  * layers (a logged step, after network_measure with all), also each layer's
- * update_ratio, ||W after - W before|| / weight_norm. */
+ * update_ratio, ||W after - W before|| / weight_norm, and the norm of the weights
+ * after it, which the next network_measure reports unless an unlogged update came
+ * between. */
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 			   struct layer_stats *layers);
+
+/* The norm of layer l's weights, as the logged update takes it (combined from chunks of
+ * NETWORK_UPDATE_CHUNK entries): the same value to the bit. */
+double RNAME(network_weight_norm)(struct RNAME(network) *net, int l);
 
 /* The gradient buffer of a view into net->activations. */
 real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);

@@ -41,7 +41,8 @@ void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real
 }
 
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, int batch, int in, int out)
+			   const real *x, const real *weight, int batch, int in, int out,
+			   bool accumulate)
 {
 	/* dW (out, in) = dz^T (out, B) x (B, in) */
 	gemm(dweight, dz, true, x, false, out, in, batch, 1, 0);
@@ -51,9 +52,9 @@ void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 	for (int row = 0; row < batch; row++)
 		for (int j = 0; j < out; j++)
 			dbias[j] += dz[(size_t)row * out + j];
-	/* dx (B, in) += dz (B, out) W (out, in) */
+	/* dx (B, in) += dz (B, out) W (out, in), or = without accumulate */
 	if (dx)
-		gemm(dx, dz, false, weight, false, batch, in, out, 1, 1);
+		gemm(dx, dz, false, weight, false, batch, in, out, 1, accumulate ? 1 : 0);
 }
 
 /* float tanh: libmvec's vector tanhf where there is one (vector_math.h). glibc's scalar
@@ -139,36 +140,48 @@ VECTOR_CLONES void RNAME(activation_forward)(real *a, const real *z, size_t n, i
 	}
 }
 
-VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const real *z,
-					     const real *a, size_t n, int kind, real slope)
+/* What activation_backward adds to: dz[i], or 0 when it sets (0 + x, not x, so that a
+ * -0 comes out as +0, exactly as when adding to a zeroed buffer). */
+#define EARLIER(i) (add ? dz[i] : (real)0)
+
+/* activation_backward (add) and activation_backward_set (not add): one body, inlined
+ * into each, so that each is a loop per kind with nothing to decide inside. */
+static inline __attribute__((always_inline)) size_t
+activation_backward_into(real *dz, const real *da, const real *z, const real *a, size_t n,
+			 int kind, real slope, bool add)
 {
+	size_t saturated = 0;
 	switch (kind) {
 	case ACT_LINEAR:
 		for (size_t i = 0; i < n; i++)
-			dz[i] += da[i];
+			dz[i] = EARLIER(i) + da[i];
 		break;
 	case ACT_SIGMOID:
 		/* s' = s (1 - s), at most 1/4: the seed's vanishing factor */
-		for (size_t i = 0; i < n; i++)
-			dz[i] += da[i] * a[i] * (1 - a[i]);
+		for (size_t i = 0; i < n; i++) {
+			dz[i] = EARLIER(i) + da[i] * a[i] * (1 - a[i]);
+			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
+		}
 		break;
 	case ACT_TANH:
-		for (size_t i = 0; i < n; i++)
-			dz[i] += da[i] * (1 - a[i] * a[i]);
+		for (size_t i = 0; i < n; i++) {
+			dz[i] = EARLIER(i) + da[i] * (1 - a[i] * a[i]);
+			saturated += 1 - a[i] * a[i] < (real)0.01;
+		}
 		break;
 	case ACT_RELU:
 		/* the derivative at 0 is taken as 0, as PyTorch does */
 		for (size_t i = 0; i < n; i++)
-			dz[i] += z[i] > 0 ? da[i] : 0;
+			dz[i] = EARLIER(i) + (z[i] > 0 ? da[i] : 0);
 		break;
 	case ACT_LEAKY_RELU:
 		for (size_t i = 0; i < n; i++)
-			dz[i] += z[i] > 0 ? da[i] : slope * da[i];
+			dz[i] = EARLIER(i) + (z[i] > 0 ? da[i] : slope * da[i]);
 		break;
 	case ACT_ELU:
 		/* for z <= 0, a = e^z - 1, so the derivative e^z is a + 1 */
 		for (size_t i = 0; i < n; i++)
-			dz[i] += z[i] > 0 ? da[i] : da[i] * (a[i] + 1);
+			dz[i] = EARLIER(i) + (z[i] > 0 ? da[i] : da[i] * (a[i] + 1));
 		break;
 	case ACT_GELU:
 		/* d/dz z Phi(z) = Phi(z) + z phi(z) */
@@ -176,21 +189,35 @@ VECTOR_CLONES void RNAME(activation_backward)(real *dz, const real *da, const re
 			real cdf = (real)0.5 * (1 + REAL_ERF(z[i] * (real)M_SQRT1_2));
 			real pdf = REAL_EXP((real)-0.5 * z[i] * z[i]) * (real)(0.5 * M_2_SQRTPI *
 									      M_SQRT1_2);
-			dz[i] += da[i] * (cdf + z[i] * pdf);
+			dz[i] = EARLIER(i) + da[i] * (cdf + z[i] * pdf);
 		}
 		break;
 	case ACT_SOFTPLUS:
 		for (size_t i = 0; i < n; i++)
-			dz[i] += z[i] > 20 ? da[i] : da[i] * sigmoid(z[i]);
+			dz[i] = EARLIER(i) + (z[i] > 20 ? da[i] : da[i] * sigmoid(z[i]));
 		break;
 	case ACT_SILU:
 		/* d/dz z s(z) = s (1 + z (1 - s)) */
 		for (size_t i = 0; i < n; i++) {
 			real s = sigmoid(z[i]);
-			dz[i] += da[i] * s * (1 + z[i] * (1 - s));
+			dz[i] = EARLIER(i) + da[i] * s * (1 + z[i] * (1 - s));
 		}
 		break;
 	}
+	return saturated;
+}
+#undef EARLIER
+
+VECTOR_CLONES size_t RNAME(activation_backward)(real *dz, const real *da, const real *z,
+					       const real *a, size_t n, int kind, real slope)
+{
+	return activation_backward_into(dz, da, z, a, n, kind, slope, true);
+}
+
+VECTOR_CLONES size_t RNAME(activation_backward_set)(real *dz, const real *da, const real *z,
+						   const real *a, size_t n, int kind, real slope)
+{
+	return activation_backward_into(dz, da, z, a, n, kind, slope, false);
 }
 
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)

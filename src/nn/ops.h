@@ -18,18 +18,28 @@ void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real
 void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real *weight,
 				     const real *bias, int batch, int in, int out, int kind,
 				     real slope);
-/* dW = dz^T x; db = column sums of dz; dx += dz W when dx is not NULL. The exception to
- * "backward adds": a layer's dW and db are computed once per step, so they are written,
- * and the step needs no pass that zeroes them first. */
+/* dW = dz^T x; db = column sums of dz; dx += dz W when dx is not NULL, or dx = dz W
+ * with accumulate false. The exception to "backward adds": a layer's dW and db are
+ * computed once per step, so they are written, and the step needs no pass that zeroes
+ * them first; dx is written where nothing else adds to it (a network without residual
+ * connections), for the same reason. */
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, int batch, int in, int out);
+			   const real *x, const real *weight, int batch, int in, int out,
+			   bool accumulate);
 
 /* a = f(z) elementwise; slope is leaky_relu's negative slope. */
 void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope);
 /* dz += da * f'(z); a = f(z) from the forward pass, so that derivatives such as
- * sigmoid's a (1 - a) need no second transcendental call. */
-void RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
-				size_t n, int kind, real slope);
+ * sigmoid's a (1 - a) need no second transcendental call. Returns how many of the n
+ * units are saturated: sigmoid and tanh ones whose derivative is below 1% of its
+ * maximum (0 for the other kinds), counted here because this pass reads every a
+ * anyway (the saturated_fraction diagnostic needs no pass of its own). */
+size_t RNAME(activation_backward)(real *dz, const real *da, const real *z, const real *a,
+				  size_t n, int kind, real slope);
+/* As activation_backward, but dz = da * f'(z): what adding to a zeroed dz gives, to the
+ * bit, for a dz nothing else adds to, without the pass that zeroes it. */
+size_t RNAME(activation_backward_set)(real *dz, const real *da, const real *z, const real *a,
+				      size_t n, int kind, real slope);
 
 /* h = x + alpha * a */
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);

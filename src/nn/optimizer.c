@@ -3,8 +3,12 @@
  * gradient and state arrays of a network (llm.c keeps its update step apart the same
  * way). Compiled per dtype (see real.h).
  *
- * On a logged step the update also records what it adds to each parameter, in the same
- * pass: the update ratio needs no copy of the parameters from before. Both variants
+ * A logged update also measures, in the same pass, each layer's update ratio ||W after -
+ * W before|| / ||W before|| and the norm of its weights after the step: it updates the
+ * weights a chunk (NETWORK_UPDATE_CHUNK entries) at a time, keeping what it added to
+ * the chunk in a chunk-sized buffer, and takes both norms while the chunk is still in
+ * the first-level cache. No copy of the parameters is made, and the next logged step's
+ * weight_norm is the norm taken here, not another pass over the weights. Both variants
  * compute the same expressions, so logging never changes a run. Each loop is free of
  * branches, so that the compiler vectorises it. */
 #include "nn/network.h"
@@ -35,14 +39,22 @@
 		}                                                                          \
 	} while (0)
 
-VECTOR_CLONES static void sgd_step(struct RNAME(network) *net, real learning_rate, real *change)
+/* The scalars of one update, the same for every parameter. */
+struct update {
+	struct RNAME(network) *net;
+	real learning_rate;
+	real step_size, correction; /* adam's: lr / (1 - b1^t) and sqrt(1 - b2^t) */
+};
+
+/* SGD on parameters [first, first + n). */
+VECTOR_CLONES static void sgd_step(const struct update *u, size_t first, size_t n, real *change)
 {
-	size_t n = net->parameter_count;
-	real *w = net->parameters, *v = net->velocity;
-	const real *grad = net->gradients;
+	struct RNAME(network) *net = u->net;
+	real *w = net->parameters + first, *v = net->velocity + first;
+	const real *grad = net->gradients + first;
 	/* g = dL/dw + decay w (an L2 penalty, as torch.optim.SGD); w is finite here (a
 	 * non-finite loss stops the run before its update), so decay 0 adds exactly 0 */
-	real decay = net->weight_decay, momentum = net->momentum;
+	real learning_rate = u->learning_rate, decay = net->weight_decay, momentum = net->momentum;
 	real learning_momentum = learning_rate * momentum;
 	if (momentum == 0) /* w -= lr g */
 		UPDATE_EACH(updated = w[i] - learning_rate * (grad[i] + decay * w[i]));
@@ -54,41 +66,94 @@ VECTOR_CLONES static void sgd_step(struct RNAME(network) *net, real learning_rat
 			    updated = w[i] - learning_rate * v[i]);
 }
 
-/* Adam: m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
+/* Adam on parameters [first, first + n): m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2,
  * w -= lr / (1 - b1^t) m / (sqrt(s) / sqrt(1 - b2^t) + eps). AdamW first shrinks w by
  * (1 - lr decay); Adam adds decay w to g. */
-VECTOR_CLONES static void adam_step(struct RNAME(network) *net, real learning_rate, real *change)
+VECTOR_CLONES static void adam_step(const struct update *u, size_t first, size_t n, real *change)
 {
-	size_t n = net->parameter_count;
-	real *w = net->parameters, *m = net->velocity, *s = net->second_moment;
-	const real *grad = net->gradients;
+	struct RNAME(network) *net = u->net;
+	real *w = net->parameters + first, *m = net->velocity + first;
+	real *s = net->second_moment + first;
+	const real *grad = net->gradients + first;
 	real b1 = net->beta1, b2 = net->beta2, eps = net->eps;
 	/* multiplying by 1 and adding 0 times a finite w are exact: one loop for both */
-	real shrink = net->optimizer == OPTIMIZER_ADAMW ? 1 - learning_rate * net->weight_decay : 1;
+	real shrink = net->optimizer == OPTIMIZER_ADAMW ? 1 - u->learning_rate * net->weight_decay
+							: 1;
 	real decay = net->optimizer == OPTIMIZER_ADAM ? net->weight_decay : 0;
-	double t = (double)net->updates;
-	real step_size = (real)(learning_rate / (1 - pow(b1, t)));
-	real correction = (real)sqrt(1 - pow(b2, t));
+	real step_size = u->step_size, correction = u->correction;
 	UPDATE_EACH(real g = grad[i] + decay * w[i]; m[i] = b1 * m[i] + (1 - b1) * g;
 		    s[i] = b2 * s[i] + (1 - b2) * g * g;
 		    updated = w[i] * shrink - step_size * m[i] / (REAL_SQRT(s[i]) / correction + eps));
+}
+
+/* Updates parameters [first, first + n), recording what was added into change when it is
+ * not NULL. */
+static void update_range(const struct update *u, size_t first, size_t n, real *change)
+{
+	if (u->net->optimizer == OPTIMIZER_SGD)
+		sgd_step(u, first, n, change);
+	else
+		adam_step(u, first, n, change);
+}
+
+/* The norm of a layer's weights is combined from the norms of its chunks (scaled, so a
+ * vanishing or huge chunk loses nothing), so that it comes out the same to the bit
+ * whether the update or network_weight_norm takes it. */
+static size_t chunk_count(size_t n)
+{
+	return (n + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK;
+}
+
+static size_t chunk_size(size_t n, size_t chunk)
+{
+	size_t first = chunk * NETWORK_UPDATE_CHUNK;
+	return n - first < NETWORK_UPDATE_CHUNK ? n - first : NETWORK_UPDATE_CHUNK;
+}
+
+double RNAME(network_weight_norm)(struct RNAME(network) *net, int l)
+{
+	const struct RNAME(dense_layer) *layer = &net->layers[l];
+	size_t weights = (size_t)layer->fan_out * layer->fan_in, chunks = chunk_count(weights);
+	for (size_t c = 0; c < chunks; c++)
+		net->chunk_norms[c] = RNAME(norm)(layer->weight + c * NETWORK_UPDATE_CHUNK,
+						  chunk_size(weights, c));
+	return norm_combine(net->chunk_norms, chunks);
 }
 
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 			   struct layer_stats *layers)
 {
 	net->updates++;
-	real *change = layers ? net->change : NULL;
-	if (net->optimizer == OPTIMIZER_SGD)
-		sgd_step(net, learning_rate, change);
-	else
-		adam_step(net, learning_rate, change);
-	/* ||W after - W before|| / ||W before||, the denominator measured before the step */
-	for (int l = 0; layers && l < net->layer_count; l++) {
-		const struct RNAME(dense_layer) *layer = &net->layers[l];
-		size_t weights = (size_t)layer->fan_out * layer->fan_in;
-		layers[l].update_ratio = RNAME(norm)(change + (layer->weight - net->parameters),
-						     weights) /
-					 layers[l].weight_norm;
+	struct update u = {net, learning_rate, 0, 0};
+	if (net->optimizer != OPTIMIZER_SGD) {
+		double t = (double)net->updates;
+		u.step_size = (real)(learning_rate / (1 - pow(net->beta1, t)));
+		u.correction = (real)sqrt(1 - pow(net->beta2, t));
 	}
+	net->weight_norm_current = layers != NULL;
+	if (!layers) {
+		update_range(&u, 0, net->parameter_count, NULL);
+		return;
+	}
+	/* each layer's weights a chunk at a time, what lies between them (biases, norm
+	 * parameters, alphas) in one call */
+	size_t done = 0;
+	for (int l = 0; l < net->layer_count; l++) {
+		const struct RNAME(dense_layer) *layer = &net->layers[l];
+		size_t first = (size_t)(layer->weight - net->parameters);
+		size_t weights = (size_t)layer->fan_out * layer->fan_in, chunks = chunk_count(weights);
+		double *change_norms = net->chunk_norms, *weight_norms = change_norms + chunks;
+		update_range(&u, done, first - done, NULL);
+		for (size_t c = 0; c < chunks; c++) {
+			size_t start = first + c * NETWORK_UPDATE_CHUNK, n = chunk_size(weights, c);
+			update_range(&u, start, n, net->update_chunk);
+			change_norms[c] = RNAME(norm)(net->update_chunk, n);
+			weight_norms[c] = RNAME(norm)(net->parameters + start, n);
+		}
+		/* the denominator is measure's weight_norm, from before the step */
+		layers[l].update_ratio = norm_combine(change_norms, chunks) / layers[l].weight_norm;
+		net->weight_norm_after[l] = norm_combine(weight_norms, chunks);
+		done = first + weights;
+	}
+	update_range(&u, done, net->parameter_count - done, NULL);
 }

@@ -4,6 +4,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "util/target_clones.h"
 
@@ -11,13 +12,18 @@
  * subnormal) into *tiny, in the same pass; the sums are the same either way. */
 static inline double sum_f32(const float *x, size_t n, bool count_tiny, size_t *tiny)
 {
-	/* Eight independent partial sums let the compiler vectorise the loop without
-	 * reassociating floating point; the order is fixed, so results are reproducible. */
-	double partial[8] = {0};
-	size_t below[8] = {0};
+	/* Independent partial sums let the compiler vectorise the loop without
+	 * reassociating floating point; the order is fixed, so results are reproducible.
+	 * Sixteen of them, two AVX-512 vectors of double (two chains of additions), made
+	 * the pass 1.4 times faster than eight (-O3, GCC 12). The counts' width is what
+	 * GCC vectorises best with them: 64-bit (32-bit ones made the counting pass three
+	 * times as slow with sixteen sums, though faster with eight). */
+	enum { LANES = 16 };
+	double partial[LANES] = {0};
+	size_t below[LANES] = {0};
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int k = 0; k < 8; k++) {
+	for (; i + LANES <= n; i += LANES)
+		for (int k = 0; k < LANES; k++) {
 			partial[k] += (double)x[i + k] * (double)x[i + k];
 			if (count_tiny)
 				below[k] += fabsf(x[i + k]) < FLT_MIN;
@@ -28,7 +34,7 @@ static inline double sum_f32(const float *x, size_t n, bool count_tiny, size_t *
 		sum += (double)x[i] * (double)x[i];
 		count += fabsf(x[i]) < FLT_MIN;
 	}
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < LANES; k++) {
 		sum += partial[k];
 		count += below[k];
 	}
@@ -85,15 +91,24 @@ static inline double sum_f64(const double *x, size_t n, bool count_tiny, size_t 
 	 * that underflowed were below 1e-308, negligible against it, so the plain sum is
 	 * as good as the scaled one. Only vanishing (or huge, or non-finite) data takes the
 	 * two scaled passes. */
-	double partial[4] = {0};
-	size_t below[4] = {0};
+	/* Four partial sums, as one vector of GCC's (and clang's) generic vectors: written
+	 * as an array and a loop over it, the same sums took the Release build (-O3) 2.9
+	 * times as long (1.37 against 0.48 us per 4096 doubles, 1.76 against 0.54 with the
+	 * count). Lane k sums the entries i with i % 4 == k, in order, as before. A
+	 * comparison gives -1 in the lanes where it holds. */
+	typedef double double4 __attribute__((vector_size(4 * sizeof(double))));
+	typedef long long long4 __attribute__((vector_size(4 * sizeof(long long))));
+	const double4 smallest = {DBL_MIN, DBL_MIN, DBL_MIN, DBL_MIN};
+	double4 partial = {0, 0, 0, 0};
+	long4 below = {0, 0, 0, 0};
 	size_t i = 0;
-	for (; i + 4 <= n; i += 4)
-		for (int k = 0; k < 4; k++) {
-			partial[k] += x[i + k] * x[i + k];
-			if (count_tiny)
-				below[k] += fabs(x[i + k]) < DBL_MIN;
-		}
+	for (; i + 4 <= n; i += 4) {
+		double4 v;
+		memcpy(&v, x + i, sizeof v);
+		partial += v * v;
+		if (count_tiny) /* |v| < DBL_MIN; false for NaN, as fabs(NaN) < DBL_MIN */
+			below -= (v < smallest) & (v > -smallest);
+	}
 	double plain = 0.0;
 	size_t count = 0;
 	for (; i < n; i++) {
@@ -102,7 +117,7 @@ static inline double sum_f64(const double *x, size_t n, bool count_tiny, size_t 
 	}
 	plain += partial[0] + partial[1] + partial[2] + partial[3];
 	if (count_tiny)
-		*tiny = count + below[0] + below[1] + below[2] + below[3];
+		*tiny = count + (size_t)(below[0] + below[1] + below[2] + below[3]);
 	if (plain >= 1e-280 && plain <= 1e280)
 		return sqrt(plain);
 	return scaled_norm_f64(x, n);

@@ -1867,7 +1867,7 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	assert_non_null(depth);
 	char *plot = strndup(loss, (size_t)(depth - loss));
 	static const char legend[] = "\nA  sigmoid d=2 plain\n"
-				     "B  sigmoid d=2 residual alpha 1.0\n"
+				     "B  sigmoid d=2 residual\n"
 				     "C  relu d=2 plain [diverged]\n"
 				     "D  sigmoid d=3 plain\n"
 				     "E  x: where a diverged or killed run\n"
@@ -1893,6 +1893,69 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	assert_contains(r.out, "\nA  sig-plain (2 seeds)\n");
 	assert_null(strstr(r.out, "XXX"));
 	command_result_free(&r);
+}
+
+/* The script `name` of a report (not rendered) of the runs into dir/out. */
+static char *unrendered_script(const char *dir, const char *out, const char *runs,
+			       const char *name)
+{
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", out, "--runs", runs);
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s/%s", dir, out, name);
+	char *script = read_file(path);
+	assert_non_null(script);
+	return script;
+}
+
+/* Setup names read as a researcher writes them, and a value every run it applies to
+ * shares says nothing in a legend: alpha 1.0 of the residual runs next to plain runs,
+ * the start value of a trained alpha (its name tells it). */
+static void setup_names_read_as_written(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET residual_alpha = 1.0, residual_block = 1,"
+			      " residual_form = 'branch', residual_learn_alpha = 0,"
+			      " residual_init = 'default' WHERE id = 2");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 2, 5, 11, 1);
+	copy_run(db, 2, 6, 12, 1);
+	copy_run(db, 2, 7, 13, 1);
+	if (sqlite3_exec(db,
+			 "UPDATE runs SET (residual_alpha, residual_block, residual_form,"
+			 " residual_learn_alpha, residual_init) = (SELECT residual_alpha,"
+			 " residual_block, residual_form, residual_learn_alpha, residual_init"
+			 " FROM runs WHERE id = 2) WHERE id IN (5, 6, 7);"
+			 "UPDATE runs SET residual_form = 'pre', residual_block = 2,"
+			 " residual_learn_alpha = 1, residual_alpha = 0.5 WHERE id = 5;"
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0"
+			 " WHERE id = 6;"
+			 "UPDATE runs SET residual_form = 'post' WHERE id = 7",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	char *script = unrendered_script(dir, "out", "1,2,5,6,7", "loss-1.gp");
+	assert_contains(script, "title 'plain' noenhanced");
+	assert_contains(script, "title 'residual' noenhanced");
+	assert_contains(script, "title 'pre k=2, learned alpha from 0.5' noenhanced");
+	assert_contains(script, "title 'ReZero' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	assert_null(strstr(script, "alpha 1.0"));
+	assert_null(strstr(script, "alpha 0.0"));
+	free(script);
+	/* the residual runs alone: their shared alpha goes to the title, the legends name
+	 * only what differs */
+	script = unrendered_script(dir, "residual-only", "2,7", "loss-1.gp");
+	assert_contains(script, "training loss: sigmoid, d=2, alpha 1.0,");
+	assert_contains(script, "title 'residual' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	free(script);
 }
 
 int main(void)
@@ -1937,6 +2000,7 @@ int main(void)
 		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
 		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
 		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
+		cmocka_unit_test(setup_names_read_as_written),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

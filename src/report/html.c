@@ -127,10 +127,13 @@ int report_write_index(struct report *report, bool rendered)
 		const char *residual = value_of(report, run, "residual");
 		if (strcmp(residual, "0")) {
 			report_setup_name(report, run, &cell);
+			/* a trained alpha's start value is in the setup's name */
+			bool learned = !strcmp(value_of(report, run, "residual_learn_alpha"), "1");
 			if (!strcmp(cell.text, "residual"))
 				strbuf_reset(&cell);
-			strbuf_printf(&cell, "%s\u03b1 = %s", cell.length ? ", " : "",
-				      value_of(report, run, "residual_alpha"));
+			if (!learned)
+				strbuf_printf(&cell, "%s\u03b1 = %s", cell.length ? ", " : "",
+					      value_of(report, run, "residual_alpha"));
 		} else {
 			strbuf_puts(&cell, "no");
 		}

@@ -49,7 +49,7 @@ $stopped1 << EOD
 EOD
 
 
-set multiplot title 'trained alpha per block: sigmoid, d=2, rezero, alpha 0.0, xavier_normal,' . "\n" . 'gain 1.0, w=4, lr=0.1' font ",13" noenhanced
+set multiplot title 'trained alpha per block: sigmoid, d=2, ReZero, xavier_normal, gain 1.0, w=4,' . "\n" . 'lr=0.1' font ",13" noenhanced
 set xlabel "step"
 set ylabel "alpha (scale of the residual branch)"
 set xrange [0:2]

@@ -1735,19 +1735,35 @@ static void alpha_combines_seeds_in_panels_of_at_most_ten_blocks(void **state)
 	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
 	assert_false(file_exists(path));
 	char **commands;
-	int count = plot_commands(script, &commands), all_titles = 0;
+	int count = plot_commands(script, &commands), all_curves = 0, all_titles = 0;
 	assert_int_equal(count, 3 * (1 + 1 + 2 + 3));
 	for (int c = 0; c < count; c++) {
 		int curves, titles;
 		count_elements(commands[c], &curves, &titles);
 		if (curves > 10 || curves < 1)
 			fail_msg("alpha-1.gp: panel %d draws %d curves", c + 1, curves);
-		all_titles += curves;
+		all_curves += curves;
+		all_titles += titles;
 		free(commands[c]);
 	}
 	free(commands);
 	/* every block of every configuration once: 3 activations x (5 + 10 + 20 + 30) */
-	assert_int_equal(all_titles, 3 * 65);
+	assert_int_equal(all_curves, 3 * 65);
+	/* one key for the figure, a colour meaning the same place in every panel: five
+	 * samples of the palette (the configurations differ in blocks), and the x once */
+	assert_int_equal(all_titles, 5);
+	const char *x_key = strstr(script, "title 'x: where a diverged or killed run stopped'");
+	assert_non_null(x_key);
+	assert_null(strstr(x_key + 1, "title 'x: where"));
+	assert_contains(script, "title 'first block (input side)'");
+	assert_contains(script, "title 'block 3/4 of the way'");
+	/* 21 panels in rows of three, not one column seven screens tall (910x7194) */
+	int width = 0, height = 0;
+	assert_non_null(strstr(script, "size "));
+	assert_int_equal(sscanf(strstr(script, "size ") + strlen("size "), "%d,%d", &width,
+				&height), 2);
+	if (width < 3 * 400 || height > 7 * 360 + 100)
+		fail_msg("alpha-1.gp: %dx%d is not rows of three panels", width, height);
 	assert_contains(script, "arithmetic mean, min and max of alpha");
 	assert_contains(script, "set title 'relu d=30 [diverged] (3 seeds), blocks 20-29 of 30' noenhanced");
 	assert_contains(script, "title 'x: where a diverged or killed run stopped'");

@@ -1911,8 +1911,9 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	command_result_free(&r);
 }
 
-/* The script `name` of a report (not rendered) of the runs into dir/out. */
-static char *unrendered_script(const char *dir, const char *out, const char *runs,
+/* The file `name` (a script, index.html) of a report, not rendered, of the runs into
+ * dir/out (caller frees). */
+static char *unrendered_report_file(const char *dir, const char *out, const char *runs,
 			       const char *name)
 {
 	struct command_result r;
@@ -1956,7 +1957,7 @@ static void setup_names_read_as_written(void **state)
 			 NULL, NULL, NULL) != SQLITE_OK)
 		fail_msg("%s", sqlite3_errmsg(db));
 	sqlite3_close(db);
-	char *script = unrendered_script(dir, "out", "1,2,5,6,7", "loss-1.gp");
+	char *script = unrendered_report_file(dir, "out", "1,2,5,6,7", "loss-1.gp");
 	assert_contains(script, "title 'plain' noenhanced");
 	assert_contains(script, "title 'residual' noenhanced");
 	assert_contains(script, "title 'pre k=2, learned alpha from 0.5' noenhanced");
@@ -1967,11 +1968,25 @@ static void setup_names_read_as_written(void **state)
 	free(script);
 	/* the residual runs alone: their shared alpha goes to the title, the legends name
 	 * only what differs */
-	script = unrendered_script(dir, "residual-only", "2,7", "loss-1.gp");
+	script = unrendered_report_file(dir, "residual-only", "2,7", "loss-1.gp");
 	assert_contains(script, "training loss: sigmoid, d=2, alpha 1.0,");
 	assert_contains(script, "title 'residual' noenhanced");
 	assert_contains(script, "title 'post k=1' noenhanced");
 	free(script);
+}
+
+/* The contents name a heatmap by its whole run name, though a sweep's names hold ": "
+ * inside braces ("residual={form: pre}"); they were cut there. */
+static void contents_keep_a_sweep_name_whole(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET name = 'sweep:depth=2,residual={form: pre. k}'"
+			      " WHERE id = 1");
+	char *index = unrendered_report_file(dir, "out", "1", "index.html");
+	assert_contains(index, "<li><a href=\"#heatmap-run1\">Heatmap of run 1 "
+			       "(sweep:depth=2,residual={form: pre. k})</a></li>");
+	free(index);
 }
 
 int main(void)
@@ -2017,6 +2032,7 @@ int main(void)
 		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
 		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
 		cmocka_unit_test(setup_names_read_as_written),
+		cmocka_unit_test(contents_keep_a_sweep_name_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1973,6 +1973,22 @@ static void setup_names_read_as_written(void **state)
 	assert_contains(script, "title 'residual' noenhanced");
 	assert_contains(script, "title 'post k=1' noenhanced");
 	free(script);
+	/* --compare residual compares the setup whole, as legends name it: one figure, not
+	 * one per form, block length or trained alpha */
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "compared", "--runs", "1,2,5,6,7", "--compare",
+	       "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/compared/loss-2.gp", dir);
+	assert_false(file_exists(path));
+	snprintf(path, sizeof path, "%s/compared/loss-1.gp", dir);
+	script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "title 'pre k=2, learned alpha from 0.5' noenhanced");
+	assert_contains(script, "title 'ReZero' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	free(script);
 }
 
 /* The contents name a heatmap by its whole run name, though a sweep's names hold ": "

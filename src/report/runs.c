@@ -109,9 +109,11 @@ static int load_fields(struct report *report)
 			field->column = xstrdup(name);
 		}
 		field->compared = true;
-		/* residual's scale goes with residual, as the slope goes with leaky_relu */
-		if (!strcmp(name, "residual"))
-			find_field(report, "residual_alpha")->compared = true;
+		/* the residual setup is compared whole (its scale, form, block length, trained
+		 * alpha and init: legends name it as one), as the slope goes with leaky_relu */
+		for (int f = 0; f < report->field_count && !strcmp(name, "residual"); f++)
+			if (report_is_residual_column(report->fields[f].column))
+				report->fields[f].compared = true;
 		if (!strcmp(name, "activation"))
 			find_field(report, "activation_slope")->compared = true;
 	}

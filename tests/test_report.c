@@ -507,6 +507,15 @@ static void paths_and_steps_are_told_straight(void **state)
 	REPORT(&r, dir, "--no-render", "--step", "2");
 	assert_string_equal(r.err, "");
 	command_result_free(&r);
+	/* a sweep's runs: six named, the rest counted with their last steps */
+	const char *sweep = fixture_dir_from("report_sweep.sql");
+	REPORT(&r, sweep, "--no-render", "--step", "99");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.err, "--step 99 is past the last logged step of runs 1 (4), 2 (4), "
+			       "3 (4), 4 (4), 5 (4), 6 (4) and 66 more (");
+	assert_int_equal(strchr(r.err, '\n') - r.err, (long)strlen(r.err) - 1); /* one line */
+	assert_true(strlen(r.err) < 200);
+	command_result_free(&r);
 }
 
 static void selections_and_compare_shape_the_figures(void **state)

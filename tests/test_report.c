@@ -507,6 +507,15 @@ static void paths_and_steps_are_told_straight(void **state)
 	REPORT(&r, dir, "--no-render", "--step", "2");
 	assert_string_equal(r.err, "");
 	command_result_free(&r);
+	/* a sweep's runs: six named, the rest counted with their last steps */
+	const char *sweep = fixture_dir_from("report_sweep.sql");
+	REPORT(&r, sweep, "--no-render", "--step", "99");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.err, "--step 99 is past the last logged step of runs 1 (4), 2 (4), "
+			       "3 (4), 4 (4), 5 (4), 6 (4) and 66 more (");
+	assert_int_equal(strchr(r.err, '\n') - r.err, (long)strlen(r.err) - 1); /* one line */
+	assert_true(strlen(r.err) < 200);
+	command_result_free(&r);
 }
 
 static void selections_and_compare_shape_the_figures(void **state)
@@ -1735,19 +1744,35 @@ static void alpha_combines_seeds_in_panels_of_at_most_ten_blocks(void **state)
 	snprintf(path, sizeof path, "%s/out/alpha-2.gp", dir);
 	assert_false(file_exists(path));
 	char **commands;
-	int count = plot_commands(script, &commands), all_titles = 0;
+	int count = plot_commands(script, &commands), all_curves = 0, all_titles = 0;
 	assert_int_equal(count, 3 * (1 + 1 + 2 + 3));
 	for (int c = 0; c < count; c++) {
 		int curves, titles;
 		count_elements(commands[c], &curves, &titles);
 		if (curves > 10 || curves < 1)
 			fail_msg("alpha-1.gp: panel %d draws %d curves", c + 1, curves);
-		all_titles += curves;
+		all_curves += curves;
+		all_titles += titles;
 		free(commands[c]);
 	}
 	free(commands);
 	/* every block of every configuration once: 3 activations x (5 + 10 + 20 + 30) */
-	assert_int_equal(all_titles, 3 * 65);
+	assert_int_equal(all_curves, 3 * 65);
+	/* one key for the figure, a colour meaning the same place in every panel: five
+	 * samples of the palette (the configurations differ in blocks), and the x once */
+	assert_int_equal(all_titles, 5);
+	const char *x_key = strstr(script, "title 'x: where a diverged or killed run stopped'");
+	assert_non_null(x_key);
+	assert_null(strstr(x_key + 1, "title 'x: where"));
+	assert_contains(script, "title 'first block (input side)'");
+	assert_contains(script, "title 'block 3/4 of the way'");
+	/* 21 panels in rows of three, not one column seven screens tall (910x7194) */
+	int width = 0, height = 0;
+	assert_non_null(strstr(script, "size "));
+	assert_int_equal(sscanf(strstr(script, "size ") + strlen("size "), "%d,%d", &width,
+				&height), 2);
+	if (width < 3 * 400 || height > 7 * 360 + 100)
+		fail_msg("alpha-1.gp: %dx%d is not rows of three panels", width, height);
 	assert_contains(script, "arithmetic mean, min and max of alpha");
 	assert_contains(script, "set title 'relu d=30 [diverged] (3 seeds), blocks 20-29 of 30' noenhanced");
 	assert_contains(script, "title 'x: where a diverged or killed run stopped'");
@@ -1867,7 +1892,7 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	assert_non_null(depth);
 	char *plot = strndup(loss, (size_t)(depth - loss));
 	static const char legend[] = "\nA  sigmoid d=2 plain\n"
-				     "B  sigmoid d=2 residual alpha 1.0\n"
+				     "B  sigmoid d=2 residual\n"
 				     "C  relu d=2 plain [diverged]\n"
 				     "D  sigmoid d=3 plain\n"
 				     "E  x: where a diverged or killed run\n"
@@ -1893,6 +1918,100 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	assert_contains(r.out, "\nA  sig-plain (2 seeds)\n");
 	assert_null(strstr(r.out, "XXX"));
 	command_result_free(&r);
+}
+
+/* The file `name` (a script, index.html) of a report, not rendered, of the runs into
+ * dir/out (caller frees). */
+static char *unrendered_report_file(const char *dir, const char *out, const char *runs,
+			       const char *name)
+{
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", out, "--runs", runs);
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s/%s", dir, out, name);
+	char *script = read_file(path);
+	assert_non_null(script);
+	return script;
+}
+
+/* Setup names read as a researcher writes them, and a value every run it applies to
+ * shares says nothing in a legend: alpha 1.0 of the residual runs next to plain runs,
+ * the start value of a trained alpha (its name tells it). */
+static void setup_names_read_as_written(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET residual_alpha = 1.0, residual_block = 1,"
+			      " residual_form = 'branch', residual_learn_alpha = 0,"
+			      " residual_init = 'default' WHERE id = 2");
+	char path[1024];
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	copy_run(db, 2, 5, 11, 1);
+	copy_run(db, 2, 6, 12, 1);
+	copy_run(db, 2, 7, 13, 1);
+	if (sqlite3_exec(db,
+			 "UPDATE runs SET (residual_alpha, residual_block, residual_form,"
+			 " residual_learn_alpha, residual_init) = (SELECT residual_alpha,"
+			 " residual_block, residual_form, residual_learn_alpha, residual_init"
+			 " FROM runs WHERE id = 2) WHERE id IN (5, 6, 7);"
+			 "UPDATE runs SET residual_form = 'pre', residual_block = 2,"
+			 " residual_learn_alpha = 1, residual_alpha = 0.5 WHERE id = 5;"
+			 "UPDATE runs SET residual_learn_alpha = 1, residual_alpha = 0.0"
+			 " WHERE id = 6;"
+			 "UPDATE runs SET residual_form = 'post' WHERE id = 7",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	char *script = unrendered_report_file(dir, "out", "1,2,5,6,7", "loss-1.gp");
+	assert_contains(script, "title 'plain' noenhanced");
+	assert_contains(script, "title 'residual' noenhanced");
+	assert_contains(script, "title 'pre k=2, learned alpha from 0.5' noenhanced");
+	assert_contains(script, "title 'ReZero' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	assert_null(strstr(script, "alpha 1.0"));
+	assert_null(strstr(script, "alpha 0.0"));
+	free(script);
+	/* the residual runs alone: their shared alpha goes to the title, the legends name
+	 * only what differs */
+	script = unrendered_report_file(dir, "residual-only", "2,7", "loss-1.gp");
+	assert_contains(script, "training loss: sigmoid, d=2, alpha 1.0,");
+	assert_contains(script, "title 'residual' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	free(script);
+	/* --compare residual compares the setup whole, as legends name it: one figure, not
+	 * one per form, block length or trained alpha */
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "compared", "--runs", "1,2,5,6,7", "--compare",
+	       "residual");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	snprintf(path, sizeof path, "%s/compared/loss-2.gp", dir);
+	assert_false(file_exists(path));
+	snprintf(path, sizeof path, "%s/compared/loss-1.gp", dir);
+	script = read_file(path);
+	assert_non_null(script);
+	assert_contains(script, "title 'pre k=2, learned alpha from 0.5' noenhanced");
+	assert_contains(script, "title 'ReZero' noenhanced");
+	assert_contains(script, "title 'post k=1' noenhanced");
+	free(script);
+}
+
+/* The contents name a heatmap by its whole run name, though a sweep's names hold ": "
+ * inside braces ("residual={form: pre}"); they were cut there. */
+static void contents_keep_a_sweep_name_whole(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET name = 'sweep:depth=2,residual={form: pre. k}'"
+			      " WHERE id = 1");
+	char *index = unrendered_report_file(dir, "out", "1", "index.html");
+	assert_contains(index, "<li><a href=\"#heatmap-run1\">Heatmap of run 1 "
+			       "(sweep:depth=2,residual={form: pre. k})</a></li>");
+	free(index);
 }
 
 int main(void)
@@ -1937,6 +2056,8 @@ int main(void)
 		cmocka_unit_test(alpha_combines_seeds_in_panels_of_at_most_ten_blocks),
 		cmocka_unit_test(long_run_names_wrap_in_heatmap_titles),
 		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
+		cmocka_unit_test(setup_names_read_as_written),
+		cmocka_unit_test(contents_keep_a_sweep_name_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

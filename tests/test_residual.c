@@ -239,17 +239,17 @@ static void reports_name_the_setups(void **state)
 	assert_non_null(strstr(script, "set title 'plain' noenhanced\nplot $run1_first"));
 	assert_non_null(strstr(script, "set title 'residual setups' noenhanced"));
 	assert_non_null(strstr(script, "title 'pre k=2: weight grad, step 0' noenhanced"));
-	assert_non_null(strstr(script, "title 'post k=2 fixup: delta, step 0' noenhanced"));
-	assert_non_null(strstr(script, "title 'rezero: weight grad, step 2' noenhanced"));
+	assert_non_null(strstr(script, "title 'post k=2, fixup: delta, step 0' noenhanced"));
+	assert_non_null(strstr(script, "title 'ReZero: weight grad, step 2' noenhanced"));
 	free(script);
 	char *html = read_in(dir, "rep/index.html", NULL);
 	assert_non_null(strstr(html, "at initialisation: plain "));
-	assert_non_null(strstr(html, "; post k=2 fixup "));
+	assert_non_null(strstr(html, "; post k=2, fixup "));
 	assert_non_null(strstr(html, "<td>pre k=2, \u03b1 = 1.0</td>"));
 	free(html);
 	script = read_in(dir, "rep/profile-weight_grad-1.gp", NULL);
-	assert_non_null(strstr(script, "title 'post k=2 fixup"));
-	assert_non_null(strstr(script, "title 'rezero"));
+	assert_non_null(strstr(script, "title 'post k=2, fixup"));
+	assert_non_null(strstr(script, "title 'ReZero"));
 	free(script);
 }
 

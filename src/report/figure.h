@@ -170,6 +170,10 @@ void styled_curve(struct strbuf *plot, const char *block, const char *columns,
 		  const char *with, const struct curve_style *style, const char *legend);
 /* The x marks of $block ("x y colour" rows), with their one legend entry. */
 void stop_markers(struct strbuf *plot, const char *block);
+/* The same marks without a legend entry, and the entry alone, for a figure whose one
+ * key stands beside another cell. */
+void untitled_stop_markers(struct strbuf *plot, const char *block);
+void stop_markers_key(struct strbuf *plot);
 /* A plot with nothing to draw still needs an element, without a legend. */
 void empty_plot(struct strbuf *plot);
 

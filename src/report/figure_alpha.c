@@ -17,6 +17,12 @@
 
 /* More curves than this in one panel stop being told apart by colour. */
 #define ALPHA_PANEL_BLOCKS 10
+/* Panels side by side: three cells and the key fit a screen's width, so a sweep's
+ * panels fill a page instead of one column several screens tall. */
+#define ALPHA_COLUMNS 3
+/* Colours a key samples from the palette when blocks differ in number between
+ * configurations (first, quarter, middle, three quarters, last). */
+#define ALPHA_KEY_SWATCHES 5
 
 /* One configuration (seed set): its blocks, its panels and its caption's number. */
 struct alpha_set {
@@ -82,6 +88,45 @@ static int panels_of(int blocks)
 	return blocks > 0 ? (blocks + ALPHA_PANEL_BLOCKS - 1) / ALPHA_PANEL_BLOCKS : 1;
 }
 
+static int greatest_common_divisor(int a, int b)
+{
+	return b ? greatest_common_divisor(b, a % b) : a;
+}
+
+/* The figure's one key: a block's colour is its place from the input side to the output
+ * side of its network, the same in every panel. When every configuration has the same
+ * blocks, one panel each, the key names them ("block 3"); else it samples the palette
+ * ("first block (input side)", "block 1/4 of the way", ...). */
+static void colour_key(struct strbuf *plot, const struct alpha_set *sets, int count)
+{
+	int most = 0;
+	bool same = true;
+	for (int k = 0; k < count; k++) {
+		most = sets[k].blocks > most ? sets[k].blocks : most;
+		same &= sets[k].blocks == sets[0].blocks;
+	}
+	bool named = same && most <= ALPHA_PANEL_BLOCKS;
+	int levels = named || most < ALPHA_KEY_SWATCHES ? most : ALPHA_KEY_SWATCHES;
+	for (int level = 0; level < levels; level++) {
+		struct curve_style style = {.dash = 1, .point = 7};
+		sequential_colour(style.colour, level, levels);
+		char name[64];
+		int divisor = greatest_common_divisor(level, levels - 1);
+		if (named)
+			snprintf(name, sizeof name, "block %d", level);
+		else if (level == 0)
+			snprintf(name, sizeof name, "first block (input side)");
+		else if (level == levels - 1)
+			snprintf(name, sizeof name, "last block (output side)");
+		else if (2 * level == levels - 1)
+			snprintf(name, sizeof name, "middle block");
+		else
+			snprintf(name, sizeof name, "block %d/%d of the way", level / divisor,
+				 (levels - 1) / divisor);
+		styled_curve(plot, "NaN", "1:2", "lines", &style, name);
+	}
+}
+
 int alpha_figure(struct report *report, const struct run_group *group, int index)
 {
 	/* the runs of the group that train alpha */
@@ -140,9 +185,8 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 			struct strbuf *plot = &plots[described[k].first_panel + b / ALPHA_PANEL_BLOCKS];
 			if (set->count > 1 && rows)
 				styled_band(plot, block, &style);
-			char name[32];
-			snprintf(name, sizeof name, "block %d", b);
-			styled_curve(plot, rows ? block : "NaN", "1:2", "lines", &style, name);
+			/* named once, in the figure's key */
+			styled_curve(plot, rows ? block : "NaN", "1:2", "lines", &style, NULL);
 		}
 	}
 	/* the axis is set by the runs that did not diverge, when there are any; alpha is
@@ -165,8 +209,16 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 				goto done;
 		}
 	}
+	/* cells fill rows of up to ALPHA_COLUMNS; the key stands right of the first row */
+	int columns = panel_count < ALPHA_COLUMNS ? panel_count : ALPHA_COLUMNS;
 	struct panel_grid grid;
-	panel_grid_init(&grid, panel_count, 1);
+	panel_grid_init(&grid, (panel_count + columns - 1) / columns, columns);
+	bool any_markers = false;
+	for (int p = 0; p < panel_count; p++)
+		any_markers |= markers[p].length > 0;
+	colour_key(&plots[columns - 1], described, set_count);
+	if (any_markers)
+		stop_markers_key(&plots[columns - 1]);
 	for (int k = 0; k < set_count; k++) {
 		const struct run_group *set = &sets[k];
 		strbuf_reset(&legend);
@@ -197,10 +249,10 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 				strbuf_printf(&data, "# where diverged or killed runs stopped: step, alpha"
 						     " (held within the axis), colour\n$%s << EOD\n"
 						     "%sEOD\n\n", block, markers[p].text);
-				stop_markers(&plots[p], block);
+				untitled_stop_markers(&plots[p], block);
 			}
 			empty_plot(&plots[p]);
-			panel_grid_cell(&panels, &grid, p, 0, panel_title.text);
+			panel_grid_cell(&panels, &grid, p / columns, p % columns, panel_title.text);
 			strbuf_printf(&panels, "plot %s\n", plots[p].text);
 			strbuf_free(&panel_title);
 		}

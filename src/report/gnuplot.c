@@ -325,15 +325,35 @@ void styled_curve(struct strbuf *plot, const char *block, const char *columns,
 		strbuf_puts(plot, " notitle");
 }
 
-void stop_markers(struct strbuf *plot, const char *block)
+/* The x marks' element, its title left to the caller. */
+static void stop_markers_element(struct strbuf *plot, const char *block)
 {
 	plot_separator(plot);
-	strbuf_printf(plot, "$%s using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable "
-			    "title 'x: where a diverged or killed run stopped' noenhanced", block);
+	strbuf_printf(plot, "$%s using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable",
+		      block);
+}
+
+void stop_markers(struct strbuf *plot, const char *block)
+{
+	stop_markers_element(plot, block);
+	strbuf_puts(plot, " title 'x: where a diverged or killed run stopped' noenhanced");
 }
 
 void empty_plot(struct strbuf *plot)
 {
 	if (!plot->length)
 		strbuf_puts(plot, "NaN notitle");
+}
+
+void untitled_stop_markers(struct strbuf *plot, const char *block)
+{
+	stop_markers_element(plot, block);
+	strbuf_puts(plot, " notitle");
+}
+
+void stop_markers_key(struct strbuf *plot)
+{
+	plot_separator(plot);
+	strbuf_puts(plot, "NaN with points pt 2 ps 1.6 lw 2 lc rgb '#444444' title 'x: where a "
+			  "diverged or killed run stopped' noenhanced");
 }

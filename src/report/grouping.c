@@ -57,13 +57,47 @@ void report_groups_free(struct run_group *groups, int count)
 	free(groups);
 }
 
+/* A field's value as legends and titles compare it: "" where the field does not apply to
+ * the run. alpha applies only to a residual run with a fixed alpha: a plain run has none,
+ * and a trained alpha's start value is told by the setup's name ("learned alpha from
+ * 0.5", "ReZero"). */
+static const char *told_value(const struct report *report, const struct report_run *run,
+			      int f)
+{
+	if (!strcmp(report->fields[f].column, "residual_alpha") &&
+	    !strcmp(report_value(report, run, "residual_learn_alpha"), "1"))
+		return "";
+	return run->values[f];
+}
+
+/* Whether field f differs between runs of the group it applies to: a value that only
+ * some runs have (alpha, a leaky slope) says nothing when those runs agree on it, e.g.
+ * "alpha 1.0" next to every residual run of a residual sweep. */
 static bool varies(const struct report *report, const struct run_group *group, int f)
 {
-	for (int m = 1; m < group->count; m++)
-		if (strcmp(report->runs[group->members[m]].values[f],
-			   report->runs[group->members[0]].values[f]))
+	const char *seen = NULL;
+	for (int m = 0; m < group->count; m++) {
+		const char *value = told_value(report, &report->runs[group->members[m]], f);
+		if (!*value)
+			continue;
+		if (seen && strcmp(value, seen))
 			return true;
+		seen = value;
+	}
 	return false;
+}
+
+/* The value of f that a title tells for the group: the one every run has, else "" (a
+ * value only some runs have, like the residual runs' alpha next to plain runs, is for
+ * their legends). */
+static const char *shared_value(const struct report *report, const struct run_group *group,
+				int f)
+{
+	const char *value = told_value(report, &report->runs[group->members[0]], f);
+	for (int m = 1; m < group->count && *value; m++)
+		if (strcmp(told_value(report, &report->runs[group->members[m]], f), value))
+			return "";
+	return value;
 }
 
 const char *report_value(const struct report *report, const struct report_run *run,
@@ -80,6 +114,65 @@ bool report_is_residual_column(const char *column)
 	return !strncmp(column, "residual", strlen("residual"));
 }
 
+/* A residual setup is told in parts, each said only when it is not the default: the
+ * form with its block length ("pre k=2"), a trained alpha ("ReZero" from 0, else
+ * "learned alpha from 0.5") and the init ("fixup"). A legend names the parts that differ
+ * within its figure and the title the parts every run shares. */
+enum setup_part { SETUP_FORM, SETUP_ALPHA, SETUP_INIT, SETUP_PARTS };
+
+static void setup_part(const struct report *report, const struct report_run *run,
+		       enum setup_part part, struct strbuf *out)
+{
+	if (!strcmp(report_value(report, run, "residual"), "0"))
+		return;
+	const char *form = report_value(report, run, "residual_form");
+	const char *block = report_value(report, run, "residual_block");
+	const char *alpha = report_value(report, run, "residual_alpha");
+	const char *init = report_value(report, run, "residual_init");
+	switch (part) {
+	case SETUP_FORM:
+		if ((*form && strcmp(form, "branch")) || (*block && strcmp(block, "1")))
+			strbuf_printf(out, "%s k=%s", *form ? form : "branch", *block ? block : "1");
+		break;
+	case SETUP_ALPHA:
+		if (strcmp(report_value(report, run, "residual_learn_alpha"), "1"))
+			break;
+		if (atof(alpha) == 0)
+			strbuf_puts(out, "ReZero");
+		else
+			strbuf_printf(out, "learned alpha from %s", alpha);
+		break;
+	case SETUP_INIT:
+		if (*init && strcmp(init, "default"))
+			strbuf_puts(out, init);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Appends the parts of run's setup for which `differs` (indexed by part) is `want`, with
+ * ", " between them; returns whether it appended any. */
+static bool setup_parts(const struct report *report, const struct report_run *run,
+			const bool differs[SETUP_PARTS], bool want, struct strbuf *out)
+{
+	size_t start = out->length;
+	for (int part = 0; part < SETUP_PARTS; part++) {
+		if (differs[part] != want)
+			continue;
+		size_t before = out->length;
+		if (out->length > start)
+			strbuf_puts(out, ", ");
+		size_t mark = out->length;
+		setup_part(report, run, part, out);
+		if (out->length == mark) { /* a default part: nothing to say */
+			out->length = before;
+			out->text[before] = '\0';
+		}
+	}
+	return out->length > start;
+}
+
 void report_setup_name(const struct report *report, const struct report_run *run,
 		       struct strbuf *out)
 {
@@ -87,22 +180,49 @@ void report_setup_name(const struct report *report, const struct report_run *run
 		strbuf_puts(out, "plain");
 		return;
 	}
-	const char *form = report_value(report, run, "residual_form");
-	const char *block = report_value(report, run, "residual_block");
-	const char *init = report_value(report, run, "residual_init");
-	bool learned = !strcmp(report_value(report, run, "residual_learn_alpha"), "1");
-	bool classic = (!*form || !strcmp(form, "branch")) && (!*block || !strcmp(block, "1"));
-	size_t start = out->length;
-	if (!classic)
-		strbuf_printf(out, "%s k=%s", *form ? form : "branch", *block ? block : "1");
-	else if (!learned)
+	static const bool every[SETUP_PARTS] = {false};
+	if (!setup_parts(report, run, every, false, out))
 		strbuf_puts(out, "residual");
-	if (learned)
-		strbuf_printf(out, "%s%s", out->length > start ? " " : "",
-			      atof(report_value(report, run, "residual_alpha")) == 0 ? "rezero"
-										  : "learned alpha");
-	if (*init && strcmp(init, "default"))
-		strbuf_printf(out, " %s", init);
+}
+
+/* Which parts of the setup differ between the runs of the group. */
+static void setup_differences(const struct report *report, const struct run_group *group,
+			      bool differs[SETUP_PARTS])
+{
+	struct strbuf first, other;
+	strbuf_init(&first), strbuf_init(&other);
+	for (int part = 0; part < SETUP_PARTS; part++) {
+		differs[part] = false;
+		strbuf_reset(&first);
+		setup_part(report, &report->runs[group->members[0]], part, &first);
+		for (int m = 1; m < group->count && !differs[part]; m++) {
+			strbuf_reset(&other);
+			setup_part(report, &report->runs[group->members[m]], part, &other);
+			differs[part] = strcmp(first.text, other.text) != 0;
+		}
+	}
+	strbuf_free(&first), strbuf_free(&other);
+}
+
+/* The setup of a run as its figure tells it: in a legend (want_varying), the parts that
+ * differ within the group, else its whole name ("plain", "residual" where those parts
+ * are defaults); in a title, the parts every run shares, or the whole name when the
+ * group shares the whole setup. */
+static void setup_phrase(const struct report *report, const struct run_group *group,
+			 const struct report_run *run, bool setup_differs, bool want_varying,
+			 struct strbuf *out)
+{
+	bool differs[SETUP_PARTS];
+	setup_differences(report, group, differs);
+	bool plain = !strcmp(report_value(report, run, "residual"), "0");
+	if (want_varying) {
+		if (plain || !setup_parts(report, run, differs, true, out))
+			report_setup_name(report, run, out);
+	} else if (!setup_differs) {
+		report_setup_name(report, run, out);
+	} else if (!plain) {
+		setup_parts(report, run, differs, false, out);
+	}
 }
 
 /* "sigmoid", "d=20", "residual", "alpha 0.5", "gain 2", "lr=0.1", "w=64", ... */
@@ -166,13 +286,18 @@ static bool in_title(const char *column)
 	return false;
 }
 
-/* Whether any column of the residual setup but alpha varies in group: the setup is then
- * named as a whole at the residual column. */
+/* Whether the residual setup differs within group: residual on and off, or any part of
+ * its name; the setup is then named at the residual column (its other columns folded
+ * into it, alpha a field of its own where it is fixed). */
 static bool setup_varies(const struct report *report, const struct run_group *group)
 {
+	bool differs[SETUP_PARTS];
+	setup_differences(report, group, differs);
+	for (int part = 0; part < SETUP_PARTS; part++)
+		if (differs[part])
+			return true;
 	for (int f = 0; f < report->field_count; f++)
-		if (report_is_residual_column(report->fields[f].column) &&
-		    strcmp(report->fields[f].column, "residual_alpha") && varies(report, group, f))
+		if (!strcmp(report->fields[f].column, "residual") && varies(report, group, f))
 			return true;
 	return false;
 }
@@ -186,23 +311,24 @@ static void describe_fields(const struct report *report, const struct run_group 
 	bool setup_differs = setup_varies(report, group);
 	for (int f = 0; f < report->field_count; f++) {
 		const char *column = report->fields[f].column;
-		/* the setup is named as one phrase at the residual column, its other columns
-		 * folded into it (alpha stays a field of its own) */
-		bool folded = folded_into_setup(column);
 		bool setup = !strcmp(column, "residual");
 		bool differs = setup ? setup_differs : varies(report, group, f);
-		if (folded || !relevant(report, f, initial_only, skip) ||
-		    differs != want_varying || !*run->values[f] ||
-		    (!want_varying && !in_title(column)))
+		/* a legend tells the run's own value, a title the value the group shares */
+		const char *value = want_varying ? told_value(report, run, f)
+						 : shared_value(report, group, f);
+		/* a title names the parts of a varying setup that every run shares */
+		bool told = setup && !want_varying ? true : differs == want_varying;
+		if (folded_into_setup(column) || !relevant(report, f, initial_only, skip) || !told ||
+		    !*value || (!want_varying && !in_title(column)))
 			continue;
 		size_t before = out->length;
 		if (out->length > start)
 			strbuf_puts(out, want_varying ? " " : ", ");
 		size_t mark = out->length;
 		if (setup)
-			report_setup_name(report, run, out);
+			setup_phrase(report, group, run, setup_differs, want_varying, out);
 		else
-			describe_value(column, run->values[f], out);
+			describe_value(column, value, out);
 		if (out->length == mark) { /* nothing said: drop the separator */
 			out->length = before;
 			out->text[before] = '\0';

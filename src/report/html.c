@@ -34,13 +34,20 @@ void figure_html(struct report *report, const char *stem, const char *caption)
 	const char *extension = report_format_extension(report->options->format);
 	struct strbuf *h = &report->figures_html;
 	/* the contents name a figure by its caption's first phrase: up to the first ". " or
-	 * ": " ("Heatmap of run 3 (name)"), without a final full stop */
+	 * ": " outside brackets ("Heatmap of run 3 (name)", where a sweep's name holds
+	 * "residual={form: pre}"), without a final full stop */
 	size_t length = strlen(caption);
-	for (const char *stop = caption; *stop; stop++)
-		if ((*stop == '.' || *stop == ':') && (stop[1] == ' ' || !stop[1])) {
+	int depth = 0;
+	for (const char *stop = caption; *stop; stop++) {
+		if (strchr("({[", *stop))
+			depth++;
+		else if (strchr(")}]", *stop) && depth > 0)
+			depth--;
+		else if (!depth && (*stop == '.' || *stop == ':') && (stop[1] == ' ' || !stop[1])) {
 			length = (size_t)(stop - caption);
 			break;
 		}
+	}
 	char *sentence = xmalloc(length + 1);
 	memcpy(sentence, caption, length);
 	sentence[length] = '\0';
@@ -127,10 +134,13 @@ int report_write_index(struct report *report, bool rendered)
 		const char *residual = value_of(report, run, "residual");
 		if (strcmp(residual, "0")) {
 			report_setup_name(report, run, &cell);
+			/* a trained alpha's start value is in the setup's name */
+			bool learned = !strcmp(value_of(report, run, "residual_learn_alpha"), "1");
 			if (!strcmp(cell.text, "residual"))
 				strbuf_reset(&cell);
-			strbuf_printf(&cell, "%s\u03b1 = %s", cell.length ? ", " : "",
-				      value_of(report, run, "residual_alpha"));
+			if (!learned)
+				strbuf_printf(&cell, "%s\u03b1 = %s", cell.length ? ", " : "",
+					      value_of(report, run, "residual_alpha"));
 		} else {
 			strbuf_puts(&cell, "no");
 		}

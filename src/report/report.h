@@ -110,10 +110,12 @@ const char *report_value(const struct report *report, const struct report_run *r
 			 const char *column);
 /* Whether column is one of the residual setup's: residual and residual_*. */
 bool report_is_residual_column(const char *column);
-/* Appends the run's residual setup: "plain", "residual" (today's branch form, blocks of
- * one), else the form and block length, "rezero" for a trained alpha (from 0; "learned
- * alpha" from another value) and the init unless default, e.g. "pre k=2", "post k=2
- * fixup", "rezero". alpha itself is its own field. */
+/* Appends the run's residual setup as a researcher writes it: "plain", "residual"
+ * (today's branch form, blocks of one, nothing else chosen), else its parts that are not
+ * defaults with ", " between them: the form and block length, a trained alpha ("ReZero"
+ * from 0, else "learned alpha from 0.5") and the init, e.g. "pre k=2, learned alpha from
+ * 0.5", "post k=1", "ReZero", "post k=2, fixup". A fixed alpha is its own field. Legends
+ * name only the parts that differ within their figure. */
 void report_setup_name(const struct report *report, const struct report_run *run,
 		       struct strbuf *out);
 /* Whether field f is told on its own (the residual setup's columns but alpha are told

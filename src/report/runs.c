@@ -109,9 +109,11 @@ static int load_fields(struct report *report)
 			field->column = xstrdup(name);
 		}
 		field->compared = true;
-		/* residual's scale goes with residual, as the slope goes with leaky_relu */
-		if (!strcmp(name, "residual"))
-			find_field(report, "residual_alpha")->compared = true;
+		/* the residual setup is compared whole (its scale, form, block length, trained
+		 * alpha and init: legends name it as one), as the slope goes with leaky_relu */
+		for (int f = 0; f < report->field_count && !strcmp(name, "residual"); f++)
+			if (report_is_residual_column(report->fields[f].column))
+				report->fields[f].compared = true;
 		if (!strcmp(name, "activation"))
 			find_field(report, "activation_slope")->compared = true;
 	}
@@ -223,8 +225,12 @@ int report_load(struct report *report, const long long *ids, int count)
 	if (fields)
 		return fields;
 	report->runs = xcalloc((size_t)count, sizeof *report->runs);
+	/* a sweep's warning names a few runs and counts the rest, not 72 on one line */
+	enum { NAMED_SHORT_RUNS = 6 };
 	struct strbuf short_runs;
 	strbuf_init(&short_runs);
+	int short_count = 0;
+	long long unnamed_low = -1, unnamed_high = -1;
 	for (int i = 0; i < count; i++) {
 		if (load_run(report, &report->runs[i], ids[i])) {
 			strbuf_free(&short_runs);
@@ -232,9 +238,23 @@ int report_load(struct report *report, const long long *ids, int count)
 		}
 		report->run_count++;
 		const struct report_run *run = &report->runs[i];
-		if (run->last_step >= 0 && report->options->step > run->last_step)
+		if (run->last_step < 0 || report->options->step <= run->last_step)
+			continue;
+		if (short_count++ < NAMED_SHORT_RUNS) {
 			strbuf_printf(&short_runs, "%s%lld (%lld)", short_runs.length ? ", " : "",
 				      run->id, run->last_step);
+			continue;
+		}
+		if (unnamed_low < 0 || run->last_step < unnamed_low)
+			unnamed_low = run->last_step;
+		unnamed_high = run->last_step > unnamed_high ? run->last_step : unnamed_high;
+	}
+	if (short_count > NAMED_SHORT_RUNS) {
+		strbuf_printf(&short_runs, " and %d more (", short_count - NAMED_SHORT_RUNS);
+		if (unnamed_low < unnamed_high)
+			strbuf_printf(&short_runs, "%lld to %lld)", unnamed_low, unnamed_high);
+		else
+			strbuf_printf(&short_runs, "%lld)", unnamed_low);
 	}
 	mark_repeated_runs(report);
 	/* the profiles silently showing an earlier step than asked would mislead */

@@ -49,7 +49,7 @@ $stopped1 << EOD
 EOD
 
 
-set multiplot title 'trained alpha per block: sigmoid, d=2, rezero, alpha 0.0, xavier_normal,' . "\n" . 'gain 1.0, w=4, lr=0.1' font ",13" noenhanced
+set multiplot title 'trained alpha per block: sigmoid, d=2, ReZero, xavier_normal, gain 1.0, w=4,' . "\n" . 'lr=0.1' font ",13" noenhanced
 set xlabel "step"
 set ylabel "alpha (scale of the residual branch)"
 set xrange [0:2]
@@ -62,9 +62,12 @@ set bmargin at screen 0.1675
 set title 'sig-res [1 of 2 seeds diverged] (2 seeds), blocks 0-1 of 2' noenhanced
 set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $alpha2_0 using 1:3:4 with filledcurves lc rgb '#440154' fs transparent solid 0.2 noborder notitle, \
-     $alpha2_0 using 1:2 with lines lc rgb '#440154' dt 1 title 'block 0' noenhanced, \
+     $alpha2_0 using 1:2 with lines lc rgb '#440154' dt 1 notitle, \
      $alpha2_1 using 1:3:4 with filledcurves lc rgb '#97d63e' fs transparent solid 0.2 noborder notitle, \
-     $alpha2_1 using 1:2 with lines lc rgb '#97d63e' dt 1 title 'block 1' noenhanced, \
-     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
+     $alpha2_1 using 1:2 with lines lc rgb '#97d63e' dt 1 notitle, \
+     NaN with lines lc rgb '#440154' dt 1 title 'block 0' noenhanced, \
+     NaN with lines lc rgb '#97d63e' dt 1 title 'block 1' noenhanced, \
+     NaN with points pt 2 ps 1.6 lw 2 lc rgb '#444444' title 'x: where a diverged or killed run stopped' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable notitle
 
 unset multiplot

@@ -75,7 +75,7 @@ set bmargin at screen 0.5531
 set title 'sigmoid' noenhanced
 set key at screen 0.4791,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
-     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual' noenhanced, \
      $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain' noenhanced
 set lmargin at screen 0.0791
 set rmargin at screen 0.4571

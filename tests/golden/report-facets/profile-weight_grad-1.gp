@@ -120,7 +120,7 @@ set bmargin at screen 0.5531
 set title 'sigmoid, at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $run1_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
-     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
+     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual ×0.95/layer' noenhanced, \
      $run4_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced
 set lmargin at screen 0.0537
 set rmargin at screen 0.3104

@@ -54,5 +54,5 @@ set bmargin at screen 0.197
 set tmargin at screen 0.879
 set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 3 spacing 1.1 width 1 font ",9"
 plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title 'sigmoid plain ×0.1/layer' noenhanced, \
-     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title 'sigmoid residual alpha 1.0' noenhanced, \
+     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title 'sigmoid residual' noenhanced, \
      $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title 'relu plain' noenhanced

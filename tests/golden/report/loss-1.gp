@@ -75,7 +75,7 @@ set bmargin at screen 0.1675
 set title '' noenhanced
 set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
-     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0' noenhanced, \
+     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual' noenhanced, \
      $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged]' noenhanced, \
      $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain' noenhanced, \
      $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced

@@ -122,7 +122,7 @@ set bmargin at screen 0.1675
 set title 'at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
 plot $run1_later using 1:($3 > 0 ? clip($3) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
-     $run2_later using 1:($3 > 0 ? clip($3) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual alpha 1.0 ×0.95/layer' noenhanced, \
+     $run2_later using 1:($3 > 0 ? clip($3) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual ×0.95/layer' noenhanced, \
      $run3_later using 1:($3 > 0 ? clip($3) : NaN) with linespoints lc rgb '#440154' dt 1 pt 9 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
      $run3_later using 1:(clip($3)):(outside($3) ? 1.4 : 0):(0x440154) with points pt 8 ps variable lc rgb variable notitle, \
      $run4_later using 1:($3 > 0 ? clip($3) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced, \

@@ -146,11 +146,21 @@ VECTOR_CLONES void RNAME(activation_forward)(real *a, const real *z, size_t n, i
 
 /* activation_backward (add) and activation_backward_set (not add): one body, inlined
  * into each, so that each is a loop per kind with nothing to decide inside. */
+/* activation_backward's count, in lanes as wide as real: with a size_t count GCC made
+ * float's sigmoid backward 1.9 times as slow as without the count, with uint32_t 1.15
+ * times (and double's as fast with uint64_t as without). n is below 2^32 in any layer
+ * that fits in memory. */
+#ifdef GT_REAL_DOUBLE
+typedef uint64_t unit_count;
+#else
+typedef uint32_t unit_count;
+#endif
+
 static inline __attribute__((always_inline)) size_t
 activation_backward_into(real *dz, const real *da, const real *z, const real *a, size_t n,
 			 int kind, real slope, bool add)
 {
-	size_t saturated = 0;
+	unit_count saturated = 0;
 	switch (kind) {
 	case ACT_LINEAR:
 		for (size_t i = 0; i < n; i++)
@@ -159,8 +169,12 @@ activation_backward_into(real *dz, const real *da, const real *z, const real *a,
 	case ACT_SIGMOID:
 		/* s' = s (1 - s), at most 1/4: the seed's vanishing factor */
 		for (size_t i = 0; i < n; i++) {
+			/* saturated: below 1% of the largest derivative, 1/4. A named value
+			 * (GCC vectorises the loop better so); dz keeps its own order of
+			 * products, (da a)(1 - a), and so its bits */
+			real derivative = a[i] * (1 - a[i]);
 			dz[i] = EARLIER(i) + da[i] * a[i] * (1 - a[i]);
-			saturated += a[i] * (1 - a[i]) / (real)0.25 < (real)0.01;
+			saturated += derivative < (real)0.01 / 4;
 		}
 		break;
 	case ACT_TANH:

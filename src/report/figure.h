@@ -161,7 +161,9 @@ void empty_plot(struct strbuf *plot);
 void seed_set_legend(const struct report *report, const struct run_group *group,
 		     const struct run_group *set, struct strbuf *legend);
 
-/* facets.c: a figure's curves (seed sets) as small multiples. */
+/* facets.c: a figure's curves (seed sets) as small multiples, none of which holds more
+ * than MAX_PANEL_CURVES lines. */
+#define MAX_PANEL_CURVES 10
 struct curve_style {
 	char colour[8]; /* "#rrggbb" */
 	int dash, point; /* gnuplot dash type and point type */
@@ -206,6 +208,7 @@ struct layer_profile {
 	const char *what;                      /* the figure's title, before the shared fields */
 	bool (*common_skip)(const char *column); /* for report_common */
 	const char *caption; /* index.html's caption; NULL: a sentence per curve */
+	const char *const *legends; /* per curve; NULL: what sets each apart in the group */
 	bool in_terminal;
 };
 int layer_profile_figure(struct report *report, const struct run_group *group,

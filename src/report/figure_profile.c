@@ -26,11 +26,13 @@ struct profile_panels {
 	bool *predicted;
 };
 
-/* The curves of one seed set into its panel; the caption's sentence about it. */
+/* The curves of one seed set into its panel, named name (NULL: after what sets it apart
+ * in the group); the caption's sentence about it. */
 static int profile_curves(struct report *report, const struct run_group *group,
-			  const struct run_group *set, int column, const struct curve_style *style,
-			  bool stopped, struct strbuf *data, struct strbuf *left, struct strbuf *right,
-			  bool *predicted, struct range *range, struct strbuf *caption)
+			  const struct run_group *set, const char *name, int column,
+			  const struct curve_style *style, bool stopped, struct strbuf *data,
+			  struct strbuf *left, struct strbuf *right, bool *predicted,
+			  struct range *range, struct strbuf *caption)
 {
 	const struct report_run *run = &report->runs[set->members[0]];
 	char first[32], later[32], predicted_block[32];
@@ -39,7 +41,10 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	snprintf(predicted_block, sizeof predicted_block, "predicted%lld", run->id);
 	struct strbuf legend;
 	strbuf_init(&legend);
-	seed_set_legend(report, group, set, &legend);
+	if (name)
+		strbuf_puts(&legend, name);
+	else
+		seed_set_legend(report, group, set, &legend);
 	if (set->count > 1)
 		strbuf_printf(&legend, " (%d seeds)", set->count);
 	double factor = layer_factor(report, set, column);
@@ -146,7 +151,9 @@ int layer_profile_figure(struct report *report, const struct run_group *group,
 		bool repeat = repeated_curve(curves, k);
 		clipped[p] |= stopped;
 		strbuf_reset(&scratch);
-		if (profile_curves(report, group, &curves[k], column, &plan->styles[k], stopped,
+		if (profile_curves(report, group, &curves[k],
+				   figure->legends ? figure->legends[k] : NULL, column,
+				   &plan->styles[k], stopped,
 				   repeat ? &scratch : &data, &left[p], &right[p], &predicted[p],
 				   stopped ? &stopped_range : &range, repeat ? &scratch : &caption))
 			goto done;
@@ -240,7 +247,7 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
 	const struct layer_profile figure = {
 		stem, "profile.gp", column == 2 ? "weight gradient" : "delta (dL/dz)", NULL, NULL,
-		column == 2,
+		NULL, column == 2,
 	};
 	int result = layer_profile_figure(report, group, sets, set_count, &plan, column, &figure);
 	report_facet_plan_free(&plan);

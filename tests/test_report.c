@@ -389,9 +389,9 @@ static void seeds_are_aggregated(void **state)
 	snprintf(path, sizeof path, "%s/residual/residual-1.gp", dir);
 	script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "$seeds1_first_weight << EOD\n0 0.01 0.0049999999999999992 "
+	assert_contains(script, "$seeds1_first << EOD\n0 0.01 0.0049999999999999992 "
 				"0.020000000000000004\n");
-	assert_contains(script, "title 'weight grad, step 0 (2 seeds)' noenhanced");
+	assert_contains(script, "title 'plain (2 seeds) ");
 	assert_lacks(script, "run5_first");
 	free(script);
 }

@@ -211,8 +211,8 @@ static void fixed_alphas_are_logged_not_exported(void **state)
 	free(file);
 }
 
-/* Four setups that differ in nothing else: the residual figure puts plain on the left and
- * names each setup on the right; the profile legends name them too. */
+/* Four setups that differ in nothing else: the residual figure draws plain first, in
+ * black, and names each setup in its key; the profile legends name them too. */
 static void reports_name_the_setups(void **state)
 {
 	(void)state;
@@ -236,11 +236,15 @@ static void reports_name_the_setups(void **state)
 		fail_msg("gtrack report: %s", r.err);
 	command_result_free(&r);
 	char *script = read_in(dir, "rep/residual-1.gp", NULL);
-	assert_non_null(strstr(script, "set title 'plain' noenhanced\nplot $run1_first"));
-	assert_non_null(strstr(script, "set title 'residual setups' noenhanced"));
-	assert_non_null(strstr(script, "title 'pre k=2: weight grad, step 0' noenhanced"));
-	assert_non_null(strstr(script, "title 'post k=2, fixup: delta, step 0' noenhanced"));
-	assert_non_null(strstr(script, "title 'ReZero: weight grad, step 2' noenhanced"));
+	/* drawn as the profile is: plain first, in black, the reference of the others */
+	assert_non_null(strstr(script, "set title 'at initialisation (step 0)' noenhanced\n"
+				       "unset key\nplot $run1_first using 1:($2 > 0 ? clip($2) : NaN)"
+				       " with linespoints lc rgb '#000000'"));
+	assert_non_null(strstr(script, "title 'plain \u00d7"));
+	assert_non_null(strstr(script, "title 'pre k=2 \u00d7"));
+	/* their branches start at zero: no gradient below the stem to fit a factor to */
+	assert_non_null(strstr(script, "title 'post k=2, fixup' noenhanced"));
+	assert_non_null(strstr(script, "title 'ReZero' noenhanced"));
 	free(script);
 	char *html = read_in(dir, "rep/index.html", NULL);
 	assert_non_null(strstr(html, "at initialisation: plain "));

@@ -14,7 +14,6 @@
 /* Above this many curves a single panel stops being readable (gnuplot's eight line
  * colours repeat, legends crowd out the plot). */
 #define FACET_THRESHOLD 8
-#define MAX_PANEL_CURVES 10
 
 /* Field f's value for curve s, as runs are compared ("plain", "pre k=2" for the
  * residual setup; empty for a column folded into the setup). */

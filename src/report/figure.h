@@ -90,20 +90,18 @@ void value_range_axis(const struct value_range *range, char *low, char *high, si
 /* Whether a run diverged or was killed: its curves end early and carry a mark there. */
 bool run_stopped(const struct report_run *run);
 bool set_has_stopped_run(const struct report *report, const struct run_group *set);
-/* The point where a stopped run's curve ends: sql selects "x, y" of the run (?1) at a
- * step (?2, when it has one), its first row the point. Returns 1 with it, 0 when there
- * is none, -1 with a message. */
-int stop_point(struct report *report, const char *sql, long long run_id, long long step,
-	       double *x, double *y);
+/* One x mark per seed set (none without a stopped run): where the curves of its
+ * diverged or killed runs end, the last row of sql with a finite value ("x, y" of run ?1,
+ * up to the run's later step ?2 when sql has it), their mean x and mean y (geometric
+ * when every y is positive), held within [low, high]; every figure kind marks its
+ * stopped runs with it. Returns 1 with a mark appended to markers, 0 without, -1 with a
+ * message. */
+int series_stop_markers(struct report *report, const struct run_group *set, const char *sql,
+			const char *colour, double low, double high, struct strbuf *markers);
 /* Appends a row "x y colour" of an x mark, y held within the axis [low, high] so a
  * run that ran off the scale is marked at its edge. */
 void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,
 		     const char *colour);
-/* Appends to markers one put_stop_marker row for the runs of the set that stopped, at
- * the mean of their stop_point(sql) (a step-independent sql: ?2 is not bound), when
- * there are any. Returns 0, or -1 with a message. */
-int stopped_run_markers(struct report *report, const struct run_group *set, const char *sql,
-			const char *colour, double low, double high, struct strbuf *markers);
 double geometric_mean_ratio(const struct report *report, const struct run_group *set,
 			    bool later);
 
@@ -181,7 +179,9 @@ void empty_plot(struct strbuf *plot);
 void seed_set_legend(const struct report *report, const struct run_group *group,
 		     const struct run_group *set, struct strbuf *legend);
 
-/* facets.c: a figure's curves (seed sets) as small multiples. */
+/* facets.c: a figure's curves (seed sets) as small multiples, none of which holds more
+ * than MAX_PANEL_CURVES lines. */
+#define MAX_PANEL_CURVES 10
 struct curve_style {
 	char colour[8]; /* "#rrggbb" */
 	int dash, point; /* gnuplot dash type and point type */
@@ -219,6 +219,23 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 int residual_figure(struct report *report, const struct run_group *group, int index);
 int evals_figure(struct report *report, const struct run_group *group, int index);
 int diagnostics_figure(struct report *report, const struct run_group *group, int index);
+
+/* figure_profile.c: a profile against layer (at initialisation and later) of the given
+ * curves (seed sets) in the given panels, shared by the profile and residual figures. A
+ * curve may stand in several panels (a reference repeated in each row): its data and
+ * caption are written once. */
+struct layer_profile {
+	const char *stem, *template_name;
+	const char *what;                      /* the figure's title, before the shared fields */
+	bool (*common_skip)(const char *column); /* for report_common */
+	const char *caption; /* index.html's caption; NULL: a sentence per curve */
+	const char *const *legends; /* per curve; NULL: what sets each apart in the group */
+	bool in_terminal;
+};
+int layer_profile_figure(struct report *report, const struct run_group *group,
+			 const struct run_group *curves, int curve_count,
+			 const struct facet_plan *plan, int column,
+			 const struct layer_profile *figure);
 
 /* Grouping: skip tests a column left out of grouping and legends for the figure. */
 bool is_depth_column(const char *column);

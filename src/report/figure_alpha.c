@@ -202,10 +202,10 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 			char colour[8];
 			sequential_colour(colour, b, described[k].blocks);
 			block_sql(series_sql, stop_sql, sizeof series_sql, b);
-			if (stopped_run_markers(report, &sets[k], stop_sql, colour, atof(ymin),
+			if (series_stop_markers(report, &sets[k], stop_sql, colour, atof(ymin),
 						atof(ymax),
 						&markers[described[k].first_panel +
-							 b / ALPHA_PANEL_BLOCKS]))
+							 b / ALPHA_PANEL_BLOCKS]) < 0)
 				goto done;
 		}
 	}

@@ -10,28 +10,6 @@
 #include "util/error.h"
 
 static const char loss_sql[] = "SELECT step, loss FROM steps WHERE run_id = ?1 ORDER BY step";
-/* where a diverged run's loss was last finite */
-static const char stop_sql[] = "SELECT step, loss FROM steps WHERE run_id = ?1 AND loss IS NOT"
-			       " NULL AND abs(loss) < 1e308 ORDER BY step DESC LIMIT 1";
-
-/* x marks where the set's stopped runs' loss was last finite, held within [low, high]. */
-static int loss_stops(struct report *report, const struct run_group *set, const char *colour,
-		      double low, double high, struct strbuf *markers)
-{
-	for (int m = 0; m < set->count; m++) {
-		const struct report_run *run = &report->runs[set->members[m]];
-		double x, y;
-		if (!run_stopped(run))
-			continue;
-		int found = stop_point(report, stop_sql, run->id, 0, &x, &y);
-		if (found < 0)
-			return -1;
-		if (found)
-			put_stop_marker(markers, x, y, low, high, colour);
-	}
-	return 0;
-}
-
 /* Figure 3: training loss against step. */
 int loss_figure(struct report *report, const struct run_group *group, int index)
 {
@@ -98,8 +76,8 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	value_range_axis(axis, ymin, ymax, sizeof ymin);
 	for (int k = 0; k < set_count; k++)
 		if (set_has_stopped_run(report, &sets[k]) &&
-		    loss_stops(report, &sets[k], plan.styles[k].colour, atof(ymin), atof(ymax),
-			       &markers[plan.panel_of[k]]))
+		    series_stop_markers(report, &sets[k], loss_sql, plan.styles[k].colour,
+					atof(ymin), atof(ymax), &markers[plan.panel_of[k]]) < 0)
 			goto done;
 	struct panel_grid grid;
 	panel_grid_init(&grid, plan.panel_count, 1);

@@ -10,14 +10,14 @@
 
 #include "util/error.h"
 
-/* The SQL of where a stopped run's profile ends: the lowest layer with a finite
- * gradient at the last step (up to the profile's) that had one, where the backward pass
- * last held. */
+/* The SQL of where a stopped run's profile ends (its last row): the lowest layer with a
+ * finite gradient at the last step (up to the profile's) that had one, where the
+ * backward pass last held. */
 static const char *const stop_sql[] = {
 	"SELECT layer, weight_grad_norm FROM layer_stats WHERE run_id = ?1 AND step <= ?2 AND"
-	" weight_grad_norm > 0 AND weight_grad_norm < 1e308 ORDER BY step DESC, layer LIMIT 1",
+	" weight_grad_norm > 0 AND weight_grad_norm < 1e308 ORDER BY step, layer DESC",
 	"SELECT layer, delta_norm FROM layer_stats WHERE run_id = ?1 AND step <= ?2 AND"
-	" delta_norm > 0 AND delta_norm < 1e308 ORDER BY step DESC, layer LIMIT 1",
+	" delta_norm > 0 AND delta_norm < 1e308 ORDER BY step, layer DESC",
 };
 
 /* What a figure collects per panel while its curves are written. */
@@ -26,11 +26,13 @@ struct profile_panels {
 	bool *predicted;
 };
 
-/* The curves of one seed set into its panel; the caption's sentence about it. */
+/* The curves of one seed set into its panel, named name (NULL: after what sets it apart
+ * in the group); the caption's sentence about it. */
 static int profile_curves(struct report *report, const struct run_group *group,
-			  const struct run_group *set, int column, const struct curve_style *style,
-			  bool stopped, struct strbuf *data, struct strbuf *left, struct strbuf *right,
-			  bool *predicted, struct range *range, struct strbuf *caption)
+			  const struct run_group *set, const char *name, int column,
+			  const struct curve_style *style, bool stopped, struct strbuf *data,
+			  struct strbuf *left, struct strbuf *right, bool *predicted,
+			  struct range *range, struct strbuf *caption)
 {
 	const struct report_run *run = &report->runs[set->members[0]];
 	char first[32], later[32], predicted_block[32];
@@ -39,7 +41,10 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	snprintf(predicted_block, sizeof predicted_block, "predicted%lld", run->id);
 	struct strbuf legend;
 	strbuf_init(&legend);
-	seed_set_legend(report, group, set, &legend);
+	if (name)
+		strbuf_puts(&legend, name);
+	else
+		seed_set_legend(report, group, set, &legend);
 	if (set->count > 1)
 		strbuf_printf(&legend, " (%d seeds)", set->count);
 	double factor = layer_factor(report, set, column);
@@ -108,49 +113,28 @@ done:
 	return result;
 }
 
-/* One x per seed set where its diverged or killed runs stopped (their mean layer and the
- * geometric mean of their norms there), held within the axis: one marker per seed drew
- * every set's seeds on top of each other, so only the last colour showed. */
-static int profile_stops(struct report *report, const struct run_group *set, int column,
-			 const struct curve_style *style, const struct layer_axis *axis,
-			 struct strbuf *markers)
+/* Whether curve k draws a seed set an earlier curve drew already (the residual figure's
+ * reference, repeated in each of its rows): its data and caption are not written twice. */
+static bool repeated_curve(const struct run_group *curves, int k)
 {
-	double layers = 0;
-	struct log_stats norms = {0};
-	int stops = 0;
-	for (int m = 0; m < set->count; m++) {
-		const struct report_run *run = &report->runs[set->members[m]];
-		double x, y;
-		if (!run_stopped(run))
-			continue;
-		int found = stop_point(report, stop_sql[column - 2], run->id, run->later_step, &x, &y);
-		if (found < 0)
-			return -1;
-		if (found)
-			layers += x, log_stats_add(&norms, y), stops++;
-	}
-	if (stops && norms.count)
-		put_stop_marker(markers, layers / stops, pow(10, norms.sum / norms.count),
-				atof(axis->ymin), atof(axis->ymax), style->colour);
-	return 0;
+	for (int j = 0; j < k; j++)
+		if (curves[j].members[0] == curves[k].members[0])
+			return true;
+	return false;
 }
 
-/* Figure 1: weight_grad_norm (column 2) or delta_norm (column 3) against layer. */
-int profile_figure(struct report *report, const struct run_group *group, int index, int column)
+int layer_profile_figure(struct report *report, const struct run_group *group,
+			 const struct run_group *curves, int curve_count,
+			 const struct facet_plan *plan, int column,
+			 const struct layer_profile *figure)
 {
 	const char *quantity = column == 2 ? "weight_grad_norm" : "delta_norm";
-	const char *quantity_title = column == 2 ? "weight gradient" : "delta (dL/dz)";
-	struct strbuf data, panels, title, caption, key, escaped;
+	struct strbuf data, panels, title, caption, key, escaped, scratch;
 	strbuf_init(&data), strbuf_init(&panels), strbuf_init(&title);
-	strbuf_init(&caption), strbuf_init(&key), strbuf_init(&escaped);
+	strbuf_init(&caption), strbuf_init(&key), strbuf_init(&escaped), strbuf_init(&scratch);
 	/* axes are set by the runs that did not diverge, when there are any */
 	struct range range = {0, 0}, stopped_range = {0, 0};
-	int result = -1;
-	struct run_group *sets = NULL;
-	int set_count = report_seed_sets(report, group, false, NULL, &sets);
-	struct facet_plan plan;
-	report_facet_plan(report, sets, set_count, 1, &plan);
-	int panel_count = plan.panel_count;
+	int result = -1, panel_count = plan->panel_count;
 	struct strbuf *left = xcalloc((size_t)panel_count, sizeof *left);
 	struct strbuf *right = xcalloc((size_t)panel_count, sizeof *right);
 	struct strbuf *markers = xcalloc((size_t)panel_count, sizeof *markers);
@@ -159,16 +143,19 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	bool *clipped = xcalloc((size_t)panel_count, sizeof *clipped);
 	for (int p = 0; p < panel_count; p++)
 		strbuf_init(&left[p]), strbuf_init(&right[p]), strbuf_init(&markers[p]);
-	for (int k = 0; k < set_count; k++) {
-		int p = plan.panel_of[k];
-		if (report->runs[sets[k].members[0]].first_step < 0)
+	for (int k = 0; k < curve_count; k++) {
+		int p = plan->panel_of[k];
+		if (report->runs[curves[k].members[0]].first_step < 0)
 			continue;
-		bool stopped = set_has_stopped_run(report, &sets[k]);
+		bool stopped = set_has_stopped_run(report, &curves[k]);
+		bool repeat = repeated_curve(curves, k);
 		clipped[p] |= stopped;
-		if (profile_curves(report, group, &sets[k], column, &plan.styles[k], stopped,
-				   &data, &left[p],
-				   &right[p], &predicted[p], stopped ? &stopped_range : &range,
-				   &caption))
+		strbuf_reset(&scratch);
+		if (profile_curves(report, group, &curves[k],
+				   figure->legends ? figure->legends[k] : NULL, column,
+				   &plan->styles[k], stopped,
+				   repeat ? &scratch : &data, &left[p], &right[p], &predicted[p],
+				   stopped ? &stopped_range : &range, repeat ? &scratch : &caption))
 			goto done;
 	}
 	if (!data.length) {
@@ -177,10 +164,11 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	}
 	struct layer_axis axis;
 	layer_axis(report, group, range.high > 0 ? &range : &stopped_range, &axis);
-	for (int k = 0; k < set_count; k++)
-		if (set_has_stopped_run(report, &sets[k]) &&
-		    profile_stops(report, &sets[k], column, &plan.styles[k], &axis,
-				  &markers[plan.panel_of[k]]))
+	for (int k = 0; k < curve_count; k++)
+		if (set_has_stopped_run(report, &curves[k]) &&
+		    series_stop_markers(report, &curves[k], stop_sql[column - 2],
+					plan->styles[k].colour, atof(axis.ymin), atof(axis.ymax),
+					&markers[plan->panel_of[k]]) < 0)
 			goto done;
 	struct panel_grid grid;
 	panel_grid_init(&grid, panel_count, 2);
@@ -202,7 +190,7 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 		empty_plot(&right[p]);
 		struct strbuf cell_title;
 		strbuf_init(&cell_title);
-		const char *facet = plan.panel_titles[p];
+		const char *facet = plan->panel_titles[p];
 		strbuf_printf(&cell_title, "%s%sat initialisation (step 0)", facet,
 			      *facet ? ", " : "");
 		panel_grid_cell(&panels, &grid, p, 0, cell_title.text);
@@ -213,10 +201,8 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 		strbuf_printf(&panels, "plot %s\n", right[p].text);
 		strbuf_free(&cell_title);
 	}
-	report_common(report, group, false, NULL, &title);
-	figure_title(&escaped, quantity_title, &title);
-	char stem[64];
-	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
+	report_common(report, group, false, figure->common_skip, &title);
+	figure_title(&escaped, figure->what, &title);
 	struct template_value values[TEMPLATE_VALUES] = {
 		{"QUANTITY", quantity},
 		{"LATER", axis.later},
@@ -229,22 +215,43 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 		{"YMAX", axis.ymax},
 		{"PANELS", panels.text},
 	};
-	result = write_script(report, stem, "profile.gp", grid.width, grid.height, values, 10,
-			      column == 2);
+	result = write_script(report, figure->stem, figure->template_name, grid.width,
+			      grid.height, values, 10, figure->in_terminal);
 	if (!result) {
-		strbuf_printf(&key, "Gradient-flow profile (%s) of %s.%s%s", quantity,
-			      title.length ? title.text : "the selected runs",
-			      caption.length ? " " : "", caption.text);
-		figure_html(report, stem, key.text);
+		if (figure->caption)
+			strbuf_puts(&key, figure->caption);
+		else
+			strbuf_printf(&key, "Gradient-flow profile (%s) of %s.%s%s", quantity,
+				      title.length ? title.text : "the selected runs",
+				      caption.length ? " " : "", caption.text);
+		figure_html(report, figure->stem, key.text);
 	}
 done:
 	for (int p = 0; p < panel_count; p++)
 		strbuf_free(&left[p]), strbuf_free(&right[p]), strbuf_free(&markers[p]);
 	free(left), free(right), free(markers), free(predicted), free(clipped);
+	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&scratch);
+	strbuf_free(&caption), strbuf_free(&key), strbuf_free(&escaped);
+	return result;
+}
+
+/* Figure 1: weight_grad_norm (column 2) or delta_norm (column 3) against layer, one
+ * curve per seed set, in the panels of facets.c. */
+int profile_figure(struct report *report, const struct run_group *group, int index, int column)
+{
+	struct run_group *sets = NULL;
+	int set_count = report_seed_sets(report, group, false, NULL, &sets);
+	struct facet_plan plan;
+	report_facet_plan(report, sets, set_count, 1, &plan);
+	char stem[64];
+	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
+	const struct layer_profile figure = {
+		stem, "profile.gp", column == 2 ? "weight gradient" : "delta (dL/dz)", NULL, NULL,
+		NULL, column == 2,
+	};
+	int result = layer_profile_figure(report, group, sets, set_count, &plan, column, &figure);
 	report_facet_plan_free(&plan);
 	report_groups_free(sets, set_count);
-	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title);
-	strbuf_free(&caption), strbuf_free(&key), strbuf_free(&escaped);
 	return result;
 }
 

@@ -218,27 +218,48 @@ bool set_has_stopped_run(const struct report *report, const struct run_group *se
 	return stopped;
 }
 
-int stop_point(struct report *report, const char *sql, long long run_id, long long step,
-	       double *x, double *y)
+int series_stop_markers(struct report *report, const struct run_group *set, const char *sql,
+			const char *colour, double low, double high, struct strbuf *markers)
 {
 	sqlite3_stmt *s = NULL;
-	int result = -1;
-	if (sqlite3_prepare_v2(report->db, sql, -1, &s, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(s, 1, run_id) != SQLITE_OK ||
-	    (sqlite3_bind_parameter_count(s) > 1 && sqlite3_bind_int64(s, 2, step) != SQLITE_OK)) {
+	double x_sum = 0, y_sum = 0, log_sum = 0;
+	int stops = 0, positive = 0, result = -1;
+	if (sqlite3_prepare_v2(report->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		error("database: %s", sqlite3_errmsg(report->db));
 		goto done;
 	}
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*x = sqlite3_column_double(s, 0);
-		*y = sqlite3_column_double(s, 1);
-		result = 1;
-	} else if (rc == SQLITE_DONE) {
-		result = 0;
-	} else {
-		error("database: %s", sqlite3_errmsg(report->db));
+	for (int m = 0; m < set->count; m++) {
+		const struct report_run *run = &report->runs[set->members[m]];
+		if (!run_stopped(run))
+			continue;
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, run->id);
+		if (sqlite3_bind_parameter_count(s) > 1)
+			sqlite3_bind_int64(s, 2, run->later_step);
+		/* the curve ends at its last finite value */
+		double x = NAN, y = NAN;
+		int rc;
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			double value = sqlite3_column_double(s, 1);
+			if (sqlite3_column_type(s, 1) != SQLITE_NULL && isfinite(value))
+				x = sqlite3_column_double(s, 0), y = value;
+		}
+		if (rc != SQLITE_DONE) {
+			error("database: %s", sqlite3_errmsg(report->db));
+			goto done;
+		}
+		if (isnan(y))
+			continue; /* nothing finite: no point to mark */
+		x_sum += x, y_sum += y, stops++;
+		if (y > 0)
+			log_sum += log10(y), positive++;
 	}
+	/* on a log axis (every value positive) the geometric mean, else the mean */
+	if (stops)
+		put_stop_marker(markers, x_sum / stops,
+				positive == stops ? pow(10, log_sum / stops) : y_sum / stops, low,
+				high, colour);
+	result = stops > 0;
 done:
 	sqlite3_finalize(s);
 	return result;
@@ -485,28 +506,4 @@ void value_range_axis(const struct value_range *range, char *low, char *high, si
 		snprintf(low, size, "%.17g", range->low - pad);
 		snprintf(high, size, "%.17g", range->high + pad);
 	}
-}
-
-/* One mark per seed set, not per seed: the seeds of a set stop at nearly the same point,
- * and marks piled on one another only thicken it. */
-int stopped_run_markers(struct report *report, const struct run_group *set, const char *sql,
-			const char *colour, double low, double high, struct strbuf *markers)
-{
-	double x_sum = 0, y_sum = 0;
-	int found_count = 0;
-	for (int m = 0; m < set->count; m++) {
-		const struct report_run *run = &report->runs[set->members[m]];
-		double x, y;
-		if (!run_stopped(run))
-			continue;
-		int found = stop_point(report, sql, run->id, 0, &x, &y);
-		if (found < 0)
-			return -1;
-		if (found)
-			x_sum += x, y_sum += y, found_count++;
-	}
-	if (found_count)
-		put_stop_marker(markers, x_sum / found_count, y_sum / found_count, low, high,
-				colour);
-	return 0;
 }

@@ -1,11 +1,15 @@
 reset
-set terminal pngcairo size 1200,548 enhanced font 'sans,10'
+set terminal pngcairo size 1340,394 enhanced font 'sans,10'
 set output 'residual-1.png'
 
-# Residual comparison: runs that differ only in their residual setup, plain (or the
-# first setup) on the left and the other setups on the right, their gradient profiles
-# side by side on the same scale: weight gradient (solid) and delta
-# (dashed) at initialisation, and the weight gradient at step 2 (the last logged) (dotted).
+# Residual comparison: runs that differ only in their residual setup, their weight
+# gradient against layer at initialisation (left) and later (right), drawn as the
+# profile figure draws them: one curve per setup (runs that differ only in their seed:
+# the geometric mean, with a band from the smallest to the largest). With many setups
+# they are shared out over rows of at most ten curves, and each row draws the plain
+# network (black, or the first setup without one) again as its reference.
+# Values beyond the axis (runs that diverged) are drawn at its limit and marked with a
+# triangle; x marks where a diverged run stopped.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -54,22 +58,32 @@ $run2_later << EOD
 EOD
 
 
-set multiplot layout 1,2 title 'residual setups: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced margins 0.07,0.98,0.226,0.883 spacing 0.08
+set multiplot title 'residual setups: sigmoid, d=2, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "layer (0 = input side)"
-set ylabel "gradient norm"
+set ylabel "||dL/dW||_F"
 set logscale y
 set format y "10^{%L}"
 set xrange [-0.5:2.5]
 set yrange [1e-3:1e0]
+clip(v) = v > 1e0 ? 1e0 : v < 1e-3 ? 1e-3 : v
+outside(v) = v > 1e0 || v < 1e-3
 set xtics 0,1
+set clip two
+set lmargin at screen 0.0537
+set rmargin at screen 0.3104
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at initialisation (step 0)' noenhanced
 unset key
-set title 'plain' noenhanced
-plot $run1_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
-     $run1_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
-     $run1_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced
-set key at screen 0.5,0.01 center bottom vertical maxrows 3 samplen 2 spacing 1.1 width 1 font ",9"
-set title 'residual' noenhanced
-plot $run2_first using 1:($2 > 0 ? $2 : NaN) with linespoints lt 1 dt 1 title 'weight grad, step 0' noenhanced, \
-     $run2_first using 1:($3 > 0 ? $3 : NaN) with linespoints lt 2 dt 2 title 'delta, step 0' noenhanced, \
-     $run2_later using 1:($2 > 0 ? $2 : NaN) with lines lt 1 dt 3 title 'weight grad, step 2' noenhanced
+plot $run1_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#000000' dt 1 pt 7 notitle, \
+     $run2_first using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#0072B2' dt 1 pt 5 notitle
+set lmargin at screen 0.3746
+set rmargin at screen 0.6313
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title 'at step 2 (the last logged)' noenhanced
+set key at screen 0.6463,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+plot $run1_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#000000' dt 1 pt 7 title 'plain ×0.1/layer' noenhanced, \
+     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#0072B2' dt 1 pt 5 title 'residual ×0.95/layer' noenhanced
+
 unset multiplot

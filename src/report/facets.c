@@ -1,7 +1,7 @@
 /* Small multiples: which panel and which style each curve of a figure gets. A figure
- * with more than FACET_THRESHOLD lines is split into panels by the varying field with
- * the fewest values whose panels hold at most MAX_PANEL_CURVES lines (or by --facet),
- * and a panel still too full is cut into pieces. Within a figure, colour is depth on
+ * with more than FACET_THRESHOLD lines is split into panels by the varying field that
+ * makes the fewest panels of at most MAX_PANEL_CURVES lines (or by --facet), a value
+ * with more cut into pieces. Within a figure, colour is depth on
  * one sequential palette, line style is the residual setup, and point types tell apart
  * the rest; every panel uses the same mapping, so a colour means one thing. */
 #include "report/figure.h"
@@ -63,14 +63,16 @@ static int rank_values(const struct report *report, const struct run_group *sets
 	return distinct;
 }
 
-/* The most curves any value of a field leaves in one panel. */
-static int fullest_panel(const int *rank, int count, int distinct)
+/* The panels a field makes: each value's, cut into pieces of at most max_curves. */
+static int panels_made(const int *rank, int count, int distinct, int max_curves)
 {
-	int *sizes = xcalloc((size_t)distinct, sizeof *sizes), most = 0;
+	int *sizes = xcalloc((size_t)distinct, sizeof *sizes), panels = 0;
 	for (int s = 0; s < count; s++)
-		most = ++sizes[rank[s]] > most ? sizes[rank[s]] : most;
+		sizes[rank[s]]++;
+	for (int v = 0; v < distinct; v++)
+		panels += (sizes[v] + max_curves - 1) / max_curves;
 	free(sizes);
-	return most;
+	return panels;
 }
 
 static int field_index(const struct report *report, const char *column)
@@ -81,9 +83,10 @@ static int field_index(const struct report *report, const char *column)
 	return -1;
 }
 
-/* The field to split by: --facet, else the one with the fewest values whose panels hold
- * at most MAX_PANEL_CURVES lines, else the one leaving the smallest fullest panel; -1
- * for a single panel. */
+/* The field to split by: --facet, else the one that makes the fewest panels of at most
+ * max_curves lines (a value with more is cut into pieces), the fewer values on a tie;
+ * -1 for one panel, or for pieces without a field when every field would make at least
+ * twice as many panels (13 residual setups: 2 pieces, not 13 panels of one curve). */
 static int choose_facet(const struct report *report, const struct run_group *sets, int count,
 			int lines_per_curve, int *rank)
 {
@@ -96,21 +99,21 @@ static int choose_facet(const struct report *report, const struct run_group *set
 	}
 	if (count <= threshold)
 		return -1;
-	int best = -1, best_values = 0, best_fullest = 0;
+	int best = -1, best_values = 0, best_panels = 0;
 	for (int f = 0; f < report->field_count; f++) {
 		if (!report_field_shown(report, f))
 			continue;
 		int values = rank_values(report, sets, count, f, rank);
 		if (values < 2)
 			continue;
-		int fullest = fullest_panel(rank, count, values);
-		bool fits = fullest <= max_curves, best_fits = best_fullest <= max_curves;
-		bool better = best < 0 || (fits && !best_fits) ||
-			      (fits && best_fits && values < best_values) ||
-			      (!fits && !best_fits && fullest < best_fullest);
-		if (better)
-			best = f, best_values = values, best_fullest = fullest;
+		int panels = panels_made(rank, count, values, max_curves);
+		if (best < 0 || panels < best_panels ||
+		    (panels == best_panels && values < best_values))
+			best = f, best_values = values, best_panels = panels;
 	}
+	int pieces = (count + max_curves - 1) / max_curves;
+	if (best >= 0 && best_panels >= 2 * pieces)
+		best = -1;
 	if (best >= 0)
 		rank_values(report, sets, count, best, rank);
 	return best;
@@ -173,7 +176,14 @@ static void assign_styles(const struct report *report, const struct run_group *s
 	}
 	static const int point_types[] = {7, 5, 9, 11, 13, 3, 1, 4, 6, 8, 10, 12};
 	for (int s = 0; s < count; s++) {
-		/* without depth to colour by, colour tells the rest apart */
+		/* without depth to colour by, colour tells the rest apart, or the setups when
+		 * they are more (13 setups in 13 dash patterns of one colour were one blur) */
+		if (depths < 2 && setups > distinct) {
+			snprintf(plan->styles[s].colour, 8, "%s", categorical[rank[s] % 8]);
+			plan->styles[s].dash = 1 + rank[s] / 8;
+			plan->styles[s].point = point_types[(rank[s] + rest[s]) % 12];
+			continue;
+		}
 		if (depths < 2 && distinct > 1)
 			snprintf(plan->styles[s].colour, 8, "%s", categorical[rest[s] % 8]);
 		plan->styles[s].point = point_types[(depths < 2 ? 0 : rest[s]) % 12];
@@ -202,11 +212,15 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 	struct strbuf title;
 	strbuf_init(&title);
 	for (int v = 0; v < values; v++) {
-		int in_value = 0, first = plan->panel_count;
+		int in_value = 0, first = plan->panel_count, size = 0;
+		for (int s = 0; s < count; s++)
+			size += facet < 0 || rank[s] == v;
+		/* pieces of even size: 13 curves make 7 and 6, not 10 and 3 */
+		int pieces = (size + max_curves - 1) / max_curves;
 		for (int s = 0; s < count; s++) {
 			if (facet >= 0 && rank[s] != v)
 				continue;
-			int piece = in_value++ / max_curves;
+			int piece = in_value++ * pieces / size;
 			plan->panel_of[s] = first + piece;
 			if (first + piece < plan->panel_count)
 				continue;

@@ -98,6 +98,10 @@ bool set_has_stopped_run(const struct report *report, const struct run_group *se
  * message. */
 int series_stop_markers(struct report *report, const struct run_group *set, const char *sql,
 			const char *colour, double low, double high, struct strbuf *markers);
+/* The x marks of a panel (panel from 0), when it has any: their data block, whose
+ * comment names the columns ("layer, norm"), and their element of plot. */
+void panel_stop_markers(struct strbuf *data, struct strbuf *plot, int panel,
+			const char *columns, const struct strbuf *markers);
 /* Appends a row "x y colour" of an x mark, y held within the axis [low, high] so a
  * run that ran off the scale is marked at its edge. */
 void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,

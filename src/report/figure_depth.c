@@ -13,24 +13,39 @@ bool is_depth_column(const char *column)
 	return !strcmp(column, "depth");
 }
 
+/* Where a diverged depth is marked: its ratio at the first logged step. */
+static const char stop_sql[] =
+	"SELECT r.depth, a.weight_grad_norm / b.weight_grad_norm FROM runs r"
+	" JOIN layer_stats a ON a.run_id = r.id AND a.layer = 0"
+	" JOIN layer_stats b ON b.run_id = r.id AND b.step = a.step AND b.layer = r.depth"
+	" WHERE r.id = ?1 ORDER BY a.step LIMIT 1";
+
+/* The runs of curve c at depth, as a seed set. */
+static void depth_set(const struct report *report, const struct run_group *group,
+		      const int *curve_of, int c, int depth, struct run_group *set)
+{
+	set->count = 0;
+	for (int m = 0; m < group->count; m++)
+		if (curve_of[m] == c && report->runs[group->members[m]].depth == depth)
+			set->members[set->count++] = group->members[m];
+}
+
 /* Figure 4: layer 0 / output ratio at initialisation against depth; one curve per
  * combination of the other varying fields, the geometric mean over runs (seeds) that
- * share a depth. */
+ * share a depth, in panels of at most MAX_PANEL_CURVES curves on shared axes (facets.c).
+ * A ratio of 0 or one that is not finite has no place on a log axis: it is drawn with a
+ * triangle at the axis floor, and a curve with nothing else says so in the key. */
 int depth_figure(struct report *report, const struct run_group *group, int index)
 {
-	struct strbuf data, plot, title, caption;
-	strbuf_init(&data), strbuf_init(&plot), strbuf_init(&title), strbuf_init(&caption);
+	struct strbuf data, panels, title, caption;
+	strbuf_init(&data), strbuf_init(&panels), strbuf_init(&title), strbuf_init(&caption);
 	int *curve_of = xcalloc((size_t)group->count, sizeof(int));
 	char **labels = xcalloc((size_t)group->count, sizeof(char *));
 	int curves = 0, result = -1, min_depth = 1 << 30, top_depth = 0;
-	int activation_field = -1, residual_field = -1;
-	for (int f = 0; f < report->field_count; f++) {
+	int activation_field = -1;
+	for (int f = 0; f < report->field_count; f++)
 		activation_field = !strcmp(report->fields[f].column, "activation") ? f
-											 : activation_field;
-		residual_field = !strcmp(report->fields[f].column, "residual") ? f : residual_field;
-	}
-	char *activations[64];
-	int activation_count = 0;
+										 : activation_field;
 	struct range range = {0, 0};
 
 	for (int m = 0; m < group->count; m++) {
@@ -55,12 +70,41 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 			labels[curves++] = xstrdup(legend.text);
 		curve_of[m] = c;
 		strbuf_free(&legend);
+		/* every run's ratio at initialisation sets the axis, a diverged one's too: at
+		 * step 0 it had not diverged yet */
+		range_add(&range, report->runs[group->members[m]].ratio_first);
 	}
+	/* each curve as a group whose first run is its shallowest, so that facets.c sees
+	 * the fields that tell curves apart and not depth */
+	struct run_group *curve_runs = xcalloc((size_t)curves, sizeof *curve_runs);
 	for (int c = 0; c < curves; c++) {
-		const struct report_run *example = NULL;
+		curve_runs[c].members = xcalloc((size_t)group->count, sizeof(int));
+		for (int m = 0; m < group->count; m++) {
+			if (curve_of[m] != c)
+				continue;
+			int *members = curve_runs[c].members, n = curve_runs[c].count++;
+			members[n] = group->members[m];
+			if (report->runs[members[n]].depth < report->runs[members[0]].depth)
+				members[n] = members[0], members[0] = group->members[m];
+		}
+	}
+	struct facet_plan plan;
+	report_facet_plan(report, curve_runs, curves, 1, &plan);
+	struct strbuf *plots = xcalloc((size_t)plan.panel_count, sizeof *plots);
+	struct strbuf *markers = xcalloc((size_t)plan.panel_count, sizeof *markers);
+	bool *floored = xcalloc((size_t)plan.panel_count, sizeof *floored);
+	for (int p = 0; p < plan.panel_count; p++)
+		strbuf_init(&plots[p]), strbuf_init(&markers[p]);
+	char ymin[32], ymax[32];
+	range_format(&range, ymin, ymax, sizeof ymin);
+	struct run_group set = {xcalloc((size_t)group->count, sizeof(int)), 0};
+	for (int c = 0; c < curves; c++) {
+		const struct curve_style *style = &plan.styles[c];
+		int p = plan.panel_of[c];
 		strbuf_printf(&data, "# depth, geometric mean of layer 0 / output weight_grad_norm at "
-				     "step 0, runs, min, max\n$depth%d << EOD\n", c);
-		int most_seeds = 0;
+				     "step 0, runs, min, max, runs without a positive finite ratio"
+				     "\n$depth%d << EOD\n", c);
+		int most_seeds = 0, points = 0, at_floor = 0;
 		/* least squares of log10(ratio) over depth: the factor each layer adds */
 		double fit_n = 0, fit_x = 0, fit_y = 0, fit_xx = 0, fit_xy = 0;
 		strbuf_printf(&caption, "%s:", labels[c]);
@@ -75,35 +119,37 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 			}
 			if (depth == 1 << 30)
 				break;
+			depth_set(report, group, curve_of, c, depth, &set);
 			struct log_stats stats = {0};
-			for (int m = 0; m < group->count; m++) {
-				const struct report_run *run = &report->runs[group->members[m]];
-				if (curve_of[m] != c || run->depth != depth)
-					continue;
-				example = run;
-				log_stats_add(&stats, run->ratio_first);
-			}
-			int n = stats.count;
+			for (int m = 0; m < set.count; m++)
+				log_stats_add(&stats, report->runs[set.members[m]].ratio_first);
+			int n = stats.count, unplottable = set.count - n;
 			double mean = n ? pow(10, stats.sum / n) : NAN;
-			most_seeds = n > most_seeds ? n : most_seeds;
+			most_seeds = set.count > most_seeds ? set.count : most_seeds;
+			points += n > 0, at_floor += unplottable > 0;
 			if (n) {
 				double level = stats.sum / n;
 				fit_n++, fit_x += depth, fit_y += level, fit_xx += (double)depth * depth;
 				fit_xy += depth * level;
 			}
+			strbuf_printf(&data, "%d %.17g %d %.17g %.17g %d\n", depth, mean, n,
+				      n ? pow(10, stats.low) : NAN, n ? pow(10, stats.high) : NAN,
+				      unplottable);
 			char number[32];
-			strbuf_printf(&data, "%d %.17g %d %.17g %.17g\n", depth, mean, n,
-				      n ? pow(10, stats.low) : NAN, n ? pow(10, stats.high) : NAN);
-			if (n) {
-				range_add(&range, pow(10, stats.low));
-				range_add(&range, pow(10, stats.high));
-			}
-			strbuf_printf(&caption, " %s at depth %d%s", report_number(number, sizeof number,
-										   mean),
-				      depth, n > 1 ? "" : "");
+			if (n)
+				strbuf_printf(&caption, " %s at depth %d", report_number(number,
+											 sizeof number,
+											 mean),
+					      depth);
+			else
+				strbuf_printf(&caption, " 0 (or not finite) at depth %d", depth);
 			if (n > 1)
 				strbuf_printf(&caption, " (mean of %d)", n);
 			strbuf_puts(&caption, ",");
+			if (set_has_stopped_run(report, &set) &&
+			    series_stop_markers(report, &set, stop_sql, style->colour, atof(ymin),
+						atof(ymax), &markers[p]) < 0)
+				goto done;
 			min_depth = depth < min_depth ? depth : min_depth;
 			top_depth = depth > top_depth ? depth : top_depth;
 			last_depth = depth;
@@ -121,54 +167,59 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 		}
 		strbuf_puts(&caption, " ");
 		strbuf_puts(&data, "EOD\n\n");
-		/* colour by activation, dashes for residual */
-		int colour = 0;
-		if (activation_field >= 0) {
-			const char *activation = example->values[activation_field];
-			while (colour < activation_count && strcmp(activations[colour], activation))
-				colour++;
-			if (colour == activation_count && activation_count < 64)
-				activations[activation_count++] = example->values[activation_field];
-		}
-		bool residual = residual_field >= 0 && strcmp(example->values[residual_field], "0") &&
-				*example->values[residual_field];
-		/* point types tell apart curves that share a colour and a dash pattern */
-		static const int point_types[] = {7, 5, 9, 11, 13, 3, 1, 2, 4, 6, 8, 10, 12};
-		if (most_seeds > 1)
-			strbuf_printf(&plot, "%s$depth%d using 1:4:5 with filledcurves lt %d fs "
-					     "transparent solid 0.15 noborder notitle",
-				      plot.length ? ", \\\n     " : "", c, colour + 1);
-		strbuf_printf(&plot, "%s$depth%d using 1:2 with linespoints lt %d dt %d pt %d",
-			      plot.length ? ", \\\n     " : "", c, colour + 1, residual ? 2 : 1,
-			      point_types[c % 13]);
-		struct strbuf label;
-		strbuf_init(&label);
+		struct strbuf label, block;
+		strbuf_init(&label), strbuf_init(&block);
 		strbuf_puts(&label, labels[c]);
 		if (most_seeds > 1)
 			strbuf_printf(&label, " (%d seeds)", most_seeds);
 		if (!isnan(factor))
 			strbuf_printf(&label, " \u00d7%.2g/layer", factor);
-		curve_title(&plot, label.text);
-		strbuf_free(&label);
+		if (!points)
+			strbuf_puts(&label, ": ratio 0, at the floor");
+		strbuf_printf(&block, "depth%d", c);
+		if (most_seeds > 1 && points)
+			styled_band_using(&plots[p], block.text, "1:4:5", style);
+		if (points)
+			styled_curve(&plots[p], block.text, "1:2", "linespoints", style, label.text);
+		if (at_floor) {
+			/* triangles at the floor where a depth's runs have no ratio to plot; the
+			 * key names the curve here when it has nothing else */
+			strbuf_printf(&plots[p], "%s$%s using 1:($6 > 0 ? %s : NaN) with points pt 8 "
+						 "ps 1.4 lc rgb '%s'", plots[p].length ? ", \\\n     " : "",
+				      block.text, ymin, style->colour);
+			if (points)
+				strbuf_puts(&plots[p], " notitle");
+			else
+				curve_title(&plots[p], label.text);
+			floored[p] |= points > 0;
+		}
+		strbuf_free(&label), strbuf_free(&block);
+	}
+	struct panel_grid grid;
+	panel_grid_init(&grid, plan.panel_count, 1);
+	for (int p = 0; p < plan.panel_count; p++) {
+		panel_stop_markers(&data, &plots[p], p, "depth, ratio at step 0", &markers[p]);
+		if (floored[p])
+			strbuf_printf(&plots[p], "%sNaN with points pt 8 ps 1.4 lc rgb '#444444' title "
+						 "'triangle: ratio 0 or not finite, at the floor' noenhanced",
+				      plots[p].length ? ", \\\n     " : "");
+		empty_plot(&plots[p]);
+		panel_grid_cell(&panels, &grid, p, 0, plan.panel_titles[p]);
+		strbuf_printf(&panels, "plot %s\n", plots[p].text);
 	}
 	report_common(report, group, true, is_depth_column, &title);
 	struct strbuf escaped;
 	strbuf_init(&escaped);
 	figure_title(&escaped, "gradient reaching layer 0 against depth", &title);
-	char stem[64], xmin[32], xmax[32], ymin[32], ymax[32];
-	range_format(&range, ymin, ymax, sizeof ymin);
+	char stem[64], xmin[32], xmax[32];
 	snprintf(stem, sizeof stem, "depth-%d", index);
 	snprintf(xmin, sizeof xmin, "%d", min_depth > 1 ? min_depth - 1 : 0);
 	snprintf(xmax, sizeof xmax, "%d", top_depth + 1);
-	struct panel_layout layout;
-	panel_layout(&layout, (curves + 1) / 2);
 	struct template_value values[TEMPLATE_VALUES] = {
-		{"BOTTOM", layout.bottom}, {"TOP", layout.top},   {"KEYROWS", layout.rows},
-		{"DATA", data.text},       {"TITLE", escaped.text}, {"XMIN", xmin},
-		{"XMAX", xmax},            {"PLOT", plot.text},     {"YMIN", ymin},
-		{"YMAX", ymax},
+		{"DATA", data.text}, {"TITLE", escaped.text}, {"XMIN", xmin}, {"XMAX", xmax},
+		{"PANELS", panels.text}, {"YMIN", ymin}, {"YMAX", ymax},
 	};
-	result = write_script(report, stem, "depth.gp", 1000, layout.height, values, 10, true);
+	result = write_script(report, stem, "depth.gp", grid.width, grid.height, values, 7, true);
 	if (!result) {
 		struct strbuf text;
 		strbuf_init(&text);
@@ -178,10 +229,15 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 		strbuf_free(&text);
 	}
 	strbuf_free(&escaped);
+done:
+	for (int p = 0; p < plan.panel_count; p++)
+		strbuf_free(&plots[p]), strbuf_free(&markers[p]);
+	free(plots), free(markers), free(floored), free(set.members);
+	report_facet_plan_free(&plan);
 	for (int c = 0; c < curves; c++)
-		free(labels[c]);
-	free(labels);
+		free(labels[c]), free(curve_runs[c].members);
+	free(labels), free(curve_runs);
 	free(curve_of);
-	strbuf_free(&data), strbuf_free(&plot), strbuf_free(&title), strbuf_free(&caption);
+	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&caption);
 	return result;
 }

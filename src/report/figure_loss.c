@@ -82,14 +82,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	struct panel_grid grid;
 	panel_grid_init(&grid, plan.panel_count, 1);
 	for (int p = 0; p < plan.panel_count; p++) {
-		if (markers[p].length) {
-			char block[32];
-			snprintf(block, sizeof block, "stopped%d", p + 1);
-			strbuf_printf(&data, "# where diverged or killed runs stopped: step, loss (held"
-					     " within the axis), colour\n$%s << EOD\n%sEOD\n\n",
-				      block, markers[p].text);
-			stop_markers(&plots[p], block);
-		}
+		panel_stop_markers(&data, &plots[p], p, "step, loss", &markers[p]);
 		empty_plot(&plots[p]);
 		panel_grid_cell(&panels, &grid, p, 0, plan.panel_titles[p]);
 		strbuf_printf(&panels, "plot %s\n", plots[p].text);

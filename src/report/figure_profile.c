@@ -173,14 +173,7 @@ int layer_profile_figure(struct report *report, const struct run_group *group,
 	struct panel_grid grid;
 	panel_grid_init(&grid, panel_count, 2);
 	for (int p = 0; p < panel_count; p++) {
-		if (markers[p].length) {
-			strbuf_printf(&data, "# where diverged or killed runs stopped: layer, norm (held"
-					     " within the axis), colour\n$stopped%d << EOD\n%sEOD\n\n",
-				      p + 1, markers[p].text);
-			char block[32];
-			snprintf(block, sizeof block, "stopped%d", p + 1);
-			stop_markers(&right[p], block);
-		}
+		panel_stop_markers(&data, &right[p], p, "layer, norm", &markers[p]);
 		if (clipped[p])
 			clipped_points_key(&right[p]);
 		if (predicted[p])

@@ -265,6 +265,18 @@ done:
 	return result;
 }
 
+void panel_stop_markers(struct strbuf *data, struct strbuf *plot, int panel,
+			const char *columns, const struct strbuf *markers)
+{
+	if (!markers->length)
+		return;
+	char block[32];
+	snprintf(block, sizeof block, "stopped%d", panel + 1);
+	strbuf_printf(data, "# where diverged or killed runs stopped: %s (held within the axis),"
+			    " colour\n$%s << EOD\n%sEOD\n\n", columns, block, markers->text);
+	stop_markers(plot, block);
+}
+
 void put_stop_marker(struct strbuf *out, double x, double y, double low, double high,
 		     const char *colour)
 {

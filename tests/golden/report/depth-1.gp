@@ -1,10 +1,13 @@
 reset
-set terminal pngcairo size 1000,528 enhanced font 'sans,10'
+set terminal pngcairo size 910,394 enhanced font 'sans,10'
 set output 'depth-1.png'
 
 # Depth comparison: the fraction of the output layer's weight gradient that reaches
-# layer 0 at initialisation, against depth. One colour per activation; plain networks
-# solid, residual ones dashed. Points are runs (the geometric mean over seeds).
+# layer 0 at initialisation, against depth. One curve per configuration (runs that
+# differ only in their seed: the geometric mean, with a band from the smallest to the
+# largest), one panel per value of the field the figure is split by, on shared axes.
+# A ratio of 0 (or one that is not finite) has no place on the log axis: a triangle at
+# the floor; x marks a depth whose runs diverged.
 # Shared style, pasted into every figure: colour-blind-safe line colours (Okabe-Ito),
 # a light grid, axes on the left and bottom only. No 'set encoding utf8': the cairo and
 # svg terminals write UTF-8 names as they are without it, and with it gnuplot warns
@@ -24,35 +27,45 @@ set border 3 lw 1
 set tics nomirror out
 set datafile missing "NaN"
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max, runs without a positive finite ratio
 $depth0 << EOD
-2 0.01 1 0.01 0.01
-3 0.001 1 0.001 0.001
+2 0.01 1 0.01 0.01 0
+3 0.001 1 0.001 0.001 0
 EOD
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max, runs without a positive finite ratio
 $depth1 << EOD
-2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906
+2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906 0
 EOD
 
-# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max
+# depth, geometric mean of layer 0 / output weight_grad_norm at step 0, runs, min, max, runs without a positive finite ratio
 $depth2 << EOD
-2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906
+2 0.90909090909090906 1 0.90909090909090906 0.90909090909090906 0
+EOD
+
+# where diverged or killed runs stopped: depth, ratio at step 0 (held within the axis), colour
+$stopped1 << EOD
+2 0.90909090909090906 40563
 EOD
 
 
-set title 'gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4' font ",13" noenhanced
+set multiplot title 'gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4' font ",13" noenhanced
 set xlabel "depth (hidden layers)"
-set ylabel "||dL/dW|| layer 0 / output layer, step 0"
+set ylabel "layer 0 / output layer, ||dL/dW||"
 set logscale y
 set format y "10^{%L}"
 set xrange [1:4]
 set yrange [1e-3:1e0]
-set lmargin at screen 0.1
-set rmargin at screen 0.96
-set bmargin at screen 0.197
-set tmargin at screen 0.879
-set key at screen 0.5,0.01 center bottom vertical maxrows 2 samplen 3 spacing 1.1 width 1 font ",9"
-plot $depth0 using 1:2 with linespoints lt 1 dt 1 pt 7 title 'sigmoid plain ×0.1/layer' noenhanced, \
-     $depth1 using 1:2 with linespoints lt 1 dt 2 pt 5 title 'sigmoid residual' noenhanced, \
-     $depth2 using 1:2 with linespoints lt 2 dt 1 pt 9 title 'relu plain' noenhanced
+set clip two
+set lmargin at screen 0.0791
+set rmargin at screen 0.4571
+set tmargin at screen 0.7919
+set bmargin at screen 0.1675
+set title '' noenhanced
+set key at screen 0.4791,0.7919 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
+plot $depth0 using 1:2 with linespoints lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid plain ×0.1/layer' noenhanced, \
+     $depth1 using 1:2 with linespoints lc rgb '#D55E00' dt 2 pt 7 title 'sigmoid residual' noenhanced, \
+     $depth2 using 1:2 with linespoints lc rgb '#009E73' dt 1 pt 7 title 'relu plain' noenhanced, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
+
+unset multiplot

@@ -1105,6 +1105,55 @@ static void sweep_sized_reports_stay_readable(void **state)
 	command_result_free(&r);
 }
 
+/* Thirteen residual setups of two seeds each (tests/fixtures/report_residual_sweep.sql),
+ * as experiments/sweep-residual-setups.yaml compares them: no plot of the residual, depth,
+ * profile or loss figure holds more than 10 curves, every setup is in the residual
+ * figure's key, and the setup that diverged is marked where it stopped. */
+static void residual_sweeps_stay_readable(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_from("report_residual_sweep.sql");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "report: 26 runs");
+	command_result_free(&r);
+	static const char *const scripts[] = {"residual-1.gp", "depth-1.gp",
+					      "profile-weight_grad-1.gp", "loss-1.gp"};
+	for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
+		char path[1024];
+		snprintf(path, sizeof path, "%s/out/%s", dir, scripts[i]);
+		char *script = read_file(path);
+		if (!script)
+			fail_msg("%s was not written", scripts[i]);
+		char **commands;
+		int count = plot_commands(script, &commands), most = 0;
+		for (int c = 0; c < count; c++) {
+			int curves, titles;
+			count_elements(commands[c], &curves, &titles);
+			if (curves > 10)
+				fail_msg("%s: plot %d draws %d curves", scripts[i], c + 1, curves);
+			most = curves > most ? curves : most;
+			free(commands[c]);
+		}
+		free(commands);
+		/* split, not emptied: a plot still compares several setups */
+		if (count < 2 || most < 2)
+			fail_msg("%s: %d plots of at most %d curves", scripts[i], count, most);
+		free(script);
+	}
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/residual-1.gp", dir);
+	char *residual = read_file(path);
+	static const char *const setups[] = {"'post k=1", "'post k=2", "'post k=3", "'pre k=1",
+					     "'pre k=2", "'pre k=3", "'ReZero", "fixup"};
+	for (size_t i = 0; i < sizeof setups / sizeof *setups; i++)
+		if (!strstr(residual, setups[i]))
+			fail_msg("residual-1.gp has no key entry %s", setups[i]);
+	assert_contains(residual, "title 'x: where a diverged or killed run stopped'");
+	free(residual);
+}
+
 /* The output folder holds exactly the current report: files of the previous report
  * that this one does not write are removed, a user's own files are left alone, and
  * --terminal writes nothing. */
@@ -2035,6 +2084,7 @@ int main(void)
 		cmocka_unit_test(terminal_prints_text_plots),
 		cmocka_unit_test(runs_without_numbers_are_reported),
 		cmocka_unit_test(sweep_sized_reports_stay_readable),
+		cmocka_unit_test(residual_sweeps_stay_readable),
 		cmocka_unit_test(the_folder_holds_exactly_the_report),
 		cmocka_unit_test(a_compare_that_compares_nothing_is_said),
 		cmocka_unit_test(heatmaps_share_one_scale),

@@ -8,7 +8,7 @@
 @DATA@
 set multiplot title @TITLE@ font ",13" noenhanced
 set xlabel "depth (hidden layers)"
-set ylabel "layer 0 / output layer, ||dL/dW||"
+set ylabel "||dL/dW||, layer 0 / output"
 set logscale y
 set format y "10^{%L}"
 set xrange [@XMIN@:@XMAX@]

@@ -51,7 +51,7 @@ EOD
 
 set multiplot title 'gradient reaching layer 0 against depth: xavier_normal, gain 1.0, w=4' font ",13" noenhanced
 set xlabel "depth (hidden layers)"
-set ylabel "layer 0 / output layer, ||dL/dW||"
+set ylabel "||dL/dW||, layer 0 / output"
 set logscale y
 set format y "10^{%L}"
 set xrange [1:4]

@@ -20,12 +20,6 @@ static const char *const stop_sql[] = {
 	" delta_norm > 0 AND delta_norm < 1e308 ORDER BY step, layer DESC",
 };
 
-/* What a figure collects per panel while its curves are written. */
-struct profile_panels {
-	struct strbuf *left, *right, *markers;
-	bool *predicted;
-};
-
 /* The curves of one seed set into its panel, named name (NULL: after what sets it apart
  * in the group); the caption's sentence about it. */
 static int profile_curves(struct report *report, const struct run_group *group,

@@ -2063,6 +2063,46 @@ static void contents_keep_a_sweep_name_whole(void **state)
 	free(index);
 }
 
+/* Issue 12: the evaluations and diagnostics figures mark where a diverged run stopped,
+ * like the loss and profile figures: an x in each quantity's panel and a key entry. Run 3
+ * of the seeds fixture diverged. */
+static void step_figures_mark_where_a_diverged_run_stopped(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	char path[1024];
+	sqlite3 *db = add_seeds(dir);
+	if (sqlite3_exec(db,
+			 "INSERT INTO evals SELECT run_id, step, split, loss, 0.5, 64 FROM steps,"
+			 " (SELECT 'train' AS split UNION ALL SELECT 'validation');"
+			 "UPDATE layer_stats SET dead_fraction = 0.25, saturated_fraction = 0.5,"
+			 " update_ratio = 0.001 * (1 + run_id)",
+			 NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5");
+	assert_int_equal(r.exit_code, 0);
+	command_result_free(&r);
+	static const char *const stems[] = {"evals-1.gp", "diagnostics-1.gp"};
+	for (int f = 0; f < 2; f++) {
+		snprintf(path, sizeof path, "%s/out/%s", dir, stems[f]);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "# where diverged or killed runs stopped: step, ");
+		assert_contains(script, "$stopped1 << EOD\n2 ");
+		assert_contains(script, "$stopped2 using 1:2:3 with points pt 2");
+		assert_contains(script, "title 'x: where a diverged or killed run stopped'");
+		free(script);
+	}
+	if (!gnuplot_available())
+		return;
+	REPORT(&r, dir, "--out", "rendered", "--runs", "1,3,5");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, ""); /* gnuplot said nothing */
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2108,6 +2148,7 @@ int main(void)
 		cmocka_unit_test(text_plots_list_their_legend_after_the_plot),
 		cmocka_unit_test(setup_names_read_as_written),
 		cmocka_unit_test(contents_keep_a_sweep_name_whole),
+		cmocka_unit_test(step_figures_mark_where_a_diverged_run_stopped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

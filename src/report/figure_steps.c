@@ -69,6 +69,24 @@ static const struct step_kind diagnostics_kind = {
 	},
 };
 
+/* A quantity's y axis: its limits (low, high) and whether it is logarithmic. */
+static bool quantity_bounds(const struct step_quantity *quantity, struct value_range *range,
+			    struct value_range *stopped_range, char *low, char *high, size_t size)
+{
+	if (quantity->fixed_high > quantity->fixed_low) {
+		snprintf(low, size, "%g", quantity->fixed_low);
+		snprintf(high, size, "%g", quantity->fixed_high);
+		return false;
+	}
+	/* axes are set by the runs that did not diverge, when there are any */
+	struct value_range *axis = range->count ? range : stopped_range;
+	axis->no_negative &= range->no_negative && stopped_range->no_negative;
+	struct value_range shown = *axis;
+	shown.no_negative = quantity->logarithmic && axis->no_negative;
+	value_range_axis(&shown, low, high, size);
+	return shown.no_negative;
+}
+
 /* The axis settings of a quantity's panels. */
 static void quantity_axis(struct strbuf *out, const struct step_quantity *quantity,
 			  struct value_range *range, struct value_range *stopped_range)
@@ -76,24 +94,42 @@ static void quantity_axis(struct strbuf *out, const struct step_quantity *quanti
 	strbuf_puts(out, "set ylabel ");
 	report_gnuplot_string(out, quantity->ylabel);
 	strbuf_puts(out, " noenhanced\n");
-	if (quantity->fixed_high > quantity->fixed_low) {
-		strbuf_printf(out, "unset logscale y\nset format y '%%g'\nset yrange [%g:%g]\n",
-			      quantity->fixed_low, quantity->fixed_high);
-		return;
-	}
-	/* axes are set by the runs that did not diverge, when there are any */
-	struct value_range *axis = range->count ? range : stopped_range;
-	axis->no_negative &= range->no_negative && stopped_range->no_negative;
-	bool logarithmic = quantity->logarithmic && axis->no_negative;
 	char low[32], high[32];
-	struct value_range shown = *axis;
-	shown.no_negative = logarithmic;
-	value_range_axis(&shown, low, high, sizeof low);
-	if (logarithmic)
+	if (quantity_bounds(quantity, range, stopped_range, low, high, sizeof low))
 		strbuf_printf(out, "set logscale y\nset format y \"10^{%%L}\"\n");
 	else
 		strbuf_puts(out, "unset logscale y\nset format y '%g'\n");
 	strbuf_printf(out, "set yrange [%s:%s]\n", low, high);
+}
+
+/* The x marks of the stopped seed sets in each cell: one per set and quantity, where
+ * its last series (validation, with points) ends, else its first. */
+static int quantity_stop_markers(struct report *report, const struct step_kind *kind,
+				 const struct run_group *sets, int set_count,
+				 const struct facet_plan *plan, struct value_range ranges[][2],
+				 struct strbuf *markers)
+{
+	int columns = kind->quantity_count;
+	for (int q = 0; q < columns; q++) {
+		const struct step_quantity *quantity = &kind->quantities[q];
+		char low[32], high[32];
+		quantity_bounds(quantity, &ranges[q][0], &ranges[q][1], low, high, sizeof low);
+		for (int k = 0; k < set_count; k++) {
+			if (!set_has_stopped_run(report, &sets[k]))
+				continue;
+			struct strbuf *cell = &markers[plan->panel_of[k] * columns + q];
+			for (int series = 1, marked = 0; series >= 0 && !marked; series--) {
+				if (!quantity->sql[series])
+					continue;
+				marked = series_stop_markers(report, &sets[k], quantity->sql[series],
+							     plan->styles[k].colour, atof(low),
+							     atof(high), cell);
+				if (marked < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 static int step_kind_figure(struct report *report, const struct run_group *group, int index,
@@ -111,8 +147,9 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 			  &plan);
 	int cells = plan.panel_count * columns;
 	struct strbuf *plots = xcalloc((size_t)cells, sizeof *plots);
+	struct strbuf *markers = xcalloc((size_t)cells, sizeof *markers);
 	for (int c = 0; c < cells; c++)
-		strbuf_init(&plots[c]);
+		strbuf_init(&plots[c]), strbuf_init(&markers[c]);
 	struct value_range ranges[3][2];
 	for (int q = 0; q < columns; q++)
 		ranges[q][0] = ranges[q][1] = (struct value_range){.no_negative = true};
@@ -174,11 +211,18 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 		result = 0; /* nothing recorded: no figure */
 		goto done;
 	}
+	if (quantity_stop_markers(report, kind, sets, set_count, &plan, ranges, markers))
+		goto done;
 	struct panel_grid grid;
 	panel_grid_init(&grid, plan.panel_count, columns);
 	for (int p = 0; p < plan.panel_count; p++)
 		for (int q = 0; q < columns; q++) {
 			struct strbuf *plot = &plots[p * columns + q];
+			char columns_named[64];
+			snprintf(columns_named, sizeof columns_named, "step, %s",
+				 kind->quantities[q].title);
+			panel_stop_markers(&data, plot, p * columns + q, columns_named,
+					   &markers[p * columns + q]);
 			if (q == columns - 1 && kind->series_names[0])
 				strbuf_printf(plot, ", \\\n     NaN with lines lw 1 lc rgb '#444444' title"
 						    " 'thin: %s' noenhanced, \\\n     NaN with linespoints"
@@ -214,8 +258,8 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	}
 done:
 	for (int c = 0; c < cells; c++)
-		strbuf_free(&plots[c]);
-	free(plots);
+		strbuf_free(&plots[c]), strbuf_free(&markers[c]);
+	free(plots), free(markers);
 	report_facet_plan_free(&plan);
 	report_groups_free(sets, set_count);
 	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&escaped);

@@ -67,6 +67,21 @@ $diagnostics3_0_0 << EOD
 2 0.0625
 EOD
 
+# where diverged or killed runs stopped: step, dead fraction (held within the axis), colour
+$stopped1 << EOD
+2 0.0625 13983232
+EOD
+
+# where diverged or killed runs stopped: step, saturated fraction (held within the axis), colour
+$stopped2 << EOD
+2 0.083333333333333329 13983232
+EOD
+
+# where diverged or killed runs stopped: step, update ratio (held within the axis), colour
+$stopped3 << EOD
+2 0.004000000000000001 13983232
+EOD
+
 
 set multiplot title 'diagnostics: d=2, plain, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "step"
@@ -84,7 +99,8 @@ set format y '%g'
 set yrange [0:1]
 plot $diagnostics1_0_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $diagnostics1_0_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
-     $diagnostics3_0_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
+     $diagnostics3_0_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 set lmargin at screen 0.2836
 set rmargin at screen 0.4780
 set tmargin at screen 0.7919
@@ -97,7 +113,8 @@ set format y '%g'
 set yrange [0:1]
 plot $diagnostics1_1_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $diagnostics1_1_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 notitle, \
-     $diagnostics3_1_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle
+     $diagnostics3_1_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle, \
+     $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 set lmargin at screen 0.5266
 set rmargin at screen 0.7209
 set tmargin at screen 0.7919
@@ -110,6 +127,7 @@ set format y "10^{%L}"
 set yrange [1e-3:1e-2]
 plot $diagnostics1_2_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $diagnostics1_2_0 using 1:2 with linespoints pi 1 lc rgb '#0072B2' dt 1 pt 7 title 'sigmoid (2 seeds)' noenhanced, \
-     $diagnostics3_2_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged]' noenhanced
+     $diagnostics3_2_0 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged]' noenhanced, \
+     $stopped3 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 
 unset multiplot

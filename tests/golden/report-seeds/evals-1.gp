@@ -73,6 +73,16 @@ $evals3_0_0 << EOD
 2 1.1875
 EOD
 
+# where diverged or killed runs stopped: step, loss (held within the axis), colour
+$stopped1 << EOD
+2 2.375 13983232
+EOD
+
+# where diverged or killed runs stopped: step, accuracy (held within the axis), colour
+$stopped2 << EOD
+2 0.5 13983232
+EOD
+
 
 set multiplot title 'evaluation: d=2, plain, xavier_normal, gain 1.0, w=4, lr=0.1' font ",13" noenhanced
 set xlabel "step"
@@ -93,7 +103,8 @@ plot $evals1_0_1 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent s
      $evals1_0_0 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent solid 0.2 noborder notitle, \
      $evals1_0_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 notitle, \
      $evals3_0_1 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 notitle, \
-     $evals3_0_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle
+     $evals3_0_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle, \
+     $stopped1 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 set lmargin at screen 0.3746
 set rmargin at screen 0.6313
 set tmargin at screen 0.7919
@@ -110,6 +121,7 @@ plot $evals1_1_1 using 1:3:4 with filledcurves lc rgb '#0072B2' fs transparent s
      $evals1_1_0 using 1:2 with lines lw 1 lc rgb '#0072B2' dt 1 notitle, \
      $evals3_1_1 using 1:2 with linespoints pi 1 lc rgb '#D55E00' dt 1 pt 7 title 'relu [diverged]' noenhanced, \
      $evals3_1_0 using 1:2 with lines lw 1 lc rgb '#D55E00' dt 1 notitle, \
+     $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced, \
      NaN with lines lw 1 lc rgb '#444444' title 'thin: train' noenhanced, \
      NaN with linespoints lc rgb '#444444' title 'with points: validation' noenhanced
 

@@ -100,7 +100,7 @@ static void check_parameters_above(struct fixture *f, const char *label, double 
 {
 	struct RNAME(network) *net = f->net;
 	RNAME(network_forward)(net);
-	RNAME(network_backward)(net);
+	RNAME(network_backward)(net, false);
 	double worst = 0;
 	size_t worst_index = 0;
 	for (size_t i = 0; i < net->parameter_count; i++) {
@@ -223,7 +223,7 @@ static void every_residual_setup(void **state)
 		 * scales it), so these are checked one update later, off that point */
 		if (norm && init == RESIDUAL_INIT_ZERO_LAST && form != RESIDUAL_PRE) {
 			RNAME(network_forward)(f.net);
-			RNAME(network_backward)(f.net);
+			RNAME(network_backward)(f.net, false);
 			RNAME(network_update)(f.net, (real)0.05, NULL);
 		}
 		assert_int_equal(f.net->block_count, (depth - 1) / block);
@@ -241,7 +241,7 @@ static void every_residual_setup(void **state)
 			double minus = RNAME(network_forward)(f.net);
 			f.net->alpha[b] = saved;
 			RNAME(network_forward)(f.net);
-			RNAME(network_backward)(f.net);
+			RNAME(network_backward)(f.net, false);
 			double numeric = (plus - minus) / (2 * STEP);
 			double analytic = (double)f.net->alpha_grad[b];
 			double error = fabs(analytic - numeric) /
@@ -284,13 +284,13 @@ static void training_step_allocates_nothing(void **state)
 	struct layer_stats stats[6];
 	/* one step first: BLAS may set up its buffers on the first call */
 	RNAME(network_forward)(f.net);
-	RNAME(network_backward)(f.net);
+	RNAME(network_backward)(f.net, false);
 	RNAME(network_update)(f.net, (real)0.1, NULL);
 	long before = allocation_count();
 	for (int step = 0; step < 3; step++) {
 		RNAME(network_load_batch)(f.net, &f.data, f.rows);
 		RNAME(network_forward)(f.net);
-		RNAME(network_backward)(f.net);
+		RNAME(network_backward)(f.net, step != 1);
 		/* logged steps and unlogged ones */
 		RNAME(network_measure)(f.net, stats, step != 1);
 		RNAME(network_update)(f.net, (real)0.1, step != 1 ? stats : NULL);
@@ -319,9 +319,9 @@ static void plain_backward_is_adding_to_zeros(void **state)
 		for (size_t i = 0; i < set.net->parameter_count; i++)
 			set.net->gradients[i] = (real)NAN;
 		RNAME(network_forward)(set.net);
-		RNAME(network_backward)(set.net);
+		RNAME(network_backward)(set.net, false);
 		RNAME(network_forward)(added.net);
-		RNAME(network_backward)(added.net);
+		RNAME(network_backward)(added.net, false);
 		if (memcmp(set.net->activation_grads, added.net->activation_grads,
 			   count * sizeof(real)) ||
 		    memcmp(set.net->gradients, added.net->gradients,
@@ -355,11 +355,11 @@ static void logged_update_measures_its_ratio_with(int features)
 		for (int step = 0; step < 3; step++) {
 			memcpy(before, logged.net->parameters, n * sizeof *before);
 			RNAME(network_forward)(logged.net);
-			RNAME(network_backward)(logged.net);
+			RNAME(network_backward)(logged.net, true);
 			RNAME(network_measure)(logged.net, stats, true);
 			RNAME(network_update)(logged.net, (real)0.1, stats);
 			RNAME(network_forward)(unlogged.net);
-			RNAME(network_backward)(unlogged.net);
+			RNAME(network_backward)(unlogged.net, false);
 			RNAME(network_measure)(unlogged.net, unlogged_stats, true);
 			RNAME(network_update)(unlogged.net, (real)0.1, NULL);
 			assert_memory_equal(logged.net->parameters, unlogged.net->parameters,
@@ -385,6 +385,12 @@ static void logged_update_measures_its_ratio_with(int features)
 						 " expected %.17g", optimizers[o], step, l,
 						 stats[l].weight_norm, unlogged_stats[l].weight_norm,
 						 sqrt(size));
+				/* the delta norm the logged backward took, to the bit */
+				if (memcmp(&stats[l].delta_norm, &unlogged_stats[l].delta_norm,
+					   sizeof(double)) != 0)
+					fail_msg("%s: step %d layer %d: delta_norm %.17g, measured %.17g",
+						 optimizers[o], step, l, stats[l].delta_norm,
+						 unlogged_stats[l].delta_norm);
 			}
 		}
 		free(before);

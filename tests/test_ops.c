@@ -9,6 +9,7 @@
 
 #include "nn/ops.h"
 #include "spec/spec.h"
+#include "util/norm.h"
 #include "util/rng.h"
 
 #ifdef GT_REAL_DOUBLE
@@ -120,6 +121,39 @@ static void setting_backward_is_adding_to_zeros(void **state)
 	RNAME(dense_backward)(dx_added, dw, db, g, x, w, B, IN, OUT, true);
 	RNAME(dense_backward)(dx_set, dw, db, g, x, w, B, IN, OUT, false);
 	assert_memory_equal(dx_added, dx_set, sizeof dx_set);
+}
+
+/* activation_backward_set_norm writes what activation_backward_set writes and gives the
+ * norm of it that norm_* gives, to the bit: over several of its blocks and a ragged
+ * tail, and for vanishing deltas (1e-30 times a float's, 1e-200 times a double's, which
+ * take double's scaled passes). */
+static void backward_with_norm_is_backward_then_norm(void **state)
+{
+	(void)state;
+	enum { N = 1031 };
+	static real z[N], a[N], da[N], set[N], measured[N];
+	for (int kind = ACT_LINEAR; kind <= ACT_SILU; kind++) {
+		for (int vanishing = 0; vanishing < 2; vanishing++) {
+			fill(z, N, 4.0);
+#ifdef GT_REAL_DOUBLE
+			fill(da, N, vanishing ? 1e-200 : 1.0);
+#else
+			fill(da, N, vanishing ? 1e-30 : 1.0);
+#endif
+			RNAME(activation_forward)(a, z, N, kind, (real)0.1);
+			size_t saturated = RNAME(activation_backward_set)(set, da, z, a, N, kind,
+									  (real)0.1);
+			double norm = NAN;
+			assert_int_equal(RNAME(activation_backward_set_norm)(measured, da, z, a, N,
+									     kind, (real)0.1, &norm),
+					 saturated);
+			assert_memory_equal(measured, set, sizeof set);
+			double expected = RNAME(norm)(set, N);
+			if (memcmp(&norm, &expected, sizeof norm) != 0 || !(norm > 0))
+				fail_msg("%s: norm %.17g, norm_* %.17g", activation_names[kind], norm,
+					 expected);
+		}
+	}
 }
 
 /* activation_backward's count: the units whose derivative is below 1% of its maximum. */
@@ -383,6 +417,7 @@ int main(void)
 		cmocka_unit_test(activations_are_accurate),
 		cmocka_unit_test(dense_matches_finite_differences),
 		cmocka_unit_test(setting_backward_is_adding_to_zeros),
+		cmocka_unit_test(backward_with_norm_is_backward_then_norm),
 		cmocka_unit_test(backward_counts_saturated_units),
 		cmocka_unit_test(fused_dense_activation_is_dense_then_activation),
 		cmocka_unit_test(residual_matches_finite_differences),

@@ -329,7 +329,7 @@ static void measure_against_prediction(const char *text, double chi_tolerance,
 			rows[i] = (uint32_t)i;
 		struct step_stats step;
 		struct layer_stats measured[MAX_LAYERS];
-		model_compute_gradients(model, &data, rows, &step);
+		model_compute_gradients(model, &data, rows, true, &step);
 		model_measure(model, measured, true);
 		meanfield_anchor(predicted, count, measured[count - 1].delta_norm,
 				 measured[count - 1].bias_grad_norm);

@@ -49,7 +49,7 @@ static int measure_step_zero(const struct spec *spec, const struct dataset *data
 	struct batch_order batches;
 	struct step_stats step;
 	batch_order_init(&batches, spec, data->train_count);
-	model_compute_gradients(model, data, batch_order_next(&batches), &step);
+	model_compute_gradients(model, data, batch_order_next(&batches), true, &step);
 	model_measure(model, layers, true);
 	*output = layers[count - 1];
 	batch_order_free(&batches);

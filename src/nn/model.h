@@ -29,10 +29,12 @@ void model_free(struct model *model);
 	/* Layers are 0..depth: hidden layers, then the output layer. */                   \
 	X(int, layer_count, const, (), ())                                                 \
 	/* Forward and backward on data rows `rows` (batch_size of them): fills the loss   \
-	 * and accuracy and leaves the gradients in the model; parameters do not change. */ \
+	 * and accuracy and leaves the gradients in the model; parameters do not change.   \
+	 * logged: measure with all follows, whose delta norms the backward then takes. */ \
 	X(void, compute_gradients, ,                                                       \
-	  (, const struct dataset *data, const uint32_t *rows, struct step_stats *step),   \
-	  (, data, rows, step))                                                            \
+	  (, const struct dataset *data, const uint32_t *rows, bool logged,                \
+	   struct step_stats *step),                                                       \
+	  (, data, rows, logged, step))                                                    \
 	/* Norms of the current gradients into layers (layer_count entries); returns the   \
 	 * global gradient norm. With all false only weight_grad_norm and bias_grad_norm   \
 	 * are computed (enough to detect a non-finite gradient: a non-finite delta        \

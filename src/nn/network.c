@@ -294,7 +294,7 @@ static void stage_forward(network *net, dense_layer *layer, enum stage stage)
 	}
 }
 
-static void stage_backward(network *net, dense_layer *layer, enum stage stage)
+static void stage_backward(network *net, dense_layer *layer, enum stage stage, bool logged)
 {
 	size_t units = (size_t)net->batch * layer->fan_out;
 	real *norm_in_grad = RNAME(network_grad_of)(net, layer->norm_in);
@@ -311,7 +311,15 @@ static void stage_backward(network *net, dense_layer *layer, enum stage stage)
 						  net->batch, layer->fan_out);
 		break;
 	case STAGE_ACTIVATION:
-		layer->saturated = (net->plain ? RNAME(activation_backward_set)
+		/* in a plain network the activation's dz is the delta, pre_grad */
+		if (logged && net->plain)
+			layer->saturated = RNAME(activation_backward_set_norm)(
+				RNAME(network_grad_of)(net, layer->act_in),
+				RNAME(network_grad_of)(net, layer->act),
+				layer->act_in, layer->act, units, layer->activation, net->slope,
+				&layer->delta_norm);
+		else
+			layer->saturated = (net->plain ? RNAME(activation_backward_set)
 					       : RNAME(activation_backward))(
 			RNAME(network_grad_of)(net, layer->act_in),
 			RNAME(network_grad_of)(net, layer->act), layer->act_in, layer->act, units,
@@ -355,7 +363,7 @@ double RNAME(network_forward)(network *net)
 	return RNAME(mse_forward)(scores, net->targets, (size_t)net->active * net->outputs);
 }
 
-void RNAME(network_backward)(network *net)
+void RNAME(network_backward)(network *net, bool logged)
 {
 	dense_layer *output = &net->layers[net->layer_count - 1];
 	/* dense_backward writes each layer's dW and db. In a plain network it and the
@@ -388,11 +396,12 @@ void RNAME(network_backward)(network *net)
 		/* no gradient for the data */
 		real *dx = l ? RNAME(network_grad_of)(net, net->layers[l - 1].out) : NULL;
 		for (int i = 2; !layer->is_output && i >= 0; i--)
-			stage_backward(net, layer, stage_order[net->form][i]);
+			stage_backward(net, layer, stage_order[net->form][i], logged);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				      layer->weight, net->batch, layer->fan_in, layer->fan_out,
 				      !net->plain);
 	}
+	net->delta_norms = logged && net->plain;
 }
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
@@ -455,7 +464,10 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
 		s->update_ratio = NAN;
 		if (all) {
-			s->delta_norm = RNAME(norm)(layer->pre_grad, (size_t)net->batch * layer->fan_out);
+			s->delta_norm = net->delta_norms && !layer->is_output
+						? layer->delta_norm
+						: RNAME(norm)(layer->pre_grad,
+							      (size_t)net->batch * layer->fan_out);
 			/* taken by the last update, when it was a logged one */
 			s->weight_norm = net->weight_norm_current ? net->weight_norm_after[l]
 								  : RNAME(network_weight_norm)(net, l);
@@ -527,12 +539,13 @@ static int RNAME(network_layer_count)(const network *net)
 }
 
 static void RNAME(network_compute_gradients)(network *net, const struct dataset *data,
-					     const uint32_t *rows, struct step_stats *step)
+					     const uint32_t *rows, bool logged,
+					     struct step_stats *step)
 {
 	RNAME(network_load_batch)(net, data, rows);
 	step->loss = RNAME(network_forward)(net);
 	step->accuracy = RNAME(network_accuracy)(net);
-	RNAME(network_backward)(net);
+	RNAME(network_backward)(net, logged);
 }
 
 /* Mean loss and accuracy over rows [first, first + count), in batch-sized pieces. */

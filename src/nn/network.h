@@ -54,6 +54,7 @@ struct RNAME(dense_layer) {
 	real *out;      /* what the next layer's linear map reads */
 	real *carry;    /* what the skip connection carries past the next block */
 	size_t saturated; /* units the last backward found saturated (activation_backward) */
+	double delta_norm; /* ||pre_grad||, when the last backward took it (delta_norms) */
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
@@ -91,6 +92,9 @@ struct RNAME(network) {
 	double *chunk_norms;        /* (2 x the most chunks of any layer) */
 	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
 	bool weight_norm_current;   /* no other update since it: measure reads it from there */
+	/* the last backward took each hidden layer's delta norm in its activation pass (a
+	 * logged step's, in a plain network): measure reads it from there */
+	bool delta_norms;
 	real *unit_scratch;         /* (the widest layer's fan_out), for measure's diagnostics */
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
@@ -114,8 +118,10 @@ void RNAME(network_load_rows)(struct RNAME(network) *net, const struct dataset *
 			      int64_t first, int count);
 /* Forward pass on the loaded rows; returns the loss (mean over them). */
 double RNAME(network_forward)(struct RNAME(network) *net);
-/* Backward pass after network_forward: zeroes, then fills every gradient. */
-void RNAME(network_backward)(struct RNAME(network) *net);
+/* Backward pass after network_forward: zeroes, then fills every gradient. logged: the
+ * step is measured in full (network_measure with all), whose delta norms the backward
+ * then takes where it writes the deltas. */
+void RNAME(network_backward)(struct RNAME(network) *net, bool logged);
 /* Per-layer norms of the current gradients (and, with all, the norms of deltas and
  * weights and the diagnostics); returns the global gradient norm. */
 double RNAME(network_measure)(struct RNAME(network) *net, struct layer_stats *layers,

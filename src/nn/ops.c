@@ -6,6 +6,8 @@
 
 #include "nn/gemm.h"
 #include "nn/vector_math.h"
+#include "util/norm.h"
+#include "util/norm_lanes.h"
 #include "spec/spec.h"
 
 void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real *bias,
@@ -233,6 +235,40 @@ VECTOR_CLONES size_t RNAME(activation_backward_set)(real *dz, const real *da, co
 {
 	return activation_backward_into(dz, da, z, a, n, kind, slope, false);
 }
+
+#ifdef GT_REAL_DOUBLE
+#define SQUARE_LANES_STEP NORM_LANES_STEP_F64
+#define SQUARE_LANES_ADD(lanes, x) square_lanes_add_f64(lanes, x, &(norm_double4){0})
+#else
+#define SQUARE_LANES_STEP NORM_LANES_STEP_F32
+#define SQUARE_LANES_ADD(lanes, x) square_lanes_add_f32(lanes, x, &(norm_float8){0}, &(norm_float8){0})
+#endif
+
+/* Entries of dz written, then squared, at a time: a multiple of the lanes' step, so the
+ * lanes see the entries as a pass over all of dz would; small enough that the squares
+ * read what was just written from L1 (a separate pass over a 50 x 64 net's deltas
+ * read them from L2). */
+#define BACKWARD_NORM_BLOCK 256
+
+VECTOR_CLONES size_t RNAME(activation_backward_set_norm)(real *dz, const real *da,
+							 const real *z, const real *a,
+							 size_t n, int kind, real slope,
+							 double *norm)
+{
+	struct RNAME(square_lanes) lanes = {0};
+	size_t saturated = 0, i = 0;
+	for (size_t start = 0; start < n; start += BACKWARD_NORM_BLOCK) {
+		size_t count = n - start < BACKWARD_NORM_BLOCK ? n - start : BACKWARD_NORM_BLOCK;
+		saturated += activation_backward_into(dz + start, da + start, z + start,
+						      a + start, count, kind, slope, false);
+		for (; i + SQUARE_LANES_STEP <= start + count; i += SQUARE_LANES_STEP)
+			SQUARE_LANES_ADD(&lanes, dz + i);
+	}
+	*norm = RNAME(norm_from_squares)(RNAME(square_lanes_total)(&lanes, dz + i, n - i), dz, n);
+	return saturated;
+}
+#undef SQUARE_LANES_STEP
+#undef SQUARE_LANES_ADD
 
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)
 {

@@ -40,6 +40,11 @@ size_t RNAME(activation_backward)(real *dz, const real *da, const real *z, const
  * bit, for a dz nothing else adds to, without the pass that zeroes it. */
 size_t RNAME(activation_backward_set)(real *dz, const real *da, const real *z, const real *a,
 				      size_t n, int kind, real slope);
+/* As activation_backward_set, and *norm = the norm of dz (norm.h's, to the bit), taken
+ * while dz is in cache: a logged step's delta norm without a pass of its own. */
+size_t RNAME(activation_backward_set_norm)(real *dz, const real *da, const real *z,
+					   const real *a, size_t n, int kind, real slope,
+					   double *norm);
 
 /* h = x + alpha * a */
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);

@@ -224,8 +224,8 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 		}
 		struct step_stats stats;
 		double lr = schedule_lr(spec, step);
-		model_compute_gradients(model, data, batch_order_next(&batches), &stats);
 		bool logged = step % spec->log.every == 0 || step == last;
+		model_compute_gradients(model, data, batch_order_next(&batches), logged, &stats);
 		double grad_norm = model_measure(model, layers, logged);
 		int bad_layer = first_nonfinite_layer(layers, layer_count);
 		bool diverged = !isfinite(stats.loss) || bad_layer >= 0;

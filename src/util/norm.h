@@ -17,6 +17,12 @@ double norm_f64(const double *x, size_t n);
 double norm_tiny_f32(const float *x, size_t n, size_t *tiny);
 double norm_tiny_f64(const double *x, size_t n, size_t *tiny);
 
+/* The norm of x from the plain sum of its squares in norm_lanes.h's lanes (as a pass
+ * that wrote x added them): the same value as norm_*, to the bit. double's may read x
+ * again, when the sum left double's safe range. */
+double norm_from_squares_f32(double squares, const float *x, size_t n);
+double norm_from_squares_f64(double squares, const double *x, size_t n);
+
 /* sqrt(sum of squares) of already computed norms, e.g. a global gradient norm from
  * per-layer norms. */
 double norm_combine(const double *norms, size_t n);

@@ -153,15 +153,14 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		net->alpha[b] = (real)spec->model.residual.alpha;
 
 	size_t most_chunks = 0;
+	int widest = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		size_t weights = (size_t)net->layers[l].fan_out * net->layers[l].fan_in;
 		size_t chunks = (weights + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK;
 		most_chunks = chunks > most_chunks ? chunks : most_chunks;
+		widest = net->layers[l].fan_out > widest ? net->layers[l].fan_out : widest;
 	}
 	net->update_chunk = xcalloc(NETWORK_UPDATE_CHUNK, sizeof(real));
-	int widest = 0;
-	for (int l = 0; l < net->layer_count; l++)
-		widest = net->layers[l].fan_out > widest ? net->layers[l].fan_out : widest;
 	net->unit_scratch = xcalloc((size_t)widest, sizeof(real));
 	net->chunk_norms = xcalloc(2 * most_chunks + (size_t)net->layer_count, sizeof(double));
 	net->weight_norm_after = net->chunk_norms + 2 * most_chunks;

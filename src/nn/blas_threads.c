@@ -67,3 +67,8 @@ void blas_threads_fit(double multiply_adds)
 		active_threads = wanted;
 	}
 }
+
+int blas_threads_count(void)
+{
+	return chosen_threads ? chosen_threads : 1;
+}

@@ -29,6 +29,10 @@ void blas_threads_use(int threads);
  * nanoseconds; the choice depends on the shape only, so a run is still reproducible. */
 void blas_threads_fit(double multiply_adds);
 
+/* The count blas_threads_use set, 1 before it is called: a plain network's step runs its
+ * row tiles on up to this many threads of its own (src/nn/tiles.c). */
+int blas_threads_count(void);
+
 /* Waking a second thread and joining it costs microseconds, more than it saves on a
  * product that one core finishes in about 20 us (2^21 multiply-adds at ~100 GFLOP/s):
  * at 64 x 64 x 64 two threads made a 50-layer network 2.5 times slower. OpenBLAS's own

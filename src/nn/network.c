@@ -8,6 +8,7 @@
  * flat arrays. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
+#include "nn/gemm.h"
 #include "nn/model_ops.h"
 #include "nn/ops.h"
 #include "nn/vector_math.h"
@@ -207,6 +208,8 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 			layer->skip = net->layers[l - spec->model.residual.block].carry;
 	}
 
+	RNAME(tiled_assign_workers)(net);
+
 	if (RNAME(network_init_parameters)(net, spec, rng)) {
 		RNAME(network_free)(net);
 		return NULL;
@@ -338,11 +341,14 @@ static void stage_backward(network *net, dense_layer *layer, enum stage stage, b
 double RNAME(network_forward)(network *net)
 {
 	const real *x = net->input;
-	for (int l = 0; l < net->layer_count; l++) {
+	if (net->plain)
+		RNAME(tiled_forward)(net);
+	for (int l = 0; !net->plain && l < net->layer_count; l++) {
 		dense_layer *layer = &net->layers[l];
 		/* an activation that reads z directly (every stage before it is a no-op) is
 		 * applied in the pass that adds the bias */
 		bool fused = !layer->is_output && layer->act_in == layer->pre;
+		blas_threads_fit((double)net->active * layer->fan_in * layer->fan_out);
 		if (fused)
 			RNAME(dense_activation_forward)(layer->act, layer->pre, x, layer->weight,
 							layer->bias, net->active, layer->fan_in,
@@ -387,6 +393,10 @@ void RNAME(network_backward)(network *net, bool logged)
 		RNAME(mse_backward)(output->pre_grad, output->out, net->targets,
 				    (size_t)net->batch * net->outputs);
 
+	if (net->plain) {
+		RNAME(tiled_backward)(net, logged);
+		return;
+	}
 	/* Layers in reverse, each layer's stages in reverse: a buffer's gradient is complete
 	 * before it is read, since everything that reads the buffer comes later. */
 	for (int l = net->layer_count - 1; l >= 0; l--) {
@@ -396,6 +406,7 @@ void RNAME(network_backward)(network *net, bool logged)
 		real *dx = l ? RNAME(network_grad_of)(net, net->layers[l - 1].out) : NULL;
 		for (int i = 2; !layer->is_output && i >= 0; i--)
 			stage_backward(net, layer, stage_order[net->form][i], logged);
+		blas_threads_fit((double)net->batch * layer->fan_in * layer->fan_out);
 		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				      layer->weight, net->batch, layer->fan_in, layer->fan_out,
 				      !net->plain);

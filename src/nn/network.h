@@ -19,6 +19,10 @@
  * after it is updated. */
 #define NETWORK_UPDATE_CHUNK 2048
 
+/* The most row tiles of a plain network's step (tiles.c), and so the most threads it
+ * uses. */
+#define NETWORK_TILES 2
+
 /* One dense layer and its views into the network's buffers.
  *
  * After the linear map z = W x + b a hidden layer applies up to three stages: the norm N,
@@ -55,6 +59,11 @@ struct RNAME(dense_layer) {
 	real *carry;    /* what the skip connection carries past the next block */
 	size_t saturated; /* units the last backward found saturated (activation_backward) */
 	double delta_norm; /* ||pre_grad||, when the last backward took it (delta_norms) */
+	/* a plain network's step (tiles.c): what each row tile found, and the worker that
+	 * takes the layer's weight gradient */
+	size_t tile_saturated[NETWORK_TILES];
+	double tile_delta_norm[NETWORK_TILES];
+	int worker;
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
@@ -64,6 +73,8 @@ struct RNAME(network) {
 	 * writer in the backward pass, which sets it, so no pass zeroes them first (the
 	 * result is the same to the bit) */
 	bool plain;
+	int tiles;   /* row tiles of a plain network's step (tiles.c), 1 or NETWORK_TILES */
+	int workers; /* threads for them, 1 to tiles */
 	int norm;      /* enum norm_kind */
 	real norm_eps, norm_momentum;
 	real *norm_state; /* rstd and running statistics of every normalised layer */
@@ -142,6 +153,14 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 /* The norm of layer l's weights, as the logged update takes it (combined from chunks of
  * NETWORK_UPDATE_CHUNK entries): the same value to the bit. */
 double RNAME(network_weight_norm)(struct RNAME(network) *net, int l);
+
+/* A plain network's forward and backward in net->tiles row tiles on net->workers threads
+ * (tiles.c), for network_forward and network_backward; tiled_assign_workers sets both,
+ * the tiles from the shapes, the workers from the BLAS thread count, and gives each
+ * layer's weight gradient to one worker. */
+void RNAME(tiled_assign_workers)(struct RNAME(network) *net);
+void RNAME(tiled_forward)(struct RNAME(network) *net);
+void RNAME(tiled_backward)(struct RNAME(network) *net, bool logged);
 
 /* The gradient buffer of a view into net->activations. */
 real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);

@@ -42,9 +42,8 @@ void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real
 	}
 }
 
-void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, int batch, int in, int out,
-			   bool accumulate)
+void RNAME(dense_weight_backward)(real *dweight, real *dbias, const real *dz, const real *x,
+				  int batch, int in, int out)
 {
 	/* dW (out, in) = dz^T (out, B) x (B, in) */
 	gemm(dweight, dz, true, x, false, out, in, batch, 1, 0);
@@ -54,6 +53,13 @@ void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 	for (int row = 0; row < batch; row++)
 		for (int j = 0; j < out; j++)
 			dbias[j] += dz[(size_t)row * out + j];
+}
+
+void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
+			   const real *x, const real *weight, int batch, int in, int out,
+			   bool accumulate)
+{
+	RNAME(dense_weight_backward)(dweight, dbias, dz, x, batch, in, out);
 	/* dx (B, in) += dz (B, out) W (out, in), or = without accumulate */
 	if (dx)
 		gemm(dx, dz, false, weight, false, batch, in, out, 1, accumulate ? 1 : 0);

@@ -23,6 +23,8 @@ void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real
  * computed once per step, so they are written, and the step needs no pass that zeroes
  * them first; dx is written where nothing else adds to it (a network without residual
  * connections), for the same reason. */
+void RNAME(dense_weight_backward)(real *dweight, real *dbias, const real *dz, const real *x,
+				  int batch, int in, int out);
 void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
 			   const real *x, const real *weight, int batch, int in, int out,
 			   bool accumulate);

@@ -14,6 +14,7 @@
 #include "nn/vector_math.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,18 +154,26 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	for (size_t b = 0; b < alpha_count; b++)
 		net->alpha[b] = (real)spec->model.residual.alpha;
 
-	size_t most_chunks = 0;
+	/* each layer its own chunk norms, each worker its own scratch: the workers update
+	 * and measure layers side by side */
+	size_t all_chunks = 0;
 	int widest = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		size_t weights = (size_t)net->layers[l].fan_out * net->layers[l].fan_in;
-		size_t chunks = (weights + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK;
-		most_chunks = chunks > most_chunks ? chunks : most_chunks;
+		all_chunks += (weights + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK;
 		widest = net->layers[l].fan_out > widest ? net->layers[l].fan_out : widest;
 	}
-	net->update_chunk = xcalloc(NETWORK_UPDATE_CHUNK, sizeof(real));
-	net->unit_scratch = xcalloc((size_t)widest, sizeof(real));
-	net->chunk_norms = xcalloc(2 * most_chunks + (size_t)net->layer_count, sizeof(double));
-	net->weight_norm_after = net->chunk_norms + 2 * most_chunks;
+	net->update_chunk = xcalloc(NETWORK_TILES * (size_t)NETWORK_UPDATE_CHUNK, sizeof(real));
+	net->unit_scratch_size = (size_t)widest;
+	net->unit_scratch = xcalloc(NETWORK_TILES * (size_t)widest, sizeof(real));
+	net->chunk_norms = xcalloc(2 * all_chunks + (size_t)net->layer_count, sizeof(double));
+	net->weight_norm_after = net->chunk_norms + 2 * all_chunks;
+	double *chunk_norms = net->chunk_norms;
+	for (int l = 0; l < net->layer_count; l++) {
+		size_t weights = (size_t)net->layers[l].fan_out * net->layers[l].fan_in;
+		net->layers[l].chunk_norms = chunk_norms;
+		chunk_norms += 2 * ((weights + NETWORK_UPDATE_CHUNK - 1) / NETWORK_UPDATE_CHUNK);
+	}
 
 	/* Second pass: views. */
 	size_t parameter_offset = 0, activation_offset = 0, norm_offset = 0;
@@ -418,14 +427,13 @@ void RNAME(network_backward)(network *net, bool logged)
  * sigmoid and tanh activations whose derivative is below 1% of its maximum (counted by
  * the last backward). */
 VECTOR_CLONES static void activity(network *net, const dense_layer *layer,
-				   struct layer_stats *s)
+				   struct layer_stats *s, real *largest)
 {
 	int units = layer->fan_out, batch = net->batch;
 	if (layer->activation == ACT_RELU) {
 		/* a unit is dead when no row has z > 0: the largest z of its column, from 0,
 		 * taken a row at a time so that the loop runs across the units in vectors
 		 * (a column at a time was strided and scalar, 3% of a logged 20 x 256 step) */
-		real *largest = net->unit_scratch;
 		for (int j = 0; j < units; j++)
 			largest[j] = 0;
 		for (int b = 0; b < batch; b++) {
@@ -453,43 +461,57 @@ static double global_norm(network *net)
 	return norm_combine(net->norm_scratch, layers + 1);
 }
 
+/* Layer l's norms into stats[l] and norm_scratch (see network_measure), with `scratch`
+ * for its diagnostics. */
+static void measure_layer(network *net, int l, struct layer_stats *stats, bool all,
+			  real *scratch)
+{
+	const dense_layer *layer = &net->layers[l];
+	size_t weights = (size_t)layer->fan_out * layer->fan_in;
+	struct layer_stats *s = &stats[l];
+	/* zero or subnormal: below the smallest normal number, counted in the pass that
+	 * takes the norm */
+	size_t tiny = 0;
+	s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
+				  : RNAME(norm)(layer->weight_grad, weights);
+	s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+	s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
+						: NAN;
+	s->norm_bias_grad_norm = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out)
+					      : NAN;
+	s->delta_norm = s->weight_norm = NAN;
+	s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
+	s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
+	s->update_ratio = NAN;
+	if (all) {
+		s->delta_norm = net->delta_norms && !layer->is_output
+					? layer->delta_norm
+					: RNAME(norm)(layer->pre_grad,
+						      (size_t)net->batch * layer->fan_out);
+		/* taken by the last update, when it was a logged one */
+		s->weight_norm = net->weight_norm_current ? net->weight_norm_after[l]
+							  : RNAME(network_weight_norm)(net, l);
+		s->zero_grad_fraction = (double)tiny / (double)weights;
+		if (!layer->is_output)
+			activity(net, layer, s, scratch);
+	}
+	double *norms = net->norm_scratch + 4 * l;
+	norms[0] = s->weight_grad_norm;
+	norms[1] = s->bias_grad_norm;
+	norms[2] = layer->gamma ? s->norm_weight_grad_norm : 0;
+	norms[3] = layer->gamma ? s->norm_bias_grad_norm : 0;
+}
+
 double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
-	for (int l = 0; l < net->layer_count; l++) {
-		const dense_layer *layer = &net->layers[l];
-		size_t weights = (size_t)layer->fan_out * layer->fan_in;
-		struct layer_stats *s = &stats[l];
-		/* zero or subnormal: below the smallest normal number, counted in the pass that
-		 * takes the norm */
-		size_t tiny = 0;
-		s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
-					  : RNAME(norm)(layer->weight_grad, weights);
-		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
-		s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
-							: NAN;
-		s->norm_bias_grad_norm = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out)
-						      : NAN;
-		s->delta_norm = s->weight_norm = NAN;
-		s->weight_grad_norm_clipped = s->bias_grad_norm_clipped = NAN;
-		s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
-		s->update_ratio = NAN;
-		if (all) {
-			s->delta_norm = net->delta_norms && !layer->is_output
-						? layer->delta_norm
-						: RNAME(norm)(layer->pre_grad,
-							      (size_t)net->batch * layer->fan_out);
-			/* taken by the last update, when it was a logged one */
-			s->weight_norm = net->weight_norm_current ? net->weight_norm_after[l]
-								  : RNAME(network_weight_norm)(net, l);
-			s->zero_grad_fraction = (double)tiny / (double)weights;
-			if (!layer->is_output)
-				activity(net, layer, s);
-		}
-		double *scratch = net->norm_scratch + 4 * l;
-		scratch[0] = s->weight_grad_norm;
-		scratch[1] = s->bias_grad_norm;
-		scratch[2] = layer->gamma ? s->norm_weight_grad_norm : 0;
-		scratch[3] = layer->gamma ? s->norm_bias_grad_norm : 0;
+	/* layers are measured on their own: shared among the workers as tiles.c gave them */
+#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
+	{
+		int me = omp_get_thread_num(), workers = omp_get_num_threads();
+		for (int l = 0; l < net->layer_count; l++)
+			if (net->layers[l].worker % workers == me)
+				measure_layer(net, l, stats, all,
+					      net->unit_scratch + (size_t)me * net->unit_scratch_size);
 	}
 	return global_norm(net);
 }

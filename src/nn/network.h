@@ -64,6 +64,7 @@ struct RNAME(dense_layer) {
 	size_t tile_saturated[NETWORK_TILES];
 	double tile_delta_norm[NETWORK_TILES];
 	int worker;
+	double *chunk_norms; /* (2 x its chunks of NETWORK_UPDATE_CHUNK weights), optimizer.c */
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
@@ -98,15 +99,18 @@ struct RNAME(network) {
 	real *second_moment; /* (parameter_count), adam and adamw only */
 	size_t parameter_count;
 	/* The logged update's scratch (optimizer.c): what it added to the chunk of weights
-	 * at hand, and the norms of a layer's chunks (of the change, then of the weights). */
-	real *update_chunk;         /* (NETWORK_UPDATE_CHUNK) */
-	double *chunk_norms;        /* (2 x the most chunks of any layer) */
+	 * at hand, per worker, and the norms of each layer's chunks (dense_layer's
+	 * chunk_norms: of the change, then of the weights). */
+	real *update_chunk;         /* (NETWORK_TILES x NETWORK_UPDATE_CHUNK) */
+	double *chunk_norms;        /* (2 x the chunks of all layers) */
 	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
 	bool weight_norm_current;   /* no other update since it: measure reads it from there */
 	/* the last backward took each hidden layer's delta norm in its activation pass (a
 	 * logged step's, in a plain network): measure reads it from there */
 	bool delta_norms;
-	real *unit_scratch;         /* (the widest layer's fan_out), for measure's diagnostics */
+	/* (NETWORK_TILES x the widest layer's fan_out), for measure's diagnostics, per worker */
+	real *unit_scratch;
+	size_t unit_scratch_size;   /* per worker */
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
 	real *input;   /* (B, inputs) */
@@ -157,7 +161,8 @@ double RNAME(network_weight_norm)(struct RNAME(network) *net, int l);
 /* A plain network's forward and backward in net->tiles row tiles on net->workers threads
  * (tiles.c), for network_forward and network_backward; tiled_assign_workers sets both,
  * the tiles from the shapes, the workers from the BLAS thread count, and gives each
- * layer's weight gradient to one worker. */
+ * layer to one worker: its weight gradient, its norms in network_measure and its
+ * weights in a logged network_update. */
 void RNAME(tiled_assign_workers)(struct RNAME(network) *net);
 void RNAME(tiled_forward)(struct RNAME(network) *net);
 void RNAME(tiled_backward)(struct RNAME(network) *net, bool logged);

@@ -14,6 +14,7 @@
 #include "nn/network.h"
 
 #include <math.h>
+#include <omp.h>
 
 #include "nn/vector_math.h"
 #include "util/norm.h"
@@ -115,9 +116,35 @@ double RNAME(network_weight_norm)(struct RNAME(network) *net, int l)
 	const struct RNAME(dense_layer) *layer = &net->layers[l];
 	size_t weights = (size_t)layer->fan_out * layer->fan_in, chunks = chunk_count(weights);
 	for (size_t c = 0; c < chunks; c++)
-		net->chunk_norms[c] = RNAME(norm)(layer->weight + c * NETWORK_UPDATE_CHUNK,
-						  chunk_size(weights, c));
-	return norm_combine(net->chunk_norms, chunks);
+		layer->chunk_norms[c] = RNAME(norm)(layer->weight + c * NETWORK_UPDATE_CHUNK,
+						    chunk_size(weights, c));
+	return norm_combine(layer->chunk_norms, chunks);
+}
+
+/* The logged update of layer l: what lies between the previous layer's weights and its
+ * own (the previous layer's bias, norm parameters) in one call, then its weights a chunk
+ * at a time into `change`, with the norms of what the chunk moved and of the weights. */
+static void update_layer(const struct update *u, int l, struct layer_stats *layers,
+			 real *change)
+{
+	struct RNAME(network) *net = u->net;
+	const struct RNAME(dense_layer) *layer = &net->layers[l];
+	size_t first = (size_t)(layer->weight - net->parameters);
+	size_t before = l ? (size_t)(net->layers[l - 1].weight - net->parameters) +
+				    (size_t)net->layers[l - 1].fan_out * net->layers[l - 1].fan_in
+			  : 0;
+	size_t weights = (size_t)layer->fan_out * layer->fan_in, chunks = chunk_count(weights);
+	double *change_norms = layer->chunk_norms, *weight_norms = change_norms + chunks;
+	update_range(u, before, first - before, NULL);
+	for (size_t c = 0; c < chunks; c++) {
+		size_t start = first + c * NETWORK_UPDATE_CHUNK, n = chunk_size(weights, c);
+		update_range(u, start, n, change);
+		change_norms[c] = RNAME(norm)(change, n);
+		weight_norms[c] = RNAME(norm)(net->parameters + start, n);
+	}
+	/* the denominator is measure's weight_norm, from before the step */
+	layers[l].update_ratio = norm_combine(change_norms, chunks) / layers[l].weight_norm;
+	net->weight_norm_after[l] = norm_combine(weight_norms, chunks);
 }
 
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
@@ -131,29 +158,28 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 		u.correction = (real)sqrt(1 - pow(net->beta2, t));
 	}
 	net->weight_norm_current = layers != NULL;
-	if (!layers) {
-		update_range(&u, 0, net->parameter_count, NULL);
-		return;
-	}
-	/* each layer's weights a chunk at a time, what lies between them (biases, norm
-	 * parameters, alphas) in one call */
-	size_t done = 0;
-	for (int l = 0; l < net->layer_count; l++) {
-		const struct RNAME(dense_layer) *layer = &net->layers[l];
-		size_t first = (size_t)(layer->weight - net->parameters);
-		size_t weights = (size_t)layer->fan_out * layer->fan_in, chunks = chunk_count(weights);
-		double *change_norms = net->chunk_norms, *weight_norms = change_norms + chunks;
-		update_range(&u, done, first - done, NULL);
-		for (size_t c = 0; c < chunks; c++) {
-			size_t start = first + c * NETWORK_UPDATE_CHUNK, n = chunk_size(weights, c);
-			update_range(&u, start, n, net->update_chunk);
-			change_norms[c] = RNAME(norm)(net->update_chunk, n);
-			weight_norms[c] = RNAME(norm)(net->parameters + start, n);
+	/* every parameter's update reads and writes its own entries only: shared among the
+	 * workers (tiles.c), it comes out the same to the bit */
+	size_t count = net->parameter_count;
+#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
+	{
+		int me = omp_get_thread_num(), workers = omp_get_num_threads();
+		if (!layers) { /* in pieces of whole cache lines */
+			size_t piece = (count / (size_t)workers + 63) & ~(size_t)63;
+			size_t first = piece * (size_t)me < count ? piece * (size_t)me : count;
+			size_t n = count - first < piece ? count - first : piece;
+			update_range(&u, first, n, NULL);
+		} else {
+			for (int l = 0; l < net->layer_count; l++)
+				if (net->layers[l].worker % workers == me)
+					update_layer(&u, l, layers,
+						     net->update_chunk + (size_t)me * NETWORK_UPDATE_CHUNK);
 		}
-		/* the denominator is measure's weight_norm, from before the step */
-		layers[l].update_ratio = norm_combine(change_norms, chunks) / layers[l].weight_norm;
-		net->weight_norm_after[l] = norm_combine(weight_norms, chunks);
-		done = first + weights;
 	}
-	update_range(&u, done, net->parameter_count - done, NULL);
+	if (layers) { /* what follows the last layer's weights: its bias, the alphas */
+		const struct RNAME(dense_layer) *last = &net->layers[net->layer_count - 1];
+		size_t done = (size_t)(last->weight - net->parameters) +
+			      (size_t)last->fan_out * last->fan_in;
+		update_range(&u, done, count - done, NULL);
+	}
 }

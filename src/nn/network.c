@@ -406,6 +406,7 @@ void RNAME(network_backward)(network *net, bool logged)
 		RNAME(tiled_backward)(net, logged);
 		return;
 	}
+	net->grad_norms = false;
 	/* Layers in reverse, each layer's stages in reverse: a buffer's gradient is complete
 	 * before it is read, since everything that reads the buffer comes later. */
 	for (int l = net->layer_count - 1; l >= 0; l--) {
@@ -472,9 +473,15 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	/* zero or subnormal: below the smallest normal number, counted in the pass that
 	 * takes the norm */
 	size_t tiny = 0;
-	s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
-				  : RNAME(norm)(layer->weight_grad, weights);
-	s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+	if (net->grad_norms && (net->grad_norms_logged || !all)) {
+		s->weight_grad_norm = layer->weight_grad_norm;
+		s->bias_grad_norm = layer->bias_grad_norm;
+		tiny = layer->grad_tiny;
+	} else {
+		s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
+					  : RNAME(norm)(layer->weight_grad, weights);
+		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+	}
 	s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
 						: NAN;
 	s->norm_bias_grad_norm = layer->gamma ? RNAME(norm)(layer->beta_grad, (size_t)layer->fan_out)

@@ -65,6 +65,10 @@ struct RNAME(dense_layer) {
 	double tile_delta_norm[NETWORK_TILES];
 	int worker;
 	double *chunk_norms; /* (2 x its chunks of NETWORK_UPDATE_CHUNK weights), optimizer.c */
+	/* the norms of weight_grad and bias_grad and weight_grad's tiny entries, when the
+	 * last backward took them (grad_norms) */
+	double weight_grad_norm, bias_grad_norm;
+	size_t grad_tiny;
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
@@ -108,6 +112,9 @@ struct RNAME(network) {
 	/* the last backward took each hidden layer's delta norm in its activation pass (a
 	 * logged step's, in a plain network): measure reads it from there */
 	bool delta_norms;
+	/* the last backward took each layer's gradient norms (a plain network's, tiles.c),
+	 * and on a logged step counted the tiny entries: measure reads them from there */
+	bool grad_norms, grad_norms_logged;
 	/* (NETWORK_TILES x the widest layer's fan_out), for measure's diagnostics, per worker */
 	real *unit_scratch;
 	size_t unit_scratch_size;   /* per worker */

@@ -114,13 +114,21 @@ static void backward_tile_layer(network *net, int l, int tile, bool logged)
 		     0);
 }
 
-/* A layer's weight and bias gradients over the whole batch, and what the tiles counted. */
-static void backward_layer(network *net, int l)
+/* A layer's weight and bias gradients over the whole batch, their norms while they are
+ * in cache (network_measure's, to the bit; with the count of tiny entries on a logged
+ * step), and what the tiles counted. */
+static void backward_layer(network *net, int l, bool logged)
 {
 	dense_layer *layer = &net->layers[l];
 	const real *x = l ? net->layers[l - 1].out : net->input;
+	size_t weights = (size_t)layer->fan_out * layer->fan_in;
 	RNAME(dense_weight_backward)(layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				     net->batch, layer->fan_in, layer->fan_out);
+	layer->grad_tiny = 0;
+	layer->weight_grad_norm = logged ? RNAME(norm_tiny)(layer->weight_grad, weights,
+							    &layer->grad_tiny)
+					 : RNAME(norm)(layer->weight_grad, weights);
+	layer->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
 	layer->saturated = 0;
 	for (int tile = 0; tile < net->tiles; tile++)
 		layer->saturated += layer->tile_saturated[tile];
@@ -143,10 +151,12 @@ void RNAME(tiled_backward)(network *net, bool logged)
 {
 	blas_threads_fit(0);
 	net->delta_norms = logged;
+	net->grad_norms = true;
+	net->grad_norms_logged = logged;
 	if (net->tiles == 1) { /* a layer at a time, while its deltas are in cache */
 		for (int l = net->layer_count - 1; l >= 0; l--) {
 			backward_tile_layer(net, l, 0, logged);
-			backward_layer(net, l);
+			backward_layer(net, l, logged);
 		}
 		return;
 	}
@@ -159,6 +169,6 @@ void RNAME(tiled_backward)(network *net, bool logged)
 #pragma omp barrier
 		for (int l = net->layer_count - 1; l >= 0; l--)
 			if (net->layers[l].worker % workers == me)
-				backward_layer(net, l);
+				backward_layer(net, l, logged);
 	}
 }

@@ -244,7 +244,9 @@ VECTOR_CLONES size_t RNAME(activation_backward_set)(real *dz, const real *da, co
 
 #ifdef GT_REAL_DOUBLE
 #define SQUARE_LANES_STEP NORM_LANES_STEP_F64
-#define SQUARE_LANES_ADD(lanes, x) square_lanes_add_f64(lanes, x, &(norm_double4){0})
+#define SQUARE_LANES_ADD(lanes, x)                                                         \
+	square_lanes_add_f64(lanes, x, &(norm_double4){0}, &(norm_double4){0},              \
+			     &(norm_double4){0}, &(norm_double4){0})
 #else
 #define SQUARE_LANES_STEP NORM_LANES_STEP_F32
 #define SQUARE_LANES_ADD(lanes, x) square_lanes_add_f32(lanes, x, &(norm_float8){0}, &(norm_float8){0})

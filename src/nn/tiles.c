@@ -47,8 +47,11 @@ void RNAME(tiled_assign_workers)(network *net)
 				 net->layers[l].fan_out;
 		largest = product > largest ? product : largest;
 	}
-	net->tiles = largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
-	int threads = blas_threads_count();
+	net->tiles = net->plain && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
+	/* other networks run their products on OpenBLAS's threads, which a thread of ours
+	 * spinning between parallel regions would compete with (3 times as slow at 20 x
+	 * 256 with residual blocks) */
+	int threads = net->plain ? blas_threads_count() : 1;
 	net->workers = threads < net->tiles ? threads : net->tiles;
 	/* each layer's weight gradient goes to the worker with the least multiply-adds so
 	 * far, from the output side, in the order the barrier releases them */

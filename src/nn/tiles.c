@@ -65,26 +65,24 @@ void RNAME(tiled_assign_workers)(network *net)
 	}
 }
 
-static void forward_tile(network *net, int tile)
+/* Layer l's forward for the tile's rows. */
+static void forward_tile_layer(network *net, int l, int tile)
 {
 	int first, rows;
 	tile_rows(net->active, tile, net->tiles, &first, &rows);
 	if (!rows)
 		return;
-	const real *x = net->input + (size_t)first * net->inputs;
-	for (int l = 0; l < net->layer_count; l++) {
-		dense_layer *layer = &net->layers[l];
-		size_t offset = (size_t)first * layer->fan_out;
-		if (layer->is_output)
-			RNAME(dense_forward)(layer->pre + offset, x, layer->weight, layer->bias,
-					     rows, layer->fan_in, layer->fan_out);
-		else
-			RNAME(dense_activation_forward)(layer->act + offset, layer->pre + offset, x,
-							layer->weight, layer->bias, rows,
-							layer->fan_in, layer->fan_out,
-							layer->activation, net->slope);
-		x = layer->out + offset;
-	}
+	dense_layer *layer = &net->layers[l];
+	const real *x = l ? net->layers[l - 1].out + (size_t)first * layer->fan_in
+			  : net->input + (size_t)first * net->inputs;
+	size_t offset = (size_t)first * layer->fan_out;
+	if (layer->is_output)
+		RNAME(dense_forward)(layer->pre + offset, x, layer->weight, layer->bias, rows,
+				     layer->fan_in, layer->fan_out);
+	else
+		RNAME(dense_activation_forward)(layer->act + offset, layer->pre + offset, x,
+						layer->weight, layer->bias, rows, layer->fan_in,
+						layer->fan_out, layer->activation, net->slope);
 }
 
 /* Layer l's deltas (the activation's backward writes them: pre_grad, as act_in is pre)
@@ -142,11 +140,18 @@ static void backward_layer(network *net, int l, bool logged)
 void RNAME(tiled_forward)(network *net)
 {
 	blas_threads_fit(0); /* one OpenBLAS thread per product: the tiles are the threads */
-#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
+	if (net->workers == 1) { /* a layer at a time, while its weights are in cache */
+		for (int l = 0; l < net->layer_count; l++)
+			for (int tile = 0; tile < net->tiles; tile++)
+				forward_tile_layer(net, l, tile);
+		return;
+	}
+#pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
 		for (int tile = me; tile < net->tiles; tile += workers)
-			forward_tile(net, tile);
+			for (int l = 0; l < net->layer_count; l++)
+				forward_tile_layer(net, l, tile);
 	}
 }
 
@@ -156,14 +161,15 @@ void RNAME(tiled_backward)(network *net, bool logged)
 	net->delta_norms = logged;
 	net->grad_norms = true;
 	net->grad_norms_logged = logged;
-	if (net->tiles == 1) { /* a layer at a time, while its deltas are in cache */
+	if (net->workers == 1) { /* a layer at a time, while its deltas are in cache */
 		for (int l = net->layer_count - 1; l >= 0; l--) {
-			backward_tile_layer(net, l, 0, logged);
+			for (int tile = 0; tile < net->tiles; tile++)
+				backward_tile_layer(net, l, tile, logged);
 			backward_layer(net, l, logged);
 		}
 		return;
 	}
-#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
+#pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
 		for (int tile = me; tile < net->tiles; tile += workers)

@@ -308,8 +308,8 @@ static void training_step_allocates_nothing(void **state)
 	training_step_allocates_nothing_in("activation: tanh", true);
 }
 
-/* A plain network's step in two row tiles (tiles.c; real runs take it from 2^21
- * multiply-adds per half's product, made to here on a small one): its gradients pass
+/* A plain network's step in two row tiles (tiles.c; real runs take it from products of
+ * 2^21 multiply-adds, made to here on a small one): its gradients pass
  * the finite-difference check, agree with the whole batch's to rounding, and come out
  * the same to the bit on one thread or two; the delta norms it takes as it goes and the
  * saturation it counts are measure's own. An odd batch leaves the first tile the odd

@@ -294,8 +294,8 @@ static void refused_write_ends_the_run_as_failed(void **state)
 	}
 }
 
-/* Wide enough that the step goes in two row tiles (a half's product, 64 x 256 x 256, is
- * over tiles.c's 2^21 multiply-adds). */
+/* Wide enough that the step goes in two row tiles (its products, 128 x 256 x 256, are
+ * over blas_threads.h's 2^21 multiply-adds). */
 static const char wide_spec[] =
 	"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
 	"model: {depth: 3, width: 256, activation: relu}\n"

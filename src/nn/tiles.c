@@ -3,19 +3,22 @@
  *
  * Every row of a plain network goes forward and back on its own: the batch is cut into
  * two halves, and each half goes through every layer's forward, and back through every
- * layer's activation and input gradient, with no exchange between them. A network whose
- * products are all small keeps the batch whole: halves of a 64-row batch at width 64
- * ran 13% slower on one thread, and a second thread then competes with the run store's
- * writer. Only the weight
+ * layer's activation and input gradient, with no exchange between them. Only the weight
  * and bias gradients sum over the rows: they wait at one barrier for both halves, then
  * each layer's is taken over the whole batch by one worker (layers shared out by their
- * size). Products run on one OpenBLAS thread each: two threads that wait for nothing
- * but that barrier and the ends of the two passes, where threaded products wake and join
- * OpenBLAS's threads three times per layer (at 20 x 256, 18% faster).
+ * size), with its norms while it is in cache. Products run on one OpenBLAS thread each:
+ * two threads that wait for nothing but that barrier and the ends of the passes, where
+ * products split among OpenBLAS's threads woke and joined them three times per layer
+ * (20 x 256: 152 -> 183 steps/s).
  *
- * The halves are the same whatever the thread count, and each product and sum covers the
- * same entries in the same order, so a run comes out the same to the bit on one thread
- * or two. */
+ * A network whose products are all below blas_threads.h's threshold keeps the batch
+ * whole, on one thread, as OpenBLAS would have run them: halves of a 64-row batch at
+ * width 64 ran 13% slower on one thread, and a second thread then competes with the run
+ * store's writer.
+ *
+ * The halves depend on the shapes only, and each product and sum covers the same
+ * entries in the same order on one thread or two, so the thread count never changes a
+ * result. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
 #include "nn/gemm.h"
@@ -39,12 +42,11 @@ static void tile_rows(int n, int tile, int tiles, int *first, int *rows)
 
 void RNAME(tiled_assign_workers)(network *net)
 {
-	/* halves when a half's largest product is worth a thread (blas_threads.h); from the
-	 * shapes only, so that the thread count never changes a result */
+	/* halves when a product is worth a second thread (blas_threads.h); from the shapes
+	 * only, so that the thread count never changes a result */
 	double largest = 0;
 	for (int l = 0; l < net->layer_count; l++) {
-		double product = (double)((net->batch + 1) / 2) * net->layers[l].fan_in *
-				 net->layers[l].fan_out;
+		double product = (double)net->batch * net->layers[l].fan_in * net->layers[l].fan_out;
 		largest = product > largest ? product : largest;
 	}
 	net->tiles = net->plain && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;

@@ -47,6 +47,10 @@ struct fixture {
 	uint32_t rows[8];
 };
 
+/* Set by every_setup_in_two_row_tiles: build_spec's networks take the step in two row
+ * tiles on two threads (tiles.c) */
+static bool two_row_tiles;
+
 /* Builds a network of `depth` hidden layers of width 5 over blobs of `features`
  * features; model_extra is appended to the model mapping, train_extra to train's. */
 static void build_spec(struct fixture *f, int depth, int features, int batch,
@@ -66,6 +70,11 @@ static void build_spec(struct fixture *f, int depth, int features, int batch,
 	rng_seed(&rng, SEED, RNG_STREAM_INIT);
 	f->net = RNAME(network_new)(&f->spec, &rng);
 	assert_non_null(f->net);
+	if (two_row_tiles && f->net->norm != NORM_BATCHNORM) {
+		f->net->tiles = f->net->workers = 2;
+		for (int l = 0; l < f->net->layer_count; l++)
+			f->net->layers[l].worker = l % 2;
+	}
 	for (int i = 0; i < 8; i++)
 		f->rows[i] = (uint32_t)(2 * i + 1);
 	RNAME(network_load_batch)(f->net, &f->data, f->rows);
@@ -273,8 +282,8 @@ static void delta_is_the_pre_activation_gradient(void **state)
 	destroy(&f);
 }
 
-/* The step of a residual, normalised network and that of a plain one in two tiles on two
- * threads (whose thread team the first step sets up). */
+/* The step of a residual, normalised network, whole and in two row tiles on two threads
+ * (whose thread team the first step sets up), and that of a plain one in two tiles. */
 static void training_step_allocates_nothing_in(const char *model, bool tiled)
 {
 	struct fixture f;
@@ -302,32 +311,40 @@ static void training_step_allocates_nothing_in(const char *model, bool tiled)
 static void training_step_allocates_nothing(void **state)
 {
 	(void)state;
-	training_step_allocates_nothing_in("activation: relu, norm: layernorm,"
-					   " residual: {block: 2, form: pre, learn_alpha: true}",
-					   false);
+	static const char residual_normalised[] = "activation: relu, norm: layernorm,"
+						   " residual: {block: 2, form: pre, learn_alpha: true}";
+	training_step_allocates_nothing_in(residual_normalised, false);
+	training_step_allocates_nothing_in(residual_normalised, true);
 	training_step_allocates_nothing_in("activation: tanh", true);
 }
 
-/* A plain network's step in two row tiles (tiles.c; real runs take it from products of
- * 2^21 multiply-adds, made to here on a small one): its gradients pass
- * the finite-difference check, agree with the whole batch's to rounding, and come out
- * the same to the bit on one thread or two; the delta norms it takes as it goes and the
- * saturation it counts are measure's own. An odd batch leaves the first tile the odd
- * row. */
+/* The step in two row tiles (tiles.c; real runs take it from products of 2^21
+ * multiply-adds, made to here on small networks): its gradients agree with the whole
+ * batch's to rounding and come out the same to the bit on one thread or two (the
+ * alphas' and the norms' scale and shift included); the delta norms a plain network
+ * takes as it goes and the saturation it counts are measure's own. An odd batch leaves
+ * the first tile the odd row. every_setup_in_two_row_tiles checks the gradients against
+ * finite differences. */
 static void halves_of_the_batch_give_the_same_gradients(void **state)
 {
 	(void)state;
-	static const char *const activations[] = {"relu", "sigmoid", "tanh", "gelu"};
-	for (size_t k = 0; k < sizeof activations / sizeof *activations; k++)
+	static const char *const models[] = {
+		"activation: relu", "activation: sigmoid", "activation: tanh", "activation: gelu",
+		"activation: tanh, norm: layernorm, residual: {block: 2, learn_alpha: true}",
+		"activation: gelu, residual: {block: 1, form: post, learn_alpha: true}",
+		"activation: sigmoid, norm: layernorm, residual: {block: 2, form: pre}"};
+	for (size_t k = 0; k < sizeof models / sizeof *models; k++)
 		for (int batch = 7; batch <= 8; batch++) {
 			struct fixture whole, one, two;
-			build(&whole, activations[k], "false", "cross_entropy", 5, batch);
-			build(&one, activations[k], "false", "cross_entropy", 5, batch);
-			build(&two, activations[k], "false", "cross_entropy", 5, batch);
+			build_spec(&whole, 3, 5, batch, models[k], "loss: cross_entropy");
+			build_spec(&one, 3, 5, batch, models[k], "loss: cross_entropy");
+			build_spec(&two, 3, 5, batch, models[k], "loss: cross_entropy");
 			assert_int_equal(whole.net->tiles, 1);
 			one.net->tiles = two.net->tiles = 2;
 			one.net->workers = 1;
 			two.net->workers = 2;
+			for (int l = 0; l < two.net->layer_count; l++)
+				two.net->layers[l].worker = l % 2;
 			struct layer_stats one_stats[4], two_stats[4], measured[4];
 			RNAME(network_forward)(whole.net);
 			RNAME(network_backward)(whole.net, false);
@@ -339,12 +356,16 @@ static void halves_of_the_batch_give_the_same_gradients(void **state)
 			RNAME(network_measure)(two.net, two_stats, true);
 			size_t n = whole.net->parameter_count;
 			assert_memory_equal(one.net->gradients, two.net->gradients, n * sizeof(real));
-			for (size_t i = 0; i < n; i++)
-				if (!(fabs(two.net->gradients[i] - whole.net->gradients[i]) <=
-				      1e-5 * fmax(fabs(whole.net->gradients[i]), 1e-3)))
+			int blocks = whole.net->block_count;
+			assert_memory_equal(one.net->alpha_grad, two.net->alpha_grad,
+					    (size_t)blocks * sizeof(real));
+			for (size_t i = 0; i < n + (size_t)blocks; i++) {
+				double halves = i < n ? two.net->gradients[i] : two.net->alpha_grad[i - n];
+				double all = i < n ? whole.net->gradients[i] : whole.net->alpha_grad[i - n];
+				if (!(fabs(halves - all) <= 1e-5 * fmax(fabs(all), 1e-3)))
 					fail_msg("%s batch %d: gradient %zu %.9g in halves, %.9g whole",
-						 activations[k], batch, i, (double)two.net->gradients[i],
-						 (double)whole.net->gradients[i]);
+						 models[k], batch, i, halves, all);
+			}
 			two.net->delta_norms = false; /* measure takes them itself */
 			RNAME(network_measure)(two.net, measured, true);
 			for (int l = 0; l < two.net->layer_count; l++) {
@@ -353,11 +374,22 @@ static void halves_of_the_batch_give_the_same_gradients(void **state)
 					    1e-6 * measured[l].delta_norm);
 				assert_true(two.net->layers[l].saturated == whole.net->layers[l].saturated);
 			}
-			check_all_parameters(&two, activations[k]);
 			destroy(&whole);
 			destroy(&one);
 			destroy(&two);
 		}
+}
+
+/* Every setup of the finite-difference checks above again in two row tiles on two
+ * threads, as a network with larger products takes them (batchnorm keeps the batch
+ * whole). */
+static void every_setup_in_two_row_tiles(void **state)
+{
+	two_row_tiles = true;
+	every_activation_residual_and_loss(state);
+	normalised_networks(state);
+	every_residual_setup(state);
+	two_row_tiles = false;
 }
 
 /* A plain network's backward (no residual connections, no norms) sets every gradient
@@ -482,6 +514,7 @@ int main(void)
 		cmocka_unit_test(logged_update_measures_its_ratio),
 		cmocka_unit_test(plain_backward_is_adding_to_zeros),
 		cmocka_unit_test(halves_of_the_batch_give_the_same_gradients),
+		cmocka_unit_test(every_setup_in_two_row_tiles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,6 @@
  * flat arrays. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
-#include "nn/gemm.h"
 #include "nn/model_ops.h"
 #include "nn/ops.h"
 #include "nn/vector_math.h"
@@ -25,14 +24,6 @@
 typedef struct RNAME(network) network;
 typedef struct RNAME(dense_layer) dense_layer;
 
-/* The stages after a hidden layer's linear map, in forward order (see dense_layer). */
-enum stage { STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL };
-static const enum stage stage_order[3][3] = {
-	[RESIDUAL_BRANCH] = {STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL},
-	[RESIDUAL_POST] = {STAGE_NORM, STAGE_RESIDUAL, STAGE_ACTIVATION},
-	[RESIDUAL_PRE] = {STAGE_RESIDUAL, STAGE_NORM, STAGE_ACTIVATION},
-};
-
 real *RNAME(network_grad_of)(const network *net, const real *view)
 {
 	return net->activation_grads + (view - net->activations);
@@ -45,7 +36,7 @@ static void wire_stages(network *net, dense_layer *layer, real *next, size_t uni
 {
 	real *current = layer->pre;
 	for (int i = 0; i < 3; i++) {
-		switch (stage_order[net->form][i]) {
+		switch (network_stage_at(net->form, i)) {
 		case STAGE_NORM:
 			layer->norm_in = layer->normed = current;
 			if (layer->gamma) {
@@ -121,10 +112,12 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 		size_t copies = layer->is_output ? 1 : layer->residual ? 3 : 2;
 		copies += normalised ? 2 : 0;
 		activation_count += copies * (size_t)net->batch * (size_t)layer->fan_out;
-		if (normalised) /* rstd for the rows or the columns, running mean and variance */
+		/* rstd for the rows or the columns, running mean and variance, and the
+		 * second row tile's scale and shift gradients */
+		if (normalised)
 			norm_state_count += (size_t)(net->batch > layer->fan_out ? net->batch
 										 : layer->fan_out) +
-					    2 * (size_t)layer->fan_out;
+					    4 * (size_t)layer->fan_out;
 	}
 	size_t alpha_count = (size_t)net->block_count;
 	if (net->learn_alpha)
@@ -199,7 +192,8 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 			norm_offset += (size_t)(net->batch > layer->fan_out ? net->batch : layer->fan_out);
 			layer->running_mean = net->norm_state + norm_offset;
 			layer->running_var = layer->running_mean + layer->fan_out;
-			norm_offset += 2 * (size_t)layer->fan_out;
+			layer->tile_norm_grad = layer->running_var + layer->fan_out;
+			norm_offset += 4 * (size_t)layer->fan_out;
 		}
 
 		layer->pre = net->activations + activation_offset;
@@ -277,99 +271,9 @@ void RNAME(network_load_batch)(network *net, const struct dataset *data, const u
 		load_row(net, data, i, rows[i]);
 }
 
-static void stage_forward(network *net, dense_layer *layer, enum stage stage)
-{
-	size_t units = (size_t)net->active * layer->fan_out;
-	switch (stage) {
-	case STAGE_NORM:
-		if (layer->gamma && net->norm == NORM_LAYERNORM)
-			RNAME(layernorm_forward)(layer->normed, layer->xhat, layer->rstd,
-						 layer->norm_in, layer->gamma, layer->beta,
-						 net->active, layer->fan_out, net->norm_eps);
-		if (layer->gamma && net->norm == NORM_BATCHNORM)
-			RNAME(batchnorm_forward)(layer->normed, layer->xhat, layer->rstd,
-						 layer->norm_in, layer->gamma, layer->beta,
-						 layer->running_mean, layer->running_var, net->active,
-						 layer->fan_out, net->norm_eps, net->norm_momentum,
-						 net->training);
-		break;
-	case STAGE_ACTIVATION:
-		RNAME(activation_forward)(layer->act, layer->act_in, units, layer->activation,
-					  net->slope);
-		break;
-	case STAGE_RESIDUAL:
-		if (layer->residual)
-			RNAME(residual_forward)(layer->sum, layer->skip, layer->operand,
-						net->alpha[layer->block], units);
-		break;
-	}
-}
-
-static void stage_backward(network *net, dense_layer *layer, enum stage stage, bool logged)
-{
-	size_t units = (size_t)net->batch * layer->fan_out;
-	real *norm_in_grad = RNAME(network_grad_of)(net, layer->norm_in);
-	real *normed_grad = RNAME(network_grad_of)(net, layer->normed);
-	switch (stage) {
-	case STAGE_NORM:
-		if (layer->gamma && net->norm == NORM_LAYERNORM)
-			RNAME(layernorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
-						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
-						  net->batch, layer->fan_out);
-		if (layer->gamma && net->norm == NORM_BATCHNORM)
-			RNAME(batchnorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
-						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
-						  net->batch, layer->fan_out);
-		break;
-	case STAGE_ACTIVATION:
-		/* in a plain network the activation's dz is the delta, pre_grad */
-		if (logged && net->plain)
-			layer->saturated = RNAME(activation_backward_set_norm)(
-				RNAME(network_grad_of)(net, layer->act_in),
-				RNAME(network_grad_of)(net, layer->act),
-				layer->act_in, layer->act, units, layer->activation, net->slope,
-				&layer->delta_norm);
-		else
-			layer->saturated = (net->plain ? RNAME(activation_backward_set)
-					       : RNAME(activation_backward))(
-			RNAME(network_grad_of)(net, layer->act_in),
-			RNAME(network_grad_of)(net, layer->act), layer->act_in, layer->act, units,
-			layer->activation, net->slope);
-		break;
-	case STAGE_RESIDUAL:
-		if (layer->residual)
-			net->alpha_grad[layer->block] += RNAME(residual_backward)(
-				RNAME(network_grad_of)(net, layer->skip),
-				RNAME(network_grad_of)(net, layer->operand),
-				RNAME(network_grad_of)(net, layer->sum), layer->operand,
-				net->alpha[layer->block], units);
-		break;
-	}
-}
-
 double RNAME(network_forward)(network *net)
 {
-	const real *x = net->input;
-	if (net->plain)
-		RNAME(tiled_forward)(net);
-	for (int l = 0; !net->plain && l < net->layer_count; l++) {
-		dense_layer *layer = &net->layers[l];
-		/* an activation that reads z directly (every stage before it is a no-op) is
-		 * applied in the pass that adds the bias */
-		bool fused = !layer->is_output && layer->act_in == layer->pre;
-		blas_threads_fit((double)net->active * layer->fan_in * layer->fan_out);
-		if (fused)
-			RNAME(dense_activation_forward)(layer->act, layer->pre, x, layer->weight,
-							layer->bias, net->active, layer->fan_in,
-							layer->fan_out, layer->activation, net->slope);
-		else
-			RNAME(dense_forward)(layer->pre, x, layer->weight, layer->bias,
-					     net->active, layer->fan_in, layer->fan_out);
-		for (int i = 0; !layer->is_output && i < 3; i++)
-			if (!fused || stage_order[net->form][i] != STAGE_ACTIVATION)
-				stage_forward(net, layer, stage_order[net->form][i]);
-		x = layer->out;
-	}
+	RNAME(tiled_forward)(net);
 	const real *scores = net->layers[net->layer_count - 1].out;
 	if (net->loss == LOSS_CROSS_ENTROPY)
 		return RNAME(softmax_cross_entropy_forward)(net->probs, scores, net->labels,
@@ -380,18 +284,20 @@ double RNAME(network_forward)(network *net)
 void RNAME(network_backward)(network *net, bool logged)
 {
 	dense_layer *output = &net->layers[net->layer_count - 1];
-	/* dense_backward writes each layer's dW and db. In a plain network it and the
-	 * activations' backward also set every activation gradient (see network.h), and
-	 * only the loss's gradient is added to; otherwise what is added to must start at 0:
-	 * the activations' gradients, the norms' and the alphas' */
+	/* The backward writes each layer's dW and db. In a plain network it also sets every
+	 * activation gradient (see network.h), and only the loss's gradient is added to;
+	 * otherwise what is added to must start at 0: the activations' gradients, the
+	 * norms' (and the second tile's partial sums of them) and the alphas' */
 	if (net->plain)
 		memset(output->pre_grad, 0, (size_t)net->batch * net->outputs * sizeof(real));
 	else
 		memset(net->activation_grads, 0, net->activation_count * sizeof(real));
 	for (int l = 0; l < net->layer_count; l++)
-		if (net->layers[l].gamma) /* beta_grad follows gamma_grad */
-			memset(net->layers[l].gamma_grad, 0,
-			       2 * (size_t)net->layers[l].fan_out * sizeof(real));
+		if (net->layers[l].gamma) { /* beta_grad follows gamma_grad */
+			size_t bytes = 2 * (size_t)net->layers[l].fan_out * sizeof(real);
+			memset(net->layers[l].gamma_grad, 0, bytes);
+			memset(net->layers[l].tile_norm_grad, 0, bytes);
+		}
 	if (net->block_count)
 		memset(net->alpha_grad, 0, (size_t)net->block_count * sizeof(real));
 
@@ -401,27 +307,7 @@ void RNAME(network_backward)(network *net, bool logged)
 	else
 		RNAME(mse_backward)(output->pre_grad, output->out, net->targets,
 				    (size_t)net->batch * net->outputs);
-
-	if (net->plain) {
-		RNAME(tiled_backward)(net, logged);
-		return;
-	}
-	net->grad_norms = false;
-	/* Layers in reverse, each layer's stages in reverse: a buffer's gradient is complete
-	 * before it is read, since everything that reads the buffer comes later. */
-	for (int l = net->layer_count - 1; l >= 0; l--) {
-		dense_layer *layer = &net->layers[l];
-		const real *x = l ? net->layers[l - 1].out : net->input;
-		/* no gradient for the data */
-		real *dx = l ? RNAME(network_grad_of)(net, net->layers[l - 1].out) : NULL;
-		for (int i = 2; !layer->is_output && i >= 0; i--)
-			stage_backward(net, layer, stage_order[net->form][i], logged);
-		blas_threads_fit((double)net->batch * layer->fan_in * layer->fan_out);
-		RNAME(dense_backward)(dx, layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
-				      layer->weight, net->batch, layer->fan_in, layer->fan_out,
-				      !net->plain);
-	}
-	net->delta_norms = logged && net->plain;
+	RNAME(tiled_backward)(net, logged);
 }
 
 /* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,

@@ -19,9 +19,21 @@
  * after it is updated. */
 #define NETWORK_UPDATE_CHUNK 2048
 
-/* The most row tiles of a plain network's step (tiles.c), and so the most threads it
- * uses. */
+/* The most row tiles of a step (tiles.c), and so the most threads it uses. */
 #define NETWORK_TILES 2
+
+/* The stages after a hidden layer's linear map (see dense_layer), and their forward
+ * order in each residual form. */
+enum network_stage { STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL };
+static inline enum network_stage network_stage_at(int form, int i)
+{
+	static const enum network_stage order[3][3] = {
+		[RESIDUAL_BRANCH] = {STAGE_NORM, STAGE_ACTIVATION, STAGE_RESIDUAL},
+		[RESIDUAL_POST] = {STAGE_NORM, STAGE_RESIDUAL, STAGE_ACTIVATION},
+		[RESIDUAL_PRE] = {STAGE_RESIDUAL, STAGE_NORM, STAGE_ACTIVATION},
+	};
+	return order[form][i];
+}
 
 /* One dense layer and its views into the network's buffers.
  *
@@ -59,10 +71,13 @@ struct RNAME(dense_layer) {
 	real *carry;    /* what the skip connection carries past the next block */
 	size_t saturated; /* units the last backward found saturated (activation_backward) */
 	double delta_norm; /* ||pre_grad||, when the last backward took it (delta_norms) */
-	/* a plain network's step (tiles.c): what each row tile found, and the worker that
-	 * takes the layer's weight gradient */
+	/* the step in row tiles (tiles.c): what each tile counted and summed apart, the
+	 * second tile's scale and shift gradients (2 x fan_out, normalised layers), and
+	 * the worker that takes the layer's weight gradient */
 	size_t tile_saturated[NETWORK_TILES];
 	double tile_delta_norm[NETWORK_TILES];
+	double tile_alpha_grad[NETWORK_TILES];
+	real *tile_norm_grad;
 	int worker;
 	double *chunk_norms; /* (2 x its chunks of NETWORK_UPDATE_CHUNK weights), optimizer.c */
 	/* the norms of weight_grad and bias_grad and weight_grad's tiny entries, when the
@@ -78,7 +93,7 @@ struct RNAME(network) {
 	 * writer in the backward pass, which sets it, so no pass zeroes them first (the
 	 * result is the same to the bit) */
 	bool plain;
-	int tiles;   /* row tiles of a plain network's step (tiles.c), 1 or NETWORK_TILES */
+	int tiles;   /* row tiles of the step (tiles.c), 1 or NETWORK_TILES */
 	int workers; /* threads for them, 1 to tiles */
 	int norm;      /* enum norm_kind */
 	real norm_eps, norm_momentum;
@@ -165,7 +180,7 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
  * NETWORK_UPDATE_CHUNK entries): the same value to the bit. */
 double RNAME(network_weight_norm)(struct RNAME(network) *net, int l);
 
-/* A plain network's forward and backward in net->tiles row tiles on net->workers threads
+/* The forward and backward passes in net->tiles row tiles on net->workers threads
  * (tiles.c), for network_forward and network_backward; tiled_assign_workers sets both,
  * the tiles from the shapes, the workers from the BLAS thread count, and gives each
  * layer to one worker: its weight gradient, its norms in network_measure and its

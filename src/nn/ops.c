@@ -287,7 +287,6 @@ void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, 
 double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
 				size_t n)
 {
-	blas_threads_fit((double)n);
 	BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
 	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
 	double dalpha = 0;

@@ -1,20 +1,21 @@
-/* The step of a plain network (no residual connections, no norms) in row tiles, on up to
- * two threads (network.h: NETWORK_TILES, tiles, workers).
+/* The forward and backward passes of a network, layer by layer and stage by stage, in
+ * row tiles on up to two threads (network.h: NETWORK_TILES, tiles, workers).
  *
- * Every row of a plain network goes forward and back on its own: the batch is cut into
- * two halves, and each half goes through every layer's forward, and back through every
- * layer's activation and input gradient, with no exchange between them. Only the weight
- * and bias gradients sum over the rows: they wait at one barrier for both halves, then
- * each layer's is taken over the whole batch by one worker (layers shared out by their
- * size), with its norms while it is in cache. Products run on one OpenBLAS thread each:
- * two threads that wait for nothing but that barrier and the ends of the passes, where
- * products split among OpenBLAS's threads woke and joined them three times per layer
- * (20 x 256: 152 -> 183 steps/s).
+ * Every row goes forward and back on its own unless the network has batchnorm: the
+ * batch is cut into two halves, and each half goes through every layer's forward, and
+ * back through every layer's stages and input gradient, with no exchange between them.
+ * What sums over the rows waits at one barrier for both halves: each layer's weight and
+ * bias gradients, taken over the whole batch by one worker (layers shared out by their
+ * size) with their norms while they are in cache, and the alphas' and the norms' scale
+ * and shift gradients, added from the two halves' partial sums. Products run on one
+ * OpenBLAS thread each: two threads that wait for nothing but that barrier and the ends
+ * of the passes, where products split among OpenBLAS's threads woke and joined them
+ * three times per layer (20 x 256: 152 -> 183 steps/s).
  *
- * A network whose products are all below blas_threads.h's threshold keeps the batch
- * whole, on one thread, as OpenBLAS would have run them: halves of a 64-row batch at
- * width 64 ran 13% slower on one thread, and a second thread then competes with the run
- * store's writer.
+ * A network whose products are all below blas_threads.h's threshold, or with batchnorm
+ * (its statistics are over the whole batch), keeps the batch whole, on one thread, each
+ * product on as many OpenBLAS threads as its size is worth: halves of a 64-row batch at
+ * width 64 ran 13% slower on one thread.
  *
  * The halves depend on the shapes only, and each product and sum covers the same
  * entries in the same order on one thread or two, so the thread count never changes a
@@ -42,18 +43,17 @@ static void tile_rows(int n, int tile, int tiles, int *first, int *rows)
 
 void RNAME(tiled_assign_workers)(network *net)
 {
-	/* halves when a product is worth a second thread (blas_threads.h); from the shapes
-	 * only, so that the thread count never changes a result */
+	/* halves when a product is worth a second thread (blas_threads.h) and the rows are
+	 * independent; from the shapes only, so that the thread count never changes a
+	 * result */
 	double largest = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		double product = (double)net->batch * net->layers[l].fan_in * net->layers[l].fan_out;
 		largest = product > largest ? product : largest;
 	}
-	net->tiles = net->plain && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
-	/* other networks run their products on OpenBLAS's threads, which a thread of ours
-	 * spinning between parallel regions would compete with (3 times as slow at 20 x
-	 * 256 with residual blocks) */
-	int threads = net->plain ? blas_threads_count() : 1;
+	bool rows_apart = net->norm != NORM_BATCHNORM;
+	net->tiles = rows_apart && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
+	int threads = blas_threads_count();
 	net->workers = threads < net->tiles ? threads : net->tiles;
 	/* each layer's weight gradient goes to the worker with the least multiply-adds so
 	 * far, from the output side, in the order the barrier releases them */
@@ -67,7 +67,47 @@ void RNAME(tiled_assign_workers)(network *net)
 	}
 }
 
-/* Layer l's forward for the tile's rows. */
+/* With the batch whole, a product of this size may take OpenBLAS's threads; tiles are
+ * the threads otherwise (tiled_forward and tiled_backward set one OpenBLAS thread). */
+static void fit_product(const network *net, int rows, const dense_layer *layer)
+{
+	if (net->tiles == 1)
+		blas_threads_fit((double)rows * layer->fan_in * layer->fan_out);
+}
+
+static void stage_forward(network *net, dense_layer *layer, enum network_stage stage,
+			  int first, int rows)
+{
+	size_t offset = (size_t)first * layer->fan_out, units = (size_t)rows * layer->fan_out;
+	switch (stage) {
+	case STAGE_NORM:
+		if (layer->gamma && net->norm == NORM_LAYERNORM)
+			RNAME(layernorm_forward)(layer->normed + offset, layer->xhat + offset,
+						 layer->rstd + first, layer->norm_in + offset,
+						 layer->gamma, layer->beta, rows, layer->fan_out,
+						 net->norm_eps);
+		if (layer->gamma && net->norm == NORM_BATCHNORM) /* one tile: the batch */
+			RNAME(batchnorm_forward)(layer->normed, layer->xhat, layer->rstd,
+						 layer->norm_in, layer->gamma, layer->beta,
+						 layer->running_mean, layer->running_var, rows,
+						 layer->fan_out, net->norm_eps, net->norm_momentum,
+						 net->training);
+		break;
+	case STAGE_ACTIVATION:
+		RNAME(activation_forward)(layer->act + offset, layer->act_in + offset, units,
+					  layer->activation, net->slope);
+		break;
+	case STAGE_RESIDUAL:
+		if (layer->residual)
+			RNAME(residual_forward)(layer->sum + offset, layer->skip + offset,
+						layer->operand + offset, net->alpha[layer->block],
+						units);
+		break;
+	}
+}
+
+/* Layer l's forward for the tile's rows: the linear map, then its stages in the form's
+ * order. */
 static void forward_tile_layer(network *net, int l, int tile)
 {
 	int first, rows;
@@ -78,53 +118,113 @@ static void forward_tile_layer(network *net, int l, int tile)
 	const real *x = l ? net->layers[l - 1].out + (size_t)first * layer->fan_in
 			  : net->input + (size_t)first * net->inputs;
 	size_t offset = (size_t)first * layer->fan_out;
-	if (layer->is_output)
-		RNAME(dense_forward)(layer->pre + offset, x, layer->weight, layer->bias, rows,
-				     layer->fan_in, layer->fan_out);
-	else
+	/* an activation that reads z directly (every stage before it is a no-op) is applied
+	 * in the pass that adds the bias */
+	bool fused = !layer->is_output && layer->act_in == layer->pre;
+	fit_product(net, rows, layer);
+	if (fused)
 		RNAME(dense_activation_forward)(layer->act + offset, layer->pre + offset, x,
 						layer->weight, layer->bias, rows, layer->fan_in,
 						layer->fan_out, layer->activation, net->slope);
+	else
+		RNAME(dense_forward)(layer->pre + offset, x, layer->weight, layer->bias, rows,
+				     layer->fan_in, layer->fan_out);
+	for (int i = 0; !layer->is_output && i < 3; i++) {
+		enum network_stage stage = network_stage_at(net->form, i);
+		if (!fused || stage != STAGE_ACTIVATION)
+			stage_forward(net, layer, stage, first, rows);
+	}
 }
 
-/* Layer l's deltas (the activation's backward writes them: pre_grad, as act_in is pre)
- * and input gradient for the tile's rows; a logged step also takes the norm of the
- * tile's deltas as it writes them. */
+/* A stage's backward for the tile's rows. What sums over the rows goes to the tile's
+ * own partial sums: the first tile's scale and shift gradients into the layer's, the
+ * second's into tile_norm_grad; the alpha's into tile_alpha_grad. */
+static void stage_backward(network *net, dense_layer *layer, enum network_stage stage,
+			   int tile, int first, int rows, bool logged)
+{
+	size_t offset = (size_t)first * layer->fan_out, units = (size_t)rows * layer->fan_out;
+	real *norm_in_grad = RNAME(network_grad_of)(net, layer->norm_in) + offset;
+	real *normed_grad = RNAME(network_grad_of)(net, layer->normed) + offset;
+	switch (stage) {
+	case STAGE_NORM:
+		if (layer->gamma && net->norm == NORM_LAYERNORM) {
+			real *scale_grad = tile ? layer->tile_norm_grad : layer->gamma_grad;
+			RNAME(layernorm_backward)(norm_in_grad, scale_grad,
+						  scale_grad + layer->fan_out, normed_grad,
+						  layer->xhat + offset, layer->rstd + first,
+						  layer->gamma, rows, layer->fan_out);
+		}
+		if (layer->gamma && net->norm == NORM_BATCHNORM) /* one tile: the batch */
+			RNAME(batchnorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
+						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
+						  rows, layer->fan_out);
+		break;
+	case STAGE_ACTIVATION: {
+		real *dz = RNAME(network_grad_of)(net, layer->act_in) + offset;
+		const real *da = RNAME(network_grad_of)(net, layer->act) + offset;
+		const real *z = layer->act_in + offset, *a = layer->act + offset;
+		/* in a plain network the activation's dz is the delta, pre_grad, written by
+		 * this pass alone: it sets it, and takes its norm on a logged step */
+		if (net->plain && logged)
+			layer->tile_saturated[tile] = RNAME(activation_backward_set_norm)(
+				dz, da, z, a, units, layer->activation, net->slope,
+				&layer->tile_delta_norm[tile]);
+		else
+			layer->tile_saturated[tile] =
+				(net->plain ? RNAME(activation_backward_set)
+					    : RNAME(activation_backward))(dz, da, z, a, units,
+									  layer->activation,
+									  net->slope);
+		break;
+	}
+	case STAGE_RESIDUAL:
+		if (layer->residual) {
+			if (net->tiles == 1)
+				blas_threads_fit((double)units);
+			layer->tile_alpha_grad[tile] = RNAME(residual_backward)(
+				RNAME(network_grad_of)(net, layer->skip) + offset,
+				RNAME(network_grad_of)(net, layer->operand) + offset,
+				RNAME(network_grad_of)(net, layer->sum) + offset,
+				layer->operand + offset, net->alpha[layer->block], units);
+		}
+		break;
+	}
+}
+
+/* Layer l's stages backward, in reverse, and its input gradient for the tile's rows.
+ * Layers go in reverse, so a buffer's gradient is complete before it is read. */
 static void backward_tile_layer(network *net, int l, int tile, bool logged)
 {
 	int first, rows;
 	tile_rows(net->batch, tile, net->tiles, &first, &rows);
 	dense_layer *layer = &net->layers[l];
-	size_t offset = (size_t)first * layer->fan_out, units = (size_t)rows * layer->fan_out;
 	layer->tile_saturated[tile] = 0;
 	layer->tile_delta_norm[tile] = 0;
+	layer->tile_alpha_grad[tile] = 0;
 	if (!rows)
 		return;
-	real *delta = layer->pre_grad + offset;
-	const real *act_grad = RNAME(network_grad_of)(net, layer->act) + offset;
-	if (!layer->is_output && logged)
-		layer->tile_saturated[tile] = RNAME(activation_backward_set_norm)(
-			delta, act_grad, layer->pre + offset, layer->act + offset, units,
-			layer->activation, net->slope, &layer->tile_delta_norm[tile]);
-	else if (!layer->is_output)
-		layer->tile_saturated[tile] = RNAME(activation_backward_set)(
-			delta, act_grad, layer->pre + offset, layer->act + offset, units,
-			layer->activation, net->slope);
-	if (l) /* dx (rows, in) = delta (rows, out) W (out, in) */
-		gemm(RNAME(network_grad_of)(net, net->layers[l - 1].out) +
-			     (size_t)first * layer->fan_in,
-		     delta, false, layer->weight, false, rows, layer->fan_in, layer->fan_out, 1,
-		     0);
+	for (int i = 2; !layer->is_output && i >= 0; i--)
+		stage_backward(net, layer, network_stage_at(net->form, i), tile, first, rows,
+			       logged);
+	if (!l) /* no gradient for the data */
+		return;
+	/* dx (rows, in) = delta (rows, out) W (out, in): set in a plain network, where it is
+	 * the only writer (see network.h), added to the skip path's otherwise */
+	fit_product(net, rows, layer);
+	gemm(RNAME(network_grad_of)(net, net->layers[l - 1].out) + (size_t)first * layer->fan_in,
+	     layer->pre_grad + (size_t)first * layer->fan_out, false, layer->weight, false, rows,
+	     layer->fan_in, layer->fan_out, 1, net->plain ? 0 : 1);
 }
 
-/* A layer's weight and bias gradients over the whole batch, their norms while they are
- * in cache (network_measure's, to the bit; with the count of tiny entries on a logged
- * step), and what the tiles counted. */
+/* A layer's weight and bias gradients over the whole batch and their norms while they
+ * are in cache (network_measure's, to the bit; with the count of tiny entries on a
+ * logged step), then what the tiles summed apart. */
 static void backward_layer(network *net, int l, bool logged)
 {
 	dense_layer *layer = &net->layers[l];
 	const real *x = l ? net->layers[l - 1].out : net->input;
 	size_t weights = (size_t)layer->fan_out * layer->fan_in;
+	fit_product(net, net->batch, layer);
 	RNAME(dense_weight_backward)(layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				     net->batch, layer->fan_in, layer->fan_out);
 	layer->grad_tiny = 0;
@@ -132,22 +232,31 @@ static void backward_layer(network *net, int l, bool logged)
 							    &layer->grad_tiny)
 					 : RNAME(norm)(layer->weight_grad, weights);
 	layer->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+	double alpha_grad = 0;
 	layer->saturated = 0;
-	for (int tile = 0; tile < net->tiles; tile++)
+	for (int tile = 0; tile < net->tiles; tile++) {
 		layer->saturated += layer->tile_saturated[tile];
+		alpha_grad += layer->tile_alpha_grad[tile];
+	}
+	if (layer->residual)
+		net->alpha_grad[layer->block] += (real)alpha_grad;
+	for (int j = 0; net->tiles > 1 && layer->gamma && j < 2 * layer->fan_out; j++)
+		layer->gamma_grad[j] += layer->tile_norm_grad[j]; /* beta_grad follows */
 	/* combined with scaling, as every norm: vanishing deltas are not squared to zero */
 	layer->delta_norm = norm_combine(layer->tile_delta_norm, (size_t)net->tiles);
 }
 
 void RNAME(tiled_forward)(network *net)
 {
-	blas_threads_fit(0); /* one OpenBLAS thread per product: the tiles are the threads */
 	if (net->workers == 1) { /* a layer at a time, while its weights are in cache */
+		if (net->tiles > 1)
+			blas_threads_fit(0);
 		for (int l = 0; l < net->layer_count; l++)
 			for (int tile = 0; tile < net->tiles; tile++)
 				forward_tile_layer(net, l, tile);
 		return;
 	}
+	blas_threads_fit(0); /* one OpenBLAS thread per product: the tiles are the threads */
 #pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
@@ -159,11 +268,14 @@ void RNAME(tiled_forward)(network *net)
 
 void RNAME(tiled_backward)(network *net, bool logged)
 {
-	blas_threads_fit(0);
-	net->delta_norms = logged;
+	/* a plain network's deltas have one writer, which takes their norms on a logged
+	 * step; measure takes the others' */
+	net->delta_norms = logged && net->plain;
 	net->grad_norms = true;
 	net->grad_norms_logged = logged;
 	if (net->workers == 1) { /* a layer at a time, while its deltas are in cache */
+		if (net->tiles > 1)
+			blas_threads_fit(0);
 		for (int l = net->layer_count - 1; l >= 0; l--) {
 			for (int tile = 0; tile < net->tiles; tile++)
 				backward_tile_layer(net, l, tile, logged);
@@ -171,6 +283,7 @@ void RNAME(tiled_backward)(network *net, bool logged)
 		}
 		return;
 	}
+	blas_threads_fit(0);
 #pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();

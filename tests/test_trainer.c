@@ -298,14 +298,17 @@ static void refused_write_ends_the_run_as_failed(void **state)
  * over blas_threads.h's 2^21 multiply-adds). */
 static const char wide_spec[] =
 	"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
-	"model: {depth: 3, width: 256, activation: relu}\n"
+	"model: {depth: 3, width: 256, activation: relu%s}\n"
 	"train: {steps: 3, batch_size: 128, dtype: %s}\n";
+
+/* Set by thread_count_and_results: what wide_spec's model adds */
+static const char *wide_extra = "";
 
 /* Trains wide_spec in dtype into dir/db with `threads` BLAS threads. */
 static void train_wide(const char *dir, const char *dtype, const char *db, const char *threads)
 {
-	char spec[256];
-	snprintf(spec, sizeof spec, wide_spec, dtype);
+	char spec[512];
+	snprintf(spec, sizeof spec, wide_spec, wide_extra, dtype);
 	free(test_write_file(dir, "wide.yaml", spec));
 	struct command_result r;
 	GTRACK(&r, dir, "run", "wide.yaml", "--db", db, "--threads", threads, "--quiet");
@@ -348,28 +351,35 @@ static double largest_difference(const char *dir, const char *a, const char *b)
 	return worst;
 }
 
-/* --threads: runs agree bit for bit whatever the count. The wide network's step goes in
- * two row tiles on one thread or two (src/nn/tiles.c), each product on one OpenBLAS
- * thread: OpenBLAS 0.3.21's threaded sgemm rounds differently from its one-thread
- * sgemm, so when products were split among threads float32 runs at different counts
- * agreed to rounding only. */
+/* --threads: runs agree bit for bit whatever the count, a plain network and a residual,
+ * layernorm one. Their step goes in two row tiles on one thread or two
+ * (src/nn/tiles.c), each product on one OpenBLAS thread: OpenBLAS 0.3.21's threaded
+ * sgemm rounds differently from its one-thread sgemm, so when products were split
+ * among threads float32 runs at different counts agreed to rounding only. */
 static void thread_count_and_results(void **state)
 {
 	(void)state;
-	const char *dir = test_temp_dir();
-	train_wide(dir, "float64", "one-64.db", "1");
-	train_wide(dir, "float64", "two-64.db", "2");
-	double float64_difference = largest_difference(dir, "one-64.db", "two-64.db");
-	train_wide(dir, "float32", "one-32.db", "1");
-	train_wide(dir, "float32", "two-32.db", "2");
-	train_wide(dir, "float32", "two-32-again.db", "2");
-	double float32_difference = largest_difference(dir, "one-32.db", "two-32.db");
-	double repeat_difference = largest_difference(dir, "two-32.db", "two-32-again.db");
-	print_message("1 vs 2 threads: float64 %.3g, float32 %.3g; 2 threads twice: %.3g\n",
-		      float64_difference, float32_difference, repeat_difference);
-	assert_true(float64_difference == 0);
-	assert_true(repeat_difference == 0);
-	assert_true(float32_difference == 0);
+	static const char *const extras[] = {
+		"", ", norm: layernorm, residual: {block: 2, learn_alpha: true}"};
+	for (size_t e = 0; e < sizeof extras / sizeof *extras; e++) {
+		wide_extra = extras[e];
+		const char *dir = test_temp_dir();
+		train_wide(dir, "float64", "one-64.db", "1");
+		train_wide(dir, "float64", "two-64.db", "2");
+		double float64_difference = largest_difference(dir, "one-64.db", "two-64.db");
+		train_wide(dir, "float32", "one-32.db", "1");
+		train_wide(dir, "float32", "two-32.db", "2");
+		train_wide(dir, "float32", "two-32-again.db", "2");
+		double float32_difference = largest_difference(dir, "one-32.db", "two-32.db");
+		double repeat_difference = largest_difference(dir, "two-32.db", "two-32-again.db");
+		print_message("model%s: 1 vs 2 threads: float64 %.3g, float32 %.3g; 2 threads"
+			      " twice: %.3g\n", extras[e], float64_difference, float32_difference,
+			      repeat_difference);
+		assert_true(float64_difference == 0);
+		assert_true(repeat_difference == 0);
+		assert_true(float32_difference == 0);
+	}
+	wide_extra = "";
 }
 
 static void threads_option_is_checked(void **state)

@@ -71,9 +71,8 @@ static void build_spec(struct fixture *f, int depth, int features, int batch,
 	f->net = RNAME(network_new)(&f->spec, &rng);
 	assert_non_null(f->net);
 	if (two_row_tiles && f->net->norm != NORM_BATCHNORM) {
-		f->net->tiles = f->net->workers = 2;
-		for (int l = 0; l < f->net->layer_count; l++)
-			f->net->layers[l].worker = l % 2;
+		f->net->tiles = 2;
+		RNAME(tiled_share)(f->net, 2);
 	}
 	for (int i = 0; i < 8; i++)
 		f->rows[i] = (uint32_t)(2 * i + 1);
@@ -288,8 +287,10 @@ static void training_step_allocates_nothing_in(const char *model, bool tiled)
 {
 	struct fixture f;
 	build_spec(&f, 5, 5, 4, model, "optimizer: adam");
-	if (tiled)
-		f.net->tiles = f.net->workers = 2;
+	if (tiled) {
+		f.net->tiles = 2;
+		RNAME(tiled_share)(f.net, 2);
+	}
 	struct layer_stats stats[6];
 	/* one step first: BLAS may set up its buffers on the first call */
 	RNAME(network_forward)(f.net);
@@ -341,10 +342,9 @@ static void halves_of_the_batch_give_the_same_gradients(void **state)
 			build_spec(&two, 3, 5, batch, models[k], "loss: cross_entropy");
 			assert_int_equal(whole.net->tiles, 1);
 			one.net->tiles = two.net->tiles = 2;
-			one.net->workers = 1;
-			two.net->workers = 2;
-			for (int l = 0; l < two.net->layer_count; l++)
-				two.net->layers[l].worker = l % 2;
+			RNAME(tiled_share)(one.net, 1);
+			RNAME(tiled_share)(two.net, 2);
+			assert_true(two.net->layers[0].worker != two.net->layers[1].worker);
 			struct layer_stats one_stats[4], two_stats[4], measured[4];
 			RNAME(network_forward)(whole.net);
 			RNAME(network_backward)(whole.net, false);
@@ -378,6 +378,68 @@ static void halves_of_the_batch_give_the_same_gradients(void **state)
 			destroy(&one);
 			destroy(&two);
 		}
+}
+
+/* An unlogged update shared between two workers (halves of the flat parameters) moves
+ * every parameter exactly as one worker does: 513 parameters, one past a multiple of
+ * 128, where halves rounded to 64 entries once left the last one out. */
+static void update_on_two_workers_moves_every_parameter(void **state)
+{
+	(void)state;
+	struct fixture one, two;
+	build_spec(&one, 1, 98, 4, "activation: tanh", "loss: cross_entropy");
+	build_spec(&two, 1, 98, 4, "activation: tanh", "loss: cross_entropy");
+	size_t n = one.net->parameter_count;
+	assert_int_equal(n % 128, 1);
+	one.net->tiles = two.net->tiles = 2;
+	RNAME(tiled_share)(one.net, 1);
+	RNAME(tiled_share)(two.net, 2);
+	for (size_t i = 0; i < n; i++)
+		one.net->gradients[i] = two.net->gradients[i] = (real)1;
+	RNAME(network_update)(one.net, (real)0.5, NULL);
+	RNAME(network_update)(two.net, (real)0.5, NULL);
+	assert_memory_equal(one.net->parameters, two.net->parameters, n * sizeof(real));
+	real last_before = one.net->parameters[n - 1] + (real)0.5;
+	RNAME(network_update)(two.net, (real)0.5, NULL);
+	assert_true(two.net->parameters[n - 1] == last_before - 1);
+	destroy(&one);
+	destroy(&two);
+}
+
+/* The tiles follow the shapes: halves when a product reaches 2^21 multiply-adds (here
+ * 128 x 256 x 256), the whole batch below it or with batchnorm; the threads only say how
+ * many workers take them. */
+static void tiles_follow_the_shapes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *model;
+		int batch, tiles;
+	} cases[] = {{"width: 256", 128, 2}, {"width: 64", 64, 1},
+		     {"width: 256, norm: batchnorm", 128, 1},
+		     {"width: 256, residual: {block: 2}, norm: layernorm", 128, 2}};
+	for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+		char text[512];
+		snprintf(text, sizeof text,
+			 "data: {kind: blobs, features: 8}\nmodel: {depth: 3, %s}\n"
+			 "train: {batch_size: %d, dtype: " DTYPE "}\n",
+			 cases[c].model, cases[c].batch);
+		struct spec spec;
+		if (spec_load_text(&spec, text, "tiles.yaml", NULL, 0))
+			fail_msg("spec: %s", error_last());
+		struct rng rng;
+		rng_seed(&rng, SEED, RNG_STREAM_INIT);
+		struct RNAME(network) *net = RNAME(network_new)(&spec, &rng);
+		assert_non_null(net);
+		RNAME(tiled_plan)(net, 2);
+		assert_int_equal(net->tiles, cases[c].tiles);
+		assert_int_equal(net->workers, cases[c].tiles);
+		RNAME(tiled_plan)(net, 1);
+		assert_int_equal(net->tiles, cases[c].tiles);
+		assert_int_equal(net->workers, 1);
+		RNAME(network_free)(net);
+		spec_free(&spec);
+	}
 }
 
 /* Every setup of the finite-difference checks above again in two row tiles on two
@@ -515,6 +577,8 @@ int main(void)
 		cmocka_unit_test(plain_backward_is_adding_to_zeros),
 		cmocka_unit_test(halves_of_the_batch_give_the_same_gradients),
 		cmocka_unit_test(every_setup_in_two_row_tiles),
+		cmocka_unit_test(update_on_two_workers_moves_every_parameter),
+		cmocka_unit_test(tiles_follow_the_shapes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -297,18 +297,19 @@ static void refused_write_ends_the_run_as_failed(void **state)
 /* Wide enough that the step goes in two row tiles (its products, 128 x 256 x 256, are
  * over blas_threads.h's 2^21 multiply-adds). */
 static const char wide_spec[] =
-	"data: {kind: blobs, samples: 256, features: 8, classes: 3}\n"
+	"data: {kind: %s, samples: 256, features: 8}\n"
 	"model: {depth: 3, width: 256, activation: relu%s}\n"
-	"train: {steps: 3, batch_size: 128, dtype: %s}\n";
+	"train: {steps: 5, batch_size: 128, dtype: %s%s}\n"
+	"log: {every: 2}\n";
 
-/* Set by thread_count_and_results: what wide_spec's model adds */
-static const char *wide_extra = "";
+/* Set by thread_count_and_results: wide_spec's data, what its model and train add */
+static const char *wide_data = "blobs", *wide_extra = "", *wide_train = "";
 
 /* Trains wide_spec in dtype into dir/db with `threads` BLAS threads. */
 static void train_wide(const char *dir, const char *dtype, const char *db, const char *threads)
 {
 	char spec[512];
-	snprintf(spec, sizeof spec, wide_spec, wide_extra, dtype);
+	snprintf(spec, sizeof spec, wide_spec, wide_data, wide_extra, dtype, wide_train);
 	free(test_write_file(dir, "wide.yaml", spec));
 	struct command_result r;
 	GTRACK(&r, dir, "run", "wide.yaml", "--db", db, "--threads", threads, "--quiet");
@@ -351,18 +352,24 @@ static double largest_difference(const char *dir, const char *a, const char *b)
 	return worst;
 }
 
-/* --threads: runs agree bit for bit whatever the count, a plain network and a residual,
- * layernorm one. Their step goes in two row tiles on one thread or two
- * (src/nn/tiles.c), each product on one OpenBLAS thread: OpenBLAS 0.3.21's threaded
- * sgemm rounds differently from its one-thread sgemm, so when products were split
- * among threads float32 runs at different counts agreed to rounding only. */
+/* --threads: runs agree bit for bit whatever the count, logged steps and unlogged ones
+ * (log.every 2), for a plain network, a residual, layernorm one, and a one-output
+ * regression whose parameters (133889) are one past a multiple of 128. Their step goes
+ * in two row tiles on one thread or two (src/nn/tiles.c), each product on one OpenBLAS
+ * thread: OpenBLAS 0.3.21's threaded sgemm rounds differently from its one-thread
+ * sgemm, so when products were split among threads float32 runs at different counts
+ * agreed to rounding only. */
 static void thread_count_and_results(void **state)
 {
 	(void)state;
-	static const char *const extras[] = {
-		"", ", norm: layernorm, residual: {block: 2, learn_alpha: true}"};
-	for (size_t e = 0; e < sizeof extras / sizeof *extras; e++) {
-		wide_extra = extras[e];
+	static const char *const variants[][3] = {
+		{"blobs", "", ""},
+		{"blobs", ", norm: layernorm, residual: {block: 2, learn_alpha: true}", ""},
+		{"teacher", "", ", loss: mse"}};
+	for (size_t v = 0; v < sizeof variants / sizeof *variants; v++) {
+		wide_data = variants[v][0];
+		wide_extra = variants[v][1];
+		wide_train = variants[v][2];
 		const char *dir = test_temp_dir();
 		train_wide(dir, "float64", "one-64.db", "1");
 		train_wide(dir, "float64", "two-64.db", "2");
@@ -372,14 +379,15 @@ static void thread_count_and_results(void **state)
 		train_wide(dir, "float32", "two-32-again.db", "2");
 		double float32_difference = largest_difference(dir, "one-32.db", "two-32.db");
 		double repeat_difference = largest_difference(dir, "two-32.db", "two-32-again.db");
-		print_message("model%s: 1 vs 2 threads: float64 %.3g, float32 %.3g; 2 threads"
-			      " twice: %.3g\n", extras[e], float64_difference, float32_difference,
-			      repeat_difference);
+		print_message("%s%s%s: 1 vs 2 threads: float64 %.3g, float32 %.3g; 2 threads"
+			      " twice: %.3g\n", variants[v][0], variants[v][1], variants[v][2],
+			      float64_difference, float32_difference, repeat_difference);
 		assert_true(float64_difference == 0);
 		assert_true(repeat_difference == 0);
 		assert_true(float32_difference == 0);
 	}
-	wide_extra = "";
+	wide_data = "blobs";
+	wide_extra = wide_train = "";
 }
 
 static void threads_option_is_checked(void **state)

@@ -1,11 +1,13 @@
-/* How many threads OpenBLAS may use for one training process.
+/* How many threads one training process may use: the network's row tiles (src/nn/tiles.c)
+ * or, for a network that keeps its batch whole, OpenBLAS's threads for each product.
  *
  * A single run uses every core the process may run on; `gtrack sweep -j N` shares them
  * among its N workers. The environment variables OpenBLAS users already set
  * (OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS) are respected, and --threads overrides
- * both. The thread count never changes results: OpenBLAS splits a product's output
- * among its threads, and every output element is summed by one thread in the same
- * order (tests/test_trainer.c checks that runs agree bit for bit). */
+ * both. The thread count never changes a tiled network's results
+ * (tests/test_trainer.c); OpenBLAS's threaded sgemm rounds differently from its
+ * one-thread sgemm, so a float32 network that keeps its batch whole (batchnorm) agrees
+ * across counts to rounding only. */
 #ifndef GT_BLAS_THREADS_H
 #define GT_BLAS_THREADS_H
 

@@ -211,7 +211,7 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 			layer->skip = net->layers[l - spec->model.residual.block].carry;
 	}
 
-	RNAME(tiled_assign_workers)(net);
+	RNAME(tiled_plan)(net, blas_threads_count());
 
 	if (RNAME(network_init_parameters)(net, spec, rng)) {
 		RNAME(network_free)(net);
@@ -310,32 +310,31 @@ void RNAME(network_backward)(network *net, bool logged)
 	RNAME(tiled_backward)(net, logged);
 }
 
-/* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch,
- * sigmoid and tanh activations whose derivative is below 1% of its maximum (counted by
- * the last backward). */
-VECTOR_CLONES static void activity(network *net, const dense_layer *layer,
-				   struct layer_stats *s, real *largest)
+void RNAME(network_gradient_norms)(const dense_layer *layer, bool count_tiny, double *weight,
+				   double *bias, size_t *tiny)
 {
-	int units = layer->fan_out, batch = net->batch;
-	if (layer->activation == ACT_RELU) {
-		/* a unit is dead when no row has z > 0: the largest z of its column, from 0,
-		 * taken a row at a time so that the loop runs across the units in vectors
-		 * (a column at a time was strided and scalar, 3% of a logged 20 x 256 step) */
-		for (int j = 0; j < units; j++)
-			largest[j] = 0;
-		for (int b = 0; b < batch; b++) {
-			const real *z = layer->act_in + (size_t)b * units;
-			for (int j = 0; j < units; j++)
-				largest[j] = z[j] > largest[j] ? z[j] : largest[j];
-		}
-		int dead = 0;
-		for (int j = 0; j < units; j++)
-			dead += !(largest[j] > 0);
-		s->dead_fraction = (double)dead / units;
-	}
-	/* counted by the backward pass, which reads every activation anyway */
+	size_t weights = (size_t)layer->fan_out * layer->fan_in;
+	*tiny = 0;
+	*weight = count_tiny ? RNAME(norm_tiny)(layer->weight_grad, weights, tiny)
+			     : RNAME(norm)(layer->weight_grad, weights);
+	*bias = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+}
+
+/* Diagnostics of a hidden layer over the batch: relu units dead for the whole batch
+ * (counted by a logged backward, or here), sigmoid and tanh activations whose derivative
+ * is below 1% of its maximum (counted by the last backward, which reads every
+ * activation anyway). */
+static void activity(network *net, const dense_layer *layer, struct layer_stats *s,
+		     bool taken, real *scratch)
+{
+	int units = layer->fan_out;
+	if (layer->activation == ACT_RELU)
+		s->dead_fraction = (double)(taken ? layer->dead_units
+						  : RNAME(dead_units)(layer->act_in, net->batch,
+								      units, scratch)) /
+				   units;
 	if (layer->activation == ACT_SIGMOID || layer->activation == ACT_TANH)
-		s->saturated_fraction = (double)layer->saturated / ((double)batch * units);
+		s->saturated_fraction = (double)layer->saturated / ((double)net->batch * units);
 }
 
 /* The global gradient norm from the per-layer norms in norm_scratch and the trained
@@ -359,14 +358,15 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	/* zero or subnormal: below the smallest normal number, counted in the pass that
 	 * takes the norm */
 	size_t tiny = 0;
-	if (net->grad_norms && (net->grad_norms_logged || !all)) {
+	/* what the last backward took (tiles.c's backward_layer) */
+	bool taken = net->grad_norms && (net->grad_norms_logged || !all);
+	if (taken) {
 		s->weight_grad_norm = layer->weight_grad_norm;
 		s->bias_grad_norm = layer->bias_grad_norm;
 		tiny = layer->grad_tiny;
 	} else {
-		s->weight_grad_norm = all ? RNAME(norm_tiny)(layer->weight_grad, weights, &tiny)
-					  : RNAME(norm)(layer->weight_grad, weights);
-		s->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+		RNAME(network_gradient_norms)(layer, all, &s->weight_grad_norm,
+					      &s->bias_grad_norm, &tiny);
 	}
 	s->norm_weight_grad_norm = layer->gamma ? RNAME(norm)(layer->gamma_grad, (size_t)layer->fan_out)
 						: NAN;
@@ -377,16 +377,15 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
 	s->update_ratio = NAN;
 	if (all) {
-		s->delta_norm = net->delta_norms && !layer->is_output
-					? layer->delta_norm
-					: RNAME(norm)(layer->pre_grad,
-						      (size_t)net->batch * layer->fan_out);
+		s->delta_norm = net->delta_norms ? layer->delta_norm
+						 : RNAME(norm)(layer->pre_grad,
+							       (size_t)net->batch * layer->fan_out);
 		/* taken by the last update, when it was a logged one */
 		s->weight_norm = net->weight_norm_current ? net->weight_norm_after[l]
 							  : RNAME(network_weight_norm)(net, l);
 		s->zero_grad_fraction = (double)tiny / (double)weights;
 		if (!layer->is_output)
-			activity(net, layer, s, scratch);
+			activity(net, layer, s, taken, scratch);
 	}
 	double *norms = net->norm_scratch + 4 * l;
 	norms[0] = s->weight_grad_norm;
@@ -397,12 +396,15 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 
 double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
-	/* layers are measured on their own: shared among the workers as tiles.c gave them */
-#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
+	/* layers are measured on their own: shared among the workers as tiles.c gave them,
+	 * when there is more to do than read what the backward and the update took */
+	bool taken = net->grad_norms && (net->grad_norms_logged || !all);
+	bool passes = !taken || (all && !net->weight_norm_current);
+#pragma omp parallel num_threads(net->workers) if (passes && net->workers > 1)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
 		for (int l = 0; l < net->layer_count; l++)
-			if (net->layers[l].worker % workers == me)
+			if (network_worker_takes(&net->layers[l], me, workers))
 				measure_layer(net, l, stats, all,
 					      net->unit_scratch + (size_t)me * net->unit_scratch_size);
 	}
@@ -411,13 +413,15 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 
 double RNAME(network_clip)(network *net, struct layer_stats *stats, double grad_norm)
 {
+	net->grad_norms = false; /* what the backward took is the gradients' before clipping */
 	int n = (int)net->parameter_count;
 	double after = grad_norm;
 	if (net->clip_norm > 0) {
 		/* as torch.nn.utils.clip_grad_norm_: scale by max / (norm + 1e-6) when below 1 */
 		double scale = (double)net->clip_norm / (grad_norm + 1e-6);
 		if (scale < 1) {
-			blas_threads_fit((double)n);
+			/* not beside the tiles' threads of ours, spinning between their regions */
+			blas_threads_fit(net->tiles > 1 ? 0 : (double)n);
 			BLAS(scal)(n, (real)scale, net->gradients, 1);
 			after = grad_norm * scale;
 		}

@@ -84,6 +84,7 @@ struct RNAME(dense_layer) {
 	 * last backward took them (grad_norms) */
 	double weight_grad_norm, bias_grad_norm;
 	size_t grad_tiny;
+	int dead_units; /* relu units dead for the whole batch, when a logged backward counted */
 };
 struct RNAME(network) {
 	int batch, inputs, outputs, layer_count;
@@ -124,8 +125,9 @@ struct RNAME(network) {
 	double *chunk_norms;        /* (2 x the chunks of all layers) */
 	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
 	bool weight_norm_current;   /* no other update since it: measure reads it from there */
-	/* the last backward took each hidden layer's delta norm in its activation pass (a
-	 * logged step's, in a plain network): measure reads it from there */
+	/* a logged backward took each layer's delta norm (tiles.c; a plain network's in
+	 * the activation pass that writes the deltas) and counted the dead relus: measure
+	 * reads them from there */
 	bool delta_norms;
 	/* the last backward took each layer's gradient norms (a plain network's, tiles.c),
 	 * and on a logged step counted the tiny entries: measure reads them from there */
@@ -181,13 +183,27 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 double RNAME(network_weight_norm)(struct RNAME(network) *net, int l);
 
 /* The forward and backward passes in net->tiles row tiles on net->workers threads
- * (tiles.c), for network_forward and network_backward; tiled_assign_workers sets both,
- * the tiles from the shapes, the workers from the BLAS thread count, and gives each
- * layer to one worker: its weight gradient, its norms in network_measure and its
- * weights in a logged network_update. */
-void RNAME(tiled_assign_workers)(struct RNAME(network) *net);
+ * (tiles.c), for network_forward and network_backward. network_new plans them for the
+ * thread count blas_threads_use set (so it must come first; 1 when it never ran):
+ * tiled_plan sets the tiles from the shapes and shares the work among the threads,
+ * tiled_share gives each layer to one of the workers: its weight gradient, its norms
+ * in network_measure and its weights in a logged network_update. */
+void RNAME(tiled_plan)(struct RNAME(network) *net, int threads);
+void RNAME(tiled_share)(struct RNAME(network) *net, int threads);
 void RNAME(tiled_forward)(struct RNAME(network) *net);
 void RNAME(tiled_backward)(struct RNAME(network) *net, bool logged);
+
+/* Whether worker `me` of `workers` takes layer's share of a parallel region. */
+static inline bool network_worker_takes(const struct RNAME(dense_layer) *layer, int me,
+					int workers)
+{
+	return layer->worker % workers == me;
+}
+
+/* The norms of layer's weight and bias gradients, and with count_tiny the count of the
+ * weight gradient's zero or subnormal entries (else 0), in one pass each. */
+void RNAME(network_gradient_norms)(const struct RNAME(dense_layer) *layer, bool count_tiny,
+				   double *weight, double *bias, size_t *tiny);
 
 /* The gradient buffer of a view into net->activations. */
 real *RNAME(network_grad_of)(const struct RNAME(network) *net, const real *view);

@@ -164,14 +164,15 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 #pragma omp parallel num_threads(net->workers) if (net->workers > 1)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
-		if (!layers) { /* in pieces of whole cache lines */
-			size_t piece = (count / (size_t)workers + 63) & ~(size_t)63;
+		if (!layers) { /* in pieces of a multiple of 64 entries, the last one shorter */
+			size_t piece = ((count + (size_t)workers - 1) / (size_t)workers + 63) &
+				       ~(size_t)63;
 			size_t first = piece * (size_t)me < count ? piece * (size_t)me : count;
 			size_t n = count - first < piece ? count - first : piece;
 			update_range(&u, first, n, NULL);
 		} else {
 			for (int l = 0; l < net->layer_count; l++)
-				if (net->layers[l].worker % workers == me)
+				if (network_worker_takes(&net->layers[l], me, workers))
 					update_layer(&u, l, layers,
 						     net->update_chunk + (size_t)me * NETWORK_UPDATE_CHUNK);
 		}

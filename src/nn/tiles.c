@@ -41,7 +41,7 @@ static void tile_rows(int n, int tile, int tiles, int *first, int *rows)
 	*rows = tile ? n - half : half;
 }
 
-void RNAME(tiled_assign_workers)(network *net)
+void RNAME(tiled_plan)(network *net, int threads)
 {
 	/* halves when a product is worth a second thread (blas_threads.h) and the rows are
 	 * independent; from the shapes only, so that the thread count never changes a
@@ -53,10 +53,14 @@ void RNAME(tiled_assign_workers)(network *net)
 	}
 	bool rows_apart = net->norm != NORM_BATCHNORM;
 	net->tiles = rows_apart && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
-	int threads = blas_threads_count();
+	RNAME(tiled_share)(net, threads);
+}
+
+void RNAME(tiled_share)(network *net, int threads)
+{
 	net->workers = threads < net->tiles ? threads : net->tiles;
-	/* each layer's weight gradient goes to the worker with the least multiply-adds so
-	 * far, from the output side, in the order the barrier releases them */
+	/* each layer goes to the worker with the least multiply-adds so far, from the
+	 * output side, in the order the barrier releases them */
 	double load[NETWORK_TILES] = {0};
 	for (int l = net->layer_count - 1; l >= 0; l--) {
 		int least = 0;
@@ -218,20 +222,18 @@ static void backward_tile_layer(network *net, int l, int tile, bool logged)
 
 /* A layer's weight and bias gradients over the whole batch and their norms while they
  * are in cache (network_measure's, to the bit; with the count of tiny entries on a
- * logged step), then what the tiles summed apart. */
-static void backward_layer(network *net, int l, bool logged)
+ * logged step), then what the tiles summed apart; on a logged step also what measure
+ * would otherwise take in a pass of its own: the delta norm (where the tiles did not
+ * take it) and the dead relus, with scratch for them. */
+static void backward_layer(network *net, int l, bool logged, real *scratch)
 {
 	dense_layer *layer = &net->layers[l];
 	const real *x = l ? net->layers[l - 1].out : net->input;
-	size_t weights = (size_t)layer->fan_out * layer->fan_in;
 	fit_product(net, net->batch, layer);
 	RNAME(dense_weight_backward)(layer->weight_grad, layer->bias_grad, layer->pre_grad, x,
 				     net->batch, layer->fan_in, layer->fan_out);
-	layer->grad_tiny = 0;
-	layer->weight_grad_norm = logged ? RNAME(norm_tiny)(layer->weight_grad, weights,
-							    &layer->grad_tiny)
-					 : RNAME(norm)(layer->weight_grad, weights);
-	layer->bias_grad_norm = RNAME(norm)(layer->bias_grad, (size_t)layer->fan_out);
+	RNAME(network_gradient_norms)(layer, logged, &layer->weight_grad_norm,
+				      &layer->bias_grad_norm, &layer->grad_tiny);
 	double alpha_grad = 0;
 	layer->saturated = 0;
 	for (int tile = 0; tile < net->tiles; tile++) {
@@ -242,8 +244,16 @@ static void backward_layer(network *net, int l, bool logged)
 		net->alpha_grad[layer->block] += (real)alpha_grad;
 	for (int j = 0; net->tiles > 1 && layer->gamma && j < 2 * layer->fan_out; j++)
 		layer->gamma_grad[j] += layer->tile_norm_grad[j]; /* beta_grad follows */
+	if (!logged)
+		return;
+	size_t units = (size_t)net->batch * layer->fan_out;
 	/* combined with scaling, as every norm: vanishing deltas are not squared to zero */
-	layer->delta_norm = norm_combine(layer->tile_delta_norm, (size_t)net->tiles);
+	layer->delta_norm = net->plain && !layer->is_output
+				    ? norm_combine(layer->tile_delta_norm, (size_t)net->tiles)
+				    : RNAME(norm)(layer->pre_grad, units);
+	if (!layer->is_output && layer->activation == ACT_RELU)
+		layer->dead_units = RNAME(dead_units)(layer->act_in, net->batch, layer->fan_out,
+						      scratch);
 }
 
 void RNAME(tiled_forward)(network *net)
@@ -268,9 +278,7 @@ void RNAME(tiled_forward)(network *net)
 
 void RNAME(tiled_backward)(network *net, bool logged)
 {
-	/* a plain network's deltas have one writer, which takes their norms on a logged
-	 * step; measure takes the others' */
-	net->delta_norms = logged && net->plain;
+	net->delta_norms = logged;
 	net->grad_norms = true;
 	net->grad_norms_logged = logged;
 	if (net->workers == 1) { /* a layer at a time, while its deltas are in cache */
@@ -279,7 +287,7 @@ void RNAME(tiled_backward)(network *net, bool logged)
 		for (int l = net->layer_count - 1; l >= 0; l--) {
 			for (int tile = 0; tile < net->tiles; tile++)
 				backward_tile_layer(net, l, tile, logged);
-			backward_layer(net, l, logged);
+			backward_layer(net, l, logged, net->unit_scratch);
 		}
 		return;
 	}
@@ -292,7 +300,8 @@ void RNAME(tiled_backward)(network *net, bool logged)
 				backward_tile_layer(net, l, tile, logged);
 #pragma omp barrier
 		for (int l = net->layer_count - 1; l >= 0; l--)
-			if (net->layers[l].worker % workers == me)
-				backward_layer(net, l, logged);
+			if (network_worker_takes(&net->layers[l], me, workers))
+				backward_layer(net, l, logged,
+					       net->unit_scratch + (size_t)me * net->unit_scratch_size);
 	}
 }

@@ -407,8 +407,8 @@ static void update_on_two_workers_moves_every_parameter(void **state)
 }
 
 /* The tiles follow the shapes: halves when a product reaches 2^21 multiply-adds (here
- * 128 x 256 x 256), the whole batch below it or with batchnorm; the threads only say how
- * many workers take them. */
+ * 128 x 256 x 256), the whole batch below it or with batchnorm; one thread or two only
+ * say how many workers take them, more keep the batch whole. */
 static void tiles_follow_the_shapes(void **state)
 {
 	(void)state;
@@ -436,6 +436,10 @@ static void tiles_follow_the_shapes(void **state)
 		assert_int_equal(net->workers, cases[c].tiles);
 		RNAME(tiled_plan)(net, 1);
 		assert_int_equal(net->tiles, cases[c].tiles);
+		assert_int_equal(net->workers, 1);
+		/* more threads than tiles: the whole batch, on OpenBLAS's threads */
+		RNAME(tiled_plan)(net, 4);
+		assert_int_equal(net->tiles, 1);
 		assert_int_equal(net->workers, 1);
 		RNAME(network_free)(net);
 		spec_free(&spec);

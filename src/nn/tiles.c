@@ -17,9 +17,9 @@
  * product on as many OpenBLAS threads as its size is worth: halves of a 64-row batch at
  * width 64 ran 13% slower on one thread.
  *
- * The halves depend on the shapes only, and each product and sum covers the same
- * entries in the same order on one thread or two, so the thread count never changes a
- * result. */
+ * The halves depend on the shapes only (up to two threads), and each product and sum
+ * covers the same entries in the same order on one thread or two, so those counts give
+ * the same result to the bit. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
 #include "nn/gemm.h"
@@ -44,15 +44,19 @@ static void tile_rows(int n, int tile, int tiles, int *first, int *rows)
 void RNAME(tiled_plan)(network *net, int threads)
 {
 	/* halves when a product is worth a second thread (blas_threads.h) and the rows are
-	 * independent; from the shapes only, so that the thread count never changes a
-	 * result */
+	 * independent; the same on one thread or two, so that a sweep's one-thread run and
+	 * a run of its own on two cores agree to the bit. With more threads than tiles the
+	 * batch stays whole and each product takes all of them from OpenBLAS, which two
+	 * tiles would leave idle. */
 	double largest = 0;
 	for (int l = 0; l < net->layer_count; l++) {
 		double product = (double)net->batch * net->layers[l].fan_in * net->layers[l].fan_out;
 		largest = product > largest ? product : largest;
 	}
 	bool rows_apart = net->norm != NORM_BATCHNORM;
-	net->tiles = rows_apart && largest >= BLAS_THREADED_MIN ? NETWORK_TILES : 1;
+	net->tiles = rows_apart && largest >= BLAS_THREADED_MIN && threads <= NETWORK_TILES
+			     ? NETWORK_TILES
+			     : 1;
 	RNAME(tiled_share)(net, threads);
 }
 

@@ -1,5 +1,6 @@
-/* The multilayer perceptron: buffers, forward, backward, norms and clipping for one dtype
- * (the optimizers are in optimizer.c).
+/* The multilayer perceptron: buffers, the loss around the forward and backward passes,
+ * norms and clipping for one dtype (the passes layer by layer are in tiles.c, the
+ * optimizers in optimizer.c).
  *
  * Memory: four allocations hold everything the step touches (parameters, gradients,
  * velocity, activations and their gradients, plus the batch buffers); each layer has

@@ -1,7 +1,7 @@
 /* The multilayer perceptron for one dtype (see real.h): its buffers, forward, backward
  * and update. Each of model.h's MODEL_OPERATIONS is implemented as RNAME(network_NAME),
- * here or static in network.c. model.c wraps the two builds behind one interface; tests use this header
- * directly to check gradients against finite differences. */
+ * here or static in network.c. model.c wraps the two builds behind one interface; tests
+ * use this header directly to check gradients against finite differences. */
 #ifndef GT_NETWORK_H
 #define GT_NETWORK_H
 

@@ -12,6 +12,7 @@
 #include "cli/commands.h"
 #include "data/dataset.h"
 #include "db/db.h"
+#include "nn/blas_threads.h"
 #include "spec/spec.h"
 #include "theory/diagnosis.h"
 #include "theory/meanfield.h"
@@ -292,6 +293,8 @@ int cmd_check(int argc, char **argv)
 	}
 	if (code)
 		goto done;
+	/* the threads gtrack run would use, so that the check trains as a run does */
+	blas_threads_use(blas_threads_choose(0, 1));
 	trainer_handle_signals();
 	if (db_option ? db_open(&db, db_path(db_option), DB_CREATE)
 		      : db_open(&db, "(in memory)", DB_MEMORY)) {

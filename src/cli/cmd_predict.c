@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "data/dataset.h"
+#include "nn/blas_threads.h"
 #include "nn/model.h"
 #include "spec/spec.h"
 #include "theory/meanfield.h"
@@ -41,6 +42,7 @@ const char cmd_predict_usage[] =
 static int measure_step_zero(const struct spec *spec, const struct dataset *data,
 			     struct layer_stats *output)
 {
+	blas_threads_use(blas_threads_choose(0, 1)); /* as gtrack run: the same numbers */
 	struct model *model = model_new(spec);
 	if (!model)
 		return -1;

@@ -312,16 +312,18 @@ static void normalisations_match_finite_differences(void **state)
 	for (int kind = 0; kind < 2; kind++) {
 		real z[B * N], gamma[N], beta[N], g[B * N], y[B * N], xhat[B * N], rstd[B > N ? B : N];
 		real mean[N] = {0}, var[N], dz[B * N] = {0}, dgamma[N] = {0}, dbeta[N] = {0};
+		double columns[2 * N];
 		fill(z, B * N, 2), fill(gamma, N, 1), fill(beta, N, 1), fill(g, B * N, 1);
 		for (int j = 0; j < N; j++)
 			var[j] = 1;
 #define NORM_FORWARD()                                                                      \
 	(kind ? RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, B, N,    \
-					 (real)1e-5, (real)0.1, true)                      \
+					 (real)1e-5, (real)0.1, true, columns)             \
 	      : RNAME(layernorm_forward)(y, xhat, rstd, z, gamma, beta, B, N, (real)1e-5))
 		NORM_FORWARD();
 		if (kind)
-			RNAME(batchnorm_backward)(dz, dgamma, dbeta, g, xhat, rstd, gamma, B, N);
+			RNAME(batchnorm_backward)(dz, dgamma, dbeta, g, xhat, rstd, gamma, B, N,
+						  columns);
 		else
 			RNAME(layernorm_backward)(dz, dgamma, dbeta, g, xhat, rstd, gamma, B, N);
 		struct {
@@ -354,13 +356,14 @@ static void batchnorm_running_statistics_follow_pytorch(void **state)
 	/* one column, values 1..4: batch mean 2.5, unbiased variance 5/3 */
 	real z[4] = {1, 2, 3, 4}, y[4], xhat[4], rstd[4], gamma[1] = {1}, beta[1] = {0};
 	real mean[1] = {0}, var[1] = {1};
+	double columns[2];
 	RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, 4, 1, (real)1e-5,
-				 (real)0.1, true);
+				 (real)0.1, true, columns);
 	assert_true(fabs((double)mean[0] - 0.25) < 1e-6);
 	assert_true(fabs((double)var[0] - (0.9 + 0.1 * 5.0 / 3)) < 1e-6);
 	/* evaluation normalises with the running statistics */
 	RNAME(batchnorm_forward)(y, xhat, rstd, z, gamma, beta, mean, var, 4, 1, (real)1e-5,
-				 (real)0.1, false);
+				 (real)0.1, false, columns);
 	assert_true(fabs((double)y[0] - (1 - 0.25) / sqrt(0.9 + 0.5 / 3 + 1e-5)) < 1e-5);
 }
 

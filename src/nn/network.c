@@ -160,6 +160,7 @@ network *RNAME(network_new)(const struct spec *spec, struct rng *rng)
 	net->update_chunk = xcalloc(NETWORK_TILES * (size_t)NETWORK_UPDATE_CHUNK, sizeof(real));
 	net->unit_scratch_size = (size_t)widest;
 	net->unit_scratch = xcalloc(NETWORK_TILES * (size_t)widest, sizeof(real));
+	net->column_scratch = xcalloc(2 * (size_t)widest, sizeof(double));
 	net->chunk_norms = xcalloc(2 * all_chunks + (size_t)net->layer_count, sizeof(double));
 	net->weight_norm_after = net->chunk_norms + 2 * all_chunks;
 	double *chunk_norms = net->chunk_norms;
@@ -232,6 +233,7 @@ void RNAME(network_free)(network *net)
 	free(net->second_moment);
 	free(net->update_chunk);
 	free(net->unit_scratch);
+	free(net->column_scratch);
 	free(net->chunk_norms);
 	free(net->activations);
 	free(net->activation_grads);

@@ -135,6 +135,7 @@ struct RNAME(network) {
 	/* (NETWORK_TILES x the widest layer's fan_out), for measure's diagnostics, per worker */
 	real *unit_scratch;
 	size_t unit_scratch_size;   /* per worker */
+	double *column_scratch;     /* (2 x the widest layer's fan_out), batchnorm's sums */
 	real *activations, *activation_grads;    /* pre, act, out of every layer */
 	size_t activation_count;
 	real *input;   /* (B, inputs) */

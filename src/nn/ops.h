@@ -71,15 +71,16 @@ void RNAME(layernorm_backward)(real *dz, real *dgamma, real *dbeta, const real *
 /* Batch normalisation of each column of z (B, n) as torch.nn.BatchNorm1d. Training: the
  * batch's mean and biased variance normalise, and the running mean and unbiased variance
  * move by momentum; evaluation (training false): the running statistics normalise.
- * xhat (B, n) and rstd (n) are kept for the backward pass. */
+ * xhat (B, n) and rstd (n) are kept for the backward pass; columns is scratch of 2 n
+ * doubles (the columns' sums, in both passes). */
 void RNAME(batchnorm_forward)(real *y, real *xhat, real *rstd, const real *z,
 			      const real *gamma, const real *beta, real *running_mean,
 			      real *running_var, int batch, int n, real eps, real momentum,
-			      bool training);
+			      bool training, double *columns);
 /* As layernorm_backward with the means taken over the batch, per column. */
 void RNAME(batchnorm_backward)(real *dz, real *dgamma, real *dbeta, const real *dy,
 			       const real *xhat, const real *rstd, const real *gamma, int batch,
-			       int n);
+			       int n, double *columns);
 
 /* Softmax of logits (B, C) into probs, returns the mean over the batch of
  * -log p[label], accumulated in double. */

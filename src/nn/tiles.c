@@ -99,7 +99,7 @@ static void stage_forward(network *net, dense_layer *layer, enum network_stage s
 						 layer->norm_in, layer->gamma, layer->beta,
 						 layer->running_mean, layer->running_var, rows,
 						 layer->fan_out, net->norm_eps, net->norm_momentum,
-						 net->training);
+						 net->training, net->column_scratch);
 		break;
 	case STAGE_ACTIVATION:
 		RNAME(activation_forward)(layer->act + offset, layer->act_in + offset, units,
@@ -165,7 +165,7 @@ static void stage_backward(network *net, dense_layer *layer, enum network_stage 
 		if (layer->gamma && net->norm == NORM_BATCHNORM) /* one tile: the batch */
 			RNAME(batchnorm_backward)(norm_in_grad, layer->gamma_grad, layer->beta_grad,
 						  normed_grad, layer->xhat, layer->rstd, layer->gamma,
-						  rows, layer->fan_out);
+						  rows, layer->fan_out, net->column_scratch);
 		break;
 	case STAGE_ACTIVATION: {
 		real *dz = RNAME(network_grad_of)(net, layer->act_in) + offset;

@@ -296,27 +296,10 @@ VECTOR_CLONES int RNAME(dead_units)(const real *z, int batch, int units, real *l
 	return dead;
 }
 
-void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h[i] = x[i] + alpha * a[i];
-}
-
-double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
-				size_t n)
-{
-	BLAS(axpy)((int)n, 1, dh, 1, dx, 1);
-	BLAS(axpy)((int)n, alpha, dh, 1, da, 1);
-	double dalpha = 0;
-	for (size_t i = 0; i < n; i++)
-		dalpha += (double)dh[i] * a[i];
-	return dalpha;
-}
-
-/* A row's sums in ROW_LANES partial sums (lane k takes the entries j with j % ROW_LANES
- * == k, in order), totalled in lane order after the tail: independent adds, so the
- * loops go in vectors, where one running sum per row was a chain of dependent adds
- * (layernorm networks ran at two thirds of the speed of plain ones). */
+/* Sums in ROW_LANES partial sums (lane k takes the entries j with j % ROW_LANES == k,
+ * in order), totalled in lane order after the tail: independent adds, so the loops go
+ * in vectors, where one running sum was a chain of dependent adds (layernorm networks
+ * ran at two thirds of the speed of plain ones). */
 #define ROW_LANES 8
 
 static inline double lanes_total(const double lanes[ROW_LANES], double tail)
@@ -325,6 +308,32 @@ static inline double lanes_total(const double lanes[ROW_LANES], double tail)
 	for (int k = 0; k < ROW_LANES; k++)
 		sum += lanes[k];
 	return sum;
+}
+
+void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h[i] = x[i] + alpha * a[i];
+}
+
+VECTOR_CLONES double RNAME(residual_backward)(real *dx, real *da, const real *dh,
+					      const real *a, real alpha, size_t n)
+{
+	/* one pass: the skip's gradient, the operand's, and dL/dalpha in lanes */
+	double lanes[ROW_LANES] = {0}, tail = 0;
+	size_t whole = n - n % ROW_LANES;
+	for (size_t i = 0; i < whole; i += ROW_LANES)
+		for (int k = 0; k < ROW_LANES; k++) {
+			dx[i + k] += dh[i + k];
+			da[i + k] += alpha * dh[i + k];
+			lanes[k] += (double)dh[i + k] * a[i + k];
+		}
+	for (size_t i = whole; i < n; i++) {
+		dx[i] += dh[i];
+		da[i] += alpha * dh[i];
+		tail += (double)dh[i] * a[i];
+	}
+	return lanes_total(lanes, tail);
 }
 
 VECTOR_CLONES void RNAME(layernorm_forward)(real *y, real *xhat, real *rstd, const real *z,

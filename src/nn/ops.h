@@ -48,12 +48,13 @@ size_t RNAME(activation_backward_set_norm)(real *dz, const real *da, const real 
 					   const real *a, size_t n, int kind, real slope,
 					   double *norm);
 
-/* h = x + alpha * a */
 /* The units of a (batch, units) pre-activation z that no row drives above 0 (dead
  * relus); largest is scratch of `units` entries. */
 int RNAME(dead_units)(const real *z, int batch, int units, real *largest);
+/* h = x + alpha * a */
 void RNAME(residual_forward)(real *h, const real *x, const real *a, real alpha, size_t n);
-/* dx += dh; da += alpha * dh; returns dL/dalpha = sum of dh * a, accumulated in double */
+/* dx += dh; da += alpha * dh; returns dL/dalpha = sum of dh * a, accumulated in double
+ * in lanes (see ops.c) */
 double RNAME(residual_backward)(real *dx, real *da, const real *dh, const real *a, real alpha,
 				size_t n);
 

@@ -186,15 +186,12 @@ static void stage_backward(network *net, dense_layer *layer, enum network_stage 
 		break;
 	}
 	case STAGE_RESIDUAL:
-		if (layer->residual) {
-			if (net->tiles == 1)
-				blas_threads_fit((double)units);
+		if (layer->residual)
 			layer->tile_alpha_grad[tile] = RNAME(residual_backward)(
 				RNAME(network_grad_of)(net, layer->skip) + offset,
 				RNAME(network_grad_of)(net, layer->operand) + offset,
 				RNAME(network_grad_of)(net, layer->sum) + offset,
 				layer->operand + offset, net->alpha[layer->block], units);
-		}
 		break;
 	}
 }

@@ -13,9 +13,10 @@
  * three times per layer (20 x 256: 152 -> 183 steps/s).
  *
  * A network whose products are all below blas_threads.h's threshold, or with batchnorm
- * (its statistics are over the whole batch), keeps the batch whole, on one thread, each
- * product on as many OpenBLAS threads as its size is worth: halves of a 64-row batch at
- * width 64 ran 13% slower on one thread.
+ * (its statistics are over the whole batch), and any run on more than two threads keep
+ * the batch whole, on one thread of ours, each product on as many OpenBLAS threads as
+ * its size is worth: halves of a 64-row batch at width 64 ran 13% slower on one
+ * thread, and two tiles would leave a bigger machine's other cores idle.
  *
  * The halves depend on the shapes only (up to two threads), and each product and sum
  * covers the same entries in the same order on one thread or two, so those counts give

@@ -71,9 +71,10 @@ int option_error(const char *command, char *const *argv, const char *short_optio
 int threads_option(const char *command, const char *text, int *threads);
 /* The --threads lines of a subcommand's --help. */
 #define THREADS_OPTION_HELP                                                                \
-	"  --threads N        BLAS threads per run (default: $OPENBLAS_NUM_THREADS, else\n"   \
+	"  --threads N        threads per run (default: $OPENBLAS_NUM_THREADS, else\n"        \
 	"                     $OMP_NUM_THREADS, else the cores, shared among parallel\n"      \
-	"                     runs); the numbers recorded do not depend on it\n"
+	"                     runs); the numbers recorded do not depend on it, but for\n"     \
+	"                     float32 past 2 threads or with batchnorm (README: Threads)\n"
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
 

@@ -73,8 +73,8 @@ int threads_option(const char *command, const char *text, int *threads);
 #define THREADS_OPTION_HELP                                                                \
 	"  --threads N        threads per run (default: $OPENBLAS_NUM_THREADS, else\n"        \
 	"                     $OMP_NUM_THREADS, else the cores, shared among parallel\n"      \
-	"                     runs); the numbers recorded do not depend on it, but for\n"     \
-	"                     float32 past 2 threads or with batchnorm (README: Threads)\n"
+	"                     runs); 1 and 2 record the same numbers, past 2 or with\n"     \
+	"                     batchnorm they agree to rounding (README: Threads)\n"
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
 

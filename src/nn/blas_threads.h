@@ -4,10 +4,10 @@
  * A single run uses every core the process may run on; `gtrack sweep -j N` shares them
  * among its N workers. The environment variables OpenBLAS users already set
  * (OPENBLAS_NUM_THREADS, then OMP_NUM_THREADS) are respected, and --threads overrides
- * both. The thread count never changes a tiled network's results
- * (tests/test_trainer.c); OpenBLAS's threaded sgemm rounds differently from its
- * one-thread sgemm, so a float32 network that keeps its batch whole (batchnorm) agrees
- * across counts to rounding only. */
+ * both. One and two threads give a tiled network the same results to the bit
+ * (tests/test_trainer.c); more threads keep the batch whole and sum in another order,
+ * and OpenBLAS's threaded sgemm rounds differently from its one-thread sgemm, so such
+ * runs agree with those to rounding only (README: Threads). */
 #ifndef GT_BLAS_THREADS_H
 #define GT_BLAS_THREADS_H
 

@@ -5,8 +5,11 @@
 #
 # Three MLP shapes (linear layers x width, batch, activation): 50 x 64 (64, sigmoid),
 # 20 x 256 (128, relu), 8 x 1024 (256, relu); gtrack's model.depth counts the hidden
-# layers, so depth 49, 19 and 7, plus the output layer. Data: gtrack's default blobs
-# (2048 samples, 16 features, 4 classes), the same sizes in PyTorch. SGD, lr 0.01.
+# layers, so depth 49, 19 and 7, plus the output layer. Then 20 x 256 again as a
+# residual network (model.residual.block 2, model.norm.kind layernorm: every hidden map
+# followed by a layernorm and the activation, every two after the first adding their
+# input back). Data: gtrack's default blobs (2048 samples, 16 features, 4 classes), the
+# same sizes in PyTorch. SGD, lr 0.01.
 #
 # Per shape, best of three runs, interleaved (every configuration once, three times
 # over) so that load from elsewhere hits all of them alike:
@@ -78,10 +81,11 @@ gtrack_run() {
   echo "$seconds $(cat rss)"
 }
 
-# torch_run DEPTH WIDTH BATCH ACTIVATION STEPS LR THREADS: prints "seconds rss".
+# torch_run DEPTH WIDTH BATCH ACTIVATION STEPS LR THREADS BLOCK: prints "seconds rss"
+# (BLOCK 0: no residual blocks).
 torch_run() {
   rm -f torch.db torch.db-wal torch.db-shm
-  measured "$python" "$here/torch_mlp.py" "$@" torch.db
+  measured "$python" "$here/torch_mlp.py" "${@:1:7}" torch.db "$8"
   local rate seconds
   read -r rate seconds < out
   echo "bench: PyTorch $*: $seconds s, $(cat rss) KiB" >&2
@@ -92,16 +96,20 @@ torch_run() {
 best() { awk '{ if (NR == 1 || $1 < t) t = $1; if ($2 > m) m = $2 } END { print t, m }'; }
 
 echo '{}' > bench.yaml
-shapes=("49 64 64 sigmoid 600" "19 256 128 relu 100" "7 1024 256 relu 15")
+# depth width batch activation steps block (0: no residual blocks, no norm)
+shapes=("49 64 64 sigmoid 600 0" "19 256 128 relu 100 0" "7 1024 256 relu 15 0"
+        "19 256 128 relu 100 2")
 # BENCH_STEPS_DIVISOR=20 runs every part with a twentieth of the steps: to check the
 # script, not to measure
 divisor=${BENCH_STEPS_DIVISOR:-1}
 results=()
 for shape in "${shapes[@]}"; do
-  read -r depth width batch activation steps <<< "$shape"
+  read -r depth width batch activation steps block <<< "$shape"
   steps=$(( steps / divisor > 2 ? steps / divisor : 2 ))
   model=(--set "model.depth=$depth" --set "model.width=$width"
          --set "train.batch_size=$batch" --set "model.activation=$activation")
+  [ "$block" -eq 0 ] ||
+    model+=(--set "model.residual.block=$block" --set model.norm.kind=layernorm)
   # the sgemm rate at this shape's products, in GFLOP/s
   shape_rate=$(./sgemm_probe "$batch" "$width" 1 "$threads" |
     awk '$2 > rate { rate = $2 } END { print rate }')
@@ -115,10 +123,11 @@ for shape in "${shapes[@]}"; do
       --set "log.every=$steps" >> f64_off
     for count in "${torch_threads[@]}"; do
       [ -z "$python" ] ||
-        torch_run "$depth" "$width" "$batch" "$activation" "$steps" 0.01 "$count" >> torch
+        torch_run "$depth" "$width" "$batch" "$activation" "$steps" 0.01 "$count" \
+          "$block" >> torch
     done
   done
-  results+=("$depth $width $batch $activation $steps $(best < f32_on) $(best < f32_off | cut -d' ' -f1) $(best < f64_on | cut -d' ' -f1) $(best < f64_off | cut -d' ' -f1) $( [ -s torch ] && best < torch || echo "- -") $shape_rate")
+  results+=("$depth $width $batch $activation $steps $(best < f32_on) $(best < f32_off | cut -d' ' -f1) $(best < f64_on | cut -d' ' -f1) $(best < f64_off | cut -d' ' -f1) $( [ -s torch ] && best < torch || echo "- -") $shape_rate $block")
 done
 
 date_now=$(date -u +%Y-%m-%d)
@@ -129,7 +138,7 @@ function flops(depth, width, batch) {  # 6 * batch * sum(fan_in * fan_out), in G
   return 6 * batch * (16 * width + (depth - 1) * width * width + width * 4) / 1e9
 }
 BEGIN {
-  format = "| %-26s | %5s | %7s | %10s | %7s | %6s | %15s | %5s | %8s | %12s | %7s | %15s |\n"
+  format = "| %-49s | %5s | %7s | %10s | %7s | %6s | %15s | %5s | %8s | %12s | %7s | %15s |\n"
   printf format, "shape (layers x width)", "steps", "steps/s", "BLAS bound", "GFLOP/s",
          "% peak", "PyTorch steps/s", "ratio", "log cost", "f64 log cost", "RSS MiB",
          "PyTorch RSS MiB"
@@ -139,10 +148,12 @@ BEGIN {
 {
   depth = $1; width = $2; batch = $3; activation = $4; steps = $5
   on = $6; rss = $7; off = $8; f64_on = $9; f64_off = $10; torch = $11; torch_rss = $12
-  shape_rate = $13
+  shape_rate = $13; block = $14
   rate = steps / on
   gflops = flops(depth, width, batch) * rate
   name = sprintf("%d x %d, batch %d, %s", depth + 1, width, batch, activation)
+  if (block > 0)
+    name = name sprintf(", residual %d + layernorm", block)
   torch_rate = torch == "-" ? "-" : sprintf("%.1f", steps / torch)
   ratio = torch == "-" ? "-" : sprintf("%.2fx", torch / on)
   torch_mib = (torch_rss == "-" || torch_rss == 0) ? "-" : sprintf("%.0f", torch_rss / 1024)

@@ -1,10 +1,13 @@
 """What a PyTorch user writes instead of gtrack, timed for bench/run.sh.
 
-    torch_mlp.py DEPTH WIDTH BATCH ACTIVATION STEPS LR THREADS DATABASE
+    torch_mlp.py DEPTH WIDTH BATCH ACTIVATION STEPS LR THREADS DATABASE [BLOCK]
 
 Trains gtrack's MLP for the same spec, float32, plain SGD and cross-entropy: DEPTH hidden
 layers of WIDTH units (the first from FEATURES inputs) and an output layer of CLASSES,
-so DEPTH + 1 linear layers, on SAMPLES random examples, batches drawn from a new
+so DEPTH + 1 linear layers. With BLOCK, as gtrack's model.residual.block = BLOCK and
+model.norm.kind = layernorm (the branch form, alpha 1): every hidden linear map is
+followed by a LayerNorm and the activation, and after the first hidden layer every BLOCK
+of them adds its input back. It trains on SAMPLES random examples, batches drawn from a new
 permutation every epoch as gtrack does. Every step it logs what a user tracking
 vanishing gradients logs: the loss into `steps` and each layer's weight-gradient norm
 into `layer_stats`, one executemany per step in a transaction of its own, with the
@@ -33,6 +36,33 @@ def network(depth, width, activation):
     return torch.nn.Sequential(*layers)
 
 
+def hidden(fan_in, width, activation):
+    """A hidden layer of the residual network: linear map, LayerNorm, activation."""
+    return [torch.nn.Linear(fan_in, width), torch.nn.LayerNorm(width), ACTIVATIONS[activation]()]
+
+
+class Block(torch.nn.Module):
+    """BLOCK hidden layers whose output is added to their input."""
+
+    def __init__(self, width, block, activation):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            *[m for _ in range(block) for m in hidden(width, width, activation)])
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def residual_network(depth, width, activation, block):
+    layers = hidden(FEATURES, width, activation)
+    blocks, rest = divmod(depth - 1, block)
+    layers += [Block(width, block, activation) for _ in range(blocks)]
+    for _ in range(rest):
+        layers += hidden(width, width, activation)
+    layers.append(torch.nn.Linear(width, CLASSES))
+    return torch.nn.Sequential(*layers)
+
+
 def open_database(path):
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
@@ -49,9 +79,11 @@ def main():
     activation, steps, lr = sys.argv[4], int(sys.argv[5]), float(sys.argv[6])
     torch.set_num_threads(int(sys.argv[7]))
     db = open_database(sys.argv[8])
+    block = int(sys.argv[9]) if len(sys.argv) > 9 else 0
     torch.manual_seed(1)
-    model = network(depth, width, activation)
-    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    model = residual_network(depth, width, activation, block) if block else \
+        network(depth, width, activation)
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     inputs = torch.randn(SAMPLES, FEATURES)
     labels = torch.randint(0, CLASSES, (SAMPLES,))

@@ -133,7 +133,7 @@ done
 date_now=$(date -u +%Y-%m-%d)
 cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 printf '%s\n' "${results[@]}" | awk -v peak="$peak_two" -v peak_one="$peak_one" \
-  -v date="$date_now" -v cpu="$cpu" -v cores="$(nproc)" -v threads="$threads" '
+  -v date="$date_now" -v cpu="$cpu" -v cores="$(nproc)" -v threads="$threads" -v divisor="$divisor" '
 function flops(depth, width, batch) {  # 6 * batch * sum(fan_in * fan_out), in GFLOP
   return 6 * batch * (16 * width + (depth - 1) * width * width + width * 4) / 1e9
 }
@@ -175,4 +175,6 @@ END {
   printf "SQLite every step; best of 1 and %d threads. ratio: gtrack / PyTorch steps/s.\n", threads
   printf "log cost: logging every step over logging steps 0 and last only (float32, float64).\n"
   printf "RSS: peak resident memory of gtrack (float32, logging) and of PyTorch.\n"
+  if (divisor > 1)
+    printf "BENCH_STEPS_DIVISOR=%d: 1/%d of the steps, a check of the script, not a measurement.\n", divisor, divisor
 }'

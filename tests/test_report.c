@@ -324,10 +324,10 @@ static void copy_run(sqlite3 *db, int from, int to, int seed, double factor)
 		fail_msg("copy_run: %s", sqlite3_errmsg(db));
 }
 
-/* Opens dir/fixture.db with run 5 (run 1 again with seed 2 and every norm four times
+/* Adds to dir/fixture.db run 5 (run 1 again with seed 2 and every norm four times
  * larger) and run 6 (run 5 again: the same spec and seed, the same experiment, not a
- * third seed). */
-static sqlite3 *add_seeds(const char *dir)
+ * third seed), then runs the SQL of `amendment` (NULL: none) on it. */
+static void add_seeds(const char *dir, const char *amendment)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/fixture.db", dir);
@@ -335,7 +335,9 @@ static sqlite3 *add_seeds(const char *dir)
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	copy_run(db, 1, 5, 2, 4);
 	copy_run(db, 5, 6, 2, 1);
-	return db;
+	if (amendment && sqlite3_exec(db, amendment, NULL, NULL, NULL) != SQLITE_OK)
+		fail_msg("%s", sqlite3_errmsg(db));
+	sqlite3_close(db);
 }
 
 /* Runs that differ only in seed are one curve: the geometric mean with a min-max band. */
@@ -344,7 +346,7 @@ static void seeds_are_aggregated(void **state)
 	(void)state;
 	const char *dir = fixture_dir();
 	char path[1024];
-	sqlite3_close(add_seeds(dir));
+	add_seeds(dir, NULL);
 	struct command_result r;
 	REPORT(&r, dir, "--no-render", "--runs", "1,5,3,6");
 	assert_int_equal(r.exit_code, 0);
@@ -1283,20 +1285,16 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	(void)state;
 	const char *dir = fixture_dir();
 	char path[1024];
-	sqlite3 *db = add_seeds(dir);
-	if (sqlite3_exec(db,
-			 "INSERT INTO evals SELECT run_id, step, split, loss * (1 + (split ="
-			 " 'validation')), 0.25 + 0.125 * step, 64 FROM steps,"
-			 " (SELECT 'train' AS split UNION ALL SELECT 'validation')"
-			 " WHERE step IN (0, 2);"
-			 "UPDATE layer_stats SET dead_fraction = 0.125 * layer,"
-			 " saturated_fraction = 0.25 / (1 + step), update_ratio = 0.001 * (1 + run_id);"
-			 "INSERT INTO predictions (run_id, layer, q, chi, delta_norm, weight_grad_norm)"
-			 " SELECT run_id, layer, 1.0, 0.25, delta_norm * 2, weight_grad_norm * 2"
-			 " FROM layer_stats WHERE step = 0 AND run_id IN (1, 5, 6)",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
+	add_seeds(dir,
+		  "INSERT INTO evals SELECT run_id, step, split, loss * (1 + (split ="
+		  " 'validation')), 0.25 + 0.125 * step, 64 FROM steps,"
+		  " (SELECT 'train' AS split UNION ALL SELECT 'validation')"
+		  " WHERE step IN (0, 2);"
+		  "UPDATE layer_stats SET dead_fraction = 0.125 * layer,"
+		  " saturated_fraction = 0.25 / (1 + step), update_ratio = 0.001 * (1 + run_id);"
+		  "INSERT INTO predictions (run_id, layer, q, chi, delta_norm, weight_grad_norm)"
+		  " SELECT run_id, layer, 1.0, 0.25, delta_norm * 2, weight_grad_norm * 2"
+		  " FROM layer_stats WHERE step = 0 AND run_id IN (1, 5, 6)");
 	struct command_result r;
 	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5,6");
 	assert_int_equal(r.exit_code, 0);
@@ -1961,7 +1959,7 @@ static void text_plots_list_their_legend_after_the_plot(void **state)
 	free(plot);
 	command_result_free(&r);
 	/* a seed set's band is left out: the text terminal fills it with X */
-	sqlite3_close(add_seeds(dir));
+	add_seeds(dir, NULL);
 	REPORT(&r, dir, "--terminal", "--runs", "1,5");
 	assert_int_equal(r.exit_code, 0);
 	assert_contains(r.out, "\nA  sig-plain (2 seeds)\n");
@@ -2071,15 +2069,11 @@ static void step_figures_mark_where_a_diverged_run_stopped(void **state)
 	(void)state;
 	const char *dir = fixture_dir();
 	char path[1024];
-	sqlite3 *db = add_seeds(dir);
-	if (sqlite3_exec(db,
-			 "INSERT INTO evals SELECT run_id, step, split, loss, 0.5, 64 FROM steps,"
-			 " (SELECT 'train' AS split UNION ALL SELECT 'validation');"
-			 "UPDATE layer_stats SET dead_fraction = 0.25, saturated_fraction = 0.5,"
-			 " update_ratio = 0.001 * (1 + run_id)",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		fail_msg("%s", sqlite3_errmsg(db));
-	sqlite3_close(db);
+	add_seeds(dir,
+		  "INSERT INTO evals SELECT run_id, step, split, loss, 0.5, 64 FROM steps,"
+		  " (SELECT 'train' AS split UNION ALL SELECT 'validation');"
+		  "UPDATE layer_stats SET dead_fraction = 0.25, saturated_fraction = 0.5,"
+		  " update_ratio = 0.001 * (1 + run_id)");
 	struct command_result r;
 	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5");
 	assert_int_equal(r.exit_code, 0);

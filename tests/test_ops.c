@@ -113,14 +113,22 @@ static void setting_backward_is_adding_to_zeros(void **state)
 			fail_msg("%s: activation_backward_set differs from adding to zeros",
 				 activation_names[kind]);
 	}
-	real x[B * IN], w[OUT * IN], g[B * OUT], dw[OUT * IN], db[OUT];
+	real x[B * IN], w[OUT * IN], g[B * OUT];
 	real dx_added[B * IN] = {0}, dx_set[B * IN];
 	fill(x, B * IN, 1), fill(w, OUT * IN, 1), fill(g, B * OUT, 1);
 	for (int i = 0; i < B * IN; i++)
 		dx_set[i] = (real)NAN;
-	RNAME(dense_backward)(dx_added, dw, db, g, x, w, B, IN, OUT, true);
-	RNAME(dense_backward)(dx_set, dw, db, g, x, w, B, IN, OUT, false);
+	RNAME(dense_input_backward)(dx_added, g, w, B, IN, OUT, true);
+	RNAME(dense_input_backward)(dx_set, g, w, B, IN, OUT, false);
 	assert_memory_equal(dx_added, dx_set, sizeof dx_set);
+	/* dW and db are always written: what the buffers held does not show */
+	real dw_zeros[OUT * IN] = {0}, db_zeros[OUT] = {0}, dw_nan[OUT * IN], db_nan[OUT];
+	for (int i = 0; i < OUT * IN; i++)
+		dw_nan[i] = db_nan[i % OUT] = (real)NAN;
+	RNAME(dense_weight_backward)(dw_zeros, db_zeros, g, x, B, IN, OUT);
+	RNAME(dense_weight_backward)(dw_nan, db_nan, g, x, B, IN, OUT);
+	assert_memory_equal(dw_zeros, dw_nan, sizeof dw_nan);
+	assert_memory_equal(db_zeros, db_nan, sizeof db_nan);
 }
 
 /* activation_backward_set_norm writes what activation_backward_set writes and gives the
@@ -176,7 +184,6 @@ static void backward_counts_saturated_units(void **state)
 	}
 }
 
-/* Checks dense_backward's dx, dW and db through L = sum(G * dense(x, W, b)). */
 /* Every activation against libm in double: float results within a few float ulps. */
 static void activations_are_accurate(void **state)
 {
@@ -200,6 +207,8 @@ static void activations_are_accurate(void **state)
 #endif
 }
 
+/* Checks dense_weight_backward's dW and db and dense_input_backward's dx through
+ * L = sum(G * dense(x, W, b)). */
 static void dense_matches_finite_differences(void **state)
 {
 	(void)state;
@@ -210,7 +219,8 @@ static void dense_matches_finite_differences(void **state)
 	/* dW and db are written, whatever they held; dx is added to */
 	for (int i = 0; i < OUT * IN; i++)
 		dw[i] = db[i % OUT] = 1e3;
-	RNAME(dense_backward)(dx, dw, db, g, x, w, B, IN, OUT, true);
+	RNAME(dense_weight_backward)(dw, db, g, x, B, IN, OUT);
+	RNAME(dense_input_backward)(dx, g, w, B, IN, OUT, true);
 
 	struct {
 		const char *name;

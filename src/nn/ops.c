@@ -55,14 +55,10 @@ void RNAME(dense_weight_backward)(real *dweight, real *dbias, const real *dz, co
 			dbias[j] += dz[(size_t)row * out + j];
 }
 
-void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, int batch, int in, int out,
-			   bool accumulate)
+void RNAME(dense_input_backward)(real *dx, const real *dz, const real *weight, int batch,
+				 int in, int out, bool accumulate)
 {
-	RNAME(dense_weight_backward)(dweight, dbias, dz, x, batch, in, out);
-	/* dx (B, in) += dz (B, out) W (out, in), or = without accumulate */
-	if (dx)
-		gemm(dx, dz, false, weight, false, batch, in, out, 1, accumulate ? 1 : 0);
+	gemm(dx, dz, false, weight, false, batch, in, out, 1, accumulate ? 1 : 0);
 }
 
 /* float tanh: libmvec's vector tanhf where there is one (vector_math.h). glibc's scalar

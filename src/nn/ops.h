@@ -18,16 +18,15 @@ void RNAME(dense_forward)(real *z, const real *x, const real *weight, const real
 void RNAME(dense_activation_forward)(real *a, real *z, const real *x, const real *weight,
 				     const real *bias, int batch, int in, int out, int kind,
 				     real slope);
-/* dW = dz^T x; db = column sums of dz; dx += dz W when dx is not NULL, or dx = dz W
- * with accumulate false. The exception to "backward adds": a layer's dW and db are
- * computed once per step, so they are written, and the step needs no pass that zeroes
- * them first; dx is written where nothing else adds to it (a network without residual
- * connections), for the same reason. */
+/* dW = dz^T x; db = column sums of dz, over the whole batch. The exception to "backward
+ * adds": a layer's dW and db are computed once per step, so they are written, and the
+ * step needs no pass that zeroes them first; dx likewise where nothing else adds to it
+ * (a network without residual connections or norms). */
 void RNAME(dense_weight_backward)(real *dweight, real *dbias, const real *dz, const real *x,
 				  int batch, int in, int out);
-void RNAME(dense_backward)(real *dx, real *dweight, real *dbias, const real *dz,
-			   const real *x, const real *weight, int batch, int in, int out,
-			   bool accumulate);
+/* dx (B, in) += dz (B, out) W (out, in), or = without accumulate (dx's only writer). */
+void RNAME(dense_input_backward)(real *dx, const real *dz, const real *weight, int batch,
+				 int in, int out, bool accumulate);
 
 /* a = f(z) elementwise; slope is leaky_relu's negative slope. */
 void RNAME(activation_forward)(real *a, const real *z, size_t n, int kind, real slope);

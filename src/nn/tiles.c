@@ -23,7 +23,6 @@
  * the same result to the bit. */
 #include "nn/network.h"
 #include "nn/blas_threads.h"
-#include "nn/gemm.h"
 #include "nn/ops.h"
 
 #include <omp.h>
@@ -217,9 +216,10 @@ static void backward_tile_layer(network *net, int l, int tile, bool logged)
 	/* dx (rows, in) = delta (rows, out) W (out, in): set in a plain network, where it is
 	 * the only writer (see network.h), added to the skip path's otherwise */
 	fit_product(net, rows, layer);
-	gemm(RNAME(network_grad_of)(net, net->layers[l - 1].out) + (size_t)first * layer->fan_in,
-	     layer->pre_grad + (size_t)first * layer->fan_out, false, layer->weight, false, rows,
-	     layer->fan_in, layer->fan_out, 1, net->plain ? 0 : 1);
+	RNAME(dense_input_backward)(
+		RNAME(network_grad_of)(net, net->layers[l - 1].out) + (size_t)first * layer->fan_in,
+		layer->pre_grad + (size_t)first * layer->fan_out, layer->weight, rows, layer->fan_in,
+		layer->fan_out, !net->plain);
 }
 
 /* A layer's weight and bias gradients over the whole batch and their norms while they

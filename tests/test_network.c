@@ -366,7 +366,7 @@ static void halves_of_the_batch_give_the_same_gradients(void **state)
 					fail_msg("%s batch %d: gradient %zu %.9g in halves, %.9g whole",
 						 models[k], batch, i, halves, all);
 			}
-			two.net->delta_norms = false; /* measure takes them itself */
+			two.net->backward_logged = false; /* measure takes them itself */
 			RNAME(network_measure)(two.net, measured, true);
 			for (int l = 0; l < two.net->layer_count; l++) {
 				assert_true(one_stats[l].delta_norm == two_stats[l].delta_norm);

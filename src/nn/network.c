@@ -353,7 +353,7 @@ static double global_norm(network *net)
 /* Layer l's norms into stats[l] and norm_scratch (see network_measure), with `scratch`
  * for its diagnostics. */
 static void measure_layer(network *net, int l, struct layer_stats *stats, bool all,
-			  real *scratch)
+			  bool taken, real *scratch)
 {
 	const dense_layer *layer = &net->layers[l];
 	size_t weights = (size_t)layer->fan_out * layer->fan_in;
@@ -361,8 +361,6 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	/* zero or subnormal: below the smallest normal number, counted in the pass that
 	 * takes the norm */
 	size_t tiny = 0;
-	/* what the last backward took (tiles.c's backward_layer) */
-	bool taken = net->grad_norms && (net->grad_norms_logged || !all);
 	if (taken) {
 		s->weight_grad_norm = layer->weight_grad_norm;
 		s->bias_grad_norm = layer->bias_grad_norm;
@@ -380,7 +378,7 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	s->dead_fraction = s->saturated_fraction = s->zero_grad_fraction = NAN;
 	s->update_ratio = NAN;
 	if (all) {
-		s->delta_norm = net->delta_norms ? layer->delta_norm
+		s->delta_norm = net->backward_logged ? layer->delta_norm
 						 : RNAME(norm)(layer->pre_grad,
 							       (size_t)net->batch * layer->fan_out);
 		/* taken by the last update, when it was a logged one */
@@ -401,14 +399,15 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
 	/* layers are measured on their own: shared among the workers as tiles.c gave them,
 	 * when there is more to do than read what the backward and the update took */
-	bool taken = net->grad_norms && (net->grad_norms_logged || !all);
+	/* what the last backward took (tiles.c's backward_layer) */
+	bool taken = net->grad_norms && (net->backward_logged || !all);
 	bool passes = !taken || (all && !net->weight_norm_current);
 #pragma omp parallel num_threads(net->workers) if (passes && net->workers > 1)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
 		for (int l = 0; l < net->layer_count; l++)
 			if (network_worker_takes(&net->layers[l], me, workers))
-				measure_layer(net, l, stats, all,
+				measure_layer(net, l, stats, all, taken,
 					      net->unit_scratch + (size_t)me * net->unit_scratch_size);
 	}
 	return global_norm(net);

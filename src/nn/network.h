@@ -125,13 +125,12 @@ struct RNAME(network) {
 	double *chunk_norms;        /* (2 x the chunks of all layers) */
 	double *weight_norm_after;  /* (layer_count) ||W|| after the last logged update */
 	bool weight_norm_current;   /* no other update since it: measure reads it from there */
-	/* a logged backward took each layer's delta norm (tiles.c; a plain network's in
-	 * the activation pass that writes the deltas) and counted the dead relus: measure
-	 * reads them from there */
-	bool delta_norms;
-	/* the last backward took each layer's gradient norms (a plain network's, tiles.c),
-	 * and on a logged step counted the tiny entries: measure reads them from there */
-	bool grad_norms, grad_norms_logged;
+	/* what the last backward took as it went (tiles.c), for measure to read: each
+	 * layer's gradient norms (grad_norms; cleared when clipping changes the
+	 * gradients), and when it was a logged one (backward_logged) the tiny count, the
+	 * delta norms (a plain network's in the activation pass that writes the deltas)
+	 * and the dead relus */
+	bool grad_norms, backward_logged;
 	/* (NETWORK_TILES x the widest layer's fan_out), for measure's diagnostics, per worker */
 	real *unit_scratch;
 	size_t unit_scratch_size;   /* per worker */

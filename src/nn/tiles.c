@@ -280,9 +280,8 @@ void RNAME(tiled_forward)(network *net)
 
 void RNAME(tiled_backward)(network *net, bool logged)
 {
-	net->delta_norms = logged;
 	net->grad_norms = true;
-	net->grad_norms_logged = logged;
+	net->backward_logged = logged;
 	if (net->workers == 1) { /* a layer at a time, while its deltas are in cache */
 		if (net->tiles > 1)
 			blas_threads_fit(0);

@@ -76,7 +76,7 @@ void RNAME(tiled_share)(network *net, int threads)
 }
 
 /* With the batch whole, a product of this size may take OpenBLAS's threads; tiles are
- * the threads otherwise (tiled_forward and tiled_backward set one OpenBLAS thread). */
+ * the threads otherwise (fit_tiles). */
 static void fit_product(const network *net, int rows, const dense_layer *layer)
 {
 	if (net->tiles == 1)
@@ -258,17 +258,23 @@ static void backward_layer(network *net, int l, bool logged, real *scratch)
 						      scratch);
 }
 
+/* With tiles, one OpenBLAS thread per product: the tiles are the threads (the whole
+ * batch's products choose theirs in fit_product). */
+static void fit_tiles(const network *net)
+{
+	if (net->tiles > 1)
+		blas_threads_fit(0);
+}
+
 void RNAME(tiled_forward)(network *net)
 {
+	fit_tiles(net);
 	if (net->workers == 1) { /* a layer at a time, while its weights are in cache */
-		if (net->tiles > 1)
-			blas_threads_fit(0);
 		for (int l = 0; l < net->layer_count; l++)
 			for (int tile = 0; tile < net->tiles; tile++)
 				forward_tile_layer(net, l, tile);
 		return;
 	}
-	blas_threads_fit(0); /* one OpenBLAS thread per product: the tiles are the threads */
 #pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();
@@ -282,9 +288,8 @@ void RNAME(tiled_backward)(network *net, bool logged)
 {
 	net->grad_norms = true;
 	net->backward_logged = logged;
+	fit_tiles(net);
 	if (net->workers == 1) { /* a layer at a time, while its deltas are in cache */
-		if (net->tiles > 1)
-			blas_threads_fit(0);
 		for (int l = net->layer_count - 1; l >= 0; l--) {
 			for (int tile = 0; tile < net->tiles; tile++)
 				backward_tile_layer(net, l, tile, logged);
@@ -292,7 +297,6 @@ void RNAME(tiled_backward)(network *net, bool logged)
 		}
 		return;
 	}
-	blas_threads_fit(0);
 #pragma omp parallel num_threads(net->workers)
 	{
 		int me = omp_get_thread_num(), workers = omp_get_num_threads();

@@ -82,7 +82,8 @@ static const char *const provenance[] = {
 	"id",	       "status",	 "message",	   "spec",	 "overrides",
 	"resolved_spec", "spec_hash",	 "started_at",	   "finished_at", "heartbeat_at",
 	"steps_done",  "final_loss",	 "elapsed_s",	   "gtrack_version", "hostname",
-	"pid",	       "sweep_id",	 "uuid",	   "data_hash",
+	"pid",	       "sweep_id",	 "uuid",	   "data_hash",   "threads",
+	"vector_isa",  "blas",
 };
 
 static sqlite3 *open_new_db(void)
@@ -97,7 +98,8 @@ static sqlite3 *open_new_db(void)
 static int64_t store_run(sqlite3 *db, const struct spec *spec)
 {
 	int64_t run_id = 0;
-	struct run_store *store = run_store_begin(db, spec, &run_id);
+	struct run_environment environment = {1, NULL, NULL};
+	struct run_store *store = run_store_begin(db, spec, &environment, &run_id);
 	if (!store)
 		fail_msg("run_store_begin: %s", error_last());
 	run_store_free(store);

@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/blas_threads.h"
+#include "util/target_clones.h"
+
 static const char blobs_spec[] =
 	"data: {kind: blobs, samples: 128, features: 8, classes: 3}\n"
 	"model: {depth: 3, width: 16, activation: tanh}\n"
@@ -410,6 +413,48 @@ static void threads_option_is_checked(void **state)
 		}
 }
 
+/* What a run's last bits depend on besides spec, seed and data is stored with it: the
+ * thread count its steps ran on, the version of the vectorised loops this machine runs
+ * and the BLAS build (README: Threads); gtrack show says them. A count above the usable
+ * cores runs, with a warning. */
+static void each_run_records_its_threads_and_loops(void **state)
+{
+	(void)state;
+	const char *dir = test_temp_dir();
+	free(test_write_file(dir, "spec.yaml", "model: {depth: 2, width: 8}\ntrain: {steps: 2}\n"));
+	int more = blas_threads_cores() + 1;
+	char counts[2][16], warning[128];
+	snprintf(counts[0], sizeof counts[0], "1");
+	snprintf(counts[1], sizeof counts[1], "%d", more);
+	snprintf(warning, sizeof warning, "gtrack: warning: --threads %d is more than the %d core",
+		 more, more - 1);
+	for (int i = 0; i < 2; i++) {
+		struct command_result r;
+		GTRACK(&r, dir, "run", "spec.yaml", "--db", "t.db", "--threads", counts[i],
+		       "--quiet");
+		assert_int_equal(r.exit_code, 0);
+		(i ? assert_contains : assert_lacks)(r.err, warning);
+		command_result_free(&r);
+	}
+	char path[1024], sql[256];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(query_int(db, "SELECT threads FROM runs WHERE id = 1"), 1);
+	assert_int_equal(query_int(db, "SELECT threads FROM runs WHERE id = 2"), more);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE vector_isa = '%s' AND blas = '%s'",
+		 vector_clone_name(), blas_build());
+	assert_int_equal(query_int(db, sql), 2);
+	sqlite3_close(db);
+	struct command_result r;
+	GTRACK(&r, dir, "show", "2", "--db", "t.db");
+	char expected[256];
+	snprintf(expected, sizeof expected, "\nthreads %d, vector_isa %s, blas %s\n", more,
+		 vector_clone_name(), blas_build());
+	assert_contains(r.out, expected);
+	command_result_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +465,7 @@ int main(void)
 		cmocka_unit_test(refused_write_ends_the_run_as_failed),
 		cmocka_unit_test(thread_count_and_results),
 		cmocka_unit_test(threads_option_is_checked),
+		cmocka_unit_test(each_run_records_its_threads_and_loops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

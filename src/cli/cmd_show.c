@@ -17,7 +17,8 @@ const char cmd_show_usage[] =
 	"usage: gtrack show RUN [--db PATH]\n"
 	"\n"
 	"RUN is a run id or a name (the most recent run of that name). Prints the spec as\n"
-	"given, the status, and per layer the weight_grad_norm and delta_norm at the first\n"
+	"given, the status, what its last bits depend on (threads, vector loops, BLAS\n"
+	"build), and per layer the weight_grad_norm and delta_norm at the first\n"
 	"and the last logged step, then the ratio of layer 0 to the output layer, and the\n"
 	"last evaluation on the training and validation splits, if any.\n"
 	"\n"
@@ -32,7 +33,8 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 			       " '-'), elapsed_s, steps_done, steps, final_loss, coalesce(message,"
 			       " CASE WHEN status = 'running' AND " DB_STATUS_SQL " = 'crashed'"
 			       " THEN 'no heartbeat since ' || heartbeat_at END), spec_hash, seed,"
-			       " spec, overrides, depth, dtype, gtrack_version FROM runs WHERE id = ?",
+			       " spec, overrides, depth, dtype, gtrack_version, threads, vector_isa, blas"
+			       " FROM runs WHERE id = ?",
 			       -1, &s, NULL) != SQLITE_OK)
 		return error("database: %s", sqlite3_errmsg(db));
 	sqlite3_bind_int64(s, 1, id);
@@ -57,6 +59,12 @@ static int print_header(sqlite3 *db, long long id, long long *depth)
 	       (long long)sqlite3_column_int64(s, 5), (long long)sqlite3_column_int64(s, 6), loss,
 	       shown_text(&shown, sqlite3_column_text(s, 14)),
 	       shown_text(&shown, sqlite3_column_text(s, 15)));
+	/* what the last bits depend on (README: Threads); not recorded before schema 12 */
+	if (sqlite3_column_type(s, 16) != SQLITE_NULL)
+		printf("threads %lld, vector_isa %s, blas %s\n",
+		       (long long)sqlite3_column_int64(s, 16),
+		       shown_text(&shown, sqlite3_column_text(s, 17)),
+		       shown_text(&shown, sqlite3_column_text(s, 18)));
 	if (sqlite3_column_type(s, 8) != SQLITE_NULL)
 		printf("message: %s\n", shown_text(&shown, sqlite3_column_text(s, 8)));
 	printf("spec_hash %s, seed %lld\n", shown_text(&shown, sqlite3_column_text(s, 9)),

@@ -74,7 +74,8 @@ int threads_option(const char *command, const char *text, int *threads);
 	"  --threads N        threads per run (default: $OPENBLAS_NUM_THREADS, else\n"        \
 	"                     $OMP_NUM_THREADS, else the cores, shared among parallel\n"      \
 	"                     runs); 1 and 2 record the same numbers, past 2 or with\n"     \
-	"                     batchnorm they agree to rounding (README: Threads)\n"
+	"                     batchnorm they agree to rounding; each run stores its\n"     \
+	"                     count in runs.threads (README: Threads)\n"
 /* Flushes stdout and reports a write error (e.g. a closed pipe) as a failure. */
 int finish_output(int code);
 

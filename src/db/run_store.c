@@ -196,11 +196,13 @@ static struct spec_value integer_value(int64_t integer)
 /* The runs row: the columns that record provenance, named here, and one column per
  * spec value, named by the spec field table (spec_columns); every value is bound by its
  * column's name. */
-static int insert_run(struct run_store *store, const struct spec *spec)
+static int insert_run(struct run_store *store, const struct spec *spec,
+		      const struct run_environment *environment)
 {
-	static const char *const provenance[] = {"spec", "overrides", "resolved_spec",
-						 "spec_hash", "data_hash", "gtrack_version",
-						 "hostname", "pid", "sweep_id"};
+	static const char *const provenance[] = {"spec",      "overrides",      "resolved_spec",
+						 "spec_hash", "data_hash",      "gtrack_version",
+						 "hostname",  "pid",            "sweep_id",
+						 "threads",   "vector_isa",     "blas"};
 	const int provenance_count = (int)(sizeof provenance / sizeof *provenance);
 	sqlite3_stmt *statement = NULL;
 	struct strbuf sql, resolved;
@@ -239,7 +241,10 @@ static int insert_run(struct run_store *store, const struct spec *spec)
 	    bind_value(store, statement, "hostname", text_value(hostname)) ||
 	    bind_value(store, statement, "pid", integer_value((int64_t)getpid())) ||
 	    bind_value(store, statement, "sweep_id",
-		       spec->sweep_id > 0 ? integer_value(spec->sweep_id) : text_value(NULL)))
+		       spec->sweep_id > 0 ? integer_value(spec->sweep_id) : text_value(NULL)) ||
+	    bind_value(store, statement, "threads", integer_value(environment->threads)) ||
+	    bind_value(store, statement, "vector_isa", text_value(environment->vector_isa)) ||
+	    bind_value(store, statement, "blas", text_value(environment->blas)))
 		goto done;
 	for (const struct spec_column *c = spec_columns(); c->column; c++)
 		if (bind_value(store, statement, c->column, spec_column_value(spec, c)))
@@ -341,7 +346,8 @@ static int queue_slots(int layer_count)
 	return slots < QUEUE_MIN_SLOTS ? QUEUE_MIN_SLOTS : (int)slots;
 }
 
-struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t *run_id)
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec,
+				   const struct run_environment *environment, int64_t *run_id)
 {
 	struct run_store *store = xcalloc(1, sizeof *store);
 	store->db = db;
@@ -352,7 +358,7 @@ struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t 
 
 	if (db_begin_write(db))
 		goto fail;
-	if (insert_run(store, spec) || insert_layers(store, spec) || db_exec(db, "COMMIT")) {
+	if (insert_run(store, spec, environment) || insert_layers(store, spec) || db_exec(db, "COMMIT")) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}

@@ -20,10 +20,19 @@
 
 struct run_store;
 
-/* Inserts the run (status 'running') and its layers (spec_layer_shape of a spec fitted
- * to its data). Returns the store, or NULL with a message; *run_id receives the new id.
- * The caller frees the store with run_store_free. */
-struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec, int64_t *run_id);
+/* What a run's last bits depend on besides its spec, seed and data (runs.threads,
+ * vector_isa, blas); a NULL text is stored as NULL. */
+struct run_environment {
+	int threads;            /* its steps run on */
+	const char *vector_isa; /* vector_clone_name() */
+	const char *blas;       /* blas_build() */
+};
+
+/* Inserts the run (status 'running', with its environment) and its layers
+ * (spec_layer_shape of a spec fitted to its data). Returns the store, or NULL with a
+ * message; *run_id receives the new id. The caller frees the store with run_store_free. */
+struct run_store *run_store_begin(sqlite3 *db, const struct spec *spec,
+				  const struct run_environment *environment, int64_t *run_id);
 
 /* Queues the rows of one logged step (the numbers are copied). Returns -1 with a
  * message. */

@@ -26,9 +26,7 @@ static int environment_threads(const char *name)
 	return text && blas_threads_parse(text, &threads) ? threads : 0;
 }
 
-/* The cores this process may run on: a cpuset (taskset, Slurm, a container) can hold
- * fewer than the machine has. */
-static int usable_cores(void)
+int blas_threads_cores(void)
 {
 	cpu_set_t set;
 	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
@@ -46,8 +44,13 @@ int blas_threads_choose(int requested, int sharers)
 		from_environment = environment_threads("OMP_NUM_THREADS");
 	if (from_environment)
 		return from_environment;
-	int share = usable_cores() / (sharers > 0 ? sharers : 1);
+	int share = blas_threads_cores() / (sharers > 0 ? sharers : 1);
 	return share > 0 ? share : 1;
+}
+
+const char *blas_build(void)
+{
+	return openblas_get_config();
 }
 
 /* The count blas_threads_use set (0: never called) and the one OpenBLAS has now. */

@@ -22,6 +22,15 @@ bool blas_threads_parse(const char *text, int *threads);
  * positive number, else the usable cores divided among the sharers, at least 1. */
 int blas_threads_choose(int requested, int sharers);
 
+/* The cores this process may run on: a cpuset (taskset, Slurm, a container) can hold
+ * fewer than the machine has. */
+int blas_threads_cores(void);
+
+/* The BLAS build and the kernels it chose for this machine, e.g. "OpenBLAS 0.3.21
+ * DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64": products round as its kernels do,
+ * so runs record it (runs.blas). */
+const char *blas_build(void);
+
 /* Sets the thread count for the products that follow; blas_threads_fit then decides
  * per product. Until it is called OpenBLAS keeps its own count, for every product. */
 void blas_threads_use(int threads);

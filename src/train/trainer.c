@@ -11,6 +11,7 @@
 #include "data/dataset.h"
 #include "db/prediction_store.h"
 #include "db/run_store.h"
+#include "nn/blas_threads.h"
 #include "nn/model.h"
 #include "train/batches.h"
 #include "train/progress.h"
@@ -19,6 +20,7 @@
 #include "util/error.h"
 #include "util/rng.h"
 #include "util/strbuf.h"
+#include "util/target_clones.h"
 #include "util/units.h"
 
 /* The runs.status value of each outcome, indexed by enum run_outcome. */
@@ -195,7 +197,9 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	int block_count = model_block_count(model);
 	blocks = xcalloc((size_t)block_count + 1, sizeof *blocks);
 	batch_order_init(&batches, spec, data->train_count);
-	if (!(store = run_store_begin(db, spec, &result->run_id)))
+	struct run_environment environment = {blas_threads_count(), vector_clone_name(),
+					      blas_build()};
+	if (!(store = run_store_begin(db, spec, &environment, &result->run_id)))
 		goto done;
 
 	struct progress bar;

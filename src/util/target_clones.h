@@ -13,4 +13,9 @@
 #define VECTOR_CLONES
 #endif
 
+/* The version of VECTOR_CLONES functions this machine runs: "avx512f", "avx2" or
+ * "default" (also every build without clones). float32 results depend on it (libmvec's
+ * versions differ in the last bit), so runs record it (runs.vector_isa). */
+const char *vector_clone_name(void);
+
 #endif

@@ -219,6 +219,23 @@ static bool gnuplot_available(void)
 	return system("command -v gnuplot > /dev/null 2>&1") == 0;
 }
 
+/* Where gnuplot is installed: the report of runs (a --runs list; NULL: all) renders,
+ * and gnuplot says nothing. */
+static void renders_quietly(const char *dir, const char *runs)
+{
+	if (!gnuplot_available())
+		return;
+	struct command_result r;
+	if (runs)
+		REPORT(&r, dir, "--out", "rendered", "--runs", runs);
+	else
+		REPORT(&r, dir, "--out", "rendered");
+	assert_int_equal(r.exit_code, 0);
+	assert_string_equal(r.err, ""); /* gnuplot said nothing */
+	assert_contains(r.out, "figures rendered");
+	command_result_free(&r);
+}
+
 static void every_script_renders_without_warnings(void **state)
 {
 	(void)state;
@@ -1090,7 +1107,8 @@ static void sweep_sized_reports_stay_readable(void **state)
 		free(commands);
 		free(script);
 	}
-	/* --facet chooses the field; a value with more than 10 curves is cut in pieces */
+	/* --facet chooses the field; a value with more than 10 curves is cut in pieces, each
+	 * titled with the curves it holds */
 	REPORT(&r, dir, "--no-render", "--out", "by-setup", "--facet", "residual");
 	assert_int_equal(r.exit_code, 0);
 	command_result_free(&r);
@@ -1098,8 +1116,8 @@ static void sweep_sized_reports_stay_readable(void **state)
 	snprintf(path, sizeof path, "%s/by-setup/loss-1.gp", dir);
 	char *script = read_file(path);
 	assert_non_null(script);
-	assert_contains(script, "set title 'plain (1 of 2)' noenhanced");
-	assert_contains(script, "set title 'residual (2 of 2)' noenhanced");
+	assert_contains(script, "set title 'plain, curves 1-6 of 12' noenhanced");
+	assert_contains(script, "set title 'residual, curves 7-12 of 12' noenhanced");
 	free(script);
 	REPORT(&r, dir, "--no-render", "--facet", "colour");
 	assert_int_equal(r.exit_code, 2);
@@ -1310,13 +1328,7 @@ static void seeds_and_new_figures_match_the_golden_files(void **state)
 	assert_contains(script, "$predicted1 using 1:(clip($2)) with lines lc rgb");
 	assert_contains(script, "title 'dotted: mean-field prediction' noenhanced");
 	free(script);
-	if (!gnuplot_available())
-		return;
-	REPORT(&r, dir, "--out", "rendered", "--runs", "1,3,5,6");
-	assert_int_equal(r.exit_code, 0);
-	assert_string_equal(r.err, ""); /* gnuplot said nothing */
-	assert_contains(r.out, "figures rendered");
-	command_result_free(&r);
+	renders_quietly(dir, "1,3,5,6");
 }
 
 /* Runs that train their residual scale get a figure of alpha per block over steps; a
@@ -1361,12 +1373,7 @@ static void trained_alpha_matches_the_golden_file(void **state)
 	assert_contains(index, "sig-res [1 of 2 seeds diverged] (2 seeds): 2 blocks, 2 seeds, "
 			       "mean final alpha 0.38.");
 	free(index);
-	if (!gnuplot_available())
-		return;
-	REPORT(&r, dir, "--out", "rendered", "--runs", "1,2,5");
-	assert_int_equal(r.exit_code, 0);
-	assert_string_equal(r.err, "");
-	command_result_free(&r);
+	renders_quietly(dir, "1,2,5");
 }
 
 /* Defect 1 of issue 12: a diverged run's profile above the axis set by the finished runs
@@ -1911,12 +1918,7 @@ static void long_run_names_wrap_in_heatmap_titles(void **state)
 	strbuf_printf(&expected, "'%.158s''' . \"\\n\" . 'x'", long_word.text);
 	assert_string_equal(title.text, expected.text);
 	strbuf_free(&long_word), strbuf_free(&title), strbuf_free(&expected);
-	if (!gnuplot_available())
-		return;
-	REPORT(&r, dir, "--out", "rendered");
-	assert_int_equal(r.exit_code, 0);
-	assert_string_equal(r.err, "");
-	command_result_free(&r);
+	renders_quietly(dir, NULL);
 }
 
 /* A text plot has no key (gnuplot's dumb terminal draws it over the curves): each
@@ -2089,12 +2091,41 @@ static void step_figures_mark_where_a_diverged_run_stopped(void **state)
 		assert_contains(script, "title 'x: where a diverged or killed run stopped'");
 		free(script);
 	}
-	if (!gnuplot_available())
-		return;
-	REPORT(&r, dir, "--out", "rendered", "--runs", "1,3,5");
+	renders_quietly(dir, "1,3,5");
+}
+
+/* A diagnostic that no run of a figure records (the dead fraction of sigmoid runs, the
+ * saturated fraction of relu ones) gets no column of empty panels; the caption says
+ * why it is missing. */
+static void unrecorded_diagnostics_get_no_panels(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir();
+	add_seeds(dir, "UPDATE layer_stats SET dead_fraction = NULL, saturated_fraction = 0.5,"
+		       " update_ratio = 0.001 * (1 + run_id)");
+	struct command_result r;
+	REPORT(&r, dir, "--no-render", "--out", "out", "--runs", "1,3,5");
 	assert_int_equal(r.exit_code, 0);
-	assert_string_equal(r.err, ""); /* gnuplot said nothing */
 	command_result_free(&r);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/out/diagnostics-1.gp", dir);
+	char *script = read_file(path);
+	assert_non_null(script);
+	char **commands;
+	int count = plot_commands(script, &commands);
+	assert_int_equal(count, 2); /* saturated fraction and update ratio, one row */
+	for (int c = 0; c < count; c++)
+		free(commands[c]);
+	free(commands);
+	assert_lacks(script, "dead fraction'");
+	assert_contains(script, "set title 'saturated fraction' noenhanced");
+	free(script);
+	snprintf(path, sizeof path, "%s/out/index.html", dir);
+	char *index = read_file(path);
+	assert_contains(index, "No run here records a dead fraction.");
+	assert_lacks(index, "No run here records a saturated fraction.");
+	free(index);
+	renders_quietly(dir, "1,3,5");
 }
 
 int main(void)
@@ -2143,6 +2174,7 @@ int main(void)
 		cmocka_unit_test(setup_names_read_as_written),
 		cmocka_unit_test(contents_keep_a_sweep_name_whole),
 		cmocka_unit_test(step_figures_mark_where_a_diverged_run_stopped),
+		cmocka_unit_test(unrecorded_diagnostics_get_no_panels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -204,11 +204,16 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 	int *rank = xcalloc((size_t)count + 1, sizeof *rank);
 	int facet = choose_facet(report, sets, count, lines_per_curve > 0 ? lines_per_curve : 1,
 				 rank);
+	plan->facet = facet;
 	int values = facet >= 0 ? 0 : 1;
 	for (int s = 0; s < count; s++)
 		values = facet >= 0 && rank[s] + 1 > values ? rank[s] + 1 : values;
-	/* each value's curves, cut into pieces of at most MAX_PANEL_CURVES lines */
+	/* each value's curves, cut into pieces of at most MAX_PANEL_CURVES lines; a piece's
+	 * title says which of the value's curves it holds */
 	plan->panel_titles = xcalloc((size_t)count + 1, sizeof *plan->panel_titles);
+	int *first_curve = xcalloc((size_t)count + 1, sizeof *first_curve);
+	int *last_curve = xcalloc((size_t)count + 1, sizeof *last_curve);
+	int *value_curves = xcalloc((size_t)count + 1, sizeof *value_curves);
 	struct strbuf title;
 	strbuf_init(&title);
 	for (int v = 0; v < values; v++) {
@@ -222,8 +227,11 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 				continue;
 			int piece = in_value++ * pieces / size;
 			plan->panel_of[s] = first + piece;
+			last_curve[first + piece] = in_value;
 			if (first + piece < plan->panel_count)
 				continue;
+			first_curve[plan->panel_count] = in_value;
+			value_curves[plan->panel_count] = pieces > 1 ? size : 0;
 			strbuf_reset(&title);
 			if (facet >= 0)
 				report_field_legend(report, &report->runs[sets[s].members[0]], facet,
@@ -231,24 +239,17 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 			plan->panel_titles[plan->panel_count++] = xstrdup(title.text);
 		}
 	}
-	/* a value's pieces say which part they are */
-	int *pieces = xcalloc((size_t)plan->panel_count + 1, sizeof *pieces);
-	int *piece = xcalloc((size_t)plan->panel_count + 1, sizeof *piece);
-	for (int p = 0; p < plan->panel_count; p++)
-		for (int q = 0; q < plan->panel_count; q++) {
-			pieces[p] += !strcmp(plan->panel_titles[q], plan->panel_titles[p]);
-			piece[p] += q < p && !strcmp(plan->panel_titles[q], plan->panel_titles[p]);
-		}
 	for (int p = 0; p < plan->panel_count; p++) {
-		if (pieces[p] < 2)
+		if (!value_curves[p])
 			continue;
 		strbuf_reset(&title);
-		strbuf_printf(&title, "%s%s(%d of %d)", plan->panel_titles[p],
-			      *plan->panel_titles[p] ? " " : "", piece[p] + 1, pieces[p]);
+		strbuf_printf(&title, "%s%scurves %d-%d of %d", plan->panel_titles[p],
+			      *plan->panel_titles[p] ? ", " : "", first_curve[p], last_curve[p],
+			      value_curves[p]);
 		free(plan->panel_titles[p]);
 		plan->panel_titles[p] = xstrdup(title.text);
 	}
-	free(pieces), free(piece);
+	free(first_curve), free(last_curve), free(value_curves);
 	strbuf_free(&title);
 	assign_styles(report, sets, count, facet, plan);
 	free(rank);

@@ -179,9 +179,11 @@ void stop_markers_key(struct strbuf *plot);
 /* A plot with nothing to draw still needs an element, without a legend. */
 void empty_plot(struct strbuf *plot);
 
-/* The legend of a seed set: what distinguishes its runs from the rest of the group. */
+/* The legend of a seed set: what distinguishes its runs from the rest of the group,
+ * except field omitted_field (-1: none; a key beside a panel leaves out the panel's
+ * value, facet_plan.facet, which the panel's title says). */
 void seed_set_legend(const struct report *report, const struct run_group *group,
-		     const struct run_group *set, struct strbuf *legend);
+		     const struct run_group *set, int omitted_field, struct strbuf *legend);
 
 /* facets.c: a figure's curves (seed sets) as small multiples, none of which holds more
  * than MAX_PANEL_CURVES lines. */
@@ -191,6 +193,7 @@ struct curve_style {
 	int dash, point; /* gnuplot dash type and point type */
 };
 struct facet_plan {
+	int facet;                  /* the field whose values make the panels, -1: none */
 	int panel_count;
 	int *panel_of;              /* per curve: its panel */
 	char **panel_titles;        /* per panel, plain text ("" when there is one panel) */

@@ -222,7 +222,7 @@ int alpha_figure(struct report *report, const struct run_group *group, int index
 	for (int k = 0; k < set_count; k++) {
 		const struct run_group *set = &sets[k];
 		strbuf_reset(&legend);
-		seed_set_legend(report, &trained, set, &legend);
+		seed_set_legend(report, &trained, set, -1, &legend);
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);
 		char number[32];

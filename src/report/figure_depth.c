@@ -51,7 +51,7 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 	for (int m = 0; m < group->count; m++) {
 		struct strbuf legend;
 		strbuf_init(&legend);
-		report_legend(report, group, m, true, is_depth_column, false, &legend);
+		report_legend(report, group, m, true, is_depth_column, false, -1, &legend);
 		/* the status belongs to a run, not to a curve */
 		char *bracket = strstr(legend.text, " [");
 		if (bracket)

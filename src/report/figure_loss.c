@@ -44,10 +44,11 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 		first_step = first_step < 0 || run->first_step < first_step ? run->first_step
 									     : first_step;
 		last_step = run->last_step > last_step ? run->last_step : last_step;
-		struct strbuf legend;
-		strbuf_init(&legend);
-		seed_set_legend(report, group, set, &legend);
-		size_t plain_length = legend.length; /* the caption says "first seed" instead */
+		/* the key beside a panel leaves out the panel's value; the caption does not */
+		struct strbuf legend, named;
+		strbuf_init(&legend), strbuf_init(&named);
+		seed_set_legend(report, group, set, plan.facet, &legend);
+		seed_set_legend(report, group, set, -1, &named);
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);
 		struct strbuf *plot = &plots[plan.panel_of[k]];
@@ -59,11 +60,11 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 		/* a run without a finite loss (diverged at once) is still in the key */
 		styled_curve(plot, rows ? block : "NaN", "1:2", with, &plan.styles[k], legend.text);
 		char loss[32];
-		strbuf_printf(&caption, "%.*s: final loss %s (%s%s). ", (int)plain_length,
-			      legend.text,
+		/* "first seed" rather than "(N seeds)" */
+		strbuf_printf(&caption, "%s: final loss %s (%s%s). ", named.text,
 			      report_number(loss, sizeof loss, run->final_loss), run->status,
 			      set->count > 1 ? ", first seed" : "");
-		strbuf_free(&legend);
+		strbuf_free(&legend), strbuf_free(&named);
 	}
 	if (!drawn) {
 		result = 0;

@@ -21,9 +21,11 @@ static const char *const stop_sql[] = {
 };
 
 /* The curves of one seed set into its panel, named name (NULL: after what sets it apart
- * in the group); the caption's sentence about it. */
+ * in the group, but for field omitted_field in the key: the panel's); the caption's
+ * sentence about it. */
 static int profile_curves(struct report *report, const struct run_group *group,
-			  const struct run_group *set, const char *name, int column,
+			  const struct run_group *set, const char *name, int omitted_field,
+			  int column,
 			  const struct curve_style *style, bool stopped, struct strbuf *data,
 			  struct strbuf *left, struct strbuf *right, bool *predicted,
 			  struct range *range, struct strbuf *caption)
@@ -33,16 +35,21 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	snprintf(first, sizeof first, "%s%lld_first", set->count > 1 ? "seeds" : "run", run->id);
 	snprintf(later, sizeof later, "%s%lld_later", set->count > 1 ? "seeds" : "run", run->id);
 	snprintf(predicted_block, sizeof predicted_block, "predicted%lld", run->id);
-	struct strbuf legend;
-	strbuf_init(&legend);
-	if (name)
+	struct strbuf legend, named; /* in the key, and in the caption */
+	strbuf_init(&legend), strbuf_init(&named);
+	if (name) {
 		strbuf_puts(&legend, name);
-	else
-		seed_set_legend(report, group, set, &legend);
-	if (set->count > 1)
+		strbuf_puts(&named, name);
+	} else {
+		seed_set_legend(report, group, set, omitted_field, &legend);
+		seed_set_legend(report, group, set, -1, &named);
+	}
+	if (set->count > 1) {
 		strbuf_printf(&legend, " (%d seeds)", set->count);
+		strbuf_printf(&named, " (%d seeds)", set->count);
+	}
 	double factor = layer_factor(report, set, column);
-	size_t plain_length = legend.length; /* the caption tells the factor in words */
+	/* the caption tells the factor in words */
 	if (!isnan(factor))
 		strbuf_printf(&legend, " \u00d7%.2g/layer", factor);
 	int plotted[2], result = -1, value_column = set->count > 1 ? 2 : column;
@@ -90,9 +97,9 @@ static int profile_curves(struct report *report, const struct run_group *group,
 		char a[32], b[32], f[32], seeds[48] = "";
 		if (set->count > 1)
 			snprintf(seeds, sizeof seeds, " (geometric mean of %d seeds)", set->count);
-		strbuf_printf(caption, "%.*s: layer 0 gets %s of the output layer's weight gradient "
+		strbuf_printf(caption, "%s: layer 0 gets %s of the output layer's weight gradient "
 				       "at initialisation and %s at step %lld%s",
-			      (int)plain_length, legend.text,
+			      named.text,
 			      report_number(a, sizeof a, geometric_mean_ratio(report, set, false)),
 			      report_number(b, sizeof b, geometric_mean_ratio(report, set, true)),
 			      run->later_step, seeds);
@@ -103,7 +110,7 @@ static int profile_curves(struct report *report, const struct run_group *group,
 	}
 	result = 0;
 done:
-	strbuf_free(&legend);
+	strbuf_free(&legend), strbuf_free(&named);
 	return result;
 }
 
@@ -146,7 +153,7 @@ int layer_profile_figure(struct report *report, const struct run_group *group,
 		clipped[p] |= stopped;
 		strbuf_reset(&scratch);
 		if (profile_curves(report, group, &curves[k],
-				   figure->legends ? figure->legends[k] : NULL, column,
+				   figure->legends ? figure->legends[k] : NULL, plan->facet, column,
 				   &plan->styles[k], stopped,
 				   repeat ? &scratch : &data, &left[p], &right[p], &predicted[p],
 				   stopped ? &stopped_range : &range, repeat ? &scratch : &caption))

@@ -153,14 +153,15 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	struct value_range ranges[3][2];
 	for (int q = 0; q < columns; q++)
 		ranges[q][0] = ranges[q][1] = (struct value_range){.no_negative = true};
-	bool drawn = false;
+	bool drawn = false, recorded[3] = {false};
+	bool *cell_recorded = xcalloc((size_t)cells, sizeof *cell_recorded);
 	for (int k = 0; k < set_count; k++) {
 		const struct run_group *set = &sets[k];
 		const struct report_run *run = &report->runs[set->members[0]];
 		bool stopped = set_has_stopped_run(report, set);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		seed_set_legend(report, group, set, &legend);
+		seed_set_legend(report, group, set, plan.facet, &legend);
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);
 		bool titled = false;
@@ -182,7 +183,8 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 				}
 				if (!rows)
 					continue;
-				drawn = true;
+				drawn = recorded[q] = true;
+				cell_recorded[plan.panel_of[k] * columns + q] = true;
 				first_step = first_step < 0 || run->first_step < first_step
 						     ? run->first_step
 						     : first_step;
@@ -213,10 +215,18 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	}
 	if (quantity_stop_markers(report, kind, sets, set_count, &plan, ranges, markers))
 		goto done;
+	/* a quantity no run here records (the dead fraction of sigmoid runs, the saturated
+	 * fraction of relu runs) gets no column of empty panels; the last, which holds the
+	 * key, always stays */
+	int shown = 0;
+	for (int q = 0; q < columns; q++)
+		shown += recorded[q] || q == columns - 1;
 	struct panel_grid grid;
-	panel_grid_init(&grid, plan.panel_count, columns);
+	panel_grid_init(&grid, plan.panel_count, shown);
 	for (int p = 0; p < plan.panel_count; p++)
-		for (int q = 0; q < columns; q++) {
+		for (int q = 0, column = 0; q < columns; q++) {
+			if (!recorded[q] && q < columns - 1)
+				continue;
 			struct strbuf *plot = &plots[p * columns + q];
 			char columns_named[64];
 			snprintf(columns_named, sizeof columns_named, "step, %s",
@@ -234,10 +244,17 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 			const char *facet = plan.panel_titles[p];
 			strbuf_printf(&cell_title, "%s%s%s", facet, *facet ? ", " : "",
 				      kind->quantities[q].title);
-			panel_grid_cell(&panels, &grid, p, q, cell_title.text);
+			panel_grid_cell(&panels, &grid, p, column++, cell_title.text);
 			strbuf_free(&cell_title);
 			quantity_axis(&panels, &kind->quantities[q], &ranges[q][0], &ranges[q][1]);
+			/* a panel whose runs do not record what its neighbours' do says so */
+			if (!cell_recorded[p * columns + q])
+				strbuf_printf(&panels, "set label 1 'no run here records a %s' at graph"
+						       " 0.5, 0.5 center tc rgb '#666666' noenhanced\n",
+					      kind->quantities[q].title);
 			strbuf_printf(&panels, "plot %s\n", plot->text);
+			if (!cell_recorded[p * columns + q])
+				strbuf_puts(&panels, "unset label 1\n");
 		}
 	report_common(report, group, false, NULL, &title);
 	figure_title(&escaped, kind->what, &title);
@@ -254,12 +271,16 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	if (!result) {
 		strbuf_printf(&key, "%s %s.", kind->caption,
 			      title.length ? title.text : "the selected runs");
+		for (int q = 0; q < columns - 1; q++)
+			if (!recorded[q])
+				strbuf_printf(&key, " No run here records a %s.",
+					      kind->quantities[q].title);
 		figure_html(report, stem, key.text);
 	}
 done:
 	for (int c = 0; c < cells; c++)
 		strbuf_free(&plots[c]), strbuf_free(&markers[c]);
-	free(plots), free(markers);
+	free(plots), free(markers), free(cell_recorded);
 	report_facet_plan_free(&plan);
 	report_groups_free(sets, set_count);
 	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&escaped);

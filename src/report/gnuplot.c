@@ -212,7 +212,7 @@ void layer_axis(const struct report *report, const struct run_group *group,
  * (" [diverged]" when they all diverged); a set where only some stopped is named after a
  * finished run and says how many stopped, since its curve still draws the finished ones. */
 void seed_set_legend(const struct report *report, const struct run_group *group,
-			    const struct run_group *set, struct strbuf *legend)
+		     const struct run_group *set, int omitted_field, struct strbuf *legend)
 {
 	int named = set->members[0], stopped = 0;
 	const char *status = NULL;
@@ -226,7 +226,7 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 	int member = 0;
 	while (group->members[member] != named)
 		member++;
-	report_legend(report, group, member, false, NULL, false, legend);
+	report_legend(report, group, member, false, NULL, false, omitted_field, legend);
 	if (stopped && stopped < set->count)
 		strbuf_printf(legend, " [%d of %d seeds %s]", stopped, set->count, status);
 }

@@ -304,7 +304,7 @@ static bool setup_varies(const struct report *report, const struct run_group *gr
 
 static void describe_fields(const struct report *report, const struct run_group *group,
 			    int member, bool initial_only, bool (*skip)(const char *),
-			    bool want_varying, struct strbuf *out)
+			    bool want_varying, int omitted_field, struct strbuf *out)
 {
 	const struct report_run *run = &report->runs[group->members[member]];
 	size_t start = out->length;
@@ -318,7 +318,8 @@ static void describe_fields(const struct report *report, const struct run_group 
 						 : shared_value(report, group, f);
 		/* a title names the parts of a varying setup that every run shares */
 		bool told = setup && !want_varying ? true : differs == want_varying;
-		if (folded_into_setup(column) || !relevant(report, f, initial_only, skip) || !told ||
+		if (f == omitted_field || folded_into_setup(column) ||
+		    !relevant(report, f, initial_only, skip) || !told ||
 		    !*value || (!want_varying && !in_title(column)))
 			continue;
 		size_t before = out->length;
@@ -338,11 +339,14 @@ static void describe_fields(const struct report *report, const struct run_group 
 
 void report_legend(const struct report *report, const struct run_group *group, int member,
 		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
-		   struct strbuf *out)
+		   int omitted_field, struct strbuf *out)
 {
 	const struct report_run *run = &report->runs[group->members[member]];
 	size_t start = out->length;
-	describe_fields(report, group, member, initial_only, skip, true, out);
+	describe_fields(report, group, member, initial_only, skip, true, omitted_field, out);
+	/* the omitted field (a panel's, in its title) was all that set the run apart */
+	if (out->length == start && omitted_field >= 0)
+		describe_fields(report, group, member, initial_only, skip, true, -1, out);
 	if (out->length == start) /* nothing differs (seeds, or a single run) */
 		strbuf_puts(out, run->name);
 	/* runs that share every field (seeds of one configuration) are told apart by id */
@@ -364,7 +368,7 @@ void report_legend(const struct report *report, const struct run_group *group, i
 void report_common(const struct report *report, const struct run_group *group,
 		   bool initial_only, bool (*skip)(const char *), struct strbuf *out)
 {
-	describe_fields(report, group, 0, initial_only, skip, false, out);
+	describe_fields(report, group, 0, initial_only, skip, false, -1, out);
 }
 
 int report_seed_sets(const struct report *report, const struct run_group *group,

@@ -97,10 +97,12 @@ int report_group(const struct report *report, bool initial_only, bool (*skip)(co
 void report_groups_free(struct run_group *groups, int count);
 /* Appends to out the values of the fields that vary within group (or, for a single run,
  * its name), e.g. "sigmoid d=20 residual", its status unless finished, and, with
- * mark_duplicates, "#id" when another member has the same values (seeds). */
+ * mark_duplicates, "#id" when another member has the same values (seeds). Field
+ * omitted_field (-1: none) is left out, unless nothing else tells the run apart: the
+ * value of a panel, which its title says. */
 void report_legend(const struct report *report, const struct run_group *group, int member,
 		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
-		   struct strbuf *out);
+		   int omitted_field, struct strbuf *out);
 /* Splits a group into sets of runs that differ in nothing but their seed (and name);
  * a report draws each set as one curve, the mean with a band for the spread. */
 int report_seed_sets(const struct report *report, const struct run_group *group,

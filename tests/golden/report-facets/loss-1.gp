@@ -74,16 +74,16 @@ set tmargin at screen 0.8883
 set bmargin at screen 0.5531
 set title 'sigmoid' noenhanced
 set key at screen 0.4791,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain' noenhanced, \
-     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual' noenhanced, \
-     $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain' noenhanced
+plot $loss1 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'd=2 plain' noenhanced, \
+     $loss2 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 2 pt 5 title 'd=2 residual' noenhanced, \
+     $loss4 using 1:2 with linespoints pi 1 lc rgb '#97d63e' dt 1 pt 7 title 'd=3 plain' noenhanced
 set lmargin at screen 0.0791
 set rmargin at screen 0.4571
 set tmargin at screen 0.4251
 set bmargin at screen 0.0899
 set title 'relu' noenhanced
 set key at screen 0.4791,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'relu d=2 plain [diverged]' noenhanced, \
+plot $loss3 using 1:2 with linespoints pi 1 lc rgb '#440154' dt 1 pt 7 title 'd=2 plain [diverged]' noenhanced, \
      $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced
 
 unset multiplot

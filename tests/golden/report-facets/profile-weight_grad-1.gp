@@ -119,9 +119,9 @@ set tmargin at screen 0.8883
 set bmargin at screen 0.5531
 set title 'sigmoid, at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.8883 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $run1_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'sigmoid d=2 plain ×0.1/layer' noenhanced, \
-     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'sigmoid d=2 residual ×0.95/layer' noenhanced, \
-     $run4_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'sigmoid d=3 plain ×0.1/layer' noenhanced
+plot $run1_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'd=2 plain ×0.1/layer' noenhanced, \
+     $run2_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 2 pt 5 title 'd=2 residual ×0.95/layer' noenhanced, \
+     $run4_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#97d63e' dt 1 pt 7 title 'd=3 plain ×0.1/layer' noenhanced
 set lmargin at screen 0.0537
 set rmargin at screen 0.3104
 set tmargin at screen 0.4251
@@ -136,7 +136,7 @@ set tmargin at screen 0.4251
 set bmargin at screen 0.0899
 set title 'relu, at step 2 (the last logged)' noenhanced
 set key at screen 0.6463,0.4251 left top vertical Left reverse samplen 2 spacing 1.1 width 1 font ',9'
-plot $run3_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'relu d=2 plain [diverged] ×0.95/layer' noenhanced, \
+plot $run3_later using 1:($2 > 0 ? clip($2) : NaN) with linespoints lc rgb '#440154' dt 1 pt 7 title 'd=2 plain [diverged] ×0.95/layer' noenhanced, \
      $run3_later using 1:(clip($2)):(outside($2) ? 1.4 : 0):(0x440154) with points pt 8 ps variable lc rgb variable notitle, \
      $stopped2 using 1:2:3 with points pt 2 ps 1.6 lw 2 lc rgb variable title 'x: where a diverged or killed run stopped' noenhanced, \
      NaN with points pt 8 ps 1.4 lc rgb '#444444' title 'triangle: beyond the axis, drawn at its limit' noenhanced

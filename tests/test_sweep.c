@@ -634,6 +634,12 @@ static void progress_line_on_a_terminal(void **state)
 	GTRACK(&r, dir, "sweep", "g.yaml", "--db", "g.db");
 	assert_string_equal(r.err, "");
 	command_result_free(&r);
+	/* a dry run tells the skipped runs' outcomes as they are */
+	GTRACK(&r, dir, "sweep", "g.yaml", "--db", "g.db", "--dry-run");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, "      finished as run 1\n");
+	assert_contains(r.out, "      diverged as run 2\n");
+	command_result_free(&r);
 }
 
 int main(void)

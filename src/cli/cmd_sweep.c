@@ -29,8 +29,9 @@ const char cmd_sweep_usage[] =
 	"    samples: 4\n"
 	"    train.optimizer.lr: {log_uniform: [0.001, 0.1]}\n"
 	"Every run is the base spec with --set overrides, checked before anything runs.\n"
-	"Running the same sweep again skips runs that finished (same spec_hash and seed) and\n"
-	"re-runs those that failed, diverged, were killed or crashed.\n"
+	"Running the same sweep again skips runs that finished or diverged (same spec_hash\n"
+	"and seed: a re-run would repeat them to the bit) and re-runs those that failed,\n"
+	"were killed or crashed.\n"
 	"\n"
 	"  -j, --jobs N       processes at once (default: the number of cores)\n"
 	THREADS_OPTION_HELP
@@ -57,7 +58,8 @@ static int dry_run(const struct sweep *sweep, const char *path)
 	int to_run = 0;
 	for (int r = 0; r < sweep->run_count; r++) {
 		const struct sweep_run *run = &sweep->runs[r];
-		int64_t done = db ? sweep_finished_run(db, &run->spec) : 0;
+		bool diverged = false;
+		int64_t done = db ? sweep_finished_run(db, &run->spec, &diverged) : 0;
 		if (done < 0) {
 			db_close(db);
 			return EXIT_DATABASE;
@@ -65,7 +67,8 @@ static int dry_run(const struct sweep *sweep, const char *path)
 		to_run += done == 0;
 		printf("%4d  %-10s %s\n", r, done ? "done" : "to run", run->name);
 		if (done)
-			printf("      finished as run %lld\n", (long long)done);
+			printf("      %s as run %lld\n", diverged ? "diverged" : "finished",
+			       (long long)done);
 	}
 	printf("%d runs, %d to run, %d done\n", sweep->run_count, to_run, sweep->run_count - to_run);
 	db_close(db);

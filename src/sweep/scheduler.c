@@ -119,7 +119,7 @@ int sweep_execute(const struct sweep *sweep, const char *db_path, int jobs, int 
 		return -1;
 	}
 	for (int r = 0; r < sweep->run_count; r++) {
-		int64_t done = sweep_finished_run(db, &sweep->runs[r].spec);
+		int64_t done = sweep_finished_run(db, &sweep->runs[r].spec, NULL);
 		if (done < 0) {
 			db_close(db);
 			free(pending);

@@ -40,8 +40,9 @@ void sweep_free(struct sweep *sweep);
 int sweep_record(sqlite3 *db, const struct sweep *sweep, int64_t *id);
 
 /* The id of a completed run with this spec_hash and seed (finished, or diverged, which
- * a deterministic re-run would only repeat), 0 if none, -1 on error. */
-int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec);
+ * a deterministic re-run would only repeat), 0 if none, -1 on error; *diverged (when
+ * not NULL) says which. */
+int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec, bool *diverged);
 
 /* Claims the run for this process before it trains: in one write transaction, checks
  * that no run with this spec_hash and seed finished (or diverged) and that no live

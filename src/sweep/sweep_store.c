@@ -48,18 +48,20 @@ done:
 	return result;
 }
 
-int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec)
+int64_t sweep_finished_run(sqlite3 *db, const struct spec *spec, bool *diverged)
 {
 	sqlite3_stmt *s = NULL;
 	int64_t id = -1;
 	if (sqlite3_prepare_v2(db,
-			       "SELECT id FROM runs WHERE spec_hash = ? AND seed = ? AND"
-			       " status IN ('finished', 'diverged') ORDER BY id LIMIT 1",
+			       "SELECT id, status = 'diverged' FROM runs WHERE spec_hash = ? AND"
+			       " seed = ? AND status IN ('finished', 'diverged') ORDER BY id LIMIT 1",
 			       -1, &s, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(s, 1, spec->spec_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(s, 2, spec->seed);
 		int rc = sqlite3_step(s);
 		id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : rc == SQLITE_DONE ? 0 : -1;
+		if (diverged)
+			*diverged = rc == SQLITE_ROW && sqlite3_column_int(s, 1);
 	}
 	if (id < 0)
 		error("database: %s", sqlite3_errmsg(db));
@@ -110,7 +112,7 @@ int sweep_claim_run(sqlite3 *db, const struct spec *spec)
 	/* the write lock first: the check and the claim must be one step */
 	if (db_exec(db, "BEGIN IMMEDIATE"))
 		return -1;
-	int64_t done = sweep_finished_run(db, spec);
+	int64_t done = sweep_finished_run(db, spec, NULL);
 	if (done < 0)
 		goto rollback;
 	if (done == 0 && claim_is_live(db, spec, hostname, &live))

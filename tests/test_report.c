@@ -2122,9 +2122,46 @@ static void unrecorded_diagnostics_get_no_panels(void **state)
 	free(script);
 	snprintf(path, sizeof path, "%s/out/index.html", dir);
 	char *index = read_file(path);
-	assert_contains(index, "No run here records a dead fraction.");
-	assert_lacks(index, "No run here records a saturated fraction.");
+	assert_contains(index, "No run here records the dead fraction.");
+	assert_lacks(index, "No run here records the saturated fraction.");
 	free(index);
+	renders_quietly(dir, "1,3,5");
+
+	/* in rows by activation, the sigmoid row records no dead fraction and the relu row
+	 * no saturated fraction: both columns stay, and those two panels say so, the label
+	 * cleared before the next panel */
+	snprintf(path, sizeof path, "%s/fixture.db", dir);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE layer_stats SET dead_fraction = CASE WHEN"
+					  " run_id = 3 THEN 0.5 END, saturated_fraction = CASE"
+					  " WHEN run_id <> 3 THEN 0.5 END",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	struct command_result rows;
+	REPORT(&rows, dir, "--no-render", "--out", "rows", "--runs", "1,3,5", "--facet",
+	       "activation");
+	assert_int_equal(rows.exit_code, 0);
+	command_result_free(&rows);
+	snprintf(path, sizeof path, "%s/rows/diagnostics-1.gp", dir);
+	script = read_file(path);
+	assert_non_null(script);
+	count = plot_commands(script, &commands);
+	assert_int_equal(count, 6); /* two rows of three */
+	for (int c = 0; c < count; c++)
+		free(commands[c]);
+	free(commands);
+	int labels = 0;
+	for (const char *at = script; (at = strstr(at, "set label 1 ")); at++, labels++) {
+		const char *title = strstr(at, "\nset title "), *unset = strstr(at, "\nunset label 1\n");
+		if (!unset || (title && title < unset))
+			fail_msg("a panel's label is not cleared before the next panel");
+		assert_non_null(strstr(at, "'not recorded by these runs'"));
+	}
+	assert_int_equal(labels, 2);
+	assert_contains(script, "set title 'sigmoid, dead fraction' noenhanced\n");
+	free(script);
 	renders_quietly(dir, "1,3,5");
 }
 

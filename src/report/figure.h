@@ -137,8 +137,8 @@ void curve_title(struct strbuf *plot, const char *text);
 /* Appends text as a gnuplot string expression ('line' . "\n" . 'line') of lines of at
  * most columns characters, broken after a comma between name fields (never inside
  * braces), else at a space, else anywhere; each line escaped on its own, so no escape is
- * cut. For titles marked noenhanced; captions keep the whole text. */
-void wrapped_title(struct strbuf *out, const char *text, int columns);
+ * cut. For titles marked noenhanced; captions keep the whole text. Returns the lines. */
+int wrapped_title(struct strbuf *out, const char *text, int columns);
 /* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
 void figure_title(struct strbuf *out, const char *what, const struct strbuf *common);
 

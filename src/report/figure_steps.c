@@ -249,9 +249,8 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 			quantity_axis(&panels, &kind->quantities[q], &ranges[q][0], &ranges[q][1]);
 			/* a panel whose runs do not record what its neighbours' do says so */
 			if (!cell_recorded[p * columns + q])
-				strbuf_printf(&panels, "set label 1 'no run here records a %s' at graph"
-						       " 0.5, 0.5 center tc rgb '#666666' noenhanced\n",
-					      kind->quantities[q].title);
+				strbuf_puts(&panels, "set label 1 'not recorded by these runs' at graph"
+						     " 0.5, 0.5 center tc rgb '#666666' noenhanced\n");
 			strbuf_printf(&panels, "plot %s\n", plot->text);
 			if (!cell_recorded[p * columns + q])
 				strbuf_puts(&panels, "unset label 1\n");
@@ -271,9 +270,9 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	if (!result) {
 		strbuf_printf(&key, "%s %s.", kind->caption,
 			      title.length ? title.text : "the selected runs");
-		for (int q = 0; q < columns - 1; q++)
+		for (int q = 0; q < columns; q++)
 			if (!recorded[q])
-				strbuf_printf(&key, " No run here records a %s.",
+				strbuf_printf(&key, " No run here records the %s.",
 					      kind->quantities[q].title);
 		figure_html(report, stem, key.text);
 	}

@@ -146,10 +146,12 @@ static size_t title_line(const char *text, int columns, const char **next)
 	return end;
 }
 
-void wrapped_title(struct strbuf *out, const char *text, int columns)
+int wrapped_title(struct strbuf *out, const char *text, int columns)
 {
 	const char *line = text;
+	int lines = 0;
 	do {
+		lines++;
 		const char *next;
 		size_t length = title_line(line, columns, &next);
 		struct strbuf piece;
@@ -161,6 +163,7 @@ void wrapped_title(struct strbuf *out, const char *text, int columns)
 		strbuf_free(&piece);
 		line = next;
 	} while (*line);
+	return lines;
 }
 
 /* "what: shared fields" as a gnuplot string, for a template's @TITLE@. */
@@ -237,6 +240,7 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 #define CELL_HEIGHT 340
 #define KEY_WIDTH 480
 #define TITLE_HEIGHT 46
+#define TITLE_LINE_HEIGHT 15 /* a panel title's line at the figures' 10-point font */
 
 void panel_grid_init(struct panel_grid *grid, int rows, int columns)
 {
@@ -252,13 +256,18 @@ void panel_grid_cell(struct strbuf *out, const struct panel_grid *grid, int row,
 	double width = grid->width, height = grid->height;
 	double left = column * CELL_WIDTH, right = left + CELL_WIDTH;
 	double top = height - TITLE_HEIGHT - row * CELL_HEIGHT, bottom = top - CELL_HEIGHT;
+	struct strbuf wrapped;
+	strbuf_init(&wrapped);
+	/* a title of several lines lowers the plot by the lines it adds, which would
+	 * otherwise stand on the axis label of the panel above */
+	int lines = wrapped_title(&wrapped, title, PANEL_TITLE_COLUMNS);
+	double plot_top = top - 36 - TITLE_LINE_HEIGHT * (lines - 1);
 	strbuf_printf(out, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n"
 			   "set tmargin at screen %.4f\nset bmargin at screen %.4f\n",
-		      (left + 72) / width, (right - 14) / width, (top - 36) / height,
+		      (left + 72) / width, (right - 14) / width, plot_top / height,
 		      (bottom + 58) / height);
-	strbuf_puts(out, "set title ");
-	wrapped_title(out, title, PANEL_TITLE_COLUMNS);
-	strbuf_puts(out, " noenhanced\n");
+	strbuf_printf(out, "set title %s noenhanced\n", wrapped.text);
+	strbuf_free(&wrapped);
 	if (column == grid->columns - 1)
 		strbuf_printf(out, "set key at screen %.4f,%.4f left top vertical Left reverse "
 				   "samplen 2 spacing 1.1 width 1 font ',9'\n",

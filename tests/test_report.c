@@ -2165,6 +2165,48 @@ static void unrecorded_diagnostics_get_no_panels(void **state)
 	renders_quietly(dir, "1,3,5");
 }
 
+/* A row's key leaves out the row's value (its title says it), unless a curve of the row
+ * has nothing else to tell: then every key of that row keeps it, so that 'sigmoid' and
+ * 'sigmoid batchnorm' do not read as 'sigmoid' against 'batchnorm'. Captions keep it. */
+static void keys_leave_out_the_row_value_when_they_can(void **state)
+{
+	(void)state;
+	const char *dir = fixture_dir_amended(
+		"report.sql", "UPDATE runs SET residual = 0, residual_alpha = NULL, norm ="
+			      " 'batchnorm' WHERE id = 2; UPDATE runs SET norm = 'none' WHERE id <> 2");
+	static const struct {
+		const char *runs, *out, *keys[3], *never, *caption;
+	} cases[] = {
+		{"1,2,3", "kept", {"'sigmoid'", "'sigmoid batchnorm'", "'relu [diverged]'"},
+		 "'batchnorm'", "sigmoid batchnorm: final loss"},
+		{"1,3,4", "left", {"'d=2'", "'d=3'", "'d=2 [diverged]'"}, "'sigmoid d=2'",
+		 "sigmoid d=2: final loss"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct command_result r;
+		REPORT(&r, dir, "--no-render", "--out", cases[i].out, "--runs", cases[i].runs,
+		       "--facet", "activation");
+		assert_int_equal(r.exit_code, 0);
+		command_result_free(&r);
+		char path[1024], key[64];
+		snprintf(path, sizeof path, "%s/%s/loss-1.gp", dir, cases[i].out);
+		char *script = read_file(path);
+		assert_non_null(script);
+		assert_contains(script, "set title 'sigmoid' noenhanced");
+		for (int k = 0; k < 3; k++) {
+			snprintf(key, sizeof key, "title %s noenhanced", cases[i].keys[k]);
+			assert_contains(script, key);
+		}
+		snprintf(key, sizeof key, "title %s noenhanced", cases[i].never);
+		assert_lacks(script, key);
+		free(script);
+		snprintf(path, sizeof path, "%s/%s/index.html", dir, cases[i].out);
+		char *index = read_file(path);
+		assert_contains(index, cases[i].caption);
+		free(index);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2212,6 +2254,7 @@ int main(void)
 		cmocka_unit_test(contents_keep_a_sweep_name_whole),
 		cmocka_unit_test(step_figures_mark_where_a_diverged_run_stopped),
 		cmocka_unit_test(unrecorded_diagnostics_get_no_panels),
+		cmocka_unit_test(keys_leave_out_the_row_value_when_they_can),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -211,6 +211,7 @@ int report_facet_plan(const struct report *report, const struct run_group *sets,
 	/* each value's curves, cut into pieces of at most MAX_PANEL_CURVES lines; a piece's
 	 * title says which of the value's curves it holds */
 	plan->panel_titles = xcalloc((size_t)count + 1, sizeof *plan->panel_titles);
+	plan->keeps_value = xcalloc((size_t)count + 1, sizeof *plan->keeps_value);
 	int *first_curve = xcalloc((size_t)count + 1, sizeof *first_curve);
 	int *last_curve = xcalloc((size_t)count + 1, sizeof *last_curve);
 	int *value_curves = xcalloc((size_t)count + 1, sizeof *value_curves);
@@ -261,6 +262,17 @@ void report_facet_plan_free(struct facet_plan *plan)
 	for (int p = 0; p < plan->panel_count; p++)
 		free(plan->panel_titles[p]);
 	free(plan->panel_titles);
+	free(plan->keeps_value);
 	free(plan->panel_of);
 	free(plan->styles);
+}
+
+int facet_key_omits(const struct facet_plan *plan, int k)
+{
+	return plan->facet >= 0 && !plan->keeps_value[plan->panel_of[k]] ? plan->facet : -1;
+}
+
+void facet_keep_value(struct facet_plan *plan, int k)
+{
+	plan->keeps_value[plan->panel_of[k]] = true;
 }

@@ -197,16 +197,26 @@ struct facet_plan {
 	int panel_count;
 	int *panel_of;              /* per curve: its panel */
 	char **panel_titles;        /* per panel, plain text ("" when there is one panel) */
+	bool *keeps_value;          /* per panel: its keys tell the facet's value too */
 	struct curve_style *styles; /* per curve */
 };
-/* lines_per_curve: the lines each seed set draws in a panel (2 for a train and a
- * validation series), which count toward a panel's limit. */
 /* A colour "#rrggbb" of the figures' sequential palette (viridis without its lightest
  * yellows) for level out of levels, level 0 the darkest. */
 void sequential_colour(char colour[8], int level, int levels);
+/* lines_per_curve: the lines each seed set draws in a panel (2 for a train and a
+ * validation series), which count toward a panel's limit. */
 int report_facet_plan(const struct report *report, const struct run_group *sets, int count,
 		      int lines_per_curve, struct facet_plan *plan);
 void report_facet_plan_free(struct facet_plan *plan);
+/* The field curve k's key leaves out (report_legend's omitted_field): its panel's value,
+ * which the panel's title says, unless a curve of the panel has nothing else to tell
+ * (facet_keep_value): then every key of the panel tells it, and -1. */
+int facet_key_omits(const struct facet_plan *plan, int k);
+/* Curve k's key tells nothing but the facet's value: its panel keeps the value. */
+void facet_keep_value(struct facet_plan *plan, int k);
+/* facet_keep_value for each seed set (seed_set_legend's keys) that needs it. */
+void facet_keep_seed_set_values(const struct report *report, const struct run_group *group,
+				const struct run_group *sets, int count, struct facet_plan *plan);
 
 /* html.c: appends a figure (its image, the caption as escaped text, a link to its
  * script) to the figures part of index.html. */

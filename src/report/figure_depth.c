@@ -30,6 +30,27 @@ static void depth_set(const struct report *report, const struct run_group *group
 			set->members[set->count++] = group->members[m];
 }
 
+/* The label of the curve of group member m: what sets it apart but depth (and field
+ * omitted_field, -1: none), without a run's status, which is not the curve's; the
+ * activation when nothing but depth varies. */
+static void curve_label(const struct report *report, const struct run_group *group, int m,
+			int omitted_field, int activation_field, struct strbuf *out)
+{
+	struct strbuf legend;
+	strbuf_init(&legend);
+	report_legend(report, group, m, true, is_depth_column, false, omitted_field, &legend);
+	char *bracket = strstr(legend.text, " [");
+	if (bracket)
+		*bracket = '\0';
+	if (!strcmp(legend.text, report->runs[group->members[m]].name))
+		strbuf_puts(out, activation_field >= 0
+				 ? report->runs[group->members[m]].values[activation_field]
+				 : "runs");
+	else
+		strbuf_puts(out, legend.text);
+	strbuf_free(&legend);
+}
+
 /* Figure 4: layer 0 / output ratio at initialisation against depth; one curve per
  * combination of the other varying fields, the geometric mean over runs (seeds) that
  * share a depth, in panels of at most MAX_PANEL_CURVES curves on shared axes (facets.c).
@@ -51,18 +72,7 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 	for (int m = 0; m < group->count; m++) {
 		struct strbuf legend;
 		strbuf_init(&legend);
-		report_legend(report, group, m, true, is_depth_column, false, -1, &legend);
-		/* the status belongs to a run, not to a curve */
-		char *bracket = strstr(legend.text, " [");
-		if (bracket)
-			*bracket = '\0';
-		/* nothing but depth varies: one curve, not one per run name */
-		if (!strcmp(legend.text, report->runs[group->members[m]].name)) {
-			strbuf_reset(&legend);
-			strbuf_puts(&legend, activation_field >= 0
-				    ? report->runs[group->members[m]].values[activation_field]
-				    : "runs");
-		}
+		curve_label(report, group, m, -1, activation_field, &legend);
 		int c = 0;
 		while (c < curves && strcmp(labels[c], legend.text))
 			c++;
@@ -90,6 +100,14 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 	}
 	struct facet_plan plan;
 	report_facet_plan(report, curve_runs, curves, 1, &plan);
+	int *curve_member = xcalloc((size_t)curves, sizeof *curve_member); /* in group */
+	for (int c = 0; c < curves; c++) {
+		while (group->members[curve_member[c]] != curve_runs[c].members[0])
+			curve_member[c]++;
+		if (plan.facet >= 0 && !report_legend_tells(report, group, curve_member[c], true,
+							    is_depth_column, plan.facet))
+			facet_keep_value(&plan, c);
+	}
 	struct strbuf *plots = xcalloc((size_t)plan.panel_count, sizeof *plots);
 	struct strbuf *markers = xcalloc((size_t)plan.panel_count, sizeof *markers);
 	bool *floored = xcalloc((size_t)plan.panel_count, sizeof *floored);
@@ -169,7 +187,9 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 		strbuf_puts(&data, "EOD\n\n");
 		struct strbuf label, block;
 		strbuf_init(&label), strbuf_init(&block);
-		strbuf_puts(&label, labels[c]);
+		/* the key beside a panel leaves out the panel's value; the caption does not */
+		curve_label(report, group, curve_member[c], facet_key_omits(&plan, c),
+			    activation_field, &label);
 		if (most_seeds > 1)
 			strbuf_printf(&label, " (%d seeds)", most_seeds);
 		if (!isnan(factor))
@@ -237,7 +257,7 @@ done:
 	for (int c = 0; c < curves; c++)
 		free(labels[c]), free(curve_runs[c].members);
 	free(labels), free(curve_runs);
-	free(curve_of);
+	free(curve_of), free(curve_member);
 	strbuf_free(&data), strbuf_free(&panels), strbuf_free(&title), strbuf_free(&caption);
 	return result;
 }

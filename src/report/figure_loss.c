@@ -23,6 +23,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 	int set_count = report_seed_sets(report, group, false, NULL, &sets);
 	struct facet_plan plan;
 	report_facet_plan(report, sets, set_count, 1, &plan);
+	facet_keep_seed_set_values(report, group, sets, set_count, &plan);
 	struct strbuf *plots = xcalloc((size_t)plan.panel_count, sizeof *plots);
 	struct strbuf *markers = xcalloc((size_t)plan.panel_count, sizeof *markers);
 	for (int p = 0; p < plan.panel_count; p++)
@@ -47,7 +48,7 @@ int loss_figure(struct report *report, const struct run_group *group, int index)
 		/* the key beside a panel leaves out the panel's value; the caption does not */
 		struct strbuf legend, named;
 		strbuf_init(&legend), strbuf_init(&named);
-		seed_set_legend(report, group, set, plan.facet, &legend);
+		seed_set_legend(report, group, set, facet_key_omits(&plan, k), &legend);
 		seed_set_legend(report, group, set, -1, &named);
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);

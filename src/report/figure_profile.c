@@ -153,7 +153,8 @@ int layer_profile_figure(struct report *report, const struct run_group *group,
 		clipped[p] |= stopped;
 		strbuf_reset(&scratch);
 		if (profile_curves(report, group, &curves[k],
-				   figure->legends ? figure->legends[k] : NULL, plan->facet, column,
+				   figure->legends ? figure->legends[k] : NULL,
+				   facet_key_omits(plan, k), column,
 				   &plan->styles[k], stopped,
 				   repeat ? &scratch : &data, &left[p], &right[p], &predicted[p],
 				   stopped ? &stopped_range : &range, repeat ? &scratch : &caption))
@@ -237,6 +238,7 @@ int profile_figure(struct report *report, const struct run_group *group, int ind
 	int set_count = report_seed_sets(report, group, false, NULL, &sets);
 	struct facet_plan plan;
 	report_facet_plan(report, sets, set_count, 1, &plan);
+	facet_keep_seed_set_values(report, group, sets, set_count, &plan);
 	char stem[64];
 	snprintf(stem, sizeof stem, "profile-%s-%d", column == 2 ? "weight_grad" : "delta", index);
 	const struct layer_profile figure = {

@@ -25,7 +25,7 @@ static int residual_plan(const struct run_group *sets, int set_count, int refere
 	static const int point_types[] = {5, 9, 11, 13, 3, 1, 4, 6, 8};
 	int others = set_count - 1;
 	int rows = others > 0 ? (others + MAX_PANEL_CURVES - 2) / (MAX_PANEL_CURVES - 1) : 1;
-	*plan = (struct facet_plan){0};
+	*plan = (struct facet_plan){.facet = -1}; /* rows of setups, no field's values */
 	plan->panel_count = rows;
 	plan->panel_of = xcalloc((size_t)(set_count + rows), sizeof *plan->panel_of);
 	plan->styles = xcalloc((size_t)(set_count + rows), sizeof *plan->styles);

@@ -145,6 +145,7 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 	struct facet_plan plan;
 	report_facet_plan(report, sets, set_count, kind->series_names[1] ? 2 : 1,
 			  &plan);
+	facet_keep_seed_set_values(report, group, sets, set_count, &plan);
 	int cells = plan.panel_count * columns;
 	struct strbuf *plots = xcalloc((size_t)cells, sizeof *plots);
 	struct strbuf *markers = xcalloc((size_t)cells, sizeof *markers);
@@ -161,7 +162,7 @@ static int step_kind_figure(struct report *report, const struct run_group *group
 		bool stopped = set_has_stopped_run(report, set);
 		struct strbuf legend;
 		strbuf_init(&legend);
-		seed_set_legend(report, group, set, plan.facet, &legend);
+		seed_set_legend(report, group, set, facet_key_omits(&plan, k), &legend);
 		if (set->count > 1)
 			strbuf_printf(&legend, " (%d seeds)", set->count);
 		bool titled = false;

@@ -234,6 +234,18 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 		strbuf_printf(legend, " [%d of %d seeds %s]", stopped, set->count, status);
 }
 
+void facet_keep_seed_set_values(const struct report *report, const struct run_group *group,
+				const struct run_group *sets, int count, struct facet_plan *plan)
+{
+	for (int k = 0; plan->facet >= 0 && k < count; k++) {
+		int member = 0; /* the seeds of a set share every field a key tells */
+		while (group->members[member] != sets[k].members[0])
+			member++;
+		if (!report_legend_tells(report, group, member, false, NULL, plan->facet))
+			facet_keep_value(plan, k);
+	}
+}
+
 /* Pixels of a small-multiples figure: each cell holds one plot with its axis labels;
  * the key of a row stands right of its last cell, wide enough for ten legends. */
 #define CELL_WIDTH 430

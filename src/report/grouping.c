@@ -344,9 +344,6 @@ void report_legend(const struct report *report, const struct run_group *group, i
 	const struct report_run *run = &report->runs[group->members[member]];
 	size_t start = out->length;
 	describe_fields(report, group, member, initial_only, skip, true, omitted_field, out);
-	/* the omitted field (a panel's, in its title) was all that set the run apart */
-	if (out->length == start && omitted_field >= 0)
-		describe_fields(report, group, member, initial_only, skip, true, -1, out);
 	if (out->length == start) /* nothing differs (seeds, or a single run) */
 		strbuf_puts(out, run->name);
 	/* runs that share every field (seeds of one configuration) are told apart by id */
@@ -363,6 +360,18 @@ void report_legend(const struct report *report, const struct run_group *group, i
 	}
 	if (strcmp(run->status, "finished"))
 		strbuf_printf(out, " [%s]", run->status);
+}
+
+bool report_legend_tells(const struct report *report, const struct run_group *group,
+			 int member, bool initial_only, bool (*skip)(const char *),
+			 int omitted_field)
+{
+	struct strbuf told;
+	strbuf_init(&told);
+	describe_fields(report, group, member, initial_only, skip, true, omitted_field, &told);
+	bool tells = told.length > 0;
+	strbuf_free(&told);
+	return tells;
 }
 
 void report_common(const struct report *report, const struct run_group *group,

@@ -98,11 +98,16 @@ void report_groups_free(struct run_group *groups, int count);
 /* Appends to out the values of the fields that vary within group (or, for a single run,
  * its name), e.g. "sigmoid d=20 residual", its status unless finished, and, with
  * mark_duplicates, "#id" when another member has the same values (seeds). Field
- * omitted_field (-1: none) is left out, unless nothing else tells the run apart: the
- * value of a panel, which its title says. */
+ * omitted_field (-1: none) is left out: a panel's value, which its title says (see
+ * report_legend_tells). */
 void report_legend(const struct report *report, const struct run_group *group, int member,
 		   bool initial_only, bool (*skip)(const char *), bool mark_duplicates,
 		   int omitted_field, struct strbuf *out);
+/* Whether report_legend, leaving out omitted_field, tells anything of the member: when it
+ * does not, the panel's value was all that set it apart, and its panel's keys keep it. */
+bool report_legend_tells(const struct report *report, const struct run_group *group,
+			 int member, bool initial_only, bool (*skip)(const char *),
+			 int omitted_field);
 /* Splits a group into sets of runs that differ in nothing but their seed (and name);
  * a report draws each set as one curve, the mean with a band for the spread. */
 int report_seed_sets(const struct report *report, const struct run_group *group,

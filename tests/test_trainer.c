@@ -413,46 +413,113 @@ static void threads_option_is_checked(void **state)
 		}
 }
 
+/* The version of VECTOR_CLONES functions this machine runs, from what the kernel says
+ * of the CPU: the clones' list is avx512f, then avx2, then default. */
+static const char *expected_vector_isa(void)
+{
+	if (!HAVE_VECTOR_CLONES)
+		return "default";
+	FILE *file = fopen("/proc/cpuinfo", "r");
+	assert_non_null(file);
+	char line[8192] = " ";
+	while (fgets(line + 1, (int)sizeof line - 2, file) && strncmp(line + 1, "flags", 5))
+		;
+	fclose(file);
+	assert_int_equal(strncmp(line + 1, "flags", 5), 0);
+	line[strcspn(line, "\n")] = ' ';
+	return strstr(line, " avx512f ") ? "avx512f" : strstr(line, " avx2 ") ? "avx2" : "default";
+}
+
+/* Runs gtrack with argv in dir, expecting exit 0, and whether it warned that threads
+ * would take turns on the cores. */
+static bool warns_of_more_threads_than_cores(const char *dir, const char *const *argv)
+{
+	struct command_result r;
+	run_gtrack(&r, dir, NULL, argv);
+	if (r.exit_code)
+		fail_msg("exit %d: %s", r.exit_code, r.err);
+	bool warned = strstr(r.err, " would take turns on them, which slows training") != NULL;
+	command_result_free(&r);
+	return warned;
+}
+
 /* What a run's last bits depend on besides spec, seed and data is stored with it: the
  * thread count its steps ran on, the version of the vectorised loops this machine runs
- * and the BLAS build (README: Threads); gtrack show says them. A count above the usable
- * cores runs, with a warning. */
+ * and the BLAS build (README: Threads); gtrack show says them, escaped, and nothing for
+ * a run recorded before. A count above the usable cores, given as an option or a
+ * variable, or by the runs of a sweep together, runs with a warning. */
 static void each_run_records_its_threads_and_loops(void **state)
 {
 	(void)state;
 	const char *dir = test_temp_dir();
 	free(test_write_file(dir, "spec.yaml", "model: {depth: 2, width: 8}\ntrain: {steps: 2}\n"));
-	int more = blas_threads_cores() + 1;
-	char counts[2][16], warning[128];
-	snprintf(counts[0], sizeof counts[0], "1");
-	snprintf(counts[1], sizeof counts[1], "%d", more);
-	snprintf(warning, sizeof warning, "gtrack: warning: --threads %d is more than the %d core",
-		 more, more - 1);
-	for (int i = 0; i < 2; i++) {
-		struct command_result r;
-		GTRACK(&r, dir, "run", "spec.yaml", "--db", "t.db", "--threads", counts[i],
-		       "--quiet");
-		assert_int_equal(r.exit_code, 0);
-		(i ? assert_contains : assert_lacks)(r.err, warning);
-		command_result_free(&r);
-	}
-	char path[1024], sql[256];
+	free(test_write_file(dir, "sweep.yaml", "base: spec.yaml\ngrid: {seed: [1, 2]}\n"));
+	int cores = blas_threads_cores();
+	char cores_text[16], more[16];
+	snprintf(cores_text, sizeof cores_text, "%d", cores);
+	snprintf(more, sizeof more, "%d", cores + 1);
+	assert_false(warns_of_more_threads_than_cores(
+		dir, (const char *const[]){"run", "spec.yaml", "--db", "t.db", "--threads", "1",
+					   "--quiet", NULL}));
+	assert_true(warns_of_more_threads_than_cores(
+		dir, (const char *const[]){"run", "spec.yaml", "--db", "t.db", "--threads", more,
+					   "--quiet", NULL}));
+	assert_false(warns_of_more_threads_than_cores(
+		dir, (const char *const[]){"run", "spec.yaml", "--db", "t.db", "--threads",
+					   cores_text, "--quiet", NULL}));
+	setenv("OMP_NUM_THREADS", more, 1);
+	assert_true(warns_of_more_threads_than_cores(
+		dir, (const char *const[]){"run", "spec.yaml", "--db", "t.db", "--quiet", NULL}));
+	unsetenv("OMP_NUM_THREADS");
+	/* two runs at once with the cores each: twice the cores */
+	assert_true(warns_of_more_threads_than_cores(
+		dir, (const char *const[]){"sweep", "sweep.yaml", "--db", "sweep.db", "-j", "2",
+					   "--threads", cores_text, "--quiet", NULL}));
+
+	char path[1024], sql[512];
 	snprintf(path, sizeof path, "%s/t.db", dir);
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(query_int(db, "SELECT threads FROM runs WHERE id = 1"), 1);
-	assert_int_equal(query_int(db, "SELECT threads FROM runs WHERE id = 2"), more);
-	snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE vector_isa = '%s' AND blas = '%s'",
-		 vector_clone_name(), blas_build());
-	assert_int_equal(query_int(db, sql), 2);
+	snprintf(sql, sizeof sql, "SELECT group_concat(threads) FROM runs ORDER BY id");
+	char *threads = query_text(db, sql), expected[64];
+	snprintf(expected, sizeof expected, "1,%d,%d,%d", cores + 1, cores, cores + 1);
+	assert_string_equal(threads, expected);
+	free(threads);
+	sqlite3_stmt *statement;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM runs WHERE vector_isa = ?"
+						" AND blas LIKE 'OpenBLAS %'",
+					    -1, &statement, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(statement, 1, expected_vector_isa(), -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(statement), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(statement, 0), 4);
+	sqlite3_finalize(statement);
+	/* a run from before schema 12, and one from a database from elsewhere */
+	assert_int_equal(sqlite3_exec(db, "UPDATE runs SET threads = NULL, vector_isa = NULL,"
+					  " blas = NULL WHERE id = 1; UPDATE runs SET blas ="
+					  " 'x' || char(27) || ']0;owned' || char(7) || char(10) ||"
+					  " 'line' WHERE id = 3",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
 	sqlite3_close(db);
 	struct command_result r;
-	GTRACK(&r, dir, "show", "2", "--db", "t.db");
-	char expected[256];
-	snprintf(expected, sizeof expected, "\nthreads %d, vector_isa %s, blas %s\n", more,
-		 vector_clone_name(), blas_build());
-	assert_contains(r.out, expected);
+	GTRACK(&r, dir, "show", "1", "--db", "t.db");
+	assert_int_equal(r.exit_code, 0);
+	assert_lacks(r.out, "\nthreads ");
 	command_result_free(&r);
+	GTRACK(&r, dir, "show", "3", "--db", "t.db");
+	snprintf(expected, sizeof expected, "\nthreads %d, vector_isa %s, blas x", cores,
+		 expected_vector_isa());
+	assert_contains(r.out, expected);
+	assert_lacks(r.out, "\033");
+	assert_lacks(r.out, "\a");
+	command_result_free(&r);
+
+	snprintf(path, sizeof path, "%s/sweep.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM runs WHERE threads = %d", cores);
+	assert_int_equal(query_int(db, sql), 2); /* each worker's count */
+	sqlite3_close(db);
 }
 
 int main(void)

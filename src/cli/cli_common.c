@@ -25,14 +25,8 @@ int usage_error(const char *command, const char *fmt, ...)
 
 int threads_option(const char *command, const char *text, int *threads)
 {
-	if (blas_threads_parse(text, threads)) {
-		int cores = blas_threads_cores();
-		if (*threads > cores) /* allowed: a user may mean it, but rarely does */
-			warning("--threads %d is more than the %d core%s this process may run on: "
-				"the threads would take turns on them, which slows training",
-				*threads, cores, cores == 1 ? "" : "s");
+	if (blas_threads_parse(text, threads))
 		return 0;
-	}
 	char *shown = text_printable(text);
 	int code = usage_error(command, "--threads expects 1 to %d, got '%s'", BLAS_THREADS_MAX,
 			       shown);

@@ -4,8 +4,12 @@
 
 #include <cblas.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "util/error.h"
+#include "util/printable.h"
 
 bool blas_threads_parse(const char *text, int *threads)
 {
@@ -18,12 +22,18 @@ bool blas_threads_parse(const char *text, int *threads)
 }
 
 /* The value of an environment variable that holds a positive thread count, or 0 (unset,
- * empty or not a number: OpenBLAS ignores such values too). */
+ * empty or not a number: OpenBLAS ignores such values too, and so do we, saying so). */
 static int environment_threads(const char *name)
 {
 	const char *text = getenv(name);
 	int threads = 0;
-	return text && blas_threads_parse(text, &threads) ? threads : 0;
+	if (text && *text && !blas_threads_parse(text, &threads)) {
+		char *shown = text_printable(text);
+		warning("%s='%s' is not a thread count from 1 to %d; it is ignored", name, shown,
+			BLAS_THREADS_MAX);
+		free(shown);
+	}
+	return threads;
 }
 
 int blas_threads_cores(void)
@@ -35,15 +45,31 @@ int blas_threads_cores(void)
 	return online > 0 ? (int)online : 1;
 }
 
+/* A count the user gave (source: "--threads " or "VARIABLE=") that puts more threads
+ * than cores to work is allowed, with a warning: a user may mean it, but rarely does. */
+static int given_threads(int threads, int sharers, const char *source)
+{
+	int cores = blas_threads_cores(), processes = sharers > 1 ? sharers : 1;
+	if (threads * processes > cores)
+		warning("%s%d%s is more than the %d core%s this process may run on: the threads "
+			"would take turns on them, which slows training",
+			source, threads, processes > 1 ? " for each of the runs at once" : "", cores,
+			cores == 1 ? "" : "s");
+	return threads;
+}
+
 int blas_threads_choose(int requested, int sharers)
 {
 	if (requested > 0)
-		return requested;
-	int from_environment = environment_threads("OPENBLAS_NUM_THREADS");
-	if (!from_environment)
-		from_environment = environment_threads("OMP_NUM_THREADS");
-	if (from_environment)
-		return from_environment;
+		return given_threads(requested, sharers, "--threads ");
+	static const char *const variables[] = {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"};
+	for (int v = 0; v < 2; v++) {
+		int from_environment = environment_threads(variables[v]);
+		char source[32];
+		snprintf(source, sizeof source, "%s=", variables[v]);
+		if (from_environment)
+			return given_threads(from_environment, sharers, source);
+	}
 	int share = blas_threads_cores() / (sharers > 0 ? sharers : 1);
 	return share > 0 ? share : 1;
 }

@@ -19,7 +19,9 @@ bool blas_threads_parse(const char *text, int *threads);
 
 /* The thread count for each of `sharers` processes that run at once: requested when it
  * is positive (--threads), else OPENBLAS_NUM_THREADS or OMP_NUM_THREADS when set to a
- * positive number, else the usable cores divided among the sharers, at least 1. */
+ * positive number, else the usable cores divided among the sharers, at least 1. A count
+ * given (option or variable) that puts more threads than usable cores to work, and a
+ * variable set to something else than a count, get a warning. */
 int blas_threads_choose(int requested, int sharers);
 
 /* The cores this process may run on: a cpuset (taskset, Slurm, a container) can hold

@@ -3,7 +3,7 @@
 
 const char *vector_clone_name(void)
 {
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#if HAVE_VECTOR_CLONES
 	/* the test GCC's resolver makes, in VECTOR_CLONES' order */
 	__builtin_cpu_init();
 	if (__builtin_cpu_supports("avx512f"))

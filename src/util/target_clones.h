@@ -8,8 +8,10 @@
 #define GT_TARGET_CLONES_H
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define HAVE_VECTOR_CLONES 1
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
+#define HAVE_VECTOR_CLONES 0
 #define VECTOR_CLONES
 #endif
 

@@ -271,6 +271,19 @@ static void bad_input_gets_a_clear_error_and_an_exit_code(void **state)
 	assert_contains(r.err, "'notes.db' is not a gtrack database");
 	command_result_free(&r);
 	assert_true(file_fingerprint(path) == before);
+	/* every reader says so once (ls first probes for an empty file, quietly) */
+	static const char *const readers[][5] = {{"ls", "--db", "notes.db", NULL},
+						  {"show", "1", "--db", "notes.db"},
+						  {"report", "--db", "notes.db", NULL}};
+	for (int i = 0; i < 3; i++) {
+		run_gtrack(&r, dir, NULL, readers[i]);
+		assert_int_equal(r.exit_code, 4);
+		const char *first = strstr(r.err, "is not a gtrack database");
+		assert_non_null(first);
+		assert_null(strstr(first + 1, "is not a gtrack database"));
+		command_result_free(&r);
+	}
+	assert_true(file_fingerprint(path) == before);
 
 	GTRACK(&r, dir, "ls", "--db", "absent.db");
 	assert_int_equal(r.exit_code, 4);

@@ -108,8 +108,10 @@ struct identity {
 };
 
 /* One statement, so one snapshot: read in pieces, a database being created by another
- * process could show its tables but not yet its application id. */
-static int read_identity(sqlite3 *db, const char *path, bool writing, struct identity *id)
+ * process could show its tables but not yet its application id. A probe (probing) fails
+ * without a message. */
+static int read_identity(sqlite3 *db, const char *path, bool writing, bool probing,
+			 struct identity *id)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(db,
@@ -126,6 +128,8 @@ static int read_identity(sqlite3 *db, const char *path, bool writing, struct ide
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_OK && probing) /* the caller that opens it says what is wrong */
+		return -1;
 	if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
 		return error("'%s' is not a gtrack database (%s); it was left untouched", path,
 			     sqlite3_errstr(rc));
@@ -288,7 +292,7 @@ int db_open(sqlite3 **out, const char *path, enum db_mode mode)
 	sqlite3_busy_timeout(db, timeout_ms);
 
 	struct identity id = {0};
-	if (read_identity(db, path, !read_only, &id))
+	if (read_identity(db, path, !read_only, false, &id))
 		goto fail;
 	bool empty = id.application_id == 0 && id.user_version == 0 && id.objects == 0;
 	if (!empty && id.application_id != GT_APPLICATION_ID) {
@@ -343,7 +347,7 @@ bool db_is_empty(const char *path)
 	sqlite3 *db = NULL;
 	struct identity id = {0};
 	bool empty = open_read_only(&db, path) == 0 && db &&
-		     read_identity(db, path, false, &id) == 0 && id.application_id == 0 &&
+		     read_identity(db, path, false, true, &id) == 0 && id.application_id == 0 &&
 		     id.user_version == 0 && id.objects == 0;
 	sqlite3_close(db);
 	return empty;

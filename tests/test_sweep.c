@@ -484,6 +484,10 @@ static void emitted_tasks_find_data_named_relative_to_the_base(void **state)
 		 dir);
 	assert_int_equal(system(command), 0);
 	assert_shard_run_finished(dir, "par/shards/00000.db");
+	/* on one thread: tasks run side by side, as many as cores */
+	sqlite3 *task = open_db(dir, "par/shards/00000.db");
+	assert_int_equal(query_int(task, "SELECT threads FROM runs"), 1);
+	sqlite3_close(task);
 
 	/* a data file the grid names relative to the base: the task is given it resolved */
 	free(test_write_file(dir, "paths.yaml", "base: b.yaml\ngrid:\n  data.path: [d.csv]\n"));

@@ -176,7 +176,9 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		}
 		strbuf_puts(&parallel, "cd ");
 		shell_quote(&parallel, dir);
-		strbuf_puts(&parallel, " && ");
+		/* tasks run side by side, as many as cores (the hint below): one thread each,
+		 * unless the environment says otherwise, as gtrack sweep -j shares the cores */
+		strbuf_puts(&parallel, " && OMP_NUM_THREADS=\"${OMP_NUM_THREADS:-1}\" ");
 		shell_quote(&parallel, gtrack);
 		strbuf_printf(&parallel, " run base.yaml --db shards/%05d.db --sweep ", r);
 		shell_quote(&parallel, sweep_file);
@@ -202,7 +204,8 @@ int sweep_emit(const struct sweep *sweep, const struct emit_options *options)
 		result = file_write_text(dir, "parallel.txt", parallel.text, 0644);
 		if (!result)
 			printf("wrote %d tasks to %s/parallel.txt\n"
-			       "run them:   parallel --jobs 2 < %s/parallel.txt\n"
+			       "run them (one thread each unless OMP_NUM_THREADS says otherwise),\n"
+			       "as many at once as cores: parallel --jobs 2 < %s/parallel.txt\n"
 			       "or on hosts that see %s: parallel --sshlogin host1,host2 < %s/parallel.txt\n"
 			       "then merge: gtrack merge %s/shards/*.db -o all.db\n",
 			       sweep->run_count, dir, dir, dir, dir, dir);

@@ -421,8 +421,24 @@ static void export_writes_safetensors_batches_and_csv(void **state)
 
 	GTRACK(&r, dir, "export", "1", "--db", "x.db", "--format", "csv");
 	assert_int_equal(r.exit_code, 0);
+	/* every column of layer_stats, then the step's loss */
 	assert_contains(r.out, "run_id,step,layer,weight_grad_norm,bias_grad_norm,delta_norm,"
-			       "weight_norm,loss\n1,0,0,");
+			       "weight_norm,weight_grad_norm_clipped,bias_grad_norm_clipped,"
+			       "dead_fraction,saturated_fraction,zero_grad_fraction,update_ratio,"
+			       "norm_weight_grad_norm,norm_bias_grad_norm,loss\n1,0,0,");
+	command_result_free(&r);
+	/* a column a database from elsewhere added, named to break CSV and SQL */
+	snprintf(path, sizeof path, "%s/x.db", dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE layer_stats ADD COLUMN \"a,\"\"b\" TEXT;"
+					  " UPDATE layer_stats SET \"a,\"\"b\" = 'x\"y,z'",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	GTRACK(&r, dir, "export", "1", "--db", "x.db", "--format", "csv");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, ",norm_bias_grad_norm,\"a,\"\"b\",loss\n1,0,0,");
+	assert_contains(r.out, ",\"x\"\"y,z\",");
 	command_result_free(&r);
 
 	GTRACK(&r, dir, "run", "small.yaml", "--db", "x.db", "--quiet");

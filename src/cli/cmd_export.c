@@ -31,7 +31,8 @@ const char cmd_export_usage[] =
 	"                  spec and seed: batch.k.inputs [B, features] and batch.k.labels [B]\n"
 	"                  (or batch.k.targets [B, outputs] for mse), as the trainer saw them;\n"
 	"                  refused when the data file's contents changed since the run\n"
-	"  --format csv    instead, the run's layer_stats with each step's loss, as CSV\n"
+	"  --format csv    instead, the run's layer_stats (every column) with each step's\n"
+	"                  loss, as CSV\n"
 	"  -o, --out FILE  output file (CSV goes to standard output without it)\n"
 	"  --db PATH       database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -h, --help      this help\n";
@@ -234,38 +235,91 @@ static int export_batches(long long run, const struct run_fields *fields, long l
 	return code;
 }
 
+/* A CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break, quotes
+ * doubled. Text comes from a database that may be from elsewhere. */
+static void csv_text(struct strbuf *out, const char *text)
+{
+	if (!strpbrk(text, ",\"\r\n")) {
+		strbuf_puts(out, text);
+		return;
+	}
+	strbuf_puts(out, "\"");
+	for (const char *c = text; *c; c++)
+		strbuf_printf(out, *c == '"' ? "\"\"" : "%c", *c);
+	strbuf_puts(out, "\"");
+}
+
+/* The run's layer_stats rows, every column the table has (the diagnostics and the
+ * clipped norms too, and columns added later), with each step's loss. */
 static int export_csv(sqlite3 *db, long long run, const char *path)
 {
-	FILE *out = path ? fopen(path, "w") : stdout;
-	if (!out)
-		return error("cannot write '%s'", path), EXIT_RUN_FAILED;
+	struct strbuf sql, header, cell;
+	strbuf_init(&sql), strbuf_init(&header), strbuf_init(&cell);
+	strbuf_puts(&sql, "SELECT ");
 	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT l.run_id, l.step, l.layer, l.weight_grad_norm,"
-				   " l.bias_grad_norm, l.delta_norm, l.weight_norm, s.loss"
-				   " FROM layer_stats l JOIN steps s USING (run_id, step)"
-				   " WHERE l.run_id = ? ORDER BY l.step, l.layer", -1, &s, NULL) != SQLITE_OK) {
-		if (path)
-			fclose(out);
-		return error("database: %s", sqlite3_errmsg(db)), EXIT_DATABASE;
-	}
-	sqlite3_bind_int64(s, 1, run);
-	fputs("run_id,step,layer,weight_grad_norm,bias_grad_norm,delta_norm,weight_norm,loss\n", out);
+	int code = EXIT_DATABASE;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('layer_stats') ORDER BY cid",
+			       -1, &s, NULL) != SQLITE_OK)
+		goto fail;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		fprintf(out, "%lld,%lld,%d", (long long)sqlite3_column_int64(s, 0),
-			(long long)sqlite3_column_int64(s, 1), sqlite3_column_int(s, 2));
-		for (int c = 3; c < 8; c++) {
-			/* an empty cell is NaN for spreadsheets and pandas */
-			if (sqlite3_column_type(s, c) == SQLITE_NULL)
-				fputs(",", out);
-			else
-				fprintf(out, ",%.17g", sqlite3_column_double(s, c));
-		}
-		fputs("\n", out);
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		strbuf_puts(&sql, "l.\"");
+		for (const char *c = name; *c; c++) /* an identifier: quotes doubled */
+			strbuf_printf(&sql, *c == '"' ? "\"\"" : "%c", *c);
+		strbuf_puts(&sql, "\", ");
+		if (header.length)
+			strbuf_puts(&header, ",");
+		csv_text(&header, name);
 	}
 	sqlite3_finalize(s);
-	if (path && fclose(out))
-		return error("cannot write '%s'", path), EXIT_RUN_FAILED;
-	return EXIT_OK;
+	s = NULL;
+	strbuf_puts(&sql, "s.loss FROM layer_stats l JOIN steps s USING (run_id, step)"
+			  " WHERE l.run_id = ? ORDER BY l.step, l.layer");
+	if (sqlite3_prepare_v2(db, sql.text, -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, run);
+	FILE *out = path ? fopen(path, "w") : stdout;
+	code = EXIT_RUN_FAILED;
+	if (!out) {
+		error("cannot write '%s'", path);
+		goto done;
+	}
+	fprintf(out, "%s,loss\n", header.text);
+	int columns = sqlite3_column_count(s);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		for (int c = 0; c < columns; c++) {
+			if (c)
+				fputc(',', out);
+			/* an empty cell is NaN for spreadsheets and pandas */
+			switch (sqlite3_column_type(s, c)) {
+			case SQLITE_INTEGER:
+				fprintf(out, "%lld", (long long)sqlite3_column_int64(s, c));
+				break;
+			case SQLITE_FLOAT:
+				fprintf(out, "%.17g", sqlite3_column_double(s, c));
+				break;
+			case SQLITE_NULL:
+				break;
+			default:
+				strbuf_reset(&cell);
+				csv_text(&cell, (const char *)sqlite3_column_text(s, c));
+				fputs(cell.text, out);
+			}
+		}
+		fputc('\n', out);
+	}
+	code = EXIT_OK;
+	if (path && fclose(out)) {
+		error("cannot write '%s'", path);
+		code = EXIT_RUN_FAILED;
+	}
+	goto done;
+fail:
+	error("database: %s", sqlite3_errmsg(db));
+done:
+	sqlite3_finalize(s);
+	strbuf_free(&sql), strbuf_free(&header), strbuf_free(&cell);
+	return code;
 }
 
 int cmd_export(int argc, char **argv)

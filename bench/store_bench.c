@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	    (without_foreign_keys && db_exec(db, "PRAGMA foreign_keys = OFF")))
 		goto done;
 	int64_t run_id;
-	struct run_environment environment = {1, NULL, NULL};
+	struct run_environment environment = {.threads = 1};
 	if (!(store = run_store_begin(db, &spec, &environment, &run_id)))
 		goto done;
 	int layer_count = (int)spec_layer_count(&spec);

@@ -188,7 +188,7 @@ static void run_store_writes_rows_and_keeps_tiny_norms(void **state)
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
 
 	int64_t run_id = 0;
-	struct run_environment environment = {1, NULL, NULL};
+	struct run_environment environment = {.threads = 1};
 	struct run_store *store = run_store_begin(db, &spec, &environment, &run_id);
 	assert_non_null(store);
 	assert_int_equal(run_id, 1);
@@ -276,7 +276,7 @@ static void per_layer_series_use_the_layer_index(void **state)
 	assert_int_equal(spec_load_text(&spec, "name: plan\n", "plan.yaml", overrides, 1), 0);
 	assert_int_equal(db_open(&db, path, DB_CREATE), 0);
 	int64_t run_id;
-	struct run_environment environment = {1, NULL, NULL};
+	struct run_environment environment = {.threads = 1};
 	struct run_store *store = run_store_begin(db, &spec, &environment, &run_id);
 	assert_non_null(store);
 	struct layer_stats layers[LAYERS];

@@ -98,7 +98,7 @@ static sqlite3 *open_new_db(void)
 static int64_t store_run(sqlite3 *db, const struct spec *spec)
 {
 	int64_t run_id = 0;
-	struct run_environment environment = {1, NULL, NULL};
+	struct run_environment environment = {.threads = 1};
 	struct run_store *store = run_store_begin(db, spec, &environment, &run_id);
 	if (!store)
 		fail_msg("run_store_begin: %s", error_last());

@@ -34,7 +34,7 @@ static void open_store(struct fixture *f, const char *name)
 	snprintf(f->path, 4096, "%s/%s", test_temp_dir(), name);
 	assert_int_equal(spec_load_text(&f->spec, "name: queue\n", "queue.yaml", overrides, 2), 0);
 	assert_int_equal(db_open(&f->db, f->path, DB_CREATE), 0);
-	struct run_environment environment = {1, NULL, NULL};
+	struct run_environment environment = {.threads = 1};
 	f->store = run_store_begin(f->db, &f->spec, &environment, &f->run_id);
 	assert_non_null(f->store);
 }

@@ -25,7 +25,7 @@ struct run_store;
 struct run_environment {
 	int threads;            /* its steps run on */
 	const char *vector_isa; /* vector_clone_name() */
-	const char *blas;       /* blas_build() */
+	const char *blas;       /* blas_config() */
 };
 
 /* Inserts the run (status 'running', with its environment) and its layers

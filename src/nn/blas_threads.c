@@ -74,7 +74,7 @@ int blas_threads_choose(int requested, int sharers)
 	return share > 0 ? share : 1;
 }
 
-const char *blas_build(void)
+const char *blas_config(void)
 {
 	return openblas_get_config();
 }

@@ -7,7 +7,8 @@
  * both. One and two threads give a tiled network the same results to the bit
  * (tests/test_trainer.c); more threads keep the batch whole and sum in another order,
  * and OpenBLAS's threaded sgemm rounds differently from its one-thread sgemm, so such
- * runs agree with those to rounding only (README: Threads). */
+ * runs agree with those to rounding only (README: Threads). Runs record the count and
+ * which OpenBLAS build ran (blas_config). */
 #ifndef GT_BLAS_THREADS_H
 #define GT_BLAS_THREADS_H
 
@@ -31,7 +32,7 @@ int blas_threads_cores(void);
 /* The BLAS build and the kernels it chose for this machine, e.g. "OpenBLAS 0.3.21
  * DYNAMIC_ARCH NO_AFFINITY SkylakeX MAX_THREADS=64": products round as its kernels do,
  * so runs record it (runs.blas). */
-const char *blas_build(void);
+const char *blas_config(void);
 
 /* Sets the thread count for the products that follow; blas_threads_fit then decides
  * per product. Until it is called OpenBLAS keeps its own count, for every product. */

@@ -198,7 +198,7 @@ int trainer_train(sqlite3 *db, const struct spec *spec, const struct dataset *da
 	blocks = xcalloc((size_t)block_count + 1, sizeof *blocks);
 	batch_order_init(&batches, spec, data->train_count);
 	struct run_environment environment = {blas_threads_count(), vector_clone_name(),
-					      blas_build()};
+					      blas_config()};
 	if (!(store = run_store_begin(db, spec, &environment, &result->run_id)))
 		goto done;
 

@@ -35,7 +35,10 @@ const char cmd_export_usage[] =
 	"                  loss, as CSV\n"
 	"  -o, --out FILE  output file (CSV goes to standard output without it)\n"
 	"  --db PATH       database (default: $GTRACK_DB, else ./gtrack.db)\n"
-	"  -h, --help      this help\n";
+	"  -h, --help      this help\n"
+	"\n"
+	"Exit status: 0 written, 2 bad option, 4 database problem, 6 no such run or\n"
+	"checkpoint, 1 nothing could be written (the message says why).\n";
 
 /* What export needs of a run's row (caller frees with run_fields_free). */
 struct run_fields {

@@ -18,7 +18,9 @@ const char cmd_ls_usage[] =
 	"\n"
 	"  --db PATH     database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -n, --limit N only the N most recent runs\n"
-	"  -h, --help    this help\n";
+	"  -h, --help    this help\n"
+	"\n"
+	"Exit status: 0 listed, 2 bad option, 4 database problem.\n";
 
 static void print_header(void)
 {

@@ -22,7 +22,10 @@ const char cmd_merge_usage[] =
 	"transaction and only read.\n"
 	"\n"
 	"  -o, --out PATH   the merged database (default: $GTRACK_DB, else ./gtrack.db)\n"
-	"  -h, --help       this help\n";
+	"  -h, --help       this help\n"
+	"\n"
+	"Exit status: 0 merged, 2 bad option, 4 a shard or the output is missing, not a\n"
+	"gtrack database, newer or unreadable (nothing is written then).\n";
 
 int cmd_merge(int argc, char **argv)
 {

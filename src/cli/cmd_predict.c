@@ -35,7 +35,8 @@ const char cmd_predict_usage[] =
 	"  --set KEY=VALUE    override a spec key, e.g. --set model.depth=30 (repeatable)\n"
 	"  -h, --help         this help\n"
 	"\n"
-	"Exit status: 0 printed, 3 invalid spec or data, 1 the network could not be built.\n";
+	"Exit status: 0 printed, 2 bad option, 3 invalid spec or data, 1 the network could\n"
+	"not be built.\n";
 
 /* The output layer's measured norms at step 0: one forward and backward pass on the
  * first batch a run of this spec trains on. Returns 0, or -1 with a message. */

@@ -34,9 +34,10 @@ const char cmd_run_usage[] =
 	"  -q, --quiet        no progress bar\n"
 	"  -h, --help         this help\n"
 	"\n"
-	"Exit status: 0 all runs finished, 3 invalid spec, 4 database problem, 5 a run\n"
-	"diverged, 1 a run failed (a failed write keeps the stored steps), 130 interrupted\n"
-	"(SIGINT, SIGTERM or SIGHUP: the run is recorded as killed; see 'gtrack help').\n";
+	"Exit status: 0 all runs finished, 2 bad option, 3 invalid spec, 4 database problem,\n"
+	"5 a run diverged, 1 a run failed (a failed write keeps the stored steps), 130\n"
+	"interrupted (SIGINT, SIGTERM or SIGHUP: the run is recorded as killed; see\n"
+	"'gtrack help').\n";
 
 int cmd_run(int argc, char **argv)
 {

@@ -23,7 +23,9 @@ const char cmd_show_usage[] =
 	"last evaluation on the training and validation splits, if any.\n"
 	"\n"
 	"  --db PATH   database (default: $GTRACK_DB, else ./gtrack.db)\n"
-	"  -h, --help  this help\n";
+	"  -h, --help  this help\n"
+	"\n"
+	"Exit status: 0 shown, 2 bad option, 4 database problem, 6 no run matches.\n";
 
 static int print_header(sqlite3 *db, long long id, long long *depth)
 {

@@ -46,8 +46,8 @@ const char cmd_sweep_usage[] =
 	"  -q, --quiet        no progress line\n"
 	"  -h, --help         this help\n"
 	"\n"
-	"Exit status: 0 every run finished, 3 invalid sweep, 4 database problem, 5 a run\n"
-	"diverged, 1 a run failed, 130 interrupted.\n";
+	"Exit status: 0 every run finished, 2 bad option, 3 invalid sweep, 4 database\n"
+	"problem, 5 a run diverged, 1 a run failed, 130 interrupted.\n";
 
 static int dry_run(const struct sweep *sweep, const char *path)
 {

@@ -59,7 +59,10 @@ const char cmd_watch_usage[] =
 	"  --db PATH         database (default: $GTRACK_DB, else ./gtrack.db)\n"
 	"  -n, --interval S  seconds between refreshes, from 0.1 to 3600 (default 1)\n"
 	"  --once            print one frame and exit, for scripts (a terminal's width)\n"
-	"  -h, --help        this help\n";
+	"  -h, --help        this help\n"
+	"\n"
+	"Exit status: 0 the run ended (or --once printed its frame), 2 bad option, 4\n"
+	"database problem, 6 no run matches, 130 interrupted.\n";
 
 static volatile sig_atomic_t stop_signal, resized;
 

@@ -3,7 +3,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # TARGET is spec, sweep, csv, idx or merge (default: all), each run for SECONDS (default
 # 60). Builds build-fuzz/ with clang first (Debian: apt-get install clang
-# libclang-rt-14-dev libomp-dev). Each target starts from its committed seeds, tests/fuzz/corpus/NAME,
+# libclang-rt-14-dev). Each target starts from its committed seeds, tests/fuzz/corpus/NAME,
 # and keeps what it finds in build-fuzz/corpus/NAME (the seeds are never written). A crash
 # leaves its input in build-fuzz/artifacts/NAME/ and makes the script exit 1 after the
 # other targets ran; reproduce it with build-fuzz/tests/fuzz/fuzz_NAME FILE.
@@ -25,7 +25,7 @@ for target in "${targets[@]}"; do
   }
 done
 command -v clang >/dev/null || {
-  echo "fuzz.sh: clang not found: install it with 'apt-get install clang libclang-rt-14-dev libomp-dev'" >&2
+  echo "fuzz.sh: clang not found: install it with 'apt-get install clang libclang-rt-14-dev'" >&2
   exit 2
 }
 

@@ -12,9 +12,9 @@
 #include "nn/model_ops.h"
 #include "nn/ops.h"
 #include "nn/vector_math.h"
+#include "nn/workers.h"
 
 #include <math.h>
-#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -395,6 +395,22 @@ static void measure_layer(network *net, int l, struct layer_stats *stats, bool a
 	norms[3] = layer->gamma ? s->norm_bias_grad_norm : 0;
 }
 
+struct measure_context {
+	network *net;
+	struct layer_stats *stats;
+	bool all, taken;
+};
+
+/* Worker me's layers, as tiles.c shared them. */
+static void measure_task(void *context, int me, int workers)
+{
+	const struct measure_context *c = context;
+	for (int l = 0; l < c->net->layer_count; l++)
+		if (network_worker_takes(&c->net->layers[l], me, workers))
+			measure_layer(c->net, l, c->stats, c->all, c->taken,
+				      c->net->unit_scratch + (size_t)me * c->net->unit_scratch_size);
+}
+
 double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 {
 	/* layers are measured on their own: shared among the workers as tiles.c gave them,
@@ -402,14 +418,8 @@ double RNAME(network_measure)(network *net, struct layer_stats *stats, bool all)
 	/* what the last backward took (tiles.c's backward_layer) */
 	bool taken = net->grad_norms && (net->backward_logged || !all);
 	bool passes = !taken || (all && !net->weight_norm_current);
-#pragma omp parallel num_threads(net->workers) if (passes && net->workers > 1)
-	{
-		int me = omp_get_thread_num(), workers = omp_get_num_threads();
-		for (int l = 0; l < net->layer_count; l++)
-			if (network_worker_takes(&net->layers[l], me, workers))
-				measure_layer(net, l, stats, all, taken,
-					      net->unit_scratch + (size_t)me * net->unit_scratch_size);
-	}
+	struct measure_context context = {net, stats, all, taken};
+	workers_run(passes ? net->workers : 1, measure_task, &context);
 	return global_norm(net);
 }
 

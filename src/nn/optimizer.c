@@ -14,9 +14,9 @@
 #include "nn/network.h"
 
 #include <math.h>
-#include <omp.h>
 
 #include "nn/vector_math.h"
+#include "nn/workers.h"
 #include "util/norm.h"
 
 /* Runs `step`, which sets `updated` from w[i] and the state at i, for every parameter i
@@ -147,6 +147,31 @@ static void update_layer(const struct update *u, int l, struct layer_stats *laye
 	net->weight_norm_after[l] = norm_combine(weight_norms, chunks);
 }
 
+struct update_context {
+	const struct update *u;
+	struct layer_stats *layers; /* NULL: an unlogged update */
+	size_t count;
+};
+
+/* Worker me's share: unlogged, a piece of the flat arrays (a multiple of 64 entries, the
+ * last one shorter); logged, its layers as tiles.c shared them. */
+static void update_task(void *context, int me, int workers)
+{
+	const struct update_context *c = context;
+	struct RNAME(network) *net = c->u->net;
+	if (!c->layers) {
+		size_t piece = ((c->count + (size_t)workers - 1) / (size_t)workers + 63) & ~(size_t)63;
+		size_t first = piece * (size_t)me < c->count ? piece * (size_t)me : c->count;
+		size_t n = c->count - first < piece ? c->count - first : piece;
+		update_range(c->u, first, n, NULL);
+		return;
+	}
+	for (int l = 0; l < net->layer_count; l++)
+		if (network_worker_takes(&net->layers[l], me, workers))
+			update_layer(c->u, l, c->layers,
+				     net->update_chunk + (size_t)me * NETWORK_UPDATE_CHUNK);
+}
+
 void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 			   struct layer_stats *layers)
 {
@@ -161,22 +186,8 @@ void RNAME(network_update)(struct RNAME(network) *net, real learning_rate,
 	/* every parameter's update reads and writes its own entries only: shared among the
 	 * workers (tiles.c), it comes out the same to the bit */
 	size_t count = net->parameter_count;
-#pragma omp parallel num_threads(net->workers) if (net->workers > 1)
-	{
-		int me = omp_get_thread_num(), workers = omp_get_num_threads();
-		if (!layers) { /* in pieces of a multiple of 64 entries, the last one shorter */
-			size_t piece = ((count + (size_t)workers - 1) / (size_t)workers + 63) &
-				       ~(size_t)63;
-			size_t first = piece * (size_t)me < count ? piece * (size_t)me : count;
-			size_t n = count - first < piece ? count - first : piece;
-			update_range(&u, first, n, NULL);
-		} else {
-			for (int l = 0; l < net->layer_count; l++)
-				if (network_worker_takes(&net->layers[l], me, workers))
-					update_layer(&u, l, layers,
-						     net->update_chunk + (size_t)me * NETWORK_UPDATE_CHUNK);
-		}
-	}
+	struct update_context context = {&u, layers, count};
+	workers_run(net->workers, update_task, &context);
 	if (layers) { /* what follows the last layer's weights: its bias, the alphas */
 		const struct RNAME(dense_layer) *last = &net->layers[net->layer_count - 1];
 		size_t done = (size_t)(last->weight - net->parameters) +

@@ -8,9 +8,9 @@
  * bias gradients, taken over the whole batch by one worker (layers shared out by their
  * size) with their norms while they are in cache, and the alphas' and the norms' scale
  * and shift gradients, added from the two halves' partial sums. Products run on one
- * OpenBLAS thread each: two threads that wait for nothing but that barrier and the ends
- * of the passes, where products split among OpenBLAS's threads woke and joined them
- * three times per layer (20 x 256: 152 -> 183 steps/s).
+ * OpenBLAS thread each: two threads (workers.h) that wait for nothing but that barrier
+ * and the ends of the passes, where products split among OpenBLAS's threads woke and
+ * joined them three times per layer (20 x 256: 152 -> 183 steps/s).
  *
  * A network whose products are all below blas_threads.h's threshold, or with batchnorm
  * (its statistics are over the whole batch), and any run on more than two threads keep
@@ -24,8 +24,7 @@
 #include "nn/network.h"
 #include "nn/blas_threads.h"
 #include "nn/ops.h"
-
-#include <omp.h>
+#include "nn/workers.h"
 
 #include "util/norm.h"
 
@@ -62,7 +61,7 @@ void RNAME(tiled_plan)(network *net, int threads)
 
 void RNAME(tiled_share)(network *net, int threads)
 {
-	net->workers = threads < net->tiles ? threads : net->tiles;
+	net->workers = workers_start(threads < net->tiles ? threads : net->tiles);
 	/* each layer goes to the worker with the least multiply-adds so far, from the
 	 * output side, in the order the barrier releases them */
 	double load[NETWORK_TILES] = {0};
@@ -266,6 +265,15 @@ static void fit_tiles(const network *net)
 		blas_threads_fit(0);
 }
 
+/* Worker me's tiles, forward through every layer. */
+static void forward_task(void *context, int me, int workers)
+{
+	network *net = context;
+	for (int tile = me; tile < net->tiles; tile += workers)
+		for (int l = 0; l < net->layer_count; l++)
+			forward_tile_layer(net, l, tile);
+}
+
 void RNAME(tiled_forward)(network *net)
 {
 	fit_tiles(net);
@@ -275,13 +283,28 @@ void RNAME(tiled_forward)(network *net)
 				forward_tile_layer(net, l, tile);
 		return;
 	}
-#pragma omp parallel num_threads(net->workers)
-	{
-		int me = omp_get_thread_num(), workers = omp_get_num_threads();
-		for (int tile = me; tile < net->tiles; tile += workers)
-			for (int l = 0; l < net->layer_count; l++)
-				forward_tile_layer(net, l, tile);
-	}
+	workers_run(net->workers, forward_task, net);
+}
+
+struct backward_context {
+	network *net;
+	bool logged;
+};
+
+/* Worker me's tiles back through every layer; at the barrier, both halves are done, and
+ * the worker takes its layers' weight gradients. */
+static void backward_task(void *context, int me, int workers)
+{
+	const struct backward_context *c = context;
+	network *net = c->net;
+	for (int tile = me; tile < net->tiles; tile += workers)
+		for (int l = net->layer_count - 1; l >= 0; l--)
+			backward_tile_layer(net, l, tile, c->logged);
+	workers_barrier(workers);
+	for (int l = net->layer_count - 1; l >= 0; l--)
+		if (network_worker_takes(&net->layers[l], me, workers))
+			backward_layer(net, l, c->logged,
+				       net->unit_scratch + (size_t)me * net->unit_scratch_size);
 }
 
 void RNAME(tiled_backward)(network *net, bool logged)
@@ -297,16 +320,6 @@ void RNAME(tiled_backward)(network *net, bool logged)
 		}
 		return;
 	}
-#pragma omp parallel num_threads(net->workers)
-	{
-		int me = omp_get_thread_num(), workers = omp_get_num_threads();
-		for (int tile = me; tile < net->tiles; tile += workers)
-			for (int l = net->layer_count - 1; l >= 0; l--)
-				backward_tile_layer(net, l, tile, logged);
-#pragma omp barrier
-		for (int l = net->layer_count - 1; l >= 0; l--)
-			if (network_worker_takes(&net->layers[l], me, workers))
-				backward_layer(net, l, logged,
-					       net->unit_scratch + (size_t)me * net->unit_scratch_size);
-	}
+	struct backward_context context = {net, logged};
+	workers_run(net->workers, backward_task, &context);
 }

@@ -332,8 +332,8 @@ static void ls_and_show_present_the_runs(void **state)
 
 	run_gtrack(&r, dir, "env.db", (const char *const[]){"ls", NULL});
 	assert_int_equal(r.exit_code, 0);
-	assert_contains(r.out, "id  name                 status    activation depth width residual");
-	assert_contains(r.out, "   1  small                finished  tanh           3     8 no");
+	assert_contains(r.out, "id  name                 seed status    activation depth width residual");
+	assert_contains(r.out, "   1  small                   1 finished  tanh           3     8 no      ");
 	assert_contains(r.out, "10/10");
 	command_result_free(&r);
 
@@ -362,6 +362,31 @@ static void ls_and_show_present_the_runs(void **state)
 	assert_int_equal(r.exit_code, 6);
 	assert_contains(r.err, "no run with id or name '99'");
 	command_result_free(&r);
+
+	/* the residual column names the setup as the reports do */
+	static const struct {
+		const char *set, *shown;
+	} setups[] = {
+		{"residual = 1, residual_alpha = 1, residual_form = 'pre', residual_block = 2,"
+		 " residual_learn_alpha = 0, residual_init = 'zero_last'", " pre k=2 zero_last  "},
+		{"residual_learn_alpha = 1, residual_alpha = 0, residual_init = 'default'",
+		 " rezero k=2         "},
+		{"residual_learn_alpha = 0, residual_alpha = 0.5, residual_form = 'branch',"
+		 " residual_block = 1", " branch k=1 a=0.5   "},
+		{"residual_form = NULL, residual_block = NULL, residual_alpha = 1,"
+		 " residual_init = NULL", " branch k=1         "}, /* recorded before schema 10 */
+	};
+	for (size_t i = 0; i < sizeof setups / sizeof *setups; i++) {
+		char sql[512];
+		snprintf(sql, sizeof sql, "UPDATE runs SET %s", setups[i].set);
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		run_gtrack(&r, dir, "env.db", (const char *const[]){"ls", NULL});
+		assert_int_equal(r.exit_code, 0);
+		assert_contains(r.out, setups[i].shown);
+		command_result_free(&r);
+	}
 }
 
 static void export_writes_safetensors_batches_and_csv(void **state)

@@ -460,8 +460,9 @@ static void ls_on_an_empty_database_lists_no_runs(void **state)
 	struct command_result r;
 	run_gtrack(&r, dir, NULL, (const char *const[]){"ls", "--db", "e.db", NULL});
 	assert_int_equal(r.exit_code, 0);
-	assert_string_equal(r.out, "  id  name                 status    activation depth width residual"
-				   " init               final loss         steps  started (UTC)\n");
+	assert_string_equal(r.out, "  id  name                 seed status    activation depth width"
+				   " residual           init               final loss         steps"
+				   "  started (UTC)\n");
 	assert_string_equal(r.err, "");
 	command_result_free(&r);
 	char *path = path_in(dir, "e.db");

@@ -443,7 +443,18 @@ static void selections_fail_clearly(void **state)
 	command_result_free(&r);
 	REPORT(&r, dir, "--compare", "colour");
 	assert_int_equal(r.exit_code, 2);
-	assert_contains(r.err, "--compare: 'colour' is not a hyper-parameter column of runs");
+	assert_contains(r.err, "--compare: 'colour' is not a hyper-parameter column of runs"
+			       " (e.g. activation,");
+	command_result_free(&r);
+	/* a misspelt field gets the column it is closest to */
+	REPORT(&r, dir, "--compare", "depth,actvation");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "--compare: 'actvation' is not a hyper-parameter column of runs"
+			       " (did you mean 'activation'?)");
+	command_result_free(&r);
+	REPORT(&r, dir, "--facet", "dpeth");
+	assert_int_equal(r.exit_code, 2);
+	assert_contains(r.err, "(did you mean 'depth'?)");
 	command_result_free(&r);
 	REPORT(&r, dir, "--format", "gif");
 	assert_int_equal(r.exit_code, 2);

@@ -10,6 +10,7 @@
 #include "spec/spec.h"
 #include "util/error.h"
 #include "util/printable.h"
+#include "util/suggest.h"
 
 static int by_legend_rank(const void *a, const void *b)
 {
@@ -52,6 +53,20 @@ static struct report_field *find_field(struct report *report, const char *column
 	return NULL;
 }
 
+/* What follows "is not a hyper-parameter column of runs" for name: the column it may be
+ * a misspelling of, else examples. */
+static void field_hint(const struct report *report, const char *name, char *hint, size_t size)
+{
+	struct suggestion suggestion;
+	suggestion_init(&suggestion, name);
+	for (int f = 0; f < report->field_count; f++)
+		suggestion_consider(&suggestion, report->fields[f].column);
+	suggestion_hint(&suggestion, hint, size);
+	suggestion_free(&suggestion);
+	if (!*hint)
+		snprintf(hint, size, " (e.g. activation, depth, residual, init, width, lr)");
+}
+
 static int load_fields(struct report *report)
 {
 	const struct spec_column **default_fields;
@@ -70,9 +85,10 @@ static int load_fields(struct report *report)
 	free(default_fields);
 	report->field_count = n;
 	const char *facet = report->options->facet;
+	char hint[160];
 	if (facet && !find_field(report, facet)) {
-		error("--facet: '%s' is not a hyper-parameter column of runs (e.g. activation, "
-		      "depth, residual, init, width, lr)", facet);
+		field_hint(report, facet, hint, sizeof hint);
+		error("--facet: '%s' is not a hyper-parameter column of runs%s", facet, hint);
 		return 1;
 	}
 	if (!compare)
@@ -97,9 +113,8 @@ static int load_fields(struct report *report)
 			refused |= !strcmp(name, identity[i]);
 		if (!field && (refused || !is_runs_column(report->db, name))) {
 			char *shown = text_printable(name);
-			error("--compare: '%s' is not a hyper-parameter column of runs "
-			      "(e.g. activation, depth, residual, init, width, lr)",
-			      shown);
+			field_hint(report, name, hint, sizeof hint);
+			error("--compare: '%s' is not a hyper-parameter column of runs%s", shown, hint);
 			free(shown);
 			result = 1;
 			break;

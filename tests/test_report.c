@@ -945,6 +945,20 @@ static void terminal_prints_text_plots(void **state)
 	assert_contains(r.out, "depth-1.gp\n");
 	assert_contains(r.out, "layer (0 = input side)");
 	command_result_free(&r);
+	/* the legend's factors: a multiplication sign in a UTF-8 locale, the letter x
+	 * without one (a container, a Slurm job), as gtrack watch draws its bars */
+	setenv("LC_ALL", "C", 1);
+	REPORT(&r, dir, "--terminal");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, " x0.1/layer");
+	assert_lacks(r.out, "\u00d7");
+	command_result_free(&r);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	REPORT(&r, dir, "--terminal");
+	assert_int_equal(r.exit_code, 0);
+	assert_contains(r.out, " \u00d70.1/layer");
+	command_result_free(&r);
+	unsetenv("LC_ALL");
 }
 
 /* The row of run `id` in the index's table of runs, from its id cell to </tr>. */

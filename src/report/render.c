@@ -15,6 +15,7 @@
 
 #include "util/error.h"
 #include "util/file.h"
+#include "util/terminal.h"
 
 static bool gnuplot_installed(void)
 {
@@ -486,11 +487,24 @@ static bool reader_gone(void)
 	return poll(&out, 1, 0) == 1 && (out.revents & POLLERR);
 }
 
+/* The legend's multiplication signs ("x0.25/layer") as the letter x where the locale
+ * is not UTF-8 (a container, a Slurm job), as gtrack watch draws its bars in ASCII. */
+static void legend_for_locale(struct strbuf *legend, bool utf8)
+{
+	static const char times[] = "\u00d7";
+	for (char *at; !utf8 && (at = strstr(legend->text, times));) {
+		*at = 'x';
+		memmove(at + 1, at + strlen(times), strlen(at + strlen(times)) + 1);
+		legend->length -= strlen(times) - 1;
+	}
+}
+
 int report_show_in_terminal(struct report *report)
 {
 	const char *dir = report->options->out_dir;
 	if (!gnuplot_installed())
 		return error("--terminal needs gnuplot: sudo apt-get install gnuplot-nox");
+	bool utf8 = terminal_locale_is_utf8();
 	for (int i = 0; i < report->terminal_count; i++) {
 		char *script = read_script(dir, report->terminal_scripts[i]);
 		if (!script)
@@ -498,6 +512,7 @@ int report_show_in_terminal(struct report *report)
 		struct strbuf text, errors, legend;
 		strbuf_init(&text), strbuf_init(&errors), strbuf_init(&legend);
 		as_text_plot(&text, script, &legend);
+		legend_for_locale(&legend, utf8);
 		printf("%s\n", report->terminal_scripts[i]);
 		fflush(stdout);
 		int status = run_gnuplot(dir, text.text, STDOUT_FILENO, &errors);

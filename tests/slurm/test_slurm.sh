@@ -14,6 +14,9 @@ skip() {
   echo "SKIPPED: $*"
   exit 77
 }
+# the daemons live in /usr/sbin, which a bare environment (env -i PATH=/usr/bin:/bin, as
+# in a container) leaves out of PATH
+PATH=$PATH:/usr/sbin:/sbin
 for command in slurmctld slurmd sbatch sinfo munged sqlite3; do
   command -v "$command" > /dev/null ||
     skip "$command is not installed (.ci/run installs slurmctld slurmd slurm-client munge)"

@@ -1,11 +1,11 @@
 /* The threads of a training step's row tiles (src/nn/tiles.c): the caller and one helper
  * thread, started once, that run a task side by side and meet at barriers.
  *
- * OpenMP's threads (libgomp) spun for hundreds of microseconds whenever one waited for
- * the other; on a machine busy with other work the one it waited for had been taken off
- * its core, and two threads ran 2 to 4 times slower than one (20 x 256 at batch 128:
- * 2.7-6.2 s against 1.7 s for 200 steps beside one other busy process). These wait a
- * few microseconds, then give their core away (sched_yield), then sleep. */
+ * OpenMP's threads (libgomp) kept spinning whenever one waited for the other; on a
+ * machine busy with other work the one waited for had been taken off its core, and two
+ * threads ran slower than one (20 x 256 at batch 128, 200 steps beside one other busy
+ * process: 2.3-6.2 s against 1.7 s at one thread). These spin for at most 200 us, then
+ * sleep (workers.c says what was measured). */
 #ifndef GT_WORKERS_H
 #define GT_WORKERS_H
 

@@ -256,30 +256,19 @@ static void csv_text(struct strbuf *out, const char *text)
  * clipped norms too, and columns added later), with each step's loss. */
 static int export_csv(sqlite3 *db, long long run, const char *path)
 {
-	struct strbuf sql, header, cell;
-	strbuf_init(&sql), strbuf_init(&header), strbuf_init(&cell);
+	struct strbuf sql, cell;
+	strbuf_init(&sql), strbuf_init(&cell);
 	strbuf_puts(&sql, "SELECT ");
 	sqlite3_stmt *s = NULL;
 	int code = EXIT_DATABASE;
-	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('layer_stats') ORDER BY cid",
-			       -1, &s, NULL) != SQLITE_OK)
-		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
-		strbuf_puts(&sql, "l.\"");
-		for (const char *c = name; *c; c++) /* an identifier: quotes doubled */
-			strbuf_printf(&sql, *c == '"' ? "\"\"" : "%c", *c);
-		strbuf_puts(&sql, "\", ");
-		if (header.length)
-			strbuf_puts(&header, ",");
-		csv_text(&header, name);
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	strbuf_puts(&sql, "s.loss FROM layer_stats l JOIN steps s USING (run_id, step)"
+	if (db_column_list(db, "layer_stats", NULL, "l.", &sql))
+		goto done;
+	strbuf_puts(&sql, ", s.loss FROM layer_stats l JOIN steps s USING (run_id, step)"
 			  " WHERE l.run_id = ? ORDER BY l.step, l.layer");
-	if (sqlite3_prepare_v2(db, sql.text, -1, &s, NULL) != SQLITE_OK)
-		goto fail;
+	if (sqlite3_prepare_v2(db, sql.text, -1, &s, NULL) != SQLITE_OK) {
+		error("database: %s", sqlite3_errmsg(db));
+		goto done;
+	}
 	sqlite3_bind_int64(s, 1, run);
 	FILE *out = path ? fopen(path, "w") : stdout;
 	code = EXIT_RUN_FAILED;
@@ -287,8 +276,13 @@ static int export_csv(sqlite3 *db, long long run, const char *path)
 		error("cannot write '%s'", path);
 		goto done;
 	}
-	fprintf(out, "%s,loss\n", header.text);
 	int columns = sqlite3_column_count(s);
+	for (int c = 0; c < columns; c++) { /* the header: the columns' names */
+		strbuf_reset(&cell);
+		csv_text(&cell, sqlite3_column_name(s, c));
+		fprintf(out, "%s%s", c ? "," : "", cell.text);
+	}
+	fputc('\n', out);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		for (int c = 0; c < columns; c++) {
 			if (c)
@@ -316,12 +310,9 @@ static int export_csv(sqlite3 *db, long long run, const char *path)
 		error("cannot write '%s'", path);
 		code = EXIT_RUN_FAILED;
 	}
-	goto done;
-fail:
-	error("database: %s", sqlite3_errmsg(db));
 done:
 	sqlite3_finalize(s);
-	strbuf_free(&sql), strbuf_free(&header), strbuf_free(&cell);
+	strbuf_free(&sql), strbuf_free(&cell);
 	return code;
 }
 

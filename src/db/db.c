@@ -66,6 +66,32 @@ int db_exec(sqlite3 *db, const char *sql)
 	return 0;
 }
 
+int db_column_list(sqlite3 *db, const char *table, const char *const *skip,
+		   const char *prefix, struct strbuf *out)
+{
+	sqlite3_stmt *s = NULL;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", -1, &s,
+			       NULL) != SQLITE_OK)
+		return error("database: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
+	bool first = true;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(s, 0);
+		bool skipped = false;
+		for (int i = 0; skip && skip[i]; i++)
+			skipped |= !strcmp(skip[i], name);
+		if (skipped)
+			continue;
+		/* %w doubles the quotes inside an identifier */
+		char *quoted = sqlite3_mprintf("%s%s\"%w\"", first ? "" : ", ", prefix, name);
+		strbuf_puts(out, quoted);
+		sqlite3_free(quoted);
+		first = false;
+	}
+	sqlite3_finalize(s);
+	return 0;
+}
+
 int db_begin_write(sqlite3 *db)
 {
 	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);

@@ -5,6 +5,8 @@
 #define GT_DB_H
 
 #include <sqlite3.h>
+
+struct strbuf;
 #include <stdbool.h>
 
 /* PRAGMA application_id of every gtrack database: "gtrk" in ASCII. */
@@ -78,6 +80,11 @@ int db_schema_version(void);
 
 /* Runs sql, reporting failures with the SQLite message. */
 int db_exec(sqlite3 *db, const char *sql);
+/* Appends the columns of table (in the main database), but the `skip` ones (a NULL-ended
+ * list), as quoted identifiers with an optional prefix on each ("r.\"a\", r.\"b\""): the
+ * columns added later come along, and names from a database from elsewhere stay names. */
+int db_column_list(sqlite3 *db, const char *table, const char *const *skip,
+		   const char *prefix, struct strbuf *out);
 /* BEGIN IMMEDIATE, waiting for the write lock as long as the busy timeout; when another
  * process keeps it, the message names the database and the likely holder. */
 int db_begin_write(sqlite3 *db);

@@ -10,31 +10,6 @@
 #include "util/error.h"
 #include "util/strbuf.h"
 
-/* Appends the main database's columns of table, except `skip` ones, as "a, b, c" with
- * an optional prefix on each ("r.a, r.b"). */
-static int column_list(sqlite3 *db, const char *table, const char *const *skip,
-		       const char *prefix, struct strbuf *out)
-{
-	sqlite3_stmt *s = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?) ORDER BY cid", -1, &s,
-			       NULL) != SQLITE_OK)
-		return error("database: %s", sqlite3_errmsg(db));
-	sqlite3_bind_text(s, 1, table, -1, SQLITE_STATIC);
-	bool first = true;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(s, 0);
-		bool skipped = false;
-		for (int i = 0; skip[i]; i++)
-			skipped |= !strcmp(skip[i], name);
-		if (skipped)
-			continue;
-		strbuf_printf(out, "%s%s\"%s\"", first ? "" : ", ", prefix, name);
-		first = false;
-	}
-	sqlite3_finalize(s);
-	return 0;
-}
-
 static long long single_int(sqlite3 *db, const char *sql, bool *ok)
 {
 	sqlite3_stmt *s = NULL;
@@ -161,8 +136,8 @@ int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *cou
 		goto done;
 
 	static const char *const run_skip[] = {"id", "sweep_id", NULL};
-	if (column_list(db, "runs", run_skip, "", &columns) ||
-	    column_list(db, "runs", run_skip, "r.", &prefixed))
+	if (db_column_list(db, "runs", run_skip, "", &columns) ||
+	    db_column_list(db, "runs", run_skip, "r.", &prefixed))
 		goto done;
 	strbuf_reset(&sql);
 	strbuf_printf(&sql, "INSERT INTO main.runs (id, %s, sweep_id) SELECT map.replaced_id, %s,"
@@ -178,8 +153,8 @@ int db_merge_shard(sqlite3 *db, const char *shard_path, struct merge_counts *cou
 	static const char *const row_skip[] = {"run_id", NULL};
 	for (const char *table = tables.text; *table; table += strlen(table) + 1) {
 		strbuf_reset(&columns), strbuf_reset(&prefixed), strbuf_reset(&sql);
-		if (column_list(db, table, row_skip, "", &columns) ||
-		    column_list(db, table, row_skip, "x.", &prefixed))
+		if (db_column_list(db, table, row_skip, "", &columns) ||
+		    db_column_list(db, table, row_skip, "x.", &prefixed))
 			goto done;
 		strbuf_printf(&sql, "INSERT INTO main.\"%s\" (run_id, %s) SELECT map.new_id, %s"
 				    " FROM shard.\"%s\" AS x JOIN temp.merge_map AS map ON"

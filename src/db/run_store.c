@@ -11,7 +11,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +24,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/strbuf.h"
+#include "util/threads.h"
 
 struct run_store {
 	sqlite3 *db;
@@ -624,22 +624,13 @@ static void *write_queued_rows(void *opaque)
 	return NULL;
 }
 
-/* Starts the writer on the first call that queues something. The signals sent to the
- * process are blocked on it: SIGINT and friends go to the training thread, whose loop
- * ends the run, and no SQLite call on the writer is interrupted. Faults the writer
- * itself causes stay deliverable, so they end the process as they would anywhere. */
+/* Starts the writer on the first call that queues something, with the process's
+ * signals blocked on it (util/threads.h): no SQLite call on it is interrupted. */
 static int start_writer(struct run_store *store)
 {
-	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
 	if (store->writer_running)
 		return 0;
-	sigset_t all, previous;
-	sigfillset(&all);
-	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
-		sigdelset(&all, faults[i]);
-	pthread_sigmask(SIG_SETMASK, &all, &previous);
-	int rc = pthread_create(&store->writer, NULL, write_queued_rows, store);
-	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	int rc = thread_start(&store->writer, NULL, write_queued_rows, store);
 	if (rc != 0)
 		return error("cannot start the database writer thread: %s", strerror(rc));
 	store->writer_running = true;

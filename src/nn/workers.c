@@ -3,11 +3,11 @@
 #include "nn/workers.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
 #include "util/clock.h"
+#include "util/threads.h"
 
 /* Waiting: spin for up to WAIT_SPIN_S (a partner on another core arrives within
  * microseconds, and the next layer's share within a fraction of a millisecond), then
@@ -121,20 +121,12 @@ int workers_start(int workers)
 		return 2;
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_once(&once, register_fork_handlers);
-	/* signals sent to the process go to the training thread (as the run store's writer
-	 * blocks them too); faults the helper causes stay its own */
-	static const int faults[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT, SIGSYS};
-	sigset_t all, previous;
-	sigfillset(&all);
-	for (size_t i = 0; i < sizeof faults / sizeof *faults; i++)
-		sigdelset(&all, faults[i]);
+	/* signals sent to the process go to the training thread (util/threads.h) */
 	pthread_attr_t attributes;
 	pthread_t helper;
 	pthread_attr_init(&attributes);
 	pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-	pthread_sigmask(SIG_SETMASK, &all, &previous);
-	pool.started = pthread_create(&helper, &attributes, helper_main, NULL) == 0;
-	pthread_sigmask(SIG_SETMASK, &previous, NULL);
+	pool.started = thread_start(&helper, &attributes, helper_main, NULL) == 0;
 	pthread_attr_destroy(&attributes);
 	pool.failed = !pool.started; /* not tried again: the step allocates nothing */
 	return pool.started ? 2 : 1;

@@ -102,8 +102,7 @@ int depth_figure(struct report *report, const struct run_group *group, int index
 	report_facet_plan(report, curve_runs, curves, 1, &plan);
 	int *curve_member = xcalloc((size_t)curves, sizeof *curve_member); /* in group */
 	for (int c = 0; c < curves; c++) {
-		while (group->members[curve_member[c]] != curve_runs[c].members[0])
-			curve_member[c]++;
+		curve_member[c] = report_group_member(group, curve_runs[c].members[0]);
 		if (plan.facet >= 0 && !report_legend_tells(report, group, curve_member[c], true,
 							    is_depth_column, plan.facet))
 			facet_keep_value(&plan, c);

@@ -226,10 +226,8 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 		else
 			stopped++, status = run->status;
 	}
-	int member = 0;
-	while (group->members[member] != named)
-		member++;
-	report_legend(report, group, member, false, NULL, false, omitted_field, legend);
+	report_legend(report, group, report_group_member(group, named), false, NULL, false,
+		      omitted_field, legend);
 	if (stopped && stopped < set->count)
 		strbuf_printf(legend, " [%d of %d seeds %s]", stopped, set->count, status);
 }
@@ -237,13 +235,11 @@ void seed_set_legend(const struct report *report, const struct run_group *group,
 void facet_keep_seed_set_values(const struct report *report, const struct run_group *group,
 				const struct run_group *sets, int count, struct facet_plan *plan)
 {
-	for (int k = 0; plan->facet >= 0 && k < count; k++) {
-		int member = 0; /* the seeds of a set share every field a key tells */
-		while (group->members[member] != sets[k].members[0])
-			member++;
-		if (!report_legend_tells(report, group, member, false, NULL, plan->facet))
+	/* the seeds of a set share every field a key tells: its first run speaks for it */
+	for (int k = 0; plan->facet >= 0 && k < count; k++)
+		if (!report_legend_tells(report, group, report_group_member(group, sets[k].members[0]),
+					 false, NULL, plan->facet))
 			facet_keep_value(plan, k);
-	}
 }
 
 /* Pixels of a small-multiples figure: each cell holds one plot with its axis labels;

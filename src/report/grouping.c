@@ -380,6 +380,14 @@ void report_common(const struct report *report, const struct run_group *group,
 	describe_fields(report, group, 0, initial_only, skip, false, -1, out);
 }
 
+int report_group_member(const struct run_group *group, int run)
+{
+	int member = 0;
+	while (group->members[member] != run)
+		member++;
+	return member;
+}
+
 int report_seed_sets(const struct report *report, const struct run_group *group,
 		     bool initial_only, bool (*skip)(const char *), struct run_group **sets)
 {

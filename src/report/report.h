@@ -108,6 +108,8 @@ void report_legend(const struct report *report, const struct run_group *group, i
 bool report_legend_tells(const struct report *report, const struct run_group *group,
 			 int member, bool initial_only, bool (*skip)(const char *),
 			 int omitted_field);
+/* The position in group of run (an index of report->runs), which the group holds. */
+int report_group_member(const struct run_group *group, int run);
 /* Splits a group into sets of runs that differ in nothing but their seed (and name);
  * a report draws each set as one curve, the mean with a band for the spread. */
 int report_seed_sets(const struct report *report, const struct run_group *group,

@@ -65,10 +65,11 @@ int blas_threads_choose(int requested, int sharers)
 	static const char *const variables[] = {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"};
 	for (int v = 0; v < 2; v++) {
 		int from_environment = environment_threads(variables[v]);
-		char source[32];
-		snprintf(source, sizeof source, "%s=", variables[v]);
-		if (from_environment)
+		if (from_environment) {
+			char source[32];
+			snprintf(source, sizeof source, "%s=", variables[v]);
 			return given_threads(from_environment, sharers, source);
+		}
 	}
 	int share = blas_threads_cores() / (sharers > 0 ? sharers : 1);
 	return share > 0 ? share : 1;
